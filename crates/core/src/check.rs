@@ -1,0 +1,339 @@
+//! The checker: names anomalies per operation in words a student can read. It assumes every put
+//! writes a distinct value, so a value read identifies the put that wrote it.
+
+use crate::client::{OpKind, OpState, Status};
+use crate::scenario::{ConflictMode, KeyId, NodeId, ValueId};
+use crate::sim::{Setup, World};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyKind {
+    StaleRead,
+    FailedWriteRead,
+    MonotonicRead,
+    LostUpdate,
+    Divergence,
+}
+
+impl AnomalyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "stale_read",
+            AnomalyKind::FailedWriteRead => "failed_write_read",
+            AnomalyKind::MonotonicRead => "monotonic_read",
+            AnomalyKind::LostUpdate => "lost_update",
+            AnomalyKind::Divergence => "divergence",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "Stale read",
+            AnomalyKind::FailedWriteRead => "Read of a failed write",
+            AnomalyKind::MonotonicRead => "Monotonic-read violation",
+            AnomalyKind::LostUpdate => "Lost update",
+            AnomalyKind::Divergence => "Divergence",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Anomaly {
+    pub kind: AnomalyKind,
+    /// The operation it is about (none for divergence).
+    pub op: Option<u32>,
+    pub key: KeyId,
+    /// Other operations behind it (the missed put, the earlier read, the failed put...).
+    pub related_ops: Vec<u32>,
+    /// Nodes involved (replicas that answered, replicas that disagree).
+    pub nodes: Vec<NodeId>,
+    pub at_us: u64,
+    pub explanation: String,
+}
+
+struct Ctx<'a> {
+    s: &'a Setup,
+    ops: &'a [OpState],
+}
+
+impl Ctx<'_> {
+    fn put_of(&self, v: ValueId) -> u32 {
+        self.s.put_of_value[v as usize]
+    }
+
+    /// Put `a` finished before put `b` started: `a`'s value is older than `b`'s.
+    fn precedes(&self, a: u32, b: u32) -> bool {
+        let (a, b) = (&self.ops[a as usize], &self.ops[b as usize]);
+        matches!((a.end_us, b.start_us), (Some(e), Some(s)) if e < s)
+    }
+
+    fn client(&self, op: u32) -> &str {
+        &self.s.sc.clients[self.ops[op as usize].client as usize].name
+    }
+
+    fn value(&self, v: ValueId) -> String {
+        format!("\"{}\"", self.s.sc.values[v as usize])
+    }
+
+    fn values(&self, vs: &[ValueId]) -> String {
+        if vs.is_empty() {
+            "nothing".into()
+        } else {
+            vs.iter().map(|v| self.value(*v)).collect::<Vec<_>>().join(" and ")
+        }
+    }
+
+    fn nodes(&self, ns: &[NodeId]) -> String {
+        if ns.is_empty() {
+            return "no replica".into();
+        }
+        ns.iter().map(|n| self.s.sc.nodes[*n as usize].name.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    fn ms(us: u64) -> String {
+        let ms = us as f64 / 1000.0;
+        if ms.fract() == 0.0 {
+            format!("{ms:.0} ms")
+        } else {
+            format!("{ms:.1} ms")
+        }
+    }
+}
+
+fn written_value(op: &OpState) -> Option<ValueId> {
+    match op.kind {
+        OpKind::Put { value, .. } => Some(value),
+        OpKind::Get => None,
+    }
+}
+
+/// All anomalies of a finished run, ordered by operation.
+pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
+    let c = Ctx { s, ops: &w.ops };
+    let mut out = Vec::new();
+    let puts_of_key = |k: KeyId| (0..w.ops.len() as u32).filter(move |i| w.ops[*i as usize].key == k && written_value(&w.ops[*i as usize]).is_some());
+    let repl = &s.sc.repl;
+
+    for (gi, g) in w.ops.iter().enumerate() {
+        let gi = gi as u32;
+        if g.kind != OpKind::Get || g.status != Status::Ok {
+            continue;
+        }
+        let (gstart, gend) = (g.start_us.unwrap_or(0), g.end_us.unwrap_or(0));
+        let vals = g.values();
+        let writers: Vec<u32> = vals.iter().map(|v| c.put_of(*v)).collect();
+        let replied = g.replied_by();
+
+        // stale_read: a put that succeeded before the get began, and the get returned only
+        // values older than it (or nothing). Report the most recent such put.
+        let missed = puts_of_key(g.key)
+            .filter(|p| {
+                let p_op = &w.ops[*p as usize];
+                p_op.status == Status::Ok
+                    && p_op.end_us.is_some_and(|e| e < gstart)
+                    && writers.iter().all(|q| c.precedes(*q, *p))
+            })
+            .max_by_key(|p| w.ops[*p as usize].end_us);
+        if let Some(p) = missed {
+            let p_op = &w.ops[p as usize];
+            let v = written_value(p_op).expect("a put");
+            let overlap: Vec<NodeId> = replied.iter().copied().filter(|n| p_op.acked_by.contains(n)).collect();
+            let why = if overlap.is_empty() {
+                let mut why = format!(
+                    "The read set ({}) and the write set ({}) do not overlap",
+                    c.nodes(&replied),
+                    c.nodes(&p_op.acked_by)
+                );
+                if repl.w + repl.r <= repl.n {
+                    why += &format!(": with W+R={} ≤ N={} they need not.", repl.w + repl.r, repl.n);
+                } else if repl.sloppy_quorum {
+                    why += &format!(
+                        " although W+R={} > N={}: under a sloppy quorum the sets are drawn from whichever nodes were healthy, not from the same N home replicas.",
+                        repl.w + repl.r,
+                        repl.n
+                    );
+                } else {
+                    why += ".";
+                }
+                why
+            } else {
+                let mut why = format!("{} acknowledged that put and answered this read, but returned an older version", c.nodes(&overlap));
+                if repl.conflicts == ConflictMode::Lww {
+                    why += " — last-write-wins kept the value with the higher client timestamp";
+                }
+                why + "."
+            };
+            out.push(Anomaly {
+                kind: crate::check::AnomalyKind::StaleRead,
+                op: Some(gi),
+                key: g.key,
+                related_ops: vec![p],
+                nodes: replied.clone(),
+                at_us: gend,
+                explanation: format!(
+                    "{}'s get of `{}` (started {}) returned {}, but {}'s put of {} had already succeeded at {}. {}",
+                    c.client(gi),
+                    s.sc.keys[g.key as usize],
+                    Ctx::ms(gstart),
+                    c.values(&vals),
+                    c.client(p),
+                    c.value(v),
+                    Ctx::ms(p_op.end_us.unwrap_or(0)),
+                    why
+                ),
+            });
+        }
+
+        // failed_write_read: a value written by a put that was reported failed.
+        for (v, q) in vals.iter().zip(&writers) {
+            let q_op = &w.ops[*q as usize];
+            if q_op.status == Status::Failed {
+                out.push(Anomaly {
+                    kind: AnomalyKind::FailedWriteRead,
+                    op: Some(gi),
+                    key: g.key,
+                    related_ops: vec![*q],
+                    nodes: replied.clone(),
+                    at_us: gend,
+                    explanation: format!(
+                        "{}'s get returned {}, written by {}'s put that was reported failed at {} (acknowledged by {}; W={}). A failed put is not rolled back: the replicas that stored it keep it and serve it.",
+                        c.client(gi),
+                        c.value(*v),
+                        c.client(*q),
+                        Ctx::ms(q_op.end_us.unwrap_or(0)),
+                        c.nodes(&q_op.acked_by),
+                        repl.w
+                    ),
+                });
+            }
+        }
+
+        // monotonic_read: this client had already read a newer value of the key.
+        let earlier = w.ops[..gi as usize].iter().enumerate().filter(|(_, e)| {
+            e.kind == OpKind::Get && e.status == Status::Ok && e.client == g.client && e.key == g.key && e.end_us.is_some_and(|t| t <= gstart)
+        });
+        'earlier: for (ei, e) in earlier {
+            for u in e.values() {
+                let pu = c.put_of(u);
+                if writers.iter().all(|q| c.precedes(*q, pu)) {
+                    out.push(Anomaly {
+                        kind: AnomalyKind::MonotonicRead,
+                        op: Some(gi),
+                        key: g.key,
+                        related_ops: vec![ei as u32, pu],
+                        nodes: replied.clone(),
+                        at_us: gend,
+                        explanation: format!(
+                            "{} read {} at {}, then read {} at {}: time went backwards for this client. The second read asked {}, which had not yet received {}.",
+                            c.client(gi),
+                            c.value(u),
+                            Ctx::ms(e.end_us.unwrap_or(0)),
+                            c.values(&vals),
+                            Ctx::ms(gend),
+                            c.nodes(&replied),
+                            c.value(u)
+                        ),
+                    });
+                    break 'earlier;
+                }
+            }
+        }
+    }
+
+    // lost_update: an ok put whose value is on no node at the end, with no later put of the key.
+    let on_some_node = |k: KeyId, v: ValueId| {
+        w.nodes.iter().any(|n| n.read(k).is_some_and(|d| d.values().contains(&v)))
+    };
+    for (pi, p) in w.ops.iter().enumerate() {
+        let Some(v) = written_value(p) else { continue };
+        if p.status != Status::Ok {
+            continue;
+        }
+        let end = p.end_us.unwrap_or(0);
+        let later = puts_of_key(p.key).any(|q| w.ops[q as usize].start_us.is_some_and(|s| s > end));
+        if later || on_some_node(p.key, v) {
+            continue;
+        }
+        let survivors: BTreeSet<ValueId> =
+            w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
+        let survivors: Vec<ValueId> = survivors.into_iter().collect();
+        let mut why = String::new();
+        if repl.conflicts == ConflictMode::Lww {
+            if let Some(&sv) = survivors.first() {
+                let q = c.put_of(sv);
+                let skew_p = s.sc.clients[p.client as usize].clock_skew_us;
+                let skew_q = s.sc.clients[w.ops[q as usize].client as usize].clock_skew_us;
+                why = format!(
+                    " Last-write-wins kept {} from {}'s put, whose timestamp was higher{}.",
+                    c.value(sv),
+                    c.client(q),
+                    if skew_p != skew_q {
+                        format!(
+                            " (clock skews: {} {:+} ms, {} {:+} ms)",
+                            c.client(pi as u32),
+                            skew_p as f64 / 1000.0,
+                            c.client(q),
+                            skew_q as f64 / 1000.0
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        } else if repl.conflicts == ConflictMode::LastArrival {
+            why = " Without versions each replica kept whichever write arrived last.".into();
+        }
+        out.push(Anomaly {
+            kind: AnomalyKind::LostUpdate,
+            op: Some(pi as u32),
+            key: p.key,
+            related_ops: survivors.iter().map(|v| c.put_of(*v)).collect(),
+            nodes: p.acked_by.clone(),
+            at_us: end,
+            explanation: format!(
+                "{}'s put of {} succeeded at {} (acknowledged by {}), yet at the end no node holds it, and no later put of `{}` replaced it: it was silently discarded.{}",
+                c.client(pi as u32),
+                c.value(v),
+                Ctx::ms(end),
+                c.nodes(&p.acked_by),
+                s.sc.keys[p.key as usize],
+                why
+            ),
+        });
+    }
+
+    // divergence: live home replicas of a key hold different values at the end.
+    for k in 0..s.sc.keys.len() as KeyId {
+        let live: Vec<NodeId> = s.home(k).iter().copied().filter(|n| w.nodes[*n as usize].up).collect();
+        let held: Vec<Vec<ValueId>> = live
+            .iter()
+            .map(|n| {
+                let mut v = w.nodes[*n as usize].store[k as usize].as_ref().map(|d| d.values()).unwrap_or_default();
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        if held.windows(2).all(|p| p[0] == p[1]) {
+            continue;
+        }
+        let detail: Vec<String> =
+            live.iter().zip(&held).map(|(n, v)| format!("{} has {}", s.sc.nodes[*n as usize].name, c.values(v))).collect();
+        let hint = match repl.conflicts {
+            ConflictMode::LastArrival => " Without versions, nothing can tell which copy is right, so no repair will fix this.",
+            _ if repl.anti_entropy_ms.is_none() && !repl.read_repair => " Neither read repair nor anti-entropy is on to reconcile them.",
+            _ => " Repair had not reached them by the end of the run.",
+        };
+        out.push(Anomaly {
+            kind: AnomalyKind::Divergence,
+            op: None,
+            key: k,
+            related_ops: vec![],
+            nodes: live.clone(),
+            at_us: w.now,
+            explanation: format!("At the end the home replicas of `{}` disagree: {}.{}", s.sc.keys[k as usize], detail.join("; "), hint),
+        });
+    }
+    out
+}

@@ -1,0 +1,234 @@
+//! Client logic, sans-IO. The client is the coordinator of its own requests (as with Cassandra's
+//! and Riak's client-side routing): it sends a put to the replicas, counts acknowledgements against
+//! W, sends a get, takes the first R replies, and does read repair itself.
+
+use crate::data::{Data, Dot, Sibling, Vv};
+use crate::scenario::{Addr, ClientId, ConflictMode, KeyId, NodeId, ValueId};
+use crate::sim::{Cmd, Ctx, Timer};
+use crate::trace::{Ev, Msg};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default)]
+pub struct ClientState {
+    /// Causal context of the last get of each key (siblings mode).
+    pub last_ctx: BTreeMap<KeyId, Vv>,
+    /// Dots issued per key, so every put has a unique dot.
+    pub dots: BTreeMap<KeyId, u32>,
+    /// Puts issued so far, for LWW tie-breaking.
+    pub puts: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    Put { value: ValueId, blind: bool },
+    Get,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Ok,
+    Failed,
+}
+
+#[derive(Clone, Debug)]
+pub struct OpState {
+    pub client: ClientId,
+    pub key: KeyId,
+    pub kind: OpKind,
+    pub start_us: Option<u64>,
+    pub end_us: Option<u64>,
+    pub status: Status,
+    /// Replicas asked, each with the home replica it stands in for (sloppy quorum).
+    pub sent_to: Vec<(NodeId, Option<NodeId>)>,
+    pub acked_by: Vec<NodeId>,
+    /// Replies in arrival order, including those after the get completed.
+    pub replies: Vec<(NodeId, Option<Data>)>,
+    /// How many replies the get's answer was built from (R, once ok).
+    pub answered_with: usize,
+    /// What the get returned.
+    pub result: Option<Data>,
+    /// The newest copy seen so far, which read repair spreads.
+    pub newest: Option<Data>,
+    /// Read repairs sent: (replica, digest of the copy sent).
+    pub repaired: Vec<(NodeId, u64)>,
+    /// Past the deadline: late replies are no longer waited for.
+    pub closed: bool,
+    /// What the put wrote.
+    pub written: Option<Data>,
+}
+
+impl OpState {
+    pub fn new(client: ClientId, key: KeyId, kind: OpKind) -> OpState {
+        OpState {
+            client,
+            key,
+            kind,
+            start_us: None,
+            end_us: None,
+            status: Status::Pending,
+            sent_to: vec![],
+            acked_by: vec![],
+            replies: vec![],
+            answered_with: 0,
+            result: None,
+            newest: None,
+            repaired: vec![],
+            closed: false,
+            written: None,
+        }
+    }
+
+    pub fn values(&self) -> Vec<ValueId> {
+        self.result.as_ref().map(|d| d.values()).unwrap_or_default()
+    }
+
+    pub fn replied_by(&self) -> Vec<NodeId> {
+        self.replies.iter().take(self.answered_with).map(|r| r.0).collect()
+    }
+}
+
+/// Which replicas a request goes to, each with the home replica it stands in for.
+///
+/// Strict quorum: the N home replicas, reachable or not (unreachable ones time out). Sloppy
+/// quorum (Dynamo, Riak): the first N nodes of the preference list that the client believes
+/// healthy; a fallback is paired with a home replica it replaces, so a put leaves a hint.
+pub fn targets(ctx: &Ctx, client: ClientId, key: KeyId) -> Vec<(NodeId, Option<NodeId>)> {
+    let s = ctx.setup;
+    let n = s.sc.repl.n as usize;
+    let pref = &s.pref[key as usize];
+    if !s.sc.repl.sloppy_quorum {
+        return pref[..n].iter().map(|h| (*h, None)).collect();
+    }
+    let healthy = |x: NodeId| ctx.view.reachable(s, Addr::Client(client), Addr::Node(x));
+    let mut out: Vec<(NodeId, Option<NodeId>)> = pref[..n].iter().filter(|h| healthy(**h)).map(|h| (*h, None)).collect();
+    let mut missing = pref[..n].iter().filter(|h| !healthy(**h)).copied();
+    for f in pref[n..].iter().copied().filter(|f| healthy(*f)) {
+        if out.len() >= n {
+            break;
+        }
+        out.push((f, missing.next()));
+    }
+    out
+}
+
+impl ClientState {
+    pub fn start(&mut self, ctx: &mut Ctx, me: ClientId, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
+        let s = ctx.setup;
+        op.start_us = Some(ctx.now);
+        out.push(Cmd::Trace(Ev::OpStart { op: op_id }));
+        op.sent_to = targets(ctx, me, op.key);
+        match op.kind {
+            OpKind::Put { value, blind } => {
+                let data = match s.sc.repl.conflicts {
+                    ConflictMode::Lww => {
+                        let ts_us = ctx.now as i64 + s.sc.clients[me as usize].clock_skew_us;
+                        Data::Lww { value, ts_us, tie: ((me as u64) << 32) | self.puts as u64 }
+                    }
+                    ConflictMode::LastArrival => Data::Arrival { value },
+                    ConflictMode::Siblings => {
+                        let counter = self.dots.entry(op.key).or_insert(0);
+                        *counter += 1;
+                        let ctx_vv = if blind { Vv::default() } else { self.last_ctx.get(&op.key).cloned().unwrap_or_default() };
+                        Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx: ctx_vv }])
+                    }
+                };
+                self.puts += 1;
+                for (node, hint_for) in &op.sent_to {
+                    out.push(Cmd::Send {
+                        to: Addr::Node(*node),
+                        msg: Msg::Put { op: op_id, key: op.key, data: data.clone(), hint_for: *hint_for },
+                    });
+                }
+                op.written = Some(data);
+            }
+            OpKind::Get => {
+                for (node, _) in &op.sent_to {
+                    out.push(Cmd::Send { to: Addr::Node(*node), msg: Msg::Get { op: op_id, key: op.key } });
+                }
+            }
+        }
+        out.push(Cmd::Timer { at_us: ctx.now + s.timeout_us, timer: Timer::OpDeadline(op_id) });
+    }
+
+    pub fn on_message(&mut self, ctx: &mut Ctx, op_id: u32, op: &mut OpState, from: NodeId, msg: Msg, out: &mut Vec<Cmd>) {
+        if op.closed {
+            return;
+        }
+        let s = ctx.setup;
+        match msg {
+            Msg::PutAck { .. } => {
+                op.acked_by.push(from);
+                if op.status == Status::Pending && op.acked_by.len() >= s.sc.repl.w as usize {
+                    op.status = Status::Ok;
+                    op.end_us = Some(ctx.now);
+                    out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
+                }
+            }
+            Msg::GetReply { data, .. } => {
+                if s.sc.repl.conflicts == ConflictMode::LastArrival {
+                    // No versions to compare: the client keeps the reply that arrived last, and
+                    // read repair spreads what the client returned.
+                    if op.status == Status::Pending {
+                        if let Some(d) = &data {
+                            op.newest = Some(d.clone());
+                        }
+                    }
+                } else if let Some(d) = &data {
+                    op.newest = Some(Data::merged(op.newest.as_ref(), d));
+                }
+                op.replies.push((from, data));
+                if op.status == Status::Pending && op.replies.len() >= s.sc.repl.r as usize {
+                    op.status = Status::Ok;
+                    op.end_us = Some(ctx.now);
+                    op.answered_with = op.replies.len();
+                    op.result = op.newest.clone();
+                    if let Some(d) = &op.result {
+                        self.last_ctx.insert(op.key, d.context());
+                    } else {
+                        self.last_ctx.remove(&op.key);
+                    }
+                    out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
+                }
+                if op.status == Status::Ok && s.sc.repl.read_repair {
+                    self.repair(op_id, op, out);
+                }
+            }
+            _ => debug_assert!(false, "nodes send clients only acks and replies"),
+        }
+    }
+
+    /// Sends the newest copy to every replier whose copy is behind it. Runs at completion and
+    /// again for each late reply, so a replica that answers after the get returned is repaired
+    /// too (Dynamo, Riak).
+    fn repair(&self, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
+        let Some(newest) = op.newest.clone() else { return };
+        let digest = newest.digest();
+        for (node, copy) in &op.replies {
+            if op.repaired.contains(&(*node, digest)) || !Data::is_behind(copy.as_ref(), &newest) {
+                continue;
+            }
+            let hint_for = op.sent_to.iter().find(|(n, _)| n == node).and_then(|(_, h)| *h);
+            op.repaired.push((*node, digest));
+            out.push(Cmd::Send {
+                to: Addr::Node(*node),
+                msg: Msg::ReadRepair { op: op_id, key: op.key, data: newest.clone(), hint_for },
+            });
+        }
+    }
+
+    pub fn on_deadline(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
+        op.closed = true;
+        if op.status == Status::Pending {
+            op.status = Status::Failed;
+            op.end_us = Some(ctx.now);
+            out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: false }));
+        }
+        for (node, _) in &op.sent_to {
+            let answered = op.acked_by.contains(node) || op.replies.iter().any(|(n, _)| n == node);
+            if !answered {
+                out.push(Cmd::Trace(Ev::RequestTimeout { op: op_id, node: *node }));
+            }
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Quorumscope's core: a pure, deterministic simulation of a Dynamo-style leaderless replicated
+//! key-value store. No I/O, no wall clock, no ambient randomness: the same scenario gives the same
+//! trace and report, byte for byte, natively and in wasm.
+//!
+//! Entry points: [`scenario::parse`] checks a scenario file, [`Sim`] runs it, [`Sim::report`]
+//! summarises it, [`Sim::snapshot_at`] shows the state at any instant.
+
+pub mod bench;
+pub mod check;
+pub mod client;
+pub mod data;
+pub mod hash;
+pub mod latency;
+pub mod merkle;
+pub mod node;
+pub mod ring;
+mod rng;
+pub mod run;
+pub mod scenario;
+pub mod sim;
+pub mod trace;
+
+pub use rng::Rng;
+pub use run::{Report, Sim, Snapshot};
+pub use scenario::{parse, Scenario, ScenarioError, ScenarioFile};
+pub use trace::Level;
+
+/// Parses, runs and reports in one call.
+pub fn run_text(text: &str, level: Level) -> Result<Sim, ScenarioError> {
+    let (_, sc) = parse(text)?;
+    let mut sim = Sim::new(sc, level);
+    sim.run();
+    Ok(sim)
+}
