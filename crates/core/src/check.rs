@@ -139,12 +139,12 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         if let Some(p) = missed {
             let p_op = &w.ops[p as usize];
             let v = written_value(p_op).expect("a put");
-            let overlap: Vec<NodeId> = replied.iter().copied().filter(|n| p_op.acked_by.contains(n)).collect();
+            let overlap: Vec<NodeId> = replied.iter().copied().filter(|n| p_op.write_set().contains(n)).collect();
             let why = if overlap.is_empty() {
                 let mut why = format!(
                     "The read set ({}) and the write set ({}) do not overlap",
                     c.nodes(&replied),
-                    c.nodes(&p_op.acked_by)
+                    c.nodes(p_op.write_set())
                 );
                 if repl.w + repl.r <= repl.n {
                     why += &format!(": with W+R={} ≤ N={} they need not.", repl.w + repl.r, repl.n);

@@ -46,6 +46,8 @@ pub struct OpState {
     pub replies: Vec<(NodeId, Option<Data>)>,
     /// How many replies the get's answer was built from (R, once ok).
     pub answered_with: usize,
+    /// How many acknowledgements had arrived when the put completed (W, once ok).
+    pub acked_at_end: usize,
     /// What the get returned.
     pub result: Option<Data>,
     /// The newest copy seen so far, which read repair spreads.
@@ -71,6 +73,7 @@ impl OpState {
             acked_by: vec![],
             replies: vec![],
             answered_with: 0,
+            acked_at_end: 0,
             result: None,
             newest: None,
             repaired: vec![],
@@ -81,6 +84,19 @@ impl OpState {
 
     pub fn values(&self) -> Vec<ValueId> {
         self.result.as_ref().map(|d| d.values()).unwrap_or_default()
+    }
+
+    /// The write set: acknowledgements that made the quorum (all of them if it failed).
+    pub fn write_set(&self) -> &[NodeId] {
+        match self.status {
+            Status::Ok => &self.acked_by[..self.acked_at_end],
+            _ => &self.acked_by,
+        }
+    }
+
+    /// Acknowledgements that arrived after the put had already completed.
+    pub fn late_acks(&self) -> &[NodeId] {
+        &self.acked_by[self.write_set().len()..]
     }
 
     pub fn replied_by(&self) -> Vec<NodeId> {
@@ -162,6 +178,7 @@ impl ClientState {
                 if op.status == Status::Pending && op.acked_by.len() >= s.sc.repl.w as usize {
                     op.status = Status::Ok;
                     op.end_us = Some(ctx.now);
+                    op.acked_at_end = op.acked_by.len();
                     out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
                 }
             }

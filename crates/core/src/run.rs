@@ -154,8 +154,12 @@ pub struct OpReport {
     /// Fallbacks used, with the home replica each stood in for.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hinted: Vec<[String; 2]>,
+    /// The write set: the acknowledgements that made (or failed to make) the quorum.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acked_by: Option<Vec<String>>,
+    /// Acknowledgements that arrived after the put had completed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub late_acks: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -285,7 +289,8 @@ impl Report {
                     preference: nodes(&s.pref[o.key as usize]),
                     sent_to: o.sent_to.iter().map(|(n, _)| node(n)).collect(),
                     hinted: o.sent_to.iter().filter_map(|(n, h)| h.map(|h| [node(n), node(&h)])).collect(),
-                    acked_by: is_put.then(|| nodes(&o.acked_by)),
+                    acked_by: is_put.then(|| nodes(o.write_set())),
+                    late_acks: nodes(o.late_acks()),
                     values: (!is_put).then(|| {
                         let mut v: Vec<String> = o.values().iter().map(|v| sc.values[*v as usize].clone()).collect();
                         v.sort();

@@ -1,0 +1,402 @@
+//! One test per lesson of the product: each runs a scenario file from `lessons/` and checks the
+//! report at a few JSON pointers plus the exact set of anomalies.
+
+use quorumscope_core::trace::{Ev, Level, MerkleStep};
+use quorumscope_core::{run_text, Sim};
+use serde_json::{json, Value};
+
+fn lesson(name: &str) -> String {
+    let path = format!("{}/../../lessons/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn run(text: &str) -> (Sim, Value) {
+    let sim = run_text(text, Level::Full).unwrap_or_else(|e| panic!("scenario rejected: {e}"));
+    let report = serde_json::to_value(sim.report()).unwrap();
+    (sim, report)
+}
+
+/// Runs `text`; every (JSON pointer, value) must match the report, and the anomalies must be
+/// exactly `anomalies` as (kind, op).
+fn check(text: &str, expect: &[(&str, Value)], anomalies: &[(&str, Option<u32>)]) -> (Sim, Value) {
+    let (sim, report) = run(text);
+    for (ptr, want) in expect {
+        let got = report.pointer(ptr).unwrap_or_else(|| panic!("no {ptr} in report:\n{report:#}"));
+        assert_eq!(got, want, "at {ptr}; report:\n{report:#}");
+    }
+    let mut got: Vec<(String, Option<u32>)> = report["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["kind"].as_str().unwrap().to_string(), a["op"].as_u64().map(|o| o as u32)))
+        .collect();
+    got.sort();
+    let mut want: Vec<(String, Option<u32>)> = anomalies.iter().map(|(k, o)| (k.to_string(), *o)).collect();
+    want.sort();
+    assert_eq!(got, want, "anomalies; report:\n{:#}", report["anomalies"]);
+    (sim, report)
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn quorum_overlap_every_read_meets_every_write() {
+    let (_, r) = check(
+        &lesson("quorum-overlap"),
+        &[
+            ("/ops/0/status", json!("ok")),
+            ("/ops/1/values", json!(["v1"])),
+            ("/ops/2/values", json!(["v1"])),
+            ("/ops/4/values", json!(["v2"])),
+            ("/ops/5/values", json!(["v2"])),
+        ],
+        &[],
+    );
+    // The mechanism, not just the outcome: each read set shares a replica with the write set.
+    for (put, gets) in [(0, [1, 2]), (3, [4, 5])] {
+        let acked = names(&r["ops"][put]["acked_by"]);
+        assert_eq!(acked.len(), 3);
+        for g in gets {
+            let replied = names(&r["ops"][g]["replied_by"]);
+            assert_eq!(replied.len(), 3);
+            assert!(replied.iter().any(|n| acked.contains(n)), "op {g}: {replied:?} misses {acked:?}");
+        }
+    }
+}
+
+#[test]
+fn stale_read_when_w_plus_r_not_above_n() {
+    let (_, r) = check(
+        &lesson("stale-read"),
+        &[
+            ("/ops/0/status", json!("ok")),
+            ("/ops/0/acked_by", json!(["A"])),
+            ("/ops/0/end_ms", json!(10.0)),
+            ("/ops/1/values", json!([])),
+            ("/ops/1/replied_by", json!(["C"])),
+            ("/ops/2/values", json!(["v1"])),
+        ],
+        &[("stale_read", Some(1))],
+    );
+    let why = r["anomalies"][0]["explanation"].as_str().unwrap();
+    assert!(why.contains("do not overlap") && why.contains("W+R=2 ≤ N=3"), "{why}");
+}
+
+#[test]
+fn failed_write_stays_and_is_read_by_one_client_not_another() {
+    let (_, r) = check(
+        &lesson("failed-write"),
+        &[
+            ("/ops/0/status", json!("failed")),
+            ("/ops/0/acked_by", json!(["A"])),
+            ("/ops/0/end_ms", json!(600.0)),
+            ("/ops/1/client", json!("bob")),
+            ("/ops/1/values", json!(["draft"])),
+            ("/ops/1/replied_by", json!(["A"])),
+            ("/ops/2/client", json!("carol")),
+            ("/ops/2/values", json!([])),
+            ("/ops/2/replied_by", json!(["B"])),
+            ("/final/A/doc", json!(["draft"])),
+        ],
+        &[("failed_write_read", Some(1)), ("divergence", None)],
+    );
+    assert!(r["final"]["B"].as_object().unwrap().is_empty(), "no rollback, and no magic copy either");
+    let why = r["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "failed_write_read").unwrap();
+    assert!(why["explanation"].as_str().unwrap().contains("not rolled back"));
+}
+
+#[test]
+fn racing_writers_last_arrival_diverges_for_good() {
+    check(
+        &lesson("racing-last-arrival"),
+        &[
+            ("/final/A/color", json!(["blue"])),
+            ("/final/B/color", json!(["red"])),
+            ("/final/C/color", json!(["green"])),
+            ("/ops/0/status", json!("ok")),
+            ("/ops/1/status", json!("ok")),
+            ("/ops/2/status", json!("ok")),
+        ],
+        // The reader's R=3 reply set mixes all three; it keeps the reply that arrived last.
+        &[("divergence", None)],
+    );
+}
+
+#[test]
+fn racing_writers_lww_keeps_one_and_silently_drops_two() {
+    check(
+        &lesson("racing-lww"),
+        &[
+            ("/final/A/color", json!(["blue"])),
+            ("/final/B/color", json!(["blue"])),
+            ("/final/C/color", json!(["blue"])),
+            ("/ops/3/values", json!(["blue"])),
+        ],
+        &[("lost_update", Some(0)), ("lost_update", Some(1))],
+    );
+}
+
+#[test]
+fn racing_writers_siblings_keeps_all_then_a_reconciling_put_replaces_them() {
+    check(
+        &lesson("racing-siblings"),
+        &[
+            ("/ops/3/values", json!(["blue", "green", "red"])),
+            ("/ops/5/values", json!(["purple"])),
+            ("/final/A/color", json!(["purple"])),
+            ("/final/B/color", json!(["purple"])),
+            ("/final/C/color", json!(["purple"])),
+        ],
+        &[],
+    );
+    // Without the reconciling put, all three survive side by side on every replica.
+    let text = lesson("racing-siblings");
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["events"].as_array_mut().unwrap().truncate(4);
+    check(
+        &v.to_string(),
+        &[
+            ("/final/A/color", json!(["blue", "green", "red"])),
+            ("/final/B/color", json!(["blue", "green", "red"])),
+            ("/final/C/color", json!(["blue", "green", "red"])),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn blind_put_does_not_replace_what_was_read() {
+    let text = lesson("racing-siblings");
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["events"][4]["blind"] = json!(true);
+    check(&v.to_string(), &[("/ops/5/values", json!(["blue", "green", "purple", "red"]))], &[]);
+}
+
+#[test]
+fn lww_with_a_skewed_clock_loses_an_acknowledged_write() {
+    let (_, r) = check(
+        &lesson("lww-skew"),
+        &[
+            ("/ops/1/status", json!("ok")),
+            ("/ops/2/values", json!(["old"])),
+            ("/final/A/profile", json!(["old"])),
+        ],
+        &[("lost_update", Some(1)), ("stale_read", Some(2))],
+    );
+    let lost = r["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "lost_update").unwrap();
+    assert!(lost["explanation"].as_str().unwrap().contains("bob -100 ms"), "{lost}");
+}
+
+#[test]
+fn sloppy_quorum_writes_land_on_fallbacks_and_handoff_brings_them_home() {
+    let (sim, r) = check(
+        &lesson("sloppy-quorum"),
+        &[
+            ("/ops/0/status", json!("ok")),
+            ("/ops/0/sent_to", json!(["ap1", "ap2", "ap3"])),
+            ("/ops/0/hinted", json!([["ap1", "us1"], ["ap2", "us2"], ["ap3", "us3"]])),
+            ("/ops/1/values", json!(["book"])),
+            ("/final/us1/cart", json!(["book"])),
+            ("/hints", json!([])),
+        ],
+        &[],
+    );
+    assert!(r["final"]["ap1"].as_object().unwrap().is_empty(), "the fallback dropped its copy after handoff");
+    let handed: Vec<_> = sim.rec.trace.iter().filter(|e| matches!(e.ev, Ev::HandedOff { .. })).collect();
+    assert_eq!(handed.len(), 3);
+    assert!(handed.iter().all(|e| e.at_us > 1_000_000), "handoff waits for handoff_ms");
+}
+
+#[test]
+fn sloppy_quorum_stale_before_handoff_fresh_after() {
+    let (_, r) = check(
+        &lesson("sloppy-stale-read"),
+        &[
+            ("/ops/0/status", json!("ok")),
+            ("/ops/1/values", json!([])),
+            ("/ops/2/values", json!(["book"])),
+        ],
+        &[("stale_read", Some(1))],
+    );
+    let mut replied = names(&r["ops"][1]["replied_by"]);
+    replied.sort();
+    assert!(replied.iter().all(|n| n.starts_with("us")), "the read went to the recovered home replicas: {replied:?}");
+    let why = r["anomalies"][0]["explanation"].as_str().unwrap();
+    assert!(why.contains("sloppy quorum") && why.contains("W+R=4 > N=3"), "{why}");
+}
+
+#[test]
+fn sloppy_get_before_detection_still_uses_the_old_view() {
+    // A request sent before the crash is detected goes to the home replicas and times out there.
+    let mut v: Value = serde_json::from_str(&lesson("sloppy-quorum")).unwrap();
+    v["events"][1]["at_ms"] = json!(10);
+    let (sim, r) = check(&v.to_string(), &[("/ops/0/status", json!("failed")), ("/ops/0/sent_to", json!(["us1", "us2", "us3"]))], &[]);
+    let timeouts = sim.rec.trace.iter().filter(|e| matches!(e.ev, Ev::RequestTimeout { op: 0, .. })).count();
+    assert_eq!(timeouts, 3);
+    assert_eq!(r["ops"][1]["values"], json!([]));
+}
+
+#[test]
+fn read_repair_heals_the_stale_replica() {
+    let (sim, _) = check(
+        &lesson("read-repair"),
+        &[
+            ("/ops/2/values", json!(["v2"])),
+            ("/ops/2/read_repaired", json!(["C"])),
+            ("/final/C/x", json!(["v2"])),
+        ],
+        &[],
+    );
+    assert!(sim.rec.trace.iter().any(|e| matches!(e.ev, Ev::ReadRepair { node: 2, .. })));
+    // The same run without read repair leaves C behind.
+    let mut v: Value = serde_json::from_str(&lesson("read-repair")).unwrap();
+    v["replication"]["read_repair"] = json!(false);
+    check(&v.to_string(), &[("/final/C/x", json!(["v1"]))], &[("divergence", None)]);
+}
+
+#[test]
+fn read_repair_also_repairs_replies_that_arrive_after_the_get_returned() {
+    // C answers last (slow link); the get has already returned from A and B.
+    let mut v: Value = serde_json::from_str(&lesson("read-repair")).unwrap();
+    v["network"]["links"] = json!([{"from": "bob", "to": "C", "latency_ms": 40}]);
+    check(&v.to_string(), &[("/ops/2/replied_by", json!(["A", "B"])), ("/ops/2/read_repaired", json!(["C"])), ("/final/C/x", json!(["v2"]))], &[]);
+}
+
+/// Internal tree nodes above the given leaves in a depth-d binary tree.
+fn ancestors(leaves: &[u32], depth: u32) -> usize {
+    let mut set = std::collections::BTreeSet::new();
+    for &l in leaves {
+        let mut i = (1u32 << depth) + l;
+        while i > 1 {
+            i /= 2;
+            set.insert(i);
+        }
+    }
+    set.len()
+}
+
+#[test]
+fn anti_entropy_exchanges_only_differing_keys_at_the_merkle_cost() {
+    let (sim, r) = check(&lesson("anti-entropy"), &[("/final/C/item03", json!(["b3"])), ("/final/C/item17", json!(["b17"]))], &[]);
+    let depth = 4;
+    let xs = r["anti_entropy"].as_array().unwrap();
+    let repairing: Vec<&Value> = xs.iter().filter(|x| x["keys_exchanged"].as_u64().unwrap() > 0).collect();
+    assert!(!repairing.is_empty());
+    let first = repairing[0];
+    assert_eq!(first["keys"], json!(["item03", "item11", "item17"]));
+    let leaves: Vec<u32> = ["item03", "item11", "item17"]
+        .iter()
+        .map(|k| quorumscope_core::merkle::leaf_of(quorumscope_core::ring::Ring::key_position(k), depth))
+        .collect();
+    assert_eq!(first["hashes_compared"].as_u64().unwrap(), 1 + 2 * ancestors(&leaves, depth) as u64);
+    assert_eq!(first["naive_hashes"], json!(16));
+    // Replicas that agree settle it with one hash.
+    assert!(xs.iter().any(|x| x["keys_exchanged"] == 0 && x["hashes_compared"] == 1));
+    // Each step is a trace event.
+    assert!(sim.rec.trace.iter().any(|e| matches!(&e.ev, Ev::Merkle { step: MerkleStep::Level { .. }, .. })));
+}
+
+#[test]
+fn anti_entropy_single_key_costs_one_plus_two_depth() {
+    for depth in [3u32, 10] {
+        let text = json!({
+            "nodes": ["A", "B"],
+            "replication": {"n": 2, "w": 1, "r": 1, "anti_entropy_ms": 300, "merkle_depth": depth},
+            "network": {"latency_ms": 2},
+            "events": [
+                {"at_ms": 0, "client": "c", "put": "a", "value": "1"},
+                {"at_ms": 0, "client": "c", "put": "b", "value": "2"},
+                {"at_ms": 20, "crash": "B"},
+                {"at_ms": 100, "client": "c", "put": "a", "value": "3"},
+                {"at_ms": 150, "recover": "B"}
+            ],
+            "run_until_ms": 1500
+        });
+        let (_, r) = check(&text.to_string(), &[("/final/B/a", json!(["3"]))], &[]);
+        let x = r["anti_entropy"].as_array().unwrap().iter().find(|x| x["keys_exchanged"] == 1).unwrap().clone();
+        assert_eq!(x["hashes_compared"], json!(1 + 2 * depth as u64), "depth {depth}: {x}");
+        assert_eq!(x["naive_hashes"], json!(1u64 << depth));
+    }
+}
+
+#[test]
+fn partition_cuts_messages_and_heal_restores_them() {
+    let text = json!({
+        "nodes": ["A", "B", "C"],
+        "keys": {"k": ["A", "B", "C"]},
+        "replication": {"n": 3, "w": 2, "r": 2},
+        "network": {"latency_ms": 5},
+        "events": [
+            {"at_ms": 0, "partition": [["A", "alice"], ["B", "C"]]},
+            {"at_ms": 10, "client": "alice", "put": "k", "value": "v"},
+            {"at_ms": 600, "heal": true},
+            {"at_ms": 700, "client": "alice", "put": "k", "value": "w"}
+        ]
+    });
+    let (sim, _) = check(
+        &text.to_string(),
+        &[("/ops/0/status", json!("failed")), ("/ops/0/acked_by", json!(["A"])), ("/ops/1/status", json!("ok"))],
+        &[],
+    );
+    let dropped = sim.rec.trace.iter().filter(|e| matches!(e.ev, Ev::Dropped { reason: quorumscope_core::trace::DropReason::Partition, .. })).count();
+    assert_eq!(dropped, 2);
+}
+
+#[test]
+fn message_loss_drops_messages_halfway() {
+    let text = json!({
+        "nodes": ["A", "B", "C"], "seed": 1,
+        "network": {"latency_ms": 10, "loss": 0.5},
+        "events": (0..20).map(|i| json!({"at_ms": i * 10, "client": "c", "put": format!("k{i}"), "value": format!("v{i}")})).collect::<Vec<_>>()
+    });
+    let (sim, _) = run(&text.to_string());
+    let lost: Vec<_> = sim
+        .rec
+        .messages
+        .iter()
+        .filter(|m| m.fate == quorumscope_core::trace::Fate::Dropped(quorumscope_core::trace::DropReason::Lost))
+        .collect();
+    assert!(lost.len() > 10 && lost.len() < sim.rec.messages.len() - 10, "{} of {}", lost.len(), sim.rec.messages.len());
+    assert!(lost.iter().all(|m| m.arrive_us - m.sent_us == 5_000));
+}
+
+#[test]
+fn monotonic_read_violation_is_named() {
+    // Alice reads v1 from A, then reads again from C, which never got it (W=1, R=1).
+    let text = json!({
+        "nodes": ["A", "B", "C"], "keys": {"k": ["A", "B", "C"]},
+        "replication": {"n": 3, "w": 1, "r": 1},
+        "clients": [{"id": "w"}, {"id": "alice"}],
+        "network": {"latency_ms": 5, "links": [
+            {"from": "w", "to": "B", "latency_ms": 900}, {"from": "w", "to": "C", "latency_ms": 900},
+            {"from": "alice", "to": "B", "latency_ms": 50}, {"from": "alice", "to": "C", "latency_ms": 50}]},
+        "events": [
+            {"at_ms": 0, "client": "w", "put": "k", "value": "v1"},
+            {"at_ms": 50, "client": "alice", "get": "k"},
+            {"at_ms": 100, "crash": "A"},
+            {"at_ms": 200, "client": "alice", "get": "k"}
+        ],
+        "run_until_ms": 800
+    });
+    check(
+        &text.to_string(),
+        &[("/ops/1/values", json!(["v1"])), ("/ops/2/values", json!([]))],
+        &[("monotonic_read", Some(2)), ("stale_read", Some(2))],
+    );
+}
+
+#[test]
+fn preference_lists_can_come_from_the_ring() {
+    let text = json!({"nodes": ["A", "B", "C", "D", "E"], "replication": {"n": 3, "w": 2, "r": 2},
+        "events": [{"at_ms": 0, "client": "c", "put": "k", "value": "v"}]});
+    let (_, r) = run(&text.to_string());
+    let pref = names(&r["ops"][0]["preference"]);
+    assert_eq!(pref.len(), 5);
+    assert_eq!(names(&r["ops"][0]["sent_to"]), pref[..3].to_vec());
+    // The three home replicas hold the value; the fallbacks do not.
+    for (i, n) in pref.iter().enumerate() {
+        assert_eq!(r["final"][n].get("k").is_some(), i < 3, "{n}");
+    }
+}

@@ -1,0 +1,148 @@
+//! Project automation (`cargo xtask <task>`), in Rust rather than shell glue.
+//!
+//! - `setup`  installs what a fresh machine lacks: the wasm target, trunk 0.21.14, the
+//!            wasm-bindgen-cli matching Cargo.lock, a wasm-opt that reads rustc 1.95 output
+//!            (npm binaryen), Node's playwright-core, Chromium and ChromeDriver.
+//! - `test`   everything: native unit, scenario and property tests, the wasm build, the
+//!            in-browser determinism check and the end-to-end browser tests.
+//! - `build`  the release web bundle in `dist/`.
+//! - `serve`  setup, then serve the app on http://127.0.0.1:8080.
+//! - `bench`  native events/s, then the browser figures (frame times, seek, bundle size, wasm
+//!            events/s) measured in headless Chromium.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{exit, Command};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const BINARYEN_NPM: &str = "binaryen@132";
+const PLAYWRIGHT_NPM: &str = "playwright-core@1";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask is two levels down").to_path_buf()
+}
+
+fn tools_dir() -> PathBuf {
+    root().join("target").join("tools")
+}
+
+/// PATH with cargo's bin and the npm tools first, so that trunk finds our wasm-bindgen and
+/// wasm-opt instead of trying to download its own.
+fn path_env() -> String {
+    let home = env::var("HOME").unwrap_or_else(|_| "/root".into());
+    let mut parts = vec![format!("{home}/.cargo/bin"), tools_dir().join("node_modules/.bin").display().to_string()];
+    parts.push(env::var("PATH").unwrap_or_default());
+    parts.join(":")
+}
+
+fn cmd(program: &str) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(root()).env("PATH", path_env());
+    c
+}
+
+fn run(c: &mut Command) {
+    eprintln!("xtask: running {c:?}");
+    let status = c.status().unwrap_or_else(|e| fail(&format!("could not start {c:?}: {e}")));
+    if !status.success() {
+        fail(&format!("{c:?} failed with {status}"));
+    }
+}
+
+fn output(c: &mut Command) -> Option<String> {
+    let out = c.output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("xtask: {msg}");
+    exit(1)
+}
+
+/// The `wasm-bindgen` version Cargo.lock pins; the CLI must be the same version.
+fn wasm_bindgen_version() -> String {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).unwrap_or_else(|e| fail(&format!("Cargo.lock: {e}")));
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return v.trim_end_matches('"').to_string();
+            }
+        }
+    }
+    fail("Cargo.lock has no wasm-bindgen entry")
+}
+
+fn setup() {
+    let installed = output(cmd("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed.lines().any(|l| l == "wasm32-unknown-unknown") {
+        run(cmd("rustup").args(["target", "add", "wasm32-unknown-unknown"]));
+    }
+    if !output(cmd("trunk").arg("--version")).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        run(cmd("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]));
+    }
+    let wb = wasm_bindgen_version();
+    if !output(cmd("wasm-bindgen").arg("--version")).is_some_and(|v| v.ends_with(&wb)) {
+        // Without --locked: that crate's own lockfile names a version the registry lacks.
+        run(cmd("cargo").args(["install", "wasm-bindgen-cli", "--version", &wb, "--force"]));
+    }
+    let tools = tools_dir();
+    std::fs::create_dir_all(&tools).unwrap_or_else(|e| fail(&format!("{}: {e}", tools.display())));
+    let have = |p: &str| tools.join("node_modules").join(p).exists();
+    if !have(".bin/wasm-opt") || !have("playwright-core/package.json") {
+        run(cmd("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).args([BINARYEN_NPM, PLAYWRIGHT_NPM]));
+    }
+    if output(cmd("sh").args(["-c", "command -v chromium && command -v chromedriver"])).is_none() {
+        run(cmd("apt-get").arg("update"));
+        run(cmd("apt-get").args(["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]));
+    }
+}
+
+fn build_web() {
+    run(cmd("trunk").args(["build", "--release", "--offline"]));
+}
+
+fn node_test(file: &str) {
+    run(cmd("node")
+        .args(["--test", "--test-concurrency=1", file])
+        .env("NODE_PATH", tools_dir().join("node_modules"))
+        .env("QS_DIST", root().join("dist"))
+        .env("QS_ROOT", root()));
+}
+
+fn main() {
+    let task = env::args().nth(1).unwrap_or_default();
+    match task.as_str() {
+        "setup" => setup(),
+        "test" => {
+            run(cmd("cargo").args(["test", "--workspace", "--locked"]));
+            if env::args().any(|a| a == "--native-only") {
+                return;
+            }
+            setup();
+            build_web();
+            node_test("web/tests/e2e.test.mjs");
+        }
+        "build" => {
+            setup();
+            build_web();
+        }
+        "serve" => {
+            setup();
+            run(cmd("trunk").args(["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
+        }
+        "bench" => {
+            run(cmd("cargo").args(["run", "--locked", "--profile", "bench-native", "-p", "quorumscope-cli", "--", "bench"]));
+            if env::args().any(|a| a == "--native-only") {
+                return;
+            }
+            setup();
+            build_web();
+            run(cmd("node").arg("web/tests/bench.mjs").env("NODE_PATH", tools_dir().join("node_modules")).env("QS_DIST", root().join("dist")));
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <setup|test [--native-only]|build|serve|bench [--native-only]>");
+            exit(2);
+        }
+    }
+}
