@@ -23,15 +23,21 @@ impl Tree {
     pub fn build(depth: u32, items: impl IntoIterator<Item = (u64, u64)>) -> Tree {
         assert!((1..=crate::scenario::MAX_MERKLE_DEPTH).contains(&depth));
         let leaves = 1usize << depth;
-        let mut per_leaf: Vec<Vec<u64>> = vec![Vec::new(); leaves];
-        for (pos, digest) in items {
-            let l = &mut per_leaf[leaf_of(pos, depth) as usize];
-            l.push(pos);
-            l.push(digest);
-        }
+        // Sort by leaf (stable, so keys keep their given order within a leaf), then hash each
+        // run: one allocation for the whole tree instead of one per leaf.
+        let mut items: Vec<(u32, u64, u64)> = items.into_iter().map(|(p, d)| (leaf_of(p, depth), p, d)).collect();
+        items.sort_by_key(|i| i.0);
         let mut hashes = vec![0u64; 2 * leaves];
-        for (i, l) in per_leaf.iter().enumerate() {
-            hashes[leaves + i] = if l.is_empty() { 0 } else { hash_u64s(l) };
+        let mut buf: Vec<u64> = Vec::new();
+        let mut i = 0;
+        while i < items.len() {
+            let leaf = items[i].0;
+            buf.clear();
+            while i < items.len() && items[i].0 == leaf {
+                buf.extend([items[i].1, items[i].2]);
+                i += 1;
+            }
+            hashes[leaves + leaf as usize] = hash_u64s(&buf);
         }
         for i in (1..leaves).rev() {
             let (a, b) = (hashes[2 * i], hashes[2 * i + 1]);

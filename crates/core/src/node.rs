@@ -77,12 +77,7 @@ impl NodeState {
 
     /// The Merkle tree over the keys this node and `peer` are both home replicas of.
     pub fn shared_tree(&self, ctx: &Ctx, peer: NodeId) -> Tree {
-        let s = ctx.setup;
-        Tree::build(
-            s.sc.repl.merkle_depth,
-            s.shared_keys(ctx.me, peer)
-                .filter_map(|k| self.store[k as usize].as_ref().map(|d| (s.key_pos[k as usize], d.digest()))),
-        )
+        ctx.setup.shared_tree(|k| self.store[k as usize].as_ref(), ctx.me, peer)
     }
 
     fn keys_in_leaves(&self, ctx: &Ctx, peer: NodeId, leaves: &[u32]) -> Vec<(KeyId, u64)> {

@@ -81,9 +81,13 @@ impl Sim {
     pub fn in_flight_at(&self, t_us: u64) -> impl Iterator<Item = (u32, &crate::trace::MsgRecord)> + '_ {
         // Messages are recorded in send order, so everything sent after t is past this point.
         let end = self.rec.messages.partition_point(|m| m.sent_us <= t_us);
-        self.rec.messages[..end]
+        // Nothing sent longer ago than the longest flight can still be in the air.
+        let horizon = t_us.saturating_sub(self.rec.max_flight_us);
+        let start = self.rec.messages[..end].partition_point(|m| m.sent_us < horizon);
+        self.rec.messages[start..end]
             .iter()
             .enumerate()
+            .map(move |(i, m)| (i + start, m))
             .filter(move |(_, m)| m.arrive_us > t_us)
             .map(|(i, m)| (i as u32, m))
     }

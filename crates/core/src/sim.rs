@@ -99,6 +99,15 @@ impl Setup {
         self.is_home.iter().enumerate().filter(move |(_, h)| h[a as usize] && h[b as usize]).map(|(k, _)| k as KeyId)
     }
 
+    /// The Merkle tree two replicas compare: over the keys they are both home replicas of, built
+    /// from one side's copies (`store` is indexed by key id).
+    pub fn shared_tree<'a>(&self, store: impl Fn(KeyId) -> Option<&'a crate::data::Data>, a: NodeId, b: NodeId) -> crate::merkle::Tree {
+        crate::merkle::Tree::build(
+            self.sc.repl.merkle_depth,
+            self.shared_keys(a, b).filter_map(|k| store(k).map(|d| (self.key_pos[k as usize], d.digest()))),
+        )
+    }
+
     pub fn home(&self, key: KeyId) -> &[NodeId] {
         &self.pref[key as usize][..self.sc.repl.n as usize]
     }
@@ -422,6 +431,7 @@ impl World {
                     let id = self.next_msg;
                     self.next_msg += 1;
                     rec.messages_sent += 1;
+                    rec.max_flight_us = rec.max_flight_us.max(at_us - self.now);
                     if rec.level == Level::Full {
                         rec.messages.push(MsgRecord {
                             from,

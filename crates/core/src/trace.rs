@@ -225,11 +225,13 @@ pub struct Recording {
     /// Counted at every level but Off.
     pub events: u64,
     pub messages_sent: u64,
+    /// The longest time any message spent in flight: bounds the scan for what is in flight.
+    pub max_flight_us: u64,
 }
 
 impl Recording {
     pub fn new(level: Level) -> Recording {
-        Recording { level, trace: Vec::new(), messages: Vec::new(), exchanges: Vec::new(), events: 0, messages_sent: 0 }
+        Recording { level, trace: Vec::new(), messages: Vec::new(), exchanges: Vec::new(), events: 0, messages_sent: 0, max_flight_us: 0 }
     }
 
     pub(crate) fn push(&mut self, at_us: u64, ev: Ev) {

@@ -1,0 +1,350 @@
+//! The app: one reducer, hooks for time (animation frames only while playing) and the keyboard,
+//! and the layout of the pure view components.
+
+use crate::lessons;
+use crate::model::fmt_ms;
+use crate::state::{Action, AppState, Selection, Setting};
+use crate::view::controls::Controls;
+use crate::view::history::History;
+use crate::view::inspector::Inspector;
+use crate::view::merkle::MerkleView;
+use crate::view::ring::Ring;
+use crate::view::spacetime::SpaceTime;
+use crate::view::transport::Transport;
+use crate::view::Legend;
+use quorumscope_core::scenario::Action as Ev;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+thread_local! {
+    /// Renders of the app, for the "no work while paused" check.
+    pub static RENDERS: Cell<u64> = const { Cell::new(0) };
+    /// Animation frames run, for the same check.
+    pub static FRAMES: Cell<u64> = const { Cell::new(0) };
+    /// Milliseconds of work per animation frame (dispatch + render), most recent last.
+    pub static FRAME_WORK_MS: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    /// The app's dispatcher, for the page-level hooks in lib.rs (loading a scenario from a test).
+    pub static DISPATCH: RefCell<Option<UseReducerDispatcher<AppState>>> = const { RefCell::new(None) };
+}
+
+const FRAME_LOG_CAP: usize = 4_096;
+
+pub fn perf_now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+fn record_frame(ms: f64) {
+    FRAMES.with(|f| f.set(f.get() + 1));
+    FRAME_WORK_MS.with(|v| {
+        let mut v = v.borrow_mut();
+        if v.len() >= FRAME_LOG_CAP {
+            v.remove(0);
+        }
+        v.push(ms);
+    });
+}
+
+/// Advances simulated time while playing. With reduced motion, time jumps from event to event on
+/// a timer instead of gliding. Paused: nothing is scheduled at all.
+#[hook]
+fn use_clock(playing: bool, reduced_motion: bool, dispatch: UseReducerDispatcher<AppState>) {
+    use_effect_with((playing, reduced_motion), move |&(playing, reduced)| -> Box<dyn FnOnce()> {
+        if !playing {
+            return Box::new(|| ());
+        }
+        if reduced {
+            let d = dispatch.clone();
+            let interval = gloo_timers::callback::Interval::new(800, move || {
+                FRAMES.with(|f| f.set(f.get() + 1));
+                d.dispatch(Action::JumpNext);
+            });
+            return Box::new(move || drop(interval));
+        }
+        let Some(window) = web_sys::window() else { return Box::new(|| ()) };
+        let handle: Rc<Cell<Option<i32>>> = Rc::new(Cell::new(None));
+        let frame: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+        let last: Rc<Cell<Option<f64>>> = Rc::new(Cell::new(None));
+        {
+            let (handle, frame2, window) = (Rc::clone(&handle), Rc::clone(&frame), window.clone());
+            *frame.borrow_mut() = Some(Closure::new(move |ts: f64| {
+                let dt = last.get().map(|l| ts - l).unwrap_or(0.0);
+                last.set(Some(ts));
+                let t0 = perf_now();
+                dispatch.dispatch(Action::Tick(dt));
+                record_frame(perf_now() - t0);
+                if let Some(cb) = frame2.borrow().as_ref() {
+                    handle.set(window.request_animation_frame(cb.as_ref().unchecked_ref()).ok());
+                }
+            }));
+        }
+        if let Some(cb) = frame.borrow().as_ref() {
+            handle.set(window.request_animation_frame(cb.as_ref().unchecked_ref()).ok());
+        }
+        Box::new(move || {
+            if let Some(id) = handle.take() {
+                let _ = window.cancel_animation_frame(id);
+            }
+            // Breaks the closure's reference to itself.
+            frame.borrow_mut().take();
+        })
+    });
+}
+
+/// Global shortcuts: space play/pause, arrows step, Home/End, `?` help, Escape clears.
+#[hook]
+fn use_keyboard(dispatch: UseReducerDispatcher<AppState>) {
+    use_effect_with((), move |_| -> Box<dyn FnOnce()> {
+        let Some(window) = web_sys::window() else { return Box::new(|| ()) };
+        let listener = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
+            let key = e.key();
+            if typing && key != "Escape" && !(key == "?" && !matches!(e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name()), Some(ref t) if t == "INPUT" || t == "TEXTAREA")) {
+                return;
+            }
+            let action = match key.as_str() {
+                " " | "k" => Action::TogglePlay,
+                "ArrowRight" | "l" => Action::StepNext,
+                "ArrowLeft" | "j" => Action::StepPrev,
+                "Home" => Action::Seek(0),
+                "End" => Action::Seek(u64::MAX),
+                "?" => Action::ToggleHelp,
+                "Escape" => Action::Escape,
+                _ => return,
+            };
+            e.prevent_default();
+            dispatch.dispatch(action);
+        });
+        let _ = window.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+        Box::new(move || {
+            let _ = window.remove_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+            drop(listener);
+        })
+    });
+}
+
+fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// The scenario as a JSON file download.
+fn download(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    /// Lesson to start with.
+    #[prop_or_default]
+    pub lesson: Option<String>,
+}
+
+#[function_component]
+pub fn App(props: &AppProps) -> Html {
+    RENDERS.with(|r| r.set(r.get() + 1));
+    let initial = props.lesson.clone().unwrap_or_else(|| lessons::DEFAULT.to_string());
+    let state = use_reducer(move || {
+        let mut s = AppState::from_lesson(&initial);
+        s.reduced_motion = prefers_reduced_motion();
+        s
+    });
+    let dispatch = state.dispatcher();
+    DISPATCH.with(|d| *d.borrow_mut() = Some(dispatch.clone()));
+    use_clock(state.playing, state.reduced_motion, dispatch.clone());
+    use_keyboard(dispatch.clone());
+
+    let model = Rc::clone(&state.model);
+    let t = state.t_us;
+    let snap = use_memo((Rc::clone(&model), t), |(m, t)| m.snapshot_at(*t));
+
+    let cb = |f: fn(()) -> Action| {
+        let d = dispatch.clone();
+        Callback::from(move |_: ()| d.dispatch(f(())))
+    };
+    let on_seek = {
+        let d = dispatch.clone();
+        Callback::from(move |t: u64| d.dispatch(Action::Seek(t)))
+    };
+    let on_speed = {
+        let d = dispatch.clone();
+        Callback::from(move |s: f64| d.dispatch(Action::SetSpeed(s)))
+    };
+    let on_set = {
+        let d = dispatch.clone();
+        Callback::from(move |s: Setting| d.dispatch(Action::Set(s)))
+    };
+    let on_intervene = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Ev| d.dispatch(Action::Intervene(e)))
+    };
+    let on_node = {
+        let d = dispatch.clone();
+        Callback::from(move |n: Option<u32>| d.dispatch(Action::SelectNode(n)))
+    };
+    let on_msg = {
+        let (d, sel) = (dispatch.clone(), state.selection.clone());
+        Callback::from(move |m: u32| d.dispatch(Action::Select(Selection { msg: Some(m), op: sel.op, ..Selection::default() })))
+    };
+    let on_op = {
+        let d = dispatch.clone();
+        Callback::from(move |o: u32| d.dispatch(Action::SelectOp(o)))
+    };
+    let on_anomaly = {
+        let d = dispatch.clone();
+        Callback::from(move |i: usize| d.dispatch(Action::SelectAnomaly(i)))
+    };
+    let on_lesson = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            if let Some(s) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                if !s.value().is_empty() {
+                    d.dispatch(Action::LoadLesson(s.value()));
+                }
+            }
+        })
+    };
+    let on_export = {
+        let m = Rc::clone(&model);
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            let text = serde_json::to_string_pretty(&m.file).unwrap_or_default();
+            if download("quorumscope-scenario.json", &text).is_err() {
+                d.dispatch(Action::Fail("The browser refused the download.".into()));
+            }
+        })
+    };
+    let on_import = {
+        let d = dispatch.clone();
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            input.set_value("");
+            if file.size() > quorumscope_core::scenario::MAX_SCENARIO_BYTES as f64 {
+                d.dispatch(Action::Fail(format!("{} is {:.0} KB; scenario files are limited to {} KB.", file.name(), file.size() / 1024.0, quorumscope_core::scenario::MAX_SCENARIO_BYTES / 1024)));
+                return;
+            }
+            let d = d.clone();
+            let name = file.name();
+            wasm_bindgen_futures::spawn_local(async move {
+                match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
+                    Some(text) => d.dispatch(Action::LoadText(text)),
+                    None => d.dispatch(Action::Fail(format!("Could not read {name} as text."))),
+                }
+            });
+        })
+    };
+
+    let sc = model.sc();
+    let narration = model.recent_events(t, 40).iter().rev().find_map(|e| model.narrate(e)).unwrap_or_default();
+    let quorum_line = state.selection.op.map(|o| model.quorum_line(o));
+    let custom = state.lesson.is_none() || !state.interventions.is_empty();
+    let class = classes!("app", state.reduced_motion.then_some("reduced-motion"), state.playing.then_some("playing"));
+    html! {
+        <div {class}>
+            <header class="top">
+                <h1><span class="logo" aria-hidden="true">{ "◎" }</span>{ " Quorumscope" }</h1>
+                <label class="lesson-pick">{ "Lesson " }
+                    <select onchange={on_lesson} aria-label="Lesson">
+                        if custom { <option value="" selected=true>{ "Your experiment" }</option> }
+                        { for lessons::LESSONS.iter().enumerate().map(|(i, l)| html! {
+                            <option value={l.slug} selected={!custom && state.lesson.as_deref() == Some(l.slug)}>{ format!("{}. {}", i + 1, lessons::title(l.slug)) }</option>
+                        }) }
+                    </select>
+                </label>
+                <div class="actions">
+                    <label class="button" title="Load a scenario JSON file">{ "Import" }
+                        <input type="file" accept=".json,application/json" class="visually-hidden" onchange={on_import} aria-label="Import a scenario file" />
+                    </label>
+                    <button onclick={on_export} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
+                    <button onclick={{ let d = dispatch.clone(); Callback::from(move |_| d.dispatch(Action::ToggleHelp)) }} aria-label="Help and keyboard shortcuts" title="Help (?)">{ "?" }</button>
+                </div>
+            </header>
+            if let Some(err) = &state.error {
+                <div class="error" role="alert">
+                    <strong>{ "Not applied: " }</strong>{ err.clone() }
+                    <button onclick={{ let d = dispatch.clone(); Callback::from(move |_| d.dispatch(Action::DismissError)) }} aria-label="Dismiss">{ "×" }</button>
+                </div>
+            }
+            <p class="caption"><strong>{ sc.title.clone() }</strong>{ " " }{ sc.description.clone() }</p>
+            <main class="grid">
+                <aside class="left">
+                    <Controls model={Rc::clone(&model)} on_set={on_set} on_intervene={on_intervene.clone()} on_undo={cb(|_| Action::Undo)} can_undo={!state.interventions.is_empty()} />
+                </aside>
+                <section class="center" aria-label="Cluster">
+                    <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />
+                    if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
+                    <Legend />
+                </section>
+                <aside class="right">
+                    <Inspector model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_intervene={on_intervene} on_msg={on_msg} on_op={on_op.clone()} />
+                </aside>
+            </main>
+            <Transport t_us={t} end_us={model.end_us} playing={state.playing} speed={state.speed}
+                on_toggle={cb(|_| Action::TogglePlay)} on_step_prev={cb(|_| Action::StepPrev)} on_step_next={cb(|_| Action::StepNext)}
+                on_seek={on_seek.clone()} on_speed={on_speed} />
+            <SpaceTime model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_seek={on_seek} on_op={on_op.clone()} />
+            <div class="bottom">
+                <History model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} />
+                <MerkleView model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} />
+            </div>
+            <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration }</div>
+            <footer class="foot muted">{ format!("seed {} · {} nodes · {} events simulated · {}", sc.seed, sc.nodes.len(), model.rec().events, fmt_ms(model.end_us)) }</footer>
+            if state.help { <Help on_close={cb(|_| Action::ToggleHelp)} /> }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HelpProps {
+    on_close: Callback<()>,
+}
+
+#[function_component]
+fn Help(p: &HelpProps) -> Html {
+    let close = {
+        let c = p.on_close.clone();
+        Callback::from(move |_: MouseEvent| c.emit(()))
+    };
+    html! {
+        <div class="help-dialog" role="dialog" aria-modal="true" aria-labelledby="help-title">
+            <div class="help-body">
+                <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
+                <dl class="keys">
+                    <dt><kbd>{"space"}</kbd></dt><dd>{ "play / pause" }</dd>
+                    <dt><kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd></dt><dd>{ "previous / next event" }</dd>
+                    <dt><kbd>{"Home"}</kbd>{" "}<kbd>{"End"}</kbd></dt><dd>{ "start / end of the run" }</dd>
+                    <dt><kbd>{"Tab"}</kbd>{", "}<kbd>{"Enter"}</kbd></dt><dd>{ "focus a node or row, select it" }</dd>
+                    <dt><kbd>{"?"}</kbd></dt><dd>{ "this help" }</dd>
+                    <dt><kbd>{"Esc"}</kbd></dt><dd>{ "close, clear the selection" }</dd>
+                </dl>
+                <h2>{ "What this simulator models" }</h2>
+                <ul>
+                    <li>{ "The client coordinates its own requests: a put goes to the key's N home replicas and succeeds on W acknowledgements before the timeout; a get returns the newest of the first R replies (Dynamo, Riak). A failed put is never rolled back." }</li>
+                    <li>{ "Sloppy quorum uses the first N healthy nodes of the preference list; a fallback keeps the write with a hint and hands it home once the replica is reachable (Dynamo, Riak). Fallback answers count toward W and R." }</li>
+                    <li>{ "Failures are noticed after detect_ms; until then clients act on their old view and requests to lost nodes time out." }</li>
+                    <li>{ "Read repair is asynchronous, as in Dynamo and Riak (not Cassandra's blocking repair): it also fixes replicas whose replies arrive after the get returned." }</li>
+                    <li>{ "Anti-entropy compares binary Merkle trees top-down: 1 hash when replicas agree, 1 + 2 × depth for one differing key." }</li>
+                    <li>{ "Conflicts: last-write-wins by client timestamps (Cassandra), version vectors with siblings (Riak allow_mult, Dynamo's cart), or no versions at all." }</li>
+                </ul>
+                <button class="primary" onclick={close}>{ "Close" }</button>
+            </div>
+        </div>
+    }
+}

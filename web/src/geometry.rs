@@ -1,0 +1,265 @@
+//! Where things go on screen. Plain functions over plain numbers, tested natively.
+//!
+//! The ring view uses a 700 × 700 SVG viewBox: nodes on a circle, grouped by datacenter into
+//! sectors separated by gaps, clients on an outer circle near their datacenter.
+
+use std::f64::consts::PI;
+
+pub const VIEW: f64 = 700.0;
+pub const CENTER: (f64, f64) = (350.0, 350.0);
+pub const RING_R: f64 = 205.0;
+pub const CLIENT_R: f64 = 318.0;
+/// Angular gap between datacenter sectors.
+const DC_GAP: f64 = PI / 12.0;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pt {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Pt {
+    pub fn lerp(a: Pt, b: Pt, f: f64) -> Pt {
+        Pt { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f }
+    }
+
+    pub fn dist(a: Pt, b: Pt) -> f64 {
+        ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+    }
+}
+
+pub fn polar(r: f64, angle: f64) -> Pt {
+    Pt { x: CENTER.0 + r * angle.cos(), y: CENTER.1 + r * angle.sin() }
+}
+
+/// A datacenter's sector of the ring, angles in radians (clockwise from the top).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sector {
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Sector {
+    pub fn mid(&self) -> f64 {
+        (self.start + self.end) / 2.0
+    }
+}
+
+/// Splits the circle among datacenters in proportion to their node counts.
+pub fn sectors(nodes_per_dc: &[usize]) -> Vec<Sector> {
+    let total: usize = nodes_per_dc.iter().sum();
+    let used: Vec<usize> = nodes_per_dc.iter().copied().filter(|c| *c > 0).collect();
+    let gaps = if used.len() > 1 { used.len() as f64 * DC_GAP } else { 0.0 };
+    let span = 2.0 * PI - gaps;
+    let mut a = -PI / 2.0 - if used.len() > 1 { span * nodes_per_dc[0] as f64 / total.max(1) as f64 / 2.0 } else { 0.0 };
+    nodes_per_dc
+        .iter()
+        .map(|c| {
+            let w = span * *c as f64 / total.max(1) as f64;
+            let s = Sector { start: a, end: a + w };
+            if *c > 0 {
+                a += w + if used.len() > 1 { DC_GAP } else { 0.0 };
+            }
+            s
+        })
+        .collect()
+}
+
+/// Angle of every node: evenly spaced inside its datacenter's sector, in scenario order.
+pub fn node_angles(node_dc: &[usize], dc_count: usize) -> Vec<f64> {
+    let mut per_dc = vec![0usize; dc_count];
+    for d in node_dc {
+        per_dc[*d] += 1;
+    }
+    let secs = sectors(&per_dc);
+    let mut seen = vec![0usize; dc_count];
+    node_dc
+        .iter()
+        .map(|d| {
+            let s = &secs[*d];
+            let i = seen[*d];
+            seen[*d] += 1;
+            s.start + (s.end - s.start) * (i as f64 + 0.5) / per_dc[*d] as f64
+        })
+        .collect()
+}
+
+/// Angles of clients: spread around the middle of their datacenter's sector, never closer than
+/// `min_sep` radians to each other.
+pub fn client_angles(client_dc: &[usize], node_dc: &[usize], dc_count: usize) -> Vec<f64> {
+    let mut per_dc = vec![0usize; dc_count];
+    for d in node_dc {
+        per_dc[*d] += 1;
+    }
+    let secs = sectors(&per_dc);
+    let mut count = vec![0usize; dc_count];
+    for d in client_dc {
+        count[*d] += 1;
+    }
+    let mut seen = vec![0usize; dc_count];
+    let step = PI / 9.0;
+    client_dc
+        .iter()
+        .map(|d| {
+            let i = seen[*d];
+            seen[*d] += 1;
+            let offset = (i as f64 - (count[*d] as f64 - 1.0) / 2.0) * step;
+            // A lone datacenter's clients start at the right side, away from the top label.
+            let base = if dc_count == 1 { 0.0 } else { secs[*d].mid() };
+            base + offset
+        })
+        .collect()
+}
+
+/// Radius of a node's circle: smaller as the ring gets crowded.
+pub fn node_radius(nodes: usize) -> f64 {
+    let circumference = 2.0 * PI * RING_R;
+    (circumference / nodes.max(1) as f64 * 0.32).clamp(5.0, 26.0)
+}
+
+/// Where a message is at `t`: on the straight path from sender to receiver, shifted sideways so
+/// that a request and its reply between the same pair travel on separate lanes.
+pub fn message_pos(from: Pt, to: Pt, sent_us: u64, arrive_us: u64, t_us: u64) -> Pt {
+    let f = if arrive_us <= sent_us { 1.0 } else { ((t_us.saturating_sub(sent_us)) as f64 / (arrive_us - sent_us) as f64).clamp(0.0, 1.0) };
+    let p = Pt::lerp(from, to, f);
+    let d = Pt::dist(from, to).max(1e-9);
+    // Right-hand normal of the direction of travel.
+    let (nx, ny) = (-(to.y - from.y) / d, (to.x - from.x) / d);
+    Pt { x: p.x + nx * 5.0, y: p.y + ny * 5.0 }
+}
+
+/// Chords that draw a partition as a cut: for every pair of ring neighbours in different groups,
+/// the point midway between them just outside the ring; consecutive cut points are joined.
+pub fn partition_cuts(angles: &[f64], groups: &[u16]) -> Vec<(Pt, Pt)> {
+    if angles.len() < 2 {
+        return vec![];
+    }
+    let mut order: Vec<usize> = (0..angles.len()).collect();
+    order.sort_by(|a, b| angles[*a].total_cmp(&angles[*b]));
+    let mut cut_angles = Vec::new();
+    for w in 0..order.len() {
+        let (a, b) = (order[w], order[(w + 1) % order.len()]);
+        if groups[a] != groups[b] {
+            let mut end = angles[b];
+            if end < angles[a] {
+                end += 2.0 * PI;
+            }
+            cut_angles.push((angles[a] + end) / 2.0);
+        }
+    }
+    // Two cuts make one chord across the ring; more make a star through the centre.
+    match cut_angles.len() {
+        0 => vec![],
+        2 => vec![(polar(RING_R + 40.0, cut_angles[0]), polar(RING_R + 40.0, cut_angles[1]))],
+        _ => cut_angles.iter().map(|a| (polar(RING_R + 40.0, *a), polar(30.0, *a))).collect(),
+    }
+}
+
+/// SVG path of an arc band (for a datacenter sector).
+pub fn arc_path(r: f64, start: f64, end: f64) -> String {
+    let a = polar(r, start);
+    let b = polar(r, end);
+    let large = if end - start > PI { 1 } else { 0 };
+    format!("M {:.1} {:.1} A {r:.1} {r:.1} 0 {large} 1 {:.1} {:.1}", a.x, a.y, b.x, b.y)
+}
+
+/// Space-time diagram: x for a time inside the visible window.
+pub fn time_x(t_us: u64, window: (u64, u64), left: f64, width: f64) -> f64 {
+    let (a, b) = window;
+    if b <= a {
+        return left;
+    }
+    left + width * (t_us.saturating_sub(a)) as f64 / (b - a) as f64
+}
+
+/// The visible window of the space-time diagram: `span_us` wide, keeping `t` at 2/3 when the run
+/// is longer than the span.
+pub fn time_window(t_us: u64, end_us: u64, span_us: u64) -> (u64, u64) {
+    if end_us <= span_us {
+        return (0, end_us.max(1));
+    }
+    let start = t_us.saturating_sub(span_us * 2 / 3).min(end_us - span_us);
+    (start, start + span_us)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_sit_on_the_ring_inside_their_sector() {
+        let dc = [0, 0, 0, 1, 1, 1];
+        let angles = node_angles(&dc, 2);
+        let secs = sectors(&[3, 3]);
+        for (i, a) in angles.iter().enumerate() {
+            let s = &secs[dc[i]];
+            assert!(*a > s.start && *a < s.end, "node {i}");
+            assert!((Pt::dist(polar(RING_R, *a), Pt { x: CENTER.0, y: CENTER.1 }) - RING_R).abs() < 1e-9);
+        }
+        // Sectors do not overlap and leave gaps.
+        assert!(secs[0].end < secs[1].start);
+        assert!((secs[1].end - secs[0].start) < 2.0 * PI);
+    }
+
+    #[test]
+    fn one_datacenter_starts_at_the_top_and_spaces_evenly() {
+        let a = node_angles(&[0, 0, 0, 0], 1);
+        let gaps: Vec<f64> = a.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(gaps.iter().all(|g| (g - PI / 2.0).abs() < 1e-9));
+        assert!((a[0] - (-PI / 2.0 + PI / 4.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn neighbouring_nodes_never_overlap() {
+        for n in [3, 5, 8, 16, 32, 64] {
+            let a = node_angles(&vec![0; n], 1);
+            let r = node_radius(n);
+            let d = Pt::dist(polar(RING_R, a[0]), polar(RING_R, a[1]));
+            assert!(d > 2.0 * r, "{n} nodes: centres {d:.1} apart, radius {r:.1}");
+        }
+    }
+
+    #[test]
+    fn messages_move_from_sender_to_receiver_on_the_right_lane() {
+        let a = Pt { x: 0.0, y: 0.0 };
+        let b = Pt { x: 100.0, y: 0.0 };
+        let start = message_pos(a, b, 1000, 2000, 1000);
+        let mid = message_pos(a, b, 1000, 2000, 1500);
+        let end = message_pos(a, b, 1000, 2000, 5000);
+        assert_eq!((start.x, mid.x, end.x), (0.0, 50.0, 100.0));
+        // Going right, the lane is below; the reply going left is above: they never collide.
+        let back = message_pos(b, a, 1000, 2000, 1500);
+        assert!(mid.y > 0.0 && back.y < 0.0);
+    }
+
+    #[test]
+    fn a_two_sided_partition_is_one_chord() {
+        let angles = node_angles(&[0, 0, 0, 0, 0, 0], 1);
+        let cuts = partition_cuts(&angles, &[0, 0, 0, 1, 1, 1]);
+        assert_eq!(cuts.len(), 1);
+        // The chord passes near the centre, separating the two halves.
+        let (p, q) = cuts[0];
+        let mid = Pt::lerp(p, q, 0.5);
+        assert!(Pt::dist(mid, Pt { x: CENTER.0, y: CENTER.1 }) < 5.0);
+        assert!(partition_cuts(&angles, &[0; 6]).is_empty());
+    }
+
+    #[test]
+    fn time_window_follows_the_cursor() {
+        assert_eq!(time_window(500, 1000, 2000), (0, 1000));
+        let (a, b) = time_window(5_000, 100_000, 3_000);
+        assert_eq!(b - a, 3_000);
+        assert!(a <= 5_000 && 5_000 <= b);
+        assert_eq!(time_window(99_999, 100_000, 3_000), (97_000, 100_000));
+        assert_eq!(time_x(1_500, (1_000, 2_000), 10.0, 100.0), 60.0);
+    }
+
+    #[test]
+    fn clients_of_one_datacenter_spread_around_its_middle() {
+        let c = client_angles(&[0, 0, 1], &[0, 0, 1, 1], 2);
+        let secs = sectors(&[2, 2]);
+        assert!(((c[0] + c[1]) / 2.0 - secs[0].mid()).abs() < 1e-9);
+        assert!(c[0] != c[1]);
+        assert!((c[2] - secs[1].mid()).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,100 @@
+//! Quorumscope's visualizer: a Yew app over the simulation core.
+//!
+//! Layers: `geometry` (where things go, pure), `model` (a run and what views derive from it),
+//! `state` (the reducer), `view` (pure components), `app` (hooks and layout). Page-level functions
+//! below are for tests, benchmarks and course authors' scripts.
+
+pub mod app;
+pub mod geometry;
+pub mod lessons;
+pub mod model;
+pub mod state;
+pub mod view;
+
+use wasm_bindgen::prelude::*;
+
+pub fn start() {
+    let lesson = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .and_then(|h| h.strip_prefix("#lesson=").map(|s| s.split('&').next().unwrap_or("").to_string()))
+        .filter(|s| lessons::text(s).is_some());
+    yew::Renderer::<app::App>::with_props(app::AppProps { lesson }).render();
+}
+
+/// Runs a scenario and returns the CLI's `run --trace` JSON (report plus trace), so a test can
+/// compare the browser's run with the native one byte for byte.
+#[wasm_bindgen]
+pub fn qs_run_trace(text: &str) -> Result<String, JsValue> {
+    let sim = quorumscope_core::run_text(text, quorumscope_core::Level::Full).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let mut v = serde_json::to_value(sim.report()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    v["trace"] = quorumscope_core::run::trace_json(&sim);
+    serde_json::to_string(&v).map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Loads scenario text into the running app, as Import does.
+#[wasm_bindgen]
+pub fn qs_load(text: String) -> bool {
+    app::DISPATCH.with(|d| d.borrow().as_ref().map(|d| d.dispatch(state::Action::LoadText(text))).is_some())
+}
+
+/// Counters for "no work while paused" and per-frame work, as JSON.
+#[wasm_bindgen]
+pub fn qs_stats() -> String {
+    let renders = app::RENDERS.with(|r| r.get());
+    let frames = app::FRAMES.with(|f| f.get());
+    let mut work = app::FRAME_WORK_MS.with(|v| v.borrow().clone());
+    work.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| if work.is_empty() { 0.0 } else { work[((work.len() - 1) as f64 * p).round() as usize] };
+    serde_json::json!({"renders": renders, "frames": frames, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
+}
+
+#[wasm_bindgen]
+pub fn qs_reset_stats() {
+    app::FRAME_WORK_MS.with(|v| v.borrow_mut().clear());
+}
+
+/// The core's throughput in wasm on the benchmark workload, as JSON.
+#[wasm_bindgen]
+pub fn qs_bench_core(nodes: usize, ops: usize) -> String {
+    let file = quorumscope_core::bench::workload(nodes, ops, 1_000, 1);
+    let sc = quorumscope_core::Scenario::from_file(&file).expect("the workload is valid");
+    let mut best = f64::MAX;
+    let mut events = 0;
+    for _ in 0..3 {
+        let mut sim = quorumscope_core::Sim::new(sc.clone(), quorumscope_core::Level::Summary);
+        let t0 = app::perf_now();
+        sim.run();
+        best = best.min(app::perf_now() - t0);
+        events = sim.rec.events;
+    }
+    serde_json::json!({"nodes": nodes, "ops": ops, "events": events, "ms": best, "events_per_s": events as f64 / (best / 1000.0)}).to_string()
+}
+
+/// Seeking in a long run: builds a run of `minutes` simulated minutes, then seeks to `seeks`
+/// spread-out instants and reports the time per seek, as JSON.
+#[wasm_bindgen]
+pub fn qs_bench_seek(minutes: u32, seeks: u32) -> String {
+    let ops = (minutes as usize * 60 * 20).max(1); // one op every 50 ms
+    let mut file = quorumscope_core::bench::workload(16, ops, 200, 3);
+    for (i, e) in file.events.iter_mut().enumerate() {
+        e.at_ms = (i as f64 * 50.0).min(minutes as f64 * 60_000.0);
+    }
+    file.replication.anti_entropy_ms = Some(5_000.0);
+    file.run_until_ms = Some(minutes as f64 * 60_000.0);
+    let sc = quorumscope_core::Scenario::from_file(&file).expect("valid");
+    let t0 = app::perf_now();
+    let model = model::Model::new(file, sc);
+    let build_ms = app::perf_now() - t0;
+    let mut times = Vec::new();
+    let mut rng = quorumscope_core::Rng::new(9);
+    for _ in 0..seeks {
+        let t = rng.next_u64() % model.end_us;
+        let t0 = app::perf_now();
+        let snap = model.snapshot_at(t);
+        times.push(app::perf_now() - t0);
+        assert!(snap.at_us == t);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    serde_json::json!({"minutes": minutes, "events": model.rec().events, "build_ms": build_ms, "seeks": seeks, "p50_ms": pct(0.5), "p95_ms": pct(0.95), "max_ms": pct(1.0)}).to_string()
+}

@@ -1,0 +1,3 @@
+fn main() {
+    quorumscope_web::start();
+}

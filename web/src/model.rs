@@ -1,0 +1,375 @@
+//! One run of the current experiment and everything the views derive from it. Views read trace
+//! events, the report and snapshots — never node internals.
+
+use quorumscope_core::check::Anomaly;
+use quorumscope_core::data::Data;
+use quorumscope_core::run::Report;
+use quorumscope_core::scenario::{Addr, KeyId, NodeId, Scenario, ScenarioFile};
+use quorumscope_core::sim::World;
+use quorumscope_core::trace::{Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent};
+use quorumscope_core::{Sim, Snapshot};
+use std::cell::RefCell;
+
+pub struct Model {
+    pub file: ScenarioFile,
+    pub sim: Sim,
+    pub report: Report,
+    pub anomalies: Vec<Anomaly>,
+    pub end_us: u64,
+    /// The world at the last instant asked for: moving forward steps it, moving back seeks from a
+    /// checkpoint. Interior mutability because looking is not changing the model.
+    cursor: RefCell<World>,
+}
+
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Model {
+    pub fn new(file: ScenarioFile, sc: Scenario) -> Model {
+        let mut sim = Sim::new(sc, Level::Full).with_checkpoints();
+        sim.run();
+        let report = sim.report();
+        let anomalies = sim.anomalies();
+        let end_us = sim.setup.sc.run_until_us;
+        let cursor = RefCell::new(sim.world_at(0));
+        Model { file, sim, report, anomalies, end_us, cursor }
+    }
+
+    pub fn sc(&self) -> &Scenario {
+        &self.sim.setup.sc
+    }
+
+    pub fn rec(&self) -> &Recording {
+        &self.sim.rec
+    }
+
+    pub fn snapshot_at(&self, t_us: u64) -> Snapshot {
+        let mut c = self.cursor.borrow_mut();
+        if c.now > t_us {
+            *c = self.sim.world_at(t_us);
+        } else {
+            let mut off = Recording::new(Level::Off);
+            while c.step(&self.sim.setup, &mut off, t_us) {}
+            c.now = t_us;
+        }
+        Snapshot::of(&self.sim.setup, &c)
+    }
+
+    /// Time of the next trace event after `t`, or the end.
+    pub fn next_event_after(&self, t_us: u64) -> u64 {
+        let tr = &self.rec().trace;
+        let i = tr.partition_point(|e| e.at_us <= t_us);
+        tr.get(i).map(|e| e.at_us).unwrap_or(self.end_us).min(self.end_us)
+    }
+
+    /// Time of the last trace event before `t`, or 0.
+    pub fn prev_event_before(&self, t_us: u64) -> u64 {
+        let tr = &self.rec().trace;
+        let i = tr.partition_point(|e| e.at_us < t_us);
+        if i == 0 {
+            0
+        } else {
+            tr[i - 1].at_us
+        }
+    }
+
+    pub fn in_flight(&self, t_us: u64) -> Vec<(u32, &MsgRecord)> {
+        self.sim.in_flight_at(t_us).collect()
+    }
+
+    /// Dropped messages whose loss happened within `fade_us` before `t` (drawn fading out).
+    pub fn recently_dropped(&self, t_us: u64, fade_us: u64) -> Vec<(u32, &MsgRecord)> {
+        let msgs = &self.rec().messages;
+        let horizon = t_us.saturating_sub(fade_us + self.rec().max_flight_us);
+        let start = msgs.partition_point(|m| m.sent_us < horizon);
+        let end = msgs.partition_point(|m| m.sent_us <= t_us);
+        msgs[start..end]
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t_us && t_us - m.arrive_us < fade_us)
+            .map(|(i, m)| ((i + start) as u32, m))
+            .collect()
+    }
+
+    /// Trace events at or before `t`, the latest `n` of them.
+    pub fn recent_events(&self, t_us: u64, n: usize) -> &[TraceEvent] {
+        let tr = &self.rec().trace;
+        let end = tr.partition_point(|e| e.at_us <= t_us);
+        &tr[end.saturating_sub(n)..end]
+    }
+
+    /// The anti-entropy exchange running at `t`, if any (the latest started).
+    pub fn exchange_at(&self, t_us: u64) -> Option<&quorumscope_core::trace::Exchange> {
+        self.rec().exchanges.iter().rev().find(|x| x.start_us <= t_us && x.end_us.map_or(true, |e| t_us <= e + 200_000))
+    }
+
+    pub fn node_name(&self, n: NodeId) -> &str {
+        &self.sc().nodes[n as usize].name
+    }
+
+    pub fn value(&self, v: u32) -> &str {
+        &self.sc().values[v as usize]
+    }
+
+    pub fn key(&self, k: KeyId) -> &str {
+        &self.sc().keys[k as usize]
+    }
+
+    /// Values of a copy, with their version, e.g. `book @110.5ms` or `red|blue` for siblings.
+    pub fn describe_data(&self, d: &Data) -> String {
+        match d {
+            Data::Lww { value, ts_us, .. } => format!("{} @{}", self.value(*value), fmt_ms_i(*ts_us)),
+            Data::Arrival { value } => self.value(*value).to_string(),
+            Data::Siblings(s) => s
+                .iter()
+                .map(|s| format!("{} ({}:{})", self.value(s.value), self.sc().clients[s.dot.actor as usize].name, s.dot.counter))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        }
+    }
+
+    pub fn values_text(&self, d: Option<&Data>) -> String {
+        match d {
+            None => "∅".into(),
+            Some(d) => d.values().iter().map(|v| self.value(*v)).collect::<Vec<_>>().join(" | "),
+        }
+    }
+
+    pub fn describe_msg(&self, m: &MsgRecord) -> String {
+        let sc = self.sc();
+        let (from, to) = (sc.name(m.from), sc.name(m.to));
+        let body = match &m.payload {
+            Msg::Put { key, data, hint_for, .. } => {
+                let hint = hint_for.map(|h| format!(", hint for {}", self.node_name(h))).unwrap_or_default();
+                format!("put {}={}{hint}", self.key(*key), self.describe_data(data))
+            }
+            Msg::PutAck { key, .. } => format!("ack for put of {}", self.key(*key)),
+            Msg::Get { key, .. } => format!("get {}", self.key(*key)),
+            Msg::GetReply { key, data, .. } => format!("reply {}={}", self.key(*key), data.as_ref().map(|d| self.describe_data(d)).unwrap_or("∅ (nothing)".into())),
+            Msg::ReadRepair { key, data, .. } => format!("read repair {}={}", self.key(*key), self.describe_data(data)),
+            Msg::Handoff { key, data } => format!("hinted handoff {}={}", self.key(*key), self.describe_data(data)),
+            Msg::HandoffAck { key, .. } => format!("handoff ack for {}", self.key(*key)),
+            Msg::MerkleHashes { level, hashes, .. } => format!("Merkle: {} hash(es) at level {level}", hashes.len()),
+            Msg::MerkleDiff { level, differing, .. } => format!("Merkle: {} differ at level {level}", differing.len()),
+            Msg::MerkleKeys { keys, .. } => format!("Merkle: digests of {} key(s) in differing leaves", keys.len()),
+            Msg::MerkleData { data, want, .. } => format!("Merkle: {} copy(ies), asks for {}", data.len(), want.len()),
+        };
+        let fate = match m.fate {
+            Fate::Dropped(r) => format!(" — dropped ({})", drop_words(r)),
+            _ => String::new(),
+        };
+        format!("{from} → {to}: {body}{fate}")
+    }
+
+    /// One trace event in words, for the live region and the event log.
+    pub fn narrate(&self, e: &TraceEvent) -> Option<String> {
+        let sc = self.sc();
+        let t = fmt_ms(e.at_us);
+        let nodes = |ns: &[NodeId]| ns.iter().map(|n| self.node_name(*n)).collect::<Vec<_>>().join(", ");
+        let s = match &e.ev {
+            Ev::Scenario { .. } | Ev::Delivered { .. } => return None,
+            Ev::Fault { what } => match what {
+                FaultWhat::Crash { nodes: ns } => format!("{} crashed", nodes(ns)),
+                FaultWhat::Recover { nodes: ns } => format!("{} recovered (its data survived)", nodes(ns)),
+                FaultWhat::Partition { .. } => "The network is partitioned".into(),
+                FaultWhat::Heal => "The partition heals".into(),
+            },
+            Ev::Detected { what } => match what {
+                FaultWhat::Crash { nodes: ns } => format!("The cluster notices {} is down", nodes(ns)),
+                FaultWhat::Recover { nodes: ns } => format!("The cluster notices {} is back", nodes(ns)),
+                FaultWhat::Partition { .. } => "The cluster notices the partition".into(),
+                FaultWhat::Heal => "The cluster notices the partition healed".into(),
+            },
+            Ev::OpStart { op } => {
+                let o = &self.report.ops[*op as usize];
+                match &o.value {
+                    Some(v) => format!("{} starts put {}={} (op {op})", o.client, o.key, v),
+                    None => format!("{} starts get {} (op {op})", o.client, o.key),
+                }
+            }
+            Ev::OpEnd { op, ok } => {
+                let o = &self.report.ops[*op as usize];
+                match (&o.value, ok) {
+                    (Some(v), true) => format!("{}'s put {}={} succeeded: acknowledged by {}", o.client, o.key, v, o.acked_by.clone().unwrap_or_default().join(", ")),
+                    (Some(v), false) => format!("{}'s put {}={} failed: too few acknowledgements before the timeout (it is not rolled back)", o.client, o.key, v),
+                    (None, true) => format!(
+                        "{}'s get {} returned {} from {}",
+                        o.client,
+                        o.key,
+                        o.values.as_ref().filter(|v| !v.is_empty()).map(|v| v.join(" | ")).unwrap_or("nothing".into()),
+                        o.replied_by.clone().unwrap_or_default().join(", ")
+                    ),
+                    (None, false) => format!("{}'s get {} failed: too few replies before the timeout", o.client, o.key),
+                }
+            }
+            Ev::Sent { msg } => {
+                let m = &self.rec().messages[*msg as usize];
+                if m.kind == MsgKind::Merkle {
+                    return None;
+                }
+                format!("{} sends {}", sc.name(m.from), self.describe_msg(m).split_once(": ").map(|x| x.1).unwrap_or(""))
+            }
+            Ev::Dropped { msg, reason } => {
+                let m = &self.rec().messages[*msg as usize];
+                format!("{} message {} → {} dropped: {}", m.kind.name(), sc.name(m.from), sc.name(m.to), drop_words(*reason))
+            }
+            Ev::RequestTimeout { op, node } => format!("No answer from {} for op {op} before the timeout", self.node_name(*node)),
+            Ev::Stored { node, key, .. } => format!("{} stores {}", self.node_name(*node), self.key(*key)),
+            Ev::ReadRepair { node, key, .. } => format!("Read repair brings {} up to date on {}", self.node_name(*node), self.key(*key)),
+            Ev::HintStored { holder, for_node, key } => {
+                format!("{} keeps {} with a hint for {} (sloppy quorum)", self.node_name(*holder), self.key(*key), self.node_name(*for_node))
+            }
+            Ev::HandedOff { holder, for_node, key } => {
+                format!("{} handed {} back to {} and dropped its copy", self.node_name(*holder), self.key(*key), self.node_name(*for_node))
+            }
+            Ev::Merkle { step, .. } => match step {
+                MerkleStep::Start { initiator, peer } => format!("Anti-entropy: {} compares Merkle trees with {}", self.node_name(*initiator), self.node_name(*peer)),
+                MerkleStep::Level { level, compared, differing } => {
+                    format!("Merkle level {level}: {compared} hash(es) compared, {} differ", differing.len())
+                }
+                MerkleStep::Keys { keys } => format!("Merkle: keys that differ: {}", keys.iter().map(|k| self.key(*k)).collect::<Vec<_>>().join(", ")),
+                MerkleStep::Done { hashes_compared, keys_exchanged } => {
+                    format!("Anti-entropy done: {hashes_compared} hash(es) compared, {keys_exchanged} key(s) exchanged")
+                }
+                MerkleStep::Abandoned => "Anti-entropy exchange abandoned (no answer)".into(),
+            },
+        };
+        Some(format!("{t}: {s}"))
+    }
+
+    /// The explanation of quorum overlap for an operation, in one line.
+    pub fn quorum_line(&self, op: u32) -> String {
+        let r = &self.sc().repl;
+        let o = &self.report.ops[op as usize];
+        let sum = r.w + r.r;
+        let rule = if sum > r.n {
+            format!("W+R={sum} > N={}: every read set meets every write set", r.n)
+        } else {
+            format!("W+R={sum} ≤ N={}: a read set can miss the write set entirely", r.n)
+        };
+        if o.op == "get" {
+            // Did this read meet the latest successful write that finished before it began?
+            let prev = self.report.ops.iter().filter(|p| p.op == "put" && p.key == o.key && p.status == "ok" && p.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)).last();
+            if let Some(p) = prev {
+                let acked = p.acked_by.clone().unwrap_or_default();
+                let replied = o.replied_by.clone().unwrap_or_default();
+                let meet: Vec<&String> = replied.iter().filter(|n| acked.contains(n)).collect();
+                let extra = if meet.is_empty() {
+                    if r.sloppy_quorum && sum > r.n {
+                        " — yet here they do not meet: under a sloppy quorum the write went to fallbacks".to_string()
+                    } else {
+                        " — here they do not meet".to_string()
+                    }
+                } else {
+                    format!(" — here they meet at {}", meet.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+                };
+                return format!("{rule}{extra} (write set of op {}: {}).", p.index, acked.join(", "));
+            }
+        }
+        format!("{rule}.")
+    }
+}
+
+pub fn drop_words(r: quorumscope_core::trace::DropReason) -> &'static str {
+    match r {
+        quorumscope_core::trace::DropReason::Lost => "lost in the network",
+        quorumscope_core::trace::DropReason::NodeDown => "the receiver is down",
+        quorumscope_core::trace::DropReason::Partition => "cut off by the partition",
+    }
+}
+
+pub fn fmt_ms(us: u64) -> String {
+    let ms = us as f64 / 1000.0;
+    if ms >= 10_000.0 {
+        format!("{:.0} ms", ms)
+    } else {
+        format!("{:.1} ms", ms)
+    }
+}
+
+fn fmt_ms_i(us: i64) -> String {
+    format!("{:.1}ms", us as f64 / 1000.0)
+}
+
+pub fn addr_is_node(a: Addr) -> Option<NodeId> {
+    match a {
+        Addr::Node(n) => Some(n),
+        Addr::Client(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(name: &str) -> Model {
+        let text = crate::lessons::text(name).unwrap();
+        let (file, sc) = quorumscope_core::parse(text).unwrap();
+        Model::new(file, sc)
+    }
+
+    #[test]
+    fn moving_the_cursor_back_and_forth_gives_the_same_snapshots() {
+        let m = model("sloppy-quorum");
+        let times = [0, 150_000, 2_500_000, 100_000, 1_200_000, 1_200_000, 0, 2_999_000];
+        let first: Vec<Snapshot> = times.iter().map(|t| m.snapshot_at(*t)).collect();
+        // Fresh models, each asked once: no state carried over.
+        for (t, s) in times.iter().zip(&first) {
+            assert_eq!(model("sloppy-quorum").snapshot_at(*t), *s, "at {t}");
+        }
+        // Before handoff the fallback holds the hint; after it does not.
+        assert!(!first[1].nodes[3].hints.is_empty());
+        assert!(first[2].nodes[3].hints.is_empty());
+    }
+
+    #[test]
+    fn stepping_visits_trace_events_in_order() {
+        let m = model("stale-read");
+        let mut t = 0;
+        let mut visited = 0;
+        while t < m.end_us {
+            let n = m.next_event_after(t);
+            assert!(n > t);
+            // Nothing happens strictly between t and the next event, so stepping back returns at or before t.
+            assert!(m.prev_event_before(n) <= t);
+            t = n;
+            visited += 1;
+        }
+        assert!(visited > 5);
+    }
+
+    #[test]
+    fn narration_says_what_happened_in_words() {
+        let m = model("failed-write");
+        let words: Vec<String> = m.rec().trace.iter().filter_map(|e| m.narrate(e)).collect();
+        assert!(words.iter().any(|w| w.contains("B crashed")));
+        assert!(words.iter().any(|w| w.contains("failed") && w.contains("not rolled back")));
+        assert!(words.iter().any(|w| w.contains("returned draft from A")));
+        assert!(words.iter().any(|w| w.contains("dropped: the receiver is down")));
+    }
+
+    #[test]
+    fn quorum_line_explains_overlap_or_its_absence() {
+        let m = model("stale-read");
+        assert!(m.quorum_line(1).contains("W+R=2 ≤ N=3") && m.quorum_line(1).contains("do not meet"));
+        let m = model("quorum-overlap");
+        assert!(m.quorum_line(1).contains("W+R=6 > N=5: every read set meets every write set — here they meet at"));
+        let m = model("sloppy-stale-read");
+        assert!(m.quorum_line(1).contains("sloppy quorum"));
+    }
+
+    #[test]
+    fn in_flight_and_dropped_messages_at_an_instant() {
+        let m = model("failed-write");
+        // Alice's put leaves at 100 ms (5 ms latency): at 102 ms three puts are in the air.
+        let f = m.in_flight(102_000);
+        assert_eq!(f.len(), 3);
+        assert!(f.iter().all(|(_, r)| r.kind == MsgKind::Put));
+        // At 106 ms those to B and C have just been dropped (they are down) and fade.
+        let d = m.recently_dropped(106_000, 50_000);
+        assert_eq!(d.len(), 2);
+    }
+}

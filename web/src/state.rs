@@ -1,0 +1,506 @@
+//! The app's state and its reducer. Every intervention becomes a scenario event at the current
+//! simulated time, so the experiment is always a scenario that can be saved, shared and replayed.
+//! Changing a setting re-runs the whole experiment from the start and keeps the time cursor.
+
+use crate::lessons;
+use crate::model::Model;
+use quorumscope_core::scenario::{Action as Ev, ConflictMode, EventDecl, NodeDecl, ScenarioFile, MAX_NODES, MAX_TIME_MS};
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Slowest and fastest playback, in simulated ms per real ms.
+pub const SPEEDS: [f64; 9] = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0];
+pub const DEFAULT_SPEED: f64 = 0.05;
+/// Largest real-time step one frame may take (a backgrounded tab must not jump the run ahead).
+pub const MAX_FRAME_MS: f64 = 100.0;
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Selection {
+    pub op: Option<u32>,
+    pub node: Option<u32>,
+    pub msg: Option<u32>,
+    pub anomaly: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Setting {
+    N(u32),
+    W(u32),
+    R(u32),
+    Sloppy(bool),
+    HintedHandoff(bool),
+    ReadRepair(bool),
+    AntiEntropy(Option<f64>),
+    Conflicts(ConflictMode),
+    Nodes(usize),
+    Datacenters(usize),
+    Seed(u64),
+    Loss(f64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A frame passed while playing: real milliseconds since the last one.
+    Tick(f64),
+    TogglePlay,
+    Pause,
+    Seek(u64),
+    StepNext,
+    StepPrev,
+    /// Reduced-motion playback: jump to the next event and keep playing.
+    JumpNext,
+    /// Close the help if open, else clear the selection.
+    Escape,
+    /// Show a message (a refused download, an unreadable file).
+    Fail(String),
+    SetSpeed(f64),
+    Set(Setting),
+    /// A scenario event at the current time (crash, recover, partition, heal, put, get).
+    Intervene(Ev),
+    /// Remove the last intervention made in this session.
+    Undo,
+    Select(Selection),
+    SelectOp(u32),
+    SelectNode(Option<u32>),
+    SelectAnomaly(usize),
+    LoadLesson(String),
+    /// A scenario file's text (import). On error the current experiment stays.
+    LoadText(String),
+    DismissError,
+    ToggleHelp,
+    SetReducedMotion(bool),
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub model: Rc<Model>,
+    pub t_us: u64,
+    pub playing: bool,
+    pub speed: f64,
+    pub selection: Selection,
+    pub lesson: Option<String>,
+    /// Interventions added in this session, for undo: the event's index and the run length
+    /// before it (an intervention near the end extends the run).
+    pub interventions: Vec<(usize, Option<f64>)>,
+    pub error: Option<String>,
+    pub help: bool,
+    pub reduced_motion: bool,
+}
+
+impl PartialEq for AppState {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.model, &o.model)
+            && self.t_us == o.t_us
+            && self.playing == o.playing
+            && self.speed == o.speed
+            && self.selection == o.selection
+            && self.error == o.error
+            && self.help == o.help
+            && self.reduced_motion == o.reduced_motion
+            && self.lesson == o.lesson
+    }
+}
+
+fn build(file: ScenarioFile) -> Result<Model, String> {
+    let sc = quorumscope_core::Scenario::from_file(&file).map_err(|e| e.to_string())?;
+    Ok(Model::new(file, sc))
+}
+
+impl AppState {
+    pub fn from_lesson(slug: &str) -> AppState {
+        let text = lessons::text(slug).unwrap_or_else(|| lessons::text(lessons::DEFAULT).expect("default lesson exists"));
+        let file = quorumscope_core::scenario::parse_file(text).expect("lessons are tested to parse");
+        let model = build(file).expect("lessons are tested to run");
+        AppState {
+            model: Rc::new(model),
+            t_us: 0,
+            playing: false,
+            speed: DEFAULT_SPEED,
+            selection: Selection::default(),
+            lesson: Some(slug.to_string()),
+            interventions: vec![],
+            error: None,
+            help: false,
+            reduced_motion: false,
+        }
+    }
+
+    pub fn from_text(text: &str) -> Result<AppState, String> {
+        let (file, _) = quorumscope_core::parse(text).map_err(|e| e.to_string())?;
+        let model = build(file)?;
+        let mut s = AppState::from_lesson(lessons::DEFAULT);
+        s.model = Rc::new(model);
+        s.lesson = None;
+        Ok(s)
+    }
+
+    fn with_file(&self, file: ScenarioFile) -> AppState {
+        let mut next = self.clone();
+        match build(file) {
+            Ok(m) => {
+                next.t_us = self.t_us.min(m.end_us);
+                next.model = Rc::new(m);
+                next.error = None;
+                // Operation indices may have shifted; an old selection could point anywhere.
+                next.selection = Selection { node: self.selection.node, ..Selection::default() };
+            }
+            Err(e) => next.error = Some(e),
+        }
+        next
+    }
+}
+
+/// Applies a setting to a scenario file, keeping it valid where the slider bounds allow (W and R
+/// follow N down; the node count keeps the first nodes and drops events naming removed ones).
+pub fn apply_setting(file: &ScenarioFile, s: &Setting) -> ScenarioFile {
+    let mut f = file.clone();
+    let r = &mut f.replication;
+    match s {
+        Setting::N(n) => {
+            r.n = (*n).max(1);
+            r.w = r.w.min(r.n);
+            r.r = r.r.min(r.n);
+            // A pinned preference list must name at least N nodes; otherwise let the ring decide.
+            let n = r.n as usize;
+            f.keys.retain(|_, list| list.len() >= n);
+        }
+        Setting::W(w) => r.w = *w,
+        Setting::R(x) => r.r = *x,
+        Setting::Sloppy(b) => r.sloppy_quorum = *b,
+        Setting::HintedHandoff(b) => r.hinted_handoff = *b,
+        Setting::ReadRepair(b) => r.read_repair = *b,
+        Setting::AntiEntropy(p) => r.anti_entropy_ms = *p,
+        Setting::Conflicts(c) => r.conflicts = *c,
+        Setting::Seed(seed) => f.seed = *seed,
+        Setting::Loss(l) => f.network.loss = l.clamp(0.0, 1.0),
+        Setting::Nodes(count) => {
+            let count = (*count).clamp(1, MAX_NODES);
+            let dcs = datacenters(&f);
+            while f.nodes.len() < count {
+                let i = f.nodes.len();
+                let dc = dcs.get(i % dcs.len().max(1)).cloned().flatten();
+                let id = fresh_name(&f, i);
+                f.nodes.push(NodeDecl { id, dc });
+            }
+            if f.nodes.len() > count {
+                let removed: Vec<String> = f.nodes.drain(count..).map(|n| n.id).collect();
+                drop_references(&mut f, &removed);
+            }
+            let r = &mut f.replication;
+            r.n = r.n.min(count as u32);
+            r.w = r.w.min(r.n);
+            r.r = r.r.min(r.n);
+        }
+        Setting::Datacenters(k) => {
+            let k = (*k).clamp(1, 4);
+            let names = ["dc1", "dc2", "dc3", "dc4"];
+            let count = f.nodes.len();
+            // Contiguous blocks, so each datacenter is one sector of the ring.
+            for (i, n) in f.nodes.iter_mut().enumerate() {
+                n.dc = if k == 1 { None } else { Some(names[i * k / count.max(1)].to_string()) };
+            }
+            for c in &mut f.clients {
+                c.dc = None;
+            }
+            f.events.retain(|e| !matches!(e.action, Ev::CrashDc(_) | Ev::RecoverDc(_)));
+        }
+    }
+    f
+}
+
+fn datacenters(f: &ScenarioFile) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = Vec::new();
+    for n in &f.nodes {
+        if !out.contains(&n.dc) {
+            out.push(n.dc.clone());
+        }
+    }
+    out
+}
+
+fn fresh_name(f: &ScenarioFile, i: usize) -> String {
+    // Single letters while they last (A..Z), then n27, n28...
+    let candidates = (0..).map(|j: usize| {
+        let k = i + j;
+        if k < 26 {
+            ((b'A' + k as u8) as char).to_string()
+        } else {
+            format!("n{}", k + 1)
+        }
+    });
+    for c in candidates {
+        if !f.nodes.iter().any(|n| n.id == c) && !f.clients.iter().any(|x| x.id == c) {
+            return c;
+        }
+    }
+    unreachable!("the candidates never run out")
+}
+
+fn drop_references(f: &mut ScenarioFile, removed: &[String]) {
+    let gone = |s: &String| removed.contains(s);
+    f.events.retain(|e| match &e.action {
+        Ev::Crash(n) | Ev::Recover(n) => !gone(n),
+        _ => true,
+    });
+    for e in &mut f.events {
+        if let Ev::Partition(groups) = &mut e.action {
+            for g in groups.iter_mut() {
+                g.retain(|x| !gone(x));
+            }
+        }
+    }
+    for list in f.keys.values_mut() {
+        list.retain(|x| !gone(x));
+    }
+    let n = f.replication.n as usize;
+    f.keys.retain(|_, l| l.len() >= n.min(f.nodes.len()));
+    f.network.links.retain(|l| !gone(&l.from) && !gone(&l.to));
+}
+
+/// Adds an intervention at `t_us`, extending the run so that its effects can play out.
+pub fn add_event(file: &ScenarioFile, t_us: u64, action: Ev) -> ScenarioFile {
+    let mut f = file.clone();
+    // Whole microseconds, as the simulator counts; written in ms.
+    let at_ms = t_us as f64 / 1000.0;
+    f.events.push(EventDecl { at_ms, action });
+    let r = &f.replication;
+    let tail = 2.0 * r.timeout_ms + r.detect_ms + r.handoff_ms;
+    let needed = (at_ms + tail).min(MAX_TIME_MS);
+    if let Some(end) = f.run_until_ms {
+        if end < needed {
+            f.run_until_ms = Some(needed);
+        }
+    }
+    f
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let end = self.model.end_us;
+        let mut s = (*self).clone();
+        match action {
+            Action::Tick(real_ms) => {
+                if !s.playing {
+                    return self;
+                }
+                let dt_us = (real_ms.clamp(0.0, MAX_FRAME_MS) * s.speed * 1000.0).round() as u64;
+                s.t_us = (s.t_us + dt_us.max(1)).min(end);
+                if s.t_us >= end {
+                    s.playing = false;
+                }
+            }
+            Action::TogglePlay => {
+                s.playing = !s.playing;
+                if s.playing && s.t_us >= end {
+                    s.t_us = 0;
+                }
+            }
+            Action::Pause => s.playing = false,
+            Action::Seek(t) => s.t_us = t.min(end),
+            Action::StepNext => {
+                s.playing = false;
+                s.t_us = s.model.next_event_after(s.t_us);
+            }
+            Action::StepPrev => {
+                s.playing = false;
+                s.t_us = s.model.prev_event_before(s.t_us);
+            }
+            Action::JumpNext => {
+                if !s.playing {
+                    return self;
+                }
+                s.t_us = s.model.next_event_after(s.t_us);
+                if s.t_us >= end {
+                    s.playing = false;
+                }
+            }
+            Action::Escape => {
+                if s.help {
+                    s.help = false;
+                } else {
+                    s.selection = Selection::default();
+                }
+            }
+            Action::Fail(msg) => s.error = Some(msg),
+            Action::SetSpeed(v) => s.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]),
+            Action::Set(setting) => return Rc::new(self.with_file(apply_setting(&self.model.file, &setting))),
+            Action::Intervene(ev) => {
+                let before = self.model.file.run_until_ms;
+                let file = add_event(&self.model.file, self.t_us, ev);
+                let idx = file.events.len() - 1;
+                let mut next = self.with_file(file);
+                if next.error.is_none() {
+                    next.interventions.push((idx, before));
+                }
+                return Rc::new(next);
+            }
+            Action::Undo => {
+                let Some((idx, run_until)) = s.interventions.pop() else { return self };
+                let mut file = self.model.file.clone();
+                if idx < file.events.len() {
+                    file.events.remove(idx);
+                }
+                file.run_until_ms = run_until;
+                let mut next = s.with_file(file);
+                next.interventions = s.interventions;
+                return Rc::new(next);
+            }
+            Action::Select(sel) => s.selection = sel,
+            Action::SelectOp(op) => {
+                s.selection = Selection { op: Some(op), ..Selection::default() };
+                if let Some(start) = s.model.report.ops.get(op as usize).and_then(|o| o.start_ms) {
+                    s.t_us = (start * 1000.0).round() as u64;
+                }
+                s.playing = false;
+            }
+            Action::SelectNode(n) => s.selection = Selection { node: n, op: s.selection.op, ..Selection::default() },
+            Action::SelectAnomaly(i) => {
+                if let Some(a) = s.model.anomalies.get(i) {
+                    s.selection = Selection { anomaly: Some(i), op: a.op.or(a.related_ops.first().copied()), ..Selection::default() };
+                    s.t_us = a.at_us.min(end);
+                    s.playing = false;
+                }
+            }
+            Action::LoadLesson(slug) => {
+                let mut n = AppState::from_lesson(&slug);
+                n.speed = s.speed;
+                n.reduced_motion = s.reduced_motion;
+                return Rc::new(n);
+            }
+            Action::LoadText(text) => match AppState::from_text(&text) {
+                Ok(mut n) => {
+                    n.speed = s.speed;
+                    n.reduced_motion = s.reduced_motion;
+                    return Rc::new(n);
+                }
+                Err(e) => s.error = Some(format!("Could not load that scenario — {e}")),
+            },
+            Action::DismissError => s.error = None,
+            Action::ToggleHelp => s.help = !s.help,
+            Action::SetReducedMotion(b) => s.reduced_motion = b,
+        }
+        Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(slug: &str) -> Rc<AppState> {
+        Rc::new(AppState::from_lesson(slug))
+    }
+
+    fn go(s: Rc<AppState>, actions: &[Action]) -> Rc<AppState> {
+        actions.iter().cloned().fold(s, |s, a| s.reduce(a))
+    }
+
+    #[test]
+    fn changing_a_setting_reruns_and_keeps_the_time() {
+        let s = go(start("quorum-overlap"), &[Action::Seek(150_000), Action::Set(Setting::W(1)), Action::Set(Setting::R(1))]);
+        assert_eq!(s.t_us, 150_000);
+        assert_eq!(s.model.sc().repl.w, 1);
+        assert_eq!(s.model.sc().repl.r, 1);
+        assert!(s.error.is_none());
+    }
+
+    #[test]
+    fn n_pulls_w_and_r_down_and_invalid_settings_are_reported_not_applied() {
+        let s = go(start("quorum-overlap"), &[Action::Set(Setting::N(2))]);
+        assert_eq!((s.model.sc().repl.n, s.model.sc().repl.w, s.model.sc().repl.r), (2, 2, 2));
+        let before = Rc::clone(&s.model);
+        let s = s.reduce(Action::Set(Setting::W(3)));
+        assert!(s.error.as_deref().unwrap().contains("replication.w"));
+        assert!(Rc::ptr_eq(&s.model, &before), "the old experiment keeps running");
+    }
+
+    #[test]
+    fn interventions_are_scenario_events_at_the_current_time_and_undo_removes_them() {
+        let s = go(start("quorum-overlap"), &[Action::Seek(300_000), Action::Intervene(Ev::Crash("A".into()))]);
+        let last = s.model.file.events.last().unwrap();
+        assert_eq!(last.at_ms, 300.0);
+        assert_eq!(last.action, Ev::Crash("A".into()));
+        assert!(s.model.report.final_state.0.iter().any(|(n, _)| n == "A"));
+        let s = s.reduce(Action::Intervene(Ev::Put { client: "zoe".into(), key: "x".into(), value: "v9".into(), blind: false }));
+        assert_eq!(s.model.report.ops.last().unwrap().client, "zoe");
+        assert_eq!(s.interventions.len(), 2);
+        let s = go(s, &[Action::Undo, Action::Undo]);
+        assert_eq!(s.model.file, start("quorum-overlap").model.file);
+    }
+
+    #[test]
+    fn an_intervention_near_the_end_extends_the_run() {
+        let s = start("stale-read");
+        let end = s.model.end_us;
+        let s = go(s, &[Action::Seek(end), Action::Intervene(Ev::Get { client: "bob".into(), key: "x".into() })]);
+        assert!(s.model.end_us > end);
+        assert_eq!(s.model.report.ops.last().unwrap().status, "ok");
+    }
+
+    #[test]
+    fn playing_advances_by_speed_and_stops_at_the_end() {
+        let s = go(start("stale-read"), &[Action::SetSpeed(0.1), Action::TogglePlay, Action::Tick(50.0)]);
+        assert_eq!(s.t_us, 5_000);
+        assert!(s.playing);
+        // A huge gap (a hidden tab) is capped.
+        let s = s.reduce(Action::Tick(60_000.0));
+        assert_eq!(s.t_us, 5_000 + 10_000);
+        let s = go(s, &[Action::SetSpeed(5.0)]);
+        let s = (0..1000).fold(s, |s, _| s.reduce(Action::Tick(100.0)));
+        assert_eq!(s.t_us, s.model.end_us);
+        assert!(!s.playing);
+        // Paused: a tick changes nothing, not even the Rc.
+        let same = Rc::clone(&s);
+        assert!(Rc::ptr_eq(&same.reduce(Action::Tick(16.0)), &s));
+    }
+
+    #[test]
+    fn stepping_moves_between_events() {
+        // At 0 the put has just been sent; the next event is its arrival at A (5 ms), then A's
+        // acknowledgement reaching alice (10 ms).
+        let s = go(start("stale-read"), &[Action::StepNext]);
+        assert_eq!(s.t_us, 5_000);
+        let s = go(s, &[Action::StepNext]);
+        assert_eq!(s.t_us, 10_000);
+        let s = go(s, &[Action::StepPrev]);
+        assert_eq!(s.t_us, 5_000);
+        let s = go(s, &[Action::StepPrev, Action::StepPrev]);
+        assert_eq!(s.t_us, 0);
+    }
+
+    #[test]
+    fn selecting_an_anomaly_jumps_to_its_time_and_highlights_its_operation() {
+        let s = start("stale-read");
+        assert_eq!(s.model.anomalies.len(), 1);
+        let s = s.reduce(Action::SelectAnomaly(0));
+        assert_eq!(s.selection.op, Some(1));
+        assert_eq!(s.t_us, s.model.anomalies[0].at_us);
+    }
+
+    #[test]
+    fn node_count_and_datacenters_reshape_the_cluster() {
+        let s = go(start("failed-write"), &[Action::Set(Setting::Nodes(5)), Action::Set(Setting::Datacenters(2))]);
+        let sc = s.model.sc();
+        assert_eq!(sc.nodes.len(), 5);
+        assert_eq!(sc.dcs, vec!["dc1", "dc2"]);
+        let s = s.reduce(Action::Set(Setting::Nodes(2)));
+        assert!(s.error.is_none(), "{:?}", s.error);
+        assert_eq!(s.model.sc().nodes.len(), 2);
+        assert_eq!(s.model.sc().repl.n, 2);
+        // Crash events naming the removed node C were dropped with it.
+        assert!(!s.model.file.events.iter().any(|e| e.action == Ev::Crash("C".into())));
+    }
+
+    #[test]
+    fn a_bad_file_keeps_the_current_experiment_and_says_why() {
+        let s = start("stale-read");
+        let s2 = s.clone().reduce(Action::LoadText("{\"nodes\": [\"A\"], \"replication\": {\"w\": 9}}".into()));
+        assert!(s2.error.as_deref().unwrap().contains("replication"));
+        assert!(Rc::ptr_eq(&s.model, &s2.model));
+        let s3 = s2.reduce(Action::LoadText(lessons::text("read-repair").unwrap().into()));
+        assert!(s3.error.is_none());
+        assert_eq!(s3.model.sc().title, "Read repair heals a stale replica");
+    }
+}

@@ -1,0 +1,296 @@
+//! Settings (N, W, R, toggles, conflict mode, cluster shape, seed) and interventions (crash,
+//! recover, datacenter down, partition, heal, put, get).
+
+use crate::model::Model;
+use crate::state::Setting;
+use quorumscope_core::scenario::{Action as Ev, ConflictMode};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+pub const AE_CHOICES_MS: [Option<f64>; 5] = [None, Some(200.0), Some(500.0), Some(1000.0), Some(2000.0)];
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub model: Rc<Model>,
+    pub on_set: Callback<Setting>,
+    pub on_intervene: Callback<Ev>,
+    pub on_undo: Callback<()>,
+    pub can_undo: bool,
+}
+
+/// The menu's periods, plus the scenario's own if it is not one of them (a lesson's 400 ms must
+/// show as 400 ms, not as whatever option comes first).
+fn ae_choices(current: Option<f64>) -> Vec<Option<f64>> {
+    let mut v = AE_CHOICES_MS.to_vec();
+    if !v.contains(&current) {
+        v.push(current);
+        v.sort_by(|a, b| a.unwrap_or(0.0).total_cmp(&b.unwrap_or(0.0)));
+    }
+    v
+}
+
+fn input_value(e: &Event) -> Option<String> {
+    let t = e.target()?;
+    if let Ok(i) = t.clone().dyn_into::<web_sys::HtmlInputElement>() {
+        return Some(i.value());
+    }
+    t.dyn_into::<web_sys::HtmlSelectElement>().ok().map(|s| s.value())
+}
+
+fn checked(e: &Event) -> bool {
+    e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).is_some_and(|i| i.checked())
+}
+
+/// A slider whose value is shown next to it; emits on every move.
+fn slider(name: &str, label: &str, value: u32, min: u32, max: u32, help: &str, emit: Callback<u32>) -> Html {
+    let oninput = Callback::from(move |e: InputEvent| {
+        if let Some(v) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.value().parse().ok()) {
+            emit.emit(v);
+        }
+    });
+    let id = format!("ctl-{name}");
+    html! {
+        <div class="slider">
+            <label for={id.clone()}>{ label }<output for={id.clone()}>{ value }</output></label>
+            <input type="range" id={id} name={name.to_string()} min={min.to_string()} max={max.to_string()} value={value.to_string()}
+                   aria-valuetext={format!("{label} = {value}")} title={help.to_string()} {oninput} />
+        </div>
+    }
+}
+
+fn toggle(name: &str, label: &str, value: bool, help: &str, emit: Callback<bool>) -> Html {
+    let onchange = Callback::from(move |e: Event| emit.emit(checked(&e)));
+    html! {
+        <label class="toggle" title={help.to_string()}>
+            <input type="checkbox" name={name.to_string()} checked={value} {onchange} />
+            { label }
+        </label>
+    }
+}
+
+#[function_component]
+pub fn Controls(p: &ControlsProps) -> Html {
+    let sc = p.model.sc();
+    let r = &sc.repl;
+    let nodes = sc.nodes.len() as u32;
+    let set = |f: fn(u32) -> Setting| {
+        let on = p.on_set.clone();
+        Callback::from(move |v: u32| on.emit(f(v)))
+    };
+    let set_bool = |f: fn(bool) -> Setting| {
+        let on = p.on_set.clone();
+        Callback::from(move |v: bool| on.emit(f(v)))
+    };
+    let on_ae = {
+        let on = p.on_set.clone();
+        Callback::from(move |e: Event| {
+            let v = input_value(&e).and_then(|v| v.parse::<f64>().ok());
+            on.emit(Setting::AntiEntropy(v))
+        })
+    };
+    let on_conflicts = {
+        let on = p.on_set.clone();
+        Callback::from(move |e: Event| {
+            let mode = match input_value(&e).as_deref() {
+                Some("siblings") => ConflictMode::Siblings,
+                Some("last_arrival") => ConflictMode::LastArrival,
+                _ => ConflictMode::Lww,
+            };
+            on.emit(Setting::Conflicts(mode))
+        })
+    };
+    let on_seed = {
+        let on = p.on_set.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = input_value(&e).and_then(|v| v.trim().parse::<u64>().ok()) {
+                on.emit(Setting::Seed(v))
+            }
+        })
+    };
+    let on_loss = {
+        let on = p.on_set.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = input_value(&e).and_then(|v| v.parse::<f64>().ok()) {
+                on.emit(Setting::Loss(v / 100.0))
+            }
+        })
+    };
+    let conflict_help = match r.conflicts {
+        ConflictMode::Lww => "Last write wins by the client's clock (Cassandra; Riak last_write_wins): concurrent losers vanish silently.",
+        ConflictMode::Siblings => "Version vectors (Riak allow_mult, Dynamo's cart): concurrent puts are kept side by side; a put with the context of a read replaces what it saw.",
+        ConflictMode::LastArrival => "No versions: each replica keeps whatever arrived last, so replicas can disagree for good. Repair copies the coordinator's value.",
+    };
+    let wr = r.w + r.r;
+    let overlap = if wr > r.n { format!("W+R = {wr} > N = {}: read and write sets overlap", r.n) } else { format!("W+R = {wr} ≤ N = {}: a read can miss the latest write", r.n) };
+
+    html! {
+        <section class="panel controls" aria-label="Settings">
+            <header class="panel-head"><h2>{ "Replication" }</h2></header>
+            { slider("n", "N replicas", r.n, 1, nodes, "Home replicas per key", set(Setting::N)) }
+            { slider("w", "W acks", r.w, 1, r.n, "Acknowledgements a put waits for", set(Setting::W)) }
+            { slider("r", "R replies", r.r, 1, r.n, "Replies a get waits for", set(Setting::R)) }
+            <p class={classes!("overlap", if wr > r.n { "yes" } else { "no" })} role="status">{ overlap }</p>
+            { toggle("sloppy", "Sloppy quorum", r.sloppy_quorum, "Use the first N healthy nodes, leaving hints on fallbacks (Dynamo, Riak)", set_bool(Setting::Sloppy)) }
+            { toggle("hinted_handoff", "Hinted handoff", r.hinted_handoff, "Fallbacks hand hinted writes home once the replica is reachable", set_bool(Setting::HintedHandoff)) }
+            { toggle("read_repair", "Read repair", r.read_repair, "After a get, send the newest version to replicas that answered with older data (Dynamo/Riak style, asynchronous)", set_bool(Setting::ReadRepair)) }
+            <label class="field">{ "Anti-entropy " }
+                <select name="anti_entropy" onchange={on_ae}>
+                    { for ae_choices(r.anti_entropy_ms).iter().map(|c| html! {
+                        <option value={c.map(|v| v.to_string()).unwrap_or_default()} selected={*c == r.anti_entropy_ms}>
+                            { c.map(|v| format!("every {v} ms")).unwrap_or("off".into()) }
+                        </option>
+                    }) }
+                </select>
+            </label>
+            <label class="field">{ "Conflicts " }
+                <select name="conflicts" onchange={on_conflicts}>
+                    <option value="lww" selected={r.conflicts == ConflictMode::Lww}>{ "last write wins" }</option>
+                    <option value="siblings" selected={r.conflicts == ConflictMode::Siblings}>{ "siblings (version vectors)" }</option>
+                    <option value="last_arrival" selected={r.conflicts == ConflictMode::LastArrival}>{ "last arrival (no versions)" }</option>
+                </select>
+            </label>
+            <p class="help">{ conflict_help }</p>
+            <details class="cluster">
+                <summary>{ "Cluster and network" }</summary>
+                { slider("nodes", "Nodes", nodes, 1, 64, "Number of nodes", set(|v| Setting::Nodes(v as usize))) }
+                { slider("datacenters", "Datacenters", sc.dcs.len() as u32, 1, 4, "Nodes are split into this many datacenters", set(|v| Setting::Datacenters(v as usize))) }
+                <label class="field">{ "Message loss % " }
+                    <input type="number" name="loss" min="0" max="50" step="1" value={format!("{}", (p.model.sc().loss * 100.0).round())} onchange={on_loss} />
+                </label>
+                <label class="field">{ "Seed " }
+                    <input type="number" name="seed" min="0" value={sc.seed.to_string()} onchange={on_seed} />
+                </label>
+            </details>
+            <Interventions model={Rc::clone(&p.model)} on_intervene={p.on_intervene.clone()} on_undo={p.on_undo.clone()} can_undo={p.can_undo} />
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct InterventionProps {
+    pub model: Rc<Model>,
+    pub on_intervene: Callback<Ev>,
+    pub on_undo: Callback<()>,
+    pub can_undo: bool,
+}
+
+#[function_component]
+pub fn Interventions(p: &InterventionProps) -> Html {
+    let sc = p.model.sc();
+    let client = use_state(|| sc.clients.first().map(|c| c.name.clone()).unwrap_or("alice".into()));
+    let key = use_state(|| sc.keys.first().cloned().unwrap_or("x".into()));
+    let counter = use_state(|| 1u32);
+    let value = use_state(String::new);
+    let blind = use_state(|| false);
+    let side: UseStateHandle<Vec<String>> = use_state(Vec::new);
+    let text_input = |h: UseStateHandle<String>| Callback::from(move |e: InputEvent| {
+        if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            h.set(i.value());
+        }
+    });
+    let next_value = if value.is_empty() { format!("v{}", *counter) } else { (*value).clone() };
+    let on_put = {
+        let (c, k, v, b, on, counter, value) = (client.clone(), key.clone(), next_value.clone(), blind.clone(), p.on_intervene.clone(), counter.clone(), value.clone());
+        Callback::from(move |_: MouseEvent| {
+            if c.trim().is_empty() || k.trim().is_empty() {
+                return;
+            }
+            on.emit(Ev::Put { client: c.trim().to_string(), key: k.trim().to_string(), value: v.clone(), blind: *b });
+            counter.set(*counter + 1);
+            value.set(String::new());
+        })
+    };
+    let on_get = {
+        let (c, k, on) = (client.clone(), key.clone(), p.on_intervene.clone());
+        Callback::from(move |_: MouseEvent| {
+            if !c.trim().is_empty() && !k.trim().is_empty() {
+                on.emit(Ev::Get { client: c.trim().to_string(), key: k.trim().to_string() })
+            }
+        })
+    };
+    let dc_buttons = if sc.dcs.len() > 1 {
+        html! {
+            <div class="row">
+                { for sc.dcs.iter().map(|d| {
+                    let (on1, on2, d1, d2) = (p.on_intervene.clone(), p.on_intervene.clone(), d.clone(), d.clone());
+                    html! {
+                        <span class="dc-actions">
+                            <button onclick={Callback::from(move |_| on1.emit(Ev::CrashDc(d1.clone())))} aria-label={format!("Take datacenter {d} down")}>{ format!("{d} down") }</button>
+                            <button onclick={Callback::from(move |_| on2.emit(Ev::RecoverDc(d2.clone())))} aria-label={format!("Bring datacenter {d} back")}>{ format!("{d} up") }</button>
+                        </span>
+                    }
+                }) }
+            </div>
+        }
+    } else {
+        html! {}
+    };
+    let partition_boxes = sc.nodes.iter().map(|n| {
+        let name = n.name.clone();
+        let side = side.clone();
+        let on = side.contains(&name);
+        let onchange = Callback::from(move |_: Event| {
+            let mut v = (*side).clone();
+            if let Some(i) = v.iter().position(|x| *x == name) {
+                v.remove(i);
+            } else {
+                v.push(name.clone());
+            }
+            side.set(v);
+        });
+        html! { <label class="chip"><input type="checkbox" checked={on} {onchange} />{ n.name.clone() }</label> }
+    });
+    let on_cut = {
+        let (side, on, model) = (side.clone(), p.on_intervene.clone(), Rc::clone(&p.model));
+        Callback::from(move |_: MouseEvent| {
+            if side.is_empty() || side.len() == model.sc().nodes.len() {
+                return;
+            }
+            // Clients are listed with the other side: unlisted actors would form a third group.
+            let sc = model.sc();
+            let rest: Vec<String> = sc.nodes.iter().map(|n| n.name.clone()).filter(|n| !side.contains(n)).chain(sc.clients.iter().map(|c| c.name.clone())).collect();
+            on.emit(Ev::Partition(vec![(*side).clone(), rest]));
+        })
+    };
+    let on_heal = {
+        let on = p.on_intervene.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Ev::Heal))
+    };
+    let on_undo = {
+        let on = p.on_undo.clone();
+        Callback::from(move |_: MouseEvent| on.emit(()))
+    };
+    html! {
+        <div class="interventions">
+            <h3>{ "Do something now" }</h3>
+            <p class="help">{ "Each action becomes a scenario event at the current time; the run replays from the start with it." }</p>
+            <div class="row">
+                <label class="field small">{ "client" }<input name="client" list="client-names" value={(*client).clone()} oninput={text_input(client.clone())} /></label>
+                <label class="field small">{ "key" }<input name="key" list="key-names" value={(*key).clone()} oninput={text_input(key.clone())} /></label>
+                <label class="field small">{ "value" }<input name="value" placeholder={next_value.clone()} value={(*value).clone()} oninput={text_input(value.clone())} /></label>
+            </div>
+            <datalist id="client-names">{ for sc.clients.iter().map(|c| html! { <option value={c.name.clone()} /> }) }</datalist>
+            <datalist id="key-names">{ for sc.keys.iter().map(|k| html! { <option value={k.clone()} /> }) }</datalist>
+            <div class="row">
+                <button class="primary" onclick={on_put} data-action="put">{ format!("Put {}", next_value) }</button>
+                <button class="primary" onclick={on_get} data-action="get">{ "Get" }</button>
+                <label class="toggle small" title="A blind put carries no context, so it replaces nothing (siblings mode)">
+                    <input type="checkbox" checked={*blind} onchange={{ let b = blind.clone(); Callback::from(move |_: Event| b.set(!*b)) }} />{ "blind" }
+                </label>
+            </div>
+            { dc_buttons }
+            <details class="partition">
+                <summary>{ "Partition the network" }</summary>
+                <p class="help">{ "Tick the nodes on one side of the cut; clients stay with the other side." }</p>
+                <div class="chips">{ for partition_boxes }</div>
+                <div class="row">
+                    <button onclick={on_cut} data-action="partition">{ "Cut" }</button>
+                    <button onclick={on_heal} data-action="heal">{ "Heal" }</button>
+                </div>
+            </details>
+            <p class="help">{ "Crash or recover a node: click it on the ring (or focus it and press Enter)." }</p>
+            <button onclick={on_undo} disabled={!p.can_undo} data-action="undo">{ "Undo last action" }</button>
+        </div>
+    }
+}

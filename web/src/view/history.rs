@@ -1,0 +1,105 @@
+//! Operation history and the checker's anomalies. Selecting either jumps to its time and
+//! highlights the operations and messages behind it.
+
+use crate::model::Model;
+use crate::state::Selection;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Rows drawn at once; a long run shows the window around the current time.
+pub const MAX_ROWS: usize = 200;
+
+#[derive(Properties, PartialEq)]
+pub struct HistoryProps {
+    pub model: Rc<Model>,
+    pub t_us: u64,
+    pub selection: Selection,
+    pub on_op: Callback<u32>,
+    pub on_anomaly: Callback<usize>,
+}
+
+#[function_component]
+pub fn History(p: &HistoryProps) -> Html {
+    let m = &p.model;
+    let ops = &m.report.ops;
+    let t_ms = p.t_us as f64 / 1000.0;
+    let sel_anomaly = p.selection.anomaly.and_then(|i| m.anomalies.get(i));
+    let related: Vec<u32> = sel_anomaly.map(|a| a.related_ops.clone()).unwrap_or_default();
+    // Rows around the current time when there are many.
+    let first_now = ops.partition_point(|o| o.start_ms.is_some_and(|s| s < t_ms));
+    let lo = first_now.saturating_sub(MAX_ROWS / 2).min(ops.len().saturating_sub(MAX_ROWS));
+    let hi = (lo + MAX_ROWS).min(ops.len());
+    let rows = ops[lo..hi].iter().map(|o| {
+        let started = o.start_ms.is_some_and(|s| s <= t_ms);
+        let done = o.end_ms.is_some_and(|e| e <= t_ms);
+        let status = if done { o.status } else if started { "in progress" } else { "later" };
+        let result = match (&o.value, &o.values) {
+            (Some(v), _) => format!("{} = {}", o.key, v),
+            (None, Some(vs)) if done => format!("{} → {}", o.key, if vs.is_empty() { "∅".to_string() } else { vs.join(" | ") }),
+            (None, _) => format!("{} → …", o.key),
+        };
+        let kinds: Vec<&str> = m.anomalies.iter().filter(|a| a.op == Some(o.index) && done).map(|a| a.kind.title()).collect();
+        let on_op = p.on_op.clone();
+        let idx = o.index;
+        let selected = p.selection.op == Some(idx);
+        let onclick = Callback::from(move |_: MouseEvent| on_op.emit(idx));
+        let on_op = p.on_op.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                on_op.emit(idx)
+            }
+        });
+        html! {
+            <tr key={idx} data-op={idx.to_string()} data-status={o.status}
+                class={classes!(selected.then_some("selected"), related.contains(&idx).then_some("related"), (!started).then_some("future"), (started && !done).then_some("active"))}
+                tabindex="0" {onclick} {onkeydown} aria-selected={selected.to_string()}>
+                <td>{ idx }</td>
+                <td>{ o.client.clone() }</td>
+                <td>{ o.op }</td>
+                <td class="result">{ result }</td>
+                <td class="num">{ o.start_ms.map(|s| format!("{s:.1}")).unwrap_or_default() }</td>
+                <td class="num">{ if done { o.end_ms.map(|s| format!("{s:.1}")).unwrap_or_default() } else { String::new() } }</td>
+                <td><span class={classes!("status", status.replace(' ', "-"))}>{ match status { "ok" => "✓ ok", "failed" => "✗ failed", s => s } }</span></td>
+                <td>{ for kinds.iter().map(|k| html! { <span class="anomaly-tag">{ *k }</span> }) }</td>
+            </tr>
+        }
+    });
+    let anomalies = m.anomalies.iter().enumerate().map(|(i, a)| {
+        let seen = a.at_us <= p.t_us;
+        let on_anomaly = p.on_anomaly.clone();
+        let onclick = Callback::from(move |_: MouseEvent| on_anomaly.emit(i));
+        html! {
+            <li key={i} class={classes!("anomaly", a.kind.name(), (p.selection.anomaly == Some(i)).then_some("selected"), (!seen).then_some("future"))}>
+                <button {onclick} data-anomaly={a.kind.name()}>
+                    <strong>{ a.kind.title() }</strong>
+                    { a.op.map(|o| format!(" · op {o}")).unwrap_or_default() }
+                    { format!(" · {}", crate::model::fmt_ms(a.at_us)) }
+                </button>
+                <p>{ a.explanation.clone() }</p>
+            </li>
+        }
+    });
+    html! {
+        <>
+            <section class="panel anomalies" aria-label="Anomalies">
+                <header class="panel-head"><h2>{ format!("Anomalies ({})", m.anomalies.len()) }</h2></header>
+                if m.anomalies.is_empty() {
+                    <p class="muted">{ "None in this run: every read saw the latest completed write, nothing was lost and the replicas agree at the end." }</p>
+                } else {
+                    <ul>{ for anomalies }</ul>
+                }
+            </section>
+            <section class="panel history" aria-label="Operation history">
+                <header class="panel-head"><h2>{ format!("Operations ({})", ops.len()) }</h2>
+                    if ops.len() > MAX_ROWS { <span class="muted">{ format!("showing {}–{}", lo, hi - 1) }</span> }
+                </header>
+                <div class="table-wrap">
+                <table>
+                    <thead><tr><th>{"#"}</th><th>{"client"}</th><th>{"op"}</th><th>{"key / result"}</th><th>{"start ms"}</th><th>{"end ms"}</th><th>{"status"}</th><th>{"anomaly"}</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+                </div>
+            </section>
+        </>
+    }
+}

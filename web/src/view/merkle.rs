@@ -1,0 +1,123 @@
+//! The Merkle view: during an anti-entropy exchange, both replicas' trees side by side, the
+//! subtrees found to differ as the exchange descends, and the cost against a naive comparison.
+
+use crate::model::{fmt_ms, Model};
+use quorumscope_core::merkle::{compare, Tree};
+use quorumscope_core::trace::{Ev, MerkleStep};
+use quorumscope_core::Snapshot;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Levels drawn (0..=SHOWN_LEVELS): 31 boxes per tree at most.
+pub const SHOWN_LEVELS: u32 = 4;
+
+#[derive(Properties, PartialEq)]
+pub struct MerkleProps {
+    pub model: Rc<Model>,
+    pub snap: Rc<Snapshot>,
+    pub t_us: u64,
+}
+
+fn tree_of(m: &Model, snap: &Snapshot, me: u32, peer: u32) -> Tree {
+    let store = &snap.nodes[me as usize].store;
+    m.sim.setup.shared_tree(|k| store.binary_search_by_key(&k, |e| e.0).ok().map(|i| &store[i].1), me, peer)
+}
+
+fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {
+    let levels = tree.depth.min(SHOWN_LEVELS);
+    let width = 300.0;
+    let boxes = (0..=levels).flat_map(|l| {
+        let count = 1u32 << l;
+        (0..count).map(move |i| (l, i, count))
+    });
+    let items = boxes.map(|(l, i, count)| {
+        let idx = (1u32 << l) + i;
+        let cx = x0 + width * (i as f64 + 0.5) / count as f64;
+        let cy = 30.0 + l as f64 * 34.0;
+        let h = tree.hashes[idx as usize];
+        let differs = h != other.hashes[idx as usize];
+        let shown = l <= revealed;
+        let class = classes!("mk", (shown && differs).then_some("differ"), (shown && !differs).then_some("same"), (h == 0).then_some("empty"));
+        let w = (width / count as f64 - 3.0).min(56.0);
+        let parent = (l > 0).then(|| (x0 + width * ((i / 2) as f64 + 0.5) / (count / 2) as f64, cy - 34.0));
+        html! {
+            <g class={class}>
+                if let Some((px, py)) = parent { <line x1={format!("{px:.1}")} y1={format!("{:.1}", py + 9.0)} x2={format!("{cx:.1}")} y2={format!("{:.1}", cy - 9.0)} /> }
+                <rect x={format!("{:.1}", cx - w / 2.0)} y={format!("{:.1}", cy - 9.0)} width={format!("{w:.1}")} height="18" rx="3" />
+                if w > 34.0 { <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 4.0)} text-anchor="middle">{ if h == 0 { "·".to_string() } else { format!("{:04x}", h >> 48) } }</text> }
+            </g>
+        }
+    });
+    html! {
+        <g>
+            <text class="mk-title" x={format!("{:.1}", x0 + width / 2.0)} y="12" text-anchor="middle">{ name.to_string() }</text>
+            { for items }
+        </g>
+    }
+}
+
+#[function_component]
+pub fn MerkleView(p: &MerkleProps) -> Html {
+    let m = &p.model;
+    let repl = &m.sc().repl;
+    let Some(x) = m.exchange_at(p.t_us) else {
+        let note = match repl.anti_entropy_ms {
+            None => "Anti-entropy is off. Turn it on (Controls) to watch replicas compare Merkle trees in the background.".to_string(),
+            Some(ms) => format!("No exchange at this instant. Every {ms} ms each replica compares its Merkle tree with a peer; step to the next exchange to watch one."),
+        };
+        return html! { <section class="panel merkle" aria-label="Merkle trees"><header class="panel-head"><h2>{ "Merkle trees" }</h2></header><p class="muted">{ note }</p></section> };
+    };
+    let a = tree_of(m, &p.snap, x.initiator, x.peer);
+    let b = tree_of(m, &p.snap, x.peer, x.initiator);
+    // How far the descent has got by now, from the exchange's trace steps.
+    let trace = &m.rec().trace;
+    let lo = trace.partition_point(|e| e.at_us < x.start_us);
+    let hi = trace.partition_point(|e| e.at_us <= p.t_us).max(lo);
+    let steps: Vec<(u64, &MerkleStep)> = trace[lo..hi]
+        .iter()
+        .filter_map(|e| match &e.ev {
+            Ev::Merkle { xid, step } if *xid == x.xid && e.at_us <= p.t_us => Some((e.at_us, step)),
+            _ => None,
+        })
+        .collect();
+    let mut revealed = 0u32;
+    let mut compared = 0u64;
+    let mut lines = Vec::new();
+    for (at, s) in &steps {
+        match s {
+            MerkleStep::Level { level, compared: c, differing } => {
+                revealed = revealed.max(*level);
+                compared += *c as u64;
+                lines.push(format!("{}: level {level} — {c} hash(es) compared, {} differ", fmt_ms(*at), differing.len()));
+            }
+            MerkleStep::Keys { keys } => {
+                lines.push(format!("{}: keys that differ: {}", fmt_ms(*at), keys.iter().map(|k| m.key(*k)).collect::<Vec<_>>().join(", ")))
+            }
+            MerkleStep::Done { hashes_compared, keys_exchanged } => {
+                lines.push(format!("{}: done — {hashes_compared} hash(es), {keys_exchanged} key(s) exchanged", fmt_ms(*at)))
+            }
+            MerkleStep::Abandoned => lines.push(format!("{}: abandoned (no answer before the timeout)", fmt_ms(*at))),
+            MerkleStep::Start { .. } => lines.push(format!("{}: {} sends its root hash to {}", fmt_ms(*at), m.node_name(x.initiator), m.node_name(x.peer))),
+        }
+    }
+    let full = compare(&a, &b);
+    let naive = 1u64 << repl.merkle_depth;
+    html! {
+        <section class="panel merkle" aria-label="Merkle trees">
+            <header class="panel-head"><h2>{ format!("Merkle trees: {} ↔ {}", m.node_name(x.initiator), m.node_name(x.peer)) }</h2></header>
+            <p>
+                { format!("Hashes compared so far: {compared}") }
+                { format!(" (whole exchange: {} = 1 + 2 × {} differing internal nodes)", full.hashes_compared, full.differing_internal.len()) }
+                { format!(" vs. {naive} leaf hashes for a naive full comparison.") }
+            </p>
+            <svg class="mk-svg" viewBox="0 0 660 200" role="img" aria-label="Both replicas' Merkle trees; differing subtrees are highlighted">
+                { draw(&a, &b, revealed, 10.0, m.node_name(x.initiator)) }
+                { draw(&b, &a, revealed, 350.0, m.node_name(x.peer)) }
+            </svg>
+            if repl.merkle_depth > SHOWN_LEVELS {
+                <p class="muted">{ format!("Showing the top {} levels of a depth-{} tree; the descent continues below along the highlighted subtrees.", SHOWN_LEVELS + 1, repl.merkle_depth) }</p>
+            }
+            <ol class="mk-steps">{ for lines.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
+        </section>
+    }
+}

@@ -1,0 +1,304 @@
+//! The ring: nodes grouped by datacenter, clients around it, messages in flight, the selected
+//! operation's quorums, crashed nodes and partitions.
+
+use super::{msg_label, msg_shape};
+use crate::geometry::{self, polar, Pt, CLIENT_R, RING_R, VIEW};
+use crate::model::{fmt_ms, Model};
+use crate::state::Selection;
+use quorumscope_core::scenario::{Addr, KeyId};
+use quorumscope_core::trace::Fate;
+use quorumscope_core::Snapshot;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// How long (simulated) a dropped message stays visible, fading, where it was lost.
+pub const DROP_FADE_US: u64 = 40_000;
+/// Room left and right of the ring for node cards (keys, values, hints).
+pub const SIDE_MARGIN: f64 = 110.0;
+/// At most this many messages are drawn; the rest are counted.
+pub const MAX_DRAWN_MESSAGES: usize = 2_000;
+
+#[derive(Properties, PartialEq)]
+pub struct RingProps {
+    pub model: Rc<Model>,
+    pub snap: Rc<Snapshot>,
+    pub t_us: u64,
+    pub selection: Selection,
+    pub on_node: Callback<Option<u32>>,
+    pub on_msg: Callback<u32>,
+}
+
+pub struct Layout {
+    pub nodes: Vec<Pt>,
+    pub node_angles: Vec<f64>,
+    pub clients: Vec<Pt>,
+    pub radius: f64,
+}
+
+pub fn layout(model: &Model) -> Layout {
+    let sc = model.sc();
+    let node_dc: Vec<usize> = sc.nodes.iter().map(|n| n.dc as usize).collect();
+    let client_dc: Vec<usize> = sc.clients.iter().map(|c| c.dc as usize).collect();
+    let node_angles = geometry::node_angles(&node_dc, sc.dcs.len());
+    let client_angles = geometry::client_angles(&client_dc, &node_dc, sc.dcs.len());
+    Layout {
+        nodes: node_angles.iter().map(|a| polar(RING_R, *a)).collect(),
+        clients: client_angles.iter().map(|a| polar(CLIENT_R, *a)).collect(),
+        node_angles,
+        radius: geometry::node_radius(sc.nodes.len()),
+    }
+}
+
+impl Layout {
+    pub fn pos(&self, a: Addr) -> Pt {
+        match a {
+            Addr::Node(n) => self.nodes[n as usize],
+            Addr::Client(c) => self.clients[c as usize],
+        }
+    }
+}
+
+/// Keys worth showing on the ring: the selected operation's key; else keys the replicas disagree
+/// on (the interesting ones), then any others, at most three.
+fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
+    if let Some(op) = sel.op {
+        let key = &model.report.ops[op as usize].key;
+        if let Some(k) = model.sc().keys.iter().position(|x| x == key) {
+            return vec![k as KeyId];
+        }
+    }
+    let mut keys: Vec<KeyId> = snap.nodes.iter().flat_map(|n| n.store.iter().map(|(k, _)| *k).chain(n.hints.iter().map(|h| h.1))).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let differs = |k: &KeyId| {
+        let copies: Vec<Option<u64>> = model.sim.setup.home(*k).iter().map(|h| snap.nodes[*h as usize].store.iter().find(|(kk, _)| kk == k).map(|(_, d)| d.digest())).collect();
+        copies.windows(2).any(|w| w[0] != w[1])
+    };
+    // Stable sort: disagreeing keys first, each group in key order.
+    keys.sort_by_key(|k| !differs(k));
+    keys.truncate(3);
+    keys
+}
+
+#[function_component]
+pub fn Ring(p: &RingProps) -> Html {
+    let model = &p.model;
+    let sc = model.sc();
+    let lay = use_memo(Rc::clone(&p.model), |m| layout(m));
+    let snap = &p.snap;
+    let sel = &p.selection;
+    let few = sc.nodes.len() <= 12;
+    let keys = shown_keys(model, snap, sel);
+
+    // The selected operation's sets.
+    let op = sel.op.and_then(|o| model.report.ops.get(o as usize));
+    let idx = |name: &String| sc.nodes.iter().position(|n| &n.name == name);
+    let (pref, home_n) = match op {
+        Some(o) => (o.preference.iter().filter_map(idx).collect::<Vec<_>>(), sc.repl.n as usize),
+        None => (vec![], 0),
+    };
+    let write_set: Vec<usize> = op.and_then(|o| o.acked_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
+    let read_set: Vec<usize> = op.and_then(|o| o.replied_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
+    // For a get, the write set it should meet is that of the latest put it might have missed.
+    let prior_write: Vec<usize> = op
+        .filter(|o| o.op == "get")
+        .and_then(|o| {
+            model.report.ops.iter().filter(|q| q.op == "put" && q.key == o.key && q.status == "ok" && q.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)).last()
+        })
+        .and_then(|q| q.acked_by.as_ref())
+        .map(|v| v.iter().filter_map(idx).collect())
+        .unwrap_or_default();
+    let write_set = if write_set.is_empty() { prior_write } else { write_set };
+
+    // Datacenter sectors and labels.
+    let mut per_dc = vec![0usize; sc.dcs.len()];
+    for n in &sc.nodes {
+        per_dc[n.dc as usize] += 1;
+    }
+    let sectors = geometry::sectors(&per_dc);
+    let dcs = sc.dcs.iter().enumerate().map(|(d, name)| {
+        let s = &sectors[d];
+        let label = polar(RING_R - 52.0, s.mid());
+        let all_down = sc.nodes.iter().enumerate().filter(|(_, n)| n.dc as usize == d).all(|(i, _)| !snap.nodes[i].up);
+        html! {
+            <g class={classes!("dc", all_down.then_some("dc-down"))} data-dc={name.clone()}>
+                if s.end - s.start > 6.2 {
+                    // One datacenter: the whole ring is its sector.
+                    <circle class="dc-arc" cx={geometry::CENTER.0.to_string()} cy={geometry::CENTER.1.to_string()} r={RING_R.to_string()} />
+                } else {
+                    <path class="dc-arc" d={geometry::arc_path(RING_R, s.start - 0.05, s.end + 0.05)} />
+                }
+                if sc.dcs.len() > 1 {
+                    <text class="dc-label" x={format!("{:.1}", label.x)} y={format!("{:.1}", label.y)} text-anchor="middle">
+                        { if all_down { format!("{name} (down)") } else { name.clone() } }
+                    </text>
+                }
+            </g>
+        }
+    });
+
+    // Partition: a drawn cut between groups of nodes.
+    let node_groups: Vec<u16> = (0..sc.nodes.len()).map(|i| snap.actual.group[i]).collect();
+    let cuts = geometry::partition_cuts(&lay.node_angles, &node_groups);
+    let cut_html = cuts.iter().map(|(a, b)| {
+        html! {
+            <g class="cut">
+                <line x1={format!("{:.1}", a.x)} y1={format!("{:.1}", a.y)} x2={format!("{:.1}", b.x)} y2={format!("{:.1}", b.y)} />
+                <text x={format!("{:.1}", a.x)} y={format!("{:.1}", a.y - 8.0)} text-anchor="middle">{ "✂ partition" }</text>
+            </g>
+        }
+    });
+
+    let r = lay.radius;
+    let nodes = sc.nodes.iter().enumerate().map(|(i, n)| {
+        let pos = lay.nodes[i];
+        let ns = &snap.nodes[i];
+        let ang = lay.node_angles[i];
+        let rank = pref.iter().position(|x| *x == i);
+        let is_home = rank.is_some_and(|r| r < home_n);
+        let in_w = write_set.contains(&i);
+        let in_r = read_set.contains(&i);
+        let selected = sel.node == Some(i as u32);
+        let believed_down = snap.view.up[i] != ns.up;
+        let on_node = p.on_node.clone();
+        let id = i as u32;
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            on_node.emit(Some(id))
+        });
+        let on_node = p.on_node.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                e.stop_propagation();
+                on_node.emit(Some(id));
+            }
+        });
+        let status = if ns.up { "up" } else { "down" };
+        let aria = format!(
+            "Node {} in {}, {}{}. {}",
+            n.name,
+            sc.dcs[n.dc as usize],
+            status,
+            if believed_down { " (the cluster has not noticed yet)" } else { "" },
+            keys.iter()
+                .map(|k| format!("{}: {}", model.key(*k), model.values_text(ns.store.iter().find(|(kk, _)| kk == k).map(|x| &x.1))))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        // The card with contents sits outward, on the side the node is on.
+        let out = polar(RING_R + r + 16.0, ang);
+        let anchor = if ang.cos() > 0.2 { "start" } else if ang.cos() < -0.2 { "end" } else { "middle" };
+        let below = ang.sin() > 0.3;
+        let mut lines: Vec<(String, &'static str)> = Vec::new();
+        if few {
+            for k in &keys {
+                let d = ns.store.iter().find(|(kk, _)| kk == k).map(|x| &x.1);
+                lines.push((format!("{} = {}", model.key(*k), d.map(|d| model.describe_data(d)).unwrap_or("∅".into())), "card-line"));
+            }
+            for (h, k, d) in &ns.hints {
+                lines.push((format!("hint→{}: {} = {}", model.node_name(*h), model.key(*k), model.values_text(Some(d))), "card-hint"));
+            }
+            if sc.repl.anti_entropy_ms.is_some() {
+                lines.push((format!("merkle {:04x}", ns.merkle_root >> 48), "card-merkle"));
+            }
+        }
+        let y0 = if below { out.y + 10.0 } else { out.y - 12.0 * lines.len() as f64 + 6.0 };
+        // The preference rank sits on the inner side of the node, away from its card.
+        let (rx, ry) = (-ang.cos() * (r + 11.0), -ang.sin() * (r + 11.0) + 4.0);
+        html! {
+            <g key={n.name.clone()}>
+                <g class={classes!("node", status, selected.then_some("selected"), is_home.then_some("home"), (rank.is_some() && !is_home).then_some("fallback"), believed_down.then_some("unnoticed"))}
+                   data-node={n.name.clone()} data-up={ns.up.to_string()}
+                   transform={format!("translate({:.1} {:.1})", pos.x, pos.y)}
+                   tabindex="0" role="button" aria-label={aria} aria-pressed={selected.to_string()} {onclick} {onkeydown}>
+                    <title>{ format!("{} ({status})", n.name) }</title>
+                    if is_home { <circle class="home-ring" r={format!("{:.1}", r + 5.0)} /> }
+                    if rank.is_some() && !is_home { <circle class="fallback-ring" r={format!("{:.1}", r + 5.0)} /> }
+                    <circle class="node-body" r={format!("{r:.1}")} />
+                    if !ns.up { <path class="node-x" d={format!("M{a} {a} L{b} {b} M{b} {a} L{a} {b}", a = -r * 0.55, b = r * 0.55)} /> }
+                    <text class="node-name" y="4" text-anchor="middle">{ if r >= 12.0 { n.name.clone() } else { String::new() } }</text>
+                    if let Some(rk) = rank { if few {
+                        <text class="pref-rank" x={format!("{rx:.1}")} y={format!("{ry:.1}")} text-anchor="middle">{ rk + 1 }</text>
+                    } }
+                    if in_w { <g class="badge badge-w" transform={format!("translate({:.1} {:.1})", r * 0.8, -r * 0.8)}><circle r="7.5" /><text y="4" text-anchor="middle">{"W"}</text></g> }
+                    if in_r { <g class="badge badge-r" transform={format!("translate({:.1} {:.1})", r * 0.8, r * 0.8)}><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{"R"}</text></g> }
+                </g>
+                if !lines.is_empty() || !ns.up {
+                    <text class="node-card" x={format!("{:.1}", out.x)} y={format!("{y0:.1}")} text-anchor={anchor}>
+                        if !ns.up { <tspan class="card-down" x={format!("{:.1}", out.x)} dy="0">{ "down" }</tspan> }
+                        { for lines.iter().enumerate().map(|(j, (l, c))| html! {
+                            <tspan class={*c} x={format!("{:.1}", out.x)} dy={ if j == 0 && ns.up { "0" } else { "12" } }>{ l.clone() }</tspan>
+                        }) }
+                    </text>
+                }
+            </g>
+        }
+    });
+
+    let clients = sc.clients.iter().enumerate().map(|(i, c)| {
+        let pos = lay.clients[i];
+        let active = sel.op.and_then(|o| model.report.ops.get(o as usize)).is_some_and(|o| o.client == c.name);
+        html! {
+            <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({:.1} {:.1})", pos.x, pos.y)}>
+                <rect x="-26" y="-12" width="52" height="24" rx="12" />
+                <text y="4" text-anchor="middle">{ c.name.clone() }</text>
+            </g>
+        }
+    });
+
+    // Messages in flight, and recently dropped ones fading where they were lost.
+    let t = p.t_us;
+    let in_flight = model.in_flight(t);
+    let dropped = model.recently_dropped(t, DROP_FADE_US);
+    let total = in_flight.len() + dropped.len();
+    let focus_op = sel.op;
+    let msgs = in_flight.iter().chain(dropped.iter()).take(MAX_DRAWN_MESSAGES).map(|(id, m)| {
+        let (a, b) = (lay.pos(m.from), lay.pos(m.to));
+        let pos = geometry::message_pos(a, b, m.sent_us, m.arrive_us, t);
+        let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t;
+        let opacity = if is_dropped { 1.0 - (t - m.arrive_us) as f64 / DROP_FADE_US as f64 } else { 1.0 };
+        let related = focus_op.is_some() && m.payload.op() == focus_op;
+        let dim = focus_op.is_some() && !related;
+        let on_msg = p.on_msg.clone();
+        let id = *id;
+        let onclick = Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            on_msg.emit(id)
+        });
+        html! {
+            <g key={id} class={classes!("msg", is_dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"), (p.selection.msg == Some(id)).then_some("selected"))}
+               data-message={m.kind.name()} data-msg-id={id.to_string()}
+               transform={format!("translate({:.1} {:.1})", pos.x, pos.y)} opacity={format!("{opacity:.2}")} {onclick}>
+                <title>{ format!("{} — {}", msg_label(m.kind), model.describe_msg(m)) }</title>
+                { msg_shape(m.kind) }
+                if is_dropped { <path class="drop-x" d="M-6 -6 L6 6 M6 -6 L-6 6" /> }
+            </g>
+        }
+    });
+
+    // Trails for the selected operation's messages, so its fan-out is visible.
+    let trails = in_flight.iter().filter(|(_, m)| focus_op.is_some() && m.payload.op() == focus_op).map(|(id, m)| {
+        let (a, b) = (lay.pos(m.from), lay.pos(m.to));
+        html! { <line key={format!("t{id}")} class={classes!("trail", format!("k-{}", m.kind.name()))} x1={format!("{:.1}", a.x)} y1={format!("{:.1}", a.y)} x2={format!("{:.1}", b.x)} y2={format!("{:.1}", b.y)} /> }
+    });
+
+    let on_bg = {
+        let on_node = p.on_node.clone();
+        Callback::from(move |_: MouseEvent| on_node.emit(None))
+    };
+    html! {
+        <svg class="ring" viewBox={format!("{} 0 {} {VIEW}", -SIDE_MARGIN, VIEW + 2.0 * SIDE_MARGIN)} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
+            <circle class="ring-line" cx={geometry::CENTER.0.to_string()} cy={geometry::CENTER.1.to_string()} r={RING_R.to_string()} />
+            { for dcs }
+            { for trails }
+            { for cut_html }
+            { for clients }
+            { for nodes }
+            <g class="messages">{ for msgs }</g>
+            if total > MAX_DRAWN_MESSAGES {
+                <text class="overflow" x="10" y="690">{ format!("{} more messages in flight not drawn", total - MAX_DRAWN_MESSAGES) }</text>
+            }
+        </svg>
+    }
+}

@@ -1,0 +1,205 @@
+//! The space-time diagram: one lane per node and client, an arrow per message, put/get spans on
+//! client lanes, crashed stretches on node lanes — on the same time cursor as the ring.
+
+use crate::geometry::{time_window, time_x};
+use crate::model::{fmt_ms, Model};
+use crate::state::Selection;
+use quorumscope_core::scenario::Addr;
+use quorumscope_core::trace::{Ev, Fate, FaultWhat};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+const WIDTH: f64 = 1000.0;
+const LEFT: f64 = 70.0;
+const LANE_H: f64 = 20.0;
+const TOP: f64 = 18.0;
+const MAX_ARROWS: usize = 1_500;
+/// Zoom choices: the visible span of simulated time (0 = the whole run).
+pub const SPANS_MS: [u64; 5] = [0, 2_000, 500, 100, 25];
+
+#[derive(Properties, PartialEq)]
+pub struct SpaceTimeProps {
+    pub model: Rc<Model>,
+    pub t_us: u64,
+    pub selection: Selection,
+    pub on_seek: Callback<u64>,
+    pub on_op: Callback<u32>,
+}
+
+/// (node, down from, down until) for every crash in the run.
+pub fn down_spans(model: &Model) -> Vec<(usize, u64, u64)> {
+    let n = model.sc().nodes.len();
+    let mut since: Vec<Option<u64>> = vec![None; n];
+    let mut out = Vec::new();
+    for e in &model.rec().trace {
+        if let Ev::Fault { what } = &e.ev {
+            match what {
+                FaultWhat::Crash { nodes } => nodes.iter().for_each(|n| {
+                    since[*n as usize].get_or_insert(e.at_us);
+                }),
+                FaultWhat::Recover { nodes } => nodes.iter().for_each(|n| {
+                    if let Some(s) = since[*n as usize].take() {
+                        out.push((*n as usize, s, e.at_us));
+                    }
+                }),
+                _ => {}
+            }
+        }
+    }
+    for (i, s) in since.iter().enumerate() {
+        if let Some(s) = s {
+            out.push((i, *s, model.end_us));
+        }
+    }
+    out
+}
+
+#[function_component]
+pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
+    let model = &p.model;
+    let sc = model.sc();
+    let end = model.end_us.max(1);
+    // Start on a window where one message is wide enough to read.
+    let zoom = use_state(|| if end <= 800_000 { 0usize } else { 2 });
+    let span_us = match SPANS_MS[*zoom] {
+        0 => end,
+        ms => ms * 1000,
+    };
+    let win = time_window(p.t_us, end, span_us);
+    let lanes = sc.nodes.len() + sc.clients.len();
+    let lane_of = |a: Addr| match a {
+        Addr::Node(n) => n as usize,
+        Addr::Client(c) => sc.nodes.len() + c as usize,
+    };
+    let y = |lane: usize| TOP + lane as f64 * LANE_H + LANE_H / 2.0;
+    let height = TOP + lanes as f64 * LANE_H + 22.0;
+    let plot_w = WIDTH - LEFT - 10.0;
+    let x = |t: u64| time_x(t, win, LEFT, plot_w);
+
+    let lane_labels = (0..lanes).map(|l| {
+        let (name, class) = if l < sc.nodes.len() { (&sc.nodes[l].name, "lane node-lane") } else { (&sc.clients[l - sc.nodes.len()].name, "lane client-lane") };
+        html! {
+            <g class={class}>
+                <line x1={LEFT.to_string()} x2={(WIDTH - 10.0).to_string()} y1={format!("{:.1}", y(l))} y2={format!("{:.1}", y(l))} />
+                <text x={(LEFT - 6.0).to_string()} y={format!("{:.1}", y(l) + 4.0)} text-anchor="end">{ name.clone() }</text>
+            </g>
+        }
+    });
+
+    // Crashed stretches, computed once per run (the trace can be long).
+    let down_spans = use_memo(Rc::clone(&p.model), |m| down_spans(m));
+    let downs = down_spans.iter().filter(|(_, a, b)| *b >= win.0 && *a <= win.1).map(|(n, a, b)| {
+        let (x0, x1) = (x((*a).max(win.0)), x((*b).min(win.1)));
+        html! { <rect class="down-span" x={format!("{x0:.1}")} y={format!("{:.1}", y(*n) - 7.0)} width={format!("{:.1}", (x1 - x0).max(1.0))} height="14"><title>{ format!("{} down {}–{}", sc.nodes[*n].name, fmt_ms(*a), fmt_ms(*b)) }</title></rect> }
+    });
+
+    // Operation spans on client lanes.
+    let spans = model.report.ops.iter().filter_map(|o| {
+        let (s, e) = (o.start_ms?, o.end_ms.unwrap_or(end as f64 / 1000.0));
+        let (s_us, e_us) = ((s * 1000.0) as u64, (e * 1000.0) as u64);
+        if e_us < win.0 || s_us > win.1 {
+            return None;
+        }
+        let c = sc.clients.iter().position(|c| c.name == o.client)?;
+        let lane = sc.nodes.len() + c;
+        let (x0, x1) = (x(s_us.max(win.0)), x(e_us.min(win.1)));
+        let selected = p.selection.op == Some(o.index);
+        let on_op = p.on_op.clone();
+        let idx = o.index;
+        let label = match &o.value {
+            Some(v) => format!("put {}={}", o.key, v),
+            None => format!("get {}", o.key),
+        };
+        Some(html! {
+            <g class={classes!("op-span", o.status, o.op, selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
+                <rect x={format!("{x0:.1}")} y={format!("{:.1}", y(lane) - 8.0)} width={format!("{:.1}", (x1 - x0).max(2.0))} height="16" rx="3" />
+                if x1 - x0 > 50.0 { <text x={format!("{:.1}", x0 + 4.0)} y={format!("{:.1}", y(lane) + 4.0)}>{ label.clone() }</text> }
+                <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, o.status) }</title>
+            </g>
+        })
+    });
+
+    // Message arrows inside the window.
+    let msgs = &model.rec().messages;
+    let first = msgs.partition_point(|m| m.arrive_us < win.0.saturating_sub(model.rec().max_flight_us));
+    let arrows = msgs[first..]
+        .iter()
+        .enumerate()
+        .take_while(|(_, m)| m.sent_us <= win.1)
+        .filter(|(_, m)| m.arrive_us >= win.0)
+        .take(MAX_ARROWS)
+        .map(|(i, m)| {
+            let (x0, y0, x1, y1) = (x(m.sent_us), y(lane_of(m.from)), x(m.arrive_us), y(lane_of(m.to)));
+            let dropped = matches!(m.fate, Fate::Dropped(_));
+            let related = p.selection.op.is_some() && m.payload.op() == p.selection.op;
+            let dim = p.selection.op.is_some() && !related;
+            // Arrowhead: a small triangle at the end, along the direction of travel.
+            let (dx, dy) = (x1 - x0, y1 - y0);
+            let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+            let (ux, uy) = (dx / len, dy / len);
+            let head = format!(
+                "M{:.1} {:.1} L{:.1} {:.1} L{:.1} {:.1} Z",
+                x1,
+                y1,
+                x1 - 6.0 * ux - 3.0 * uy,
+                y1 - 6.0 * uy + 3.0 * ux,
+                x1 - 6.0 * ux + 3.0 * uy,
+                y1 - 6.0 * uy - 3.0 * ux
+            );
+            html! {
+                <g key={first + i} class={classes!("arrow", format!("k-{}", m.kind.name()), dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"))}>
+                    <line x1={format!("{x0:.1}")} y1={format!("{y0:.1}")} x2={format!("{x1:.1}")} y2={format!("{y1:.1}")} />
+                    if dropped { <path class="drop-x" d={format!("M{a:.1} {b:.1} l6 6 m0 -6 l-6 6", a = x1 - 3.0, b = y1 - 3.0)} /> } else { <path class="head" d={head} /> }
+                </g>
+            }
+        });
+
+    let cursor_x = x(p.t_us);
+    let onclick = {
+        let on_seek = p.on_seek.clone();
+        Callback::from(move |e: MouseEvent| {
+            // Map the click to simulated time through the SVG's on-screen box.
+            let Some(el) = e.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+            let r = el.get_bounding_client_rect();
+            if r.width() <= 0.0 {
+                return;
+            }
+            let vx = (e.client_x() as f64 - r.left()) / r.width() * WIDTH;
+            let f = ((vx - LEFT) / plot_w).clamp(0.0, 1.0);
+            on_seek.emit(win.0 + ((win.1 - win.0) as f64 * f) as u64);
+        })
+    };
+    let zoom_select = {
+        let zoom = zoom.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                zoom.set(sel.selected_index().max(0) as usize);
+            }
+        })
+    };
+    html! {
+        <section class="panel spacetime" aria-label="Space-time diagram">
+            <header class="panel-head">
+                <h2>{ "Space-time" }</h2>
+                <label>{ "Window " }
+                    <select onchange={zoom_select} aria-label="Space-time window">
+                        { for SPANS_MS.iter().enumerate().map(|(i, ms)| html! {
+                            <option selected={i == *zoom}>{ if *ms == 0 { "whole run".to_string() } else { format!("{ms} ms") } }</option>
+                        }) }
+                    </select>
+                </label>
+                <span class="muted">{ format!("{} – {}", fmt_ms(win.0), fmt_ms(win.1)) }</span>
+            </header>
+            <svg class="st" viewBox={format!("0 0 {WIDTH} {height:.0}")} {onclick} role="img" aria-label="Messages between nodes and clients over time; click to move the time cursor">
+                { for lane_labels }
+                { for downs }
+                { for spans }
+                <g class="arrows">{ for arrows }</g>
+                <line class="cursor" x1={format!("{cursor_x:.1}")} x2={format!("{cursor_x:.1}")} y1="4" y2={format!("{:.1}", height - 14.0)} />
+                <text class="axis" x={LEFT.to_string()} y={format!("{:.0}", height - 3.0)}>{ fmt_ms(win.0) }</text>
+                <text class="axis" x={(WIDTH - 10.0).to_string()} y={format!("{:.0}", height - 3.0)} text-anchor="end">{ fmt_ms(win.1) }</text>
+            </svg>
+        </section>
+    }
+}

@@ -1,0 +1,70 @@
+//! Play, pause, step, speed and the scrubber, plus the `#sim-time` readout.
+
+use crate::model::fmt_ms;
+use crate::state::SPEEDS;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// A 16 px icon from a path (fonts differ in which media glyphs they have).
+fn icon(d: &'static str) -> Html {
+    html! { <svg class="icon" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><path d={d} /></svg> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TransportProps {
+    pub t_us: u64,
+    pub end_us: u64,
+    pub playing: bool,
+    pub speed: f64,
+    pub on_toggle: Callback<()>,
+    pub on_step_prev: Callback<()>,
+    pub on_step_next: Callback<()>,
+    pub on_seek: Callback<u64>,
+    pub on_speed: Callback<f64>,
+}
+
+#[function_component]
+pub fn Transport(p: &TransportProps) -> Html {
+    let emit = |cb: &Callback<()>| {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let on_scrub = {
+        let cb = p.on_seek.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(v) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.value().parse::<f64>().ok()) {
+                cb.emit((v * 1000.0).round() as u64);
+            }
+        })
+    };
+    let on_speed = {
+        let cb = p.on_speed.clone();
+        Callback::from(move |e: Event| {
+            if let Some(v) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).and_then(|s| s.value().parse::<f64>().ok()) {
+                cb.emit(v);
+            }
+        })
+    };
+    let (start, end) = (p.on_seek.clone(), p.on_seek.clone());
+    let end_us = p.end_us;
+    let t_ms = p.t_us as f64 / 1000.0;
+    html! {
+        <section class="transport" aria-label="Time controls">
+            <button onclick={Callback::from(move |_| start.emit(0))} aria-label="Go to start" title="Start (Home)">{ icon("M3 2h2v12H3z M14 2 6 8l8 6z") }</button>
+            <button onclick={emit(&p.on_step_prev)} aria-label="Step back to the previous event" title="Previous event (←)">{ icon("M12 2 4 8l8 6z") }</button>
+            <button class="play" onclick={emit(&p.on_toggle)} aria-label={ if p.playing { "Pause" } else { "Play" } } title="Play / pause (space)" aria-pressed={p.playing.to_string()}>
+                { if p.playing { icon("M3 2h4v12H3z M9 2h4v12H9z") } else { icon("M4 2l10 6-10 6z") } }
+            </button>
+            <button onclick={emit(&p.on_step_next)} aria-label="Step to the next event" title="Next event (→)">{ icon("M4 2l8 6-8 6z") }</button>
+            <button onclick={Callback::from(move |_| end.emit(end_us))} aria-label="Go to end" title="End (End)">{ icon("M2 2l8 6-8 6z M11 2h2v12h-2z") }</button>
+            <label class="speed">{ "speed " }
+                <select onchange={on_speed} aria-label="Playback speed (simulated time per real time)">
+                    { for SPEEDS.iter().map(|s| html! { <option value={s.to_string()} selected={(*s - p.speed).abs() < 1e-9}>{ format!("{s}×") }</option> }) }
+                </select>
+            </label>
+            <input class="scrubber" type="range" name="time" min="0" max={format!("{}", end_us as f64 / 1000.0)} step="0.1"
+                   value={format!("{t_ms}")} oninput={on_scrub} aria-label="Simulated time" aria-valuetext={fmt_ms(p.t_us)} />
+            <span class="clock"><output id="sim-time" aria-label="Simulated time in milliseconds">{ format!("{t_ms:.1}") }</output>{ format!(" / {:.0} ms", end_us as f64 / 1000.0) }</span>
+        </section>
+    }
+}

@@ -1,0 +1,51 @@
+// Shared by the browser tests, the screenshot script and the benchmark: a static file server for
+// dist/ (optionally under a path prefix, as on a course site) and headless Debian Chromium.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.png': 'image/png' };
+
+export const DIST = process.env.QS_DIST || path.resolve(import.meta.dirname, '../../dist');
+export const WEB = path.resolve(import.meta.dirname, '..');
+
+// Serves `dist` under `prefix` (e.g. '/course/qs/'), and web/ files (the course page) at '/web/'.
+export function serve(prefix = '/') {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let file = null;
+    if (url.pathname.startsWith('/web/')) file = path.join(WEB, url.pathname.slice(5));
+    else if (url.pathname.startsWith(prefix)) file = path.join(DIST, url.pathname.slice(prefix.length) || 'index.html');
+    if (file && file.endsWith('/')) file += 'index.html';
+    if (!file || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); res.end('not found'); return; }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, base: `http://127.0.0.1:${server.address().port}` })));
+}
+
+export async function browser() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-chrome-'));
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', `--user-data-dir=${dir}`],
+  }).catch(async () => chromium.launchPersistentContext ? chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] }) : null);
+}
+
+// Opens the app and waits until the ring is drawn.
+export async function open(b, url, opts = {}) {
+  const page = await b.newPage({ viewport: opts.viewport || { width: 1400, height: 1000 }, reducedMotion: opts.reducedMotion || 'no-preference', colorScheme: opts.colorScheme || 'light' });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(url);
+  await page.waitForSelector('[data-node]', { timeout: 15000 });
+  page.errors = errors;
+  return page;
+}
