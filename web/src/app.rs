@@ -10,13 +10,14 @@ use crate::view::inspector::Inspector;
 use crate::view::merkle::MerkleView;
 use crate::view::ring::Ring;
 use crate::view::spacetime::SpaceTime;
-use crate::view::transport::Transport;
-use crate::view::Legend;
+use crate::view::transport::{transport, TransportProps};
+use crate::view::legend;
 use quorumscope_core::scenario::Action as Ev;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 thread_local! {
@@ -237,7 +238,7 @@ pub fn App(props: &AppProps) -> Html {
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             input.set_value("");
             if file.size() > quorumscope_core::scenario::MAX_SCENARIO_BYTES as f64 {
-                d.dispatch(Action::Fail(format!("{} is {:.0} KB; scenario files are limited to {} KB.", file.name(), file.size() / 1024.0, quorumscope_core::scenario::MAX_SCENARIO_BYTES / 1024)));
+                d.dispatch(Action::Fail(format!("{} is {} KB; scenario files are limited to {} KB.", file.name(), fixed(file.size() / 1024.0, 0), quorumscope_core::scenario::MAX_SCENARIO_BYTES / 1024)));
                 return;
             }
             let d = d.clone();
@@ -290,15 +291,15 @@ pub fn App(props: &AppProps) -> Html {
                 <section class="center" aria-label="Cluster">
                     <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />
                     if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
-                    <Legend />
+                    { legend() }
                 </section>
                 <aside class="right">
                     <Inspector model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_intervene={on_intervene} on_msg={on_msg} on_op={on_op.clone()} />
                 </aside>
             </main>
-            <Transport t_us={t} end_us={model.end_us} playing={state.playing} speed={state.speed}
-                on_toggle={cb(|_| Action::TogglePlay)} on_step_prev={cb(|_| Action::StepPrev)} on_step_next={cb(|_| Action::StepNext)}
-                on_seek={on_seek.clone()} on_speed={on_speed} />
+            { transport(&TransportProps { t_us: t, end_us: model.end_us, playing: state.playing, speed: state.speed,
+                on_toggle: cb(|_| Action::TogglePlay), on_step_prev: cb(|_| Action::StepPrev), on_step_next: cb(|_| Action::StepNext),
+                on_seek: on_seek.clone(), on_speed }) }
             <SpaceTime model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_seek={on_seek} on_op={on_op.clone()} />
             <div class="bottom">
                 <History model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} />
@@ -306,20 +307,15 @@ pub fn App(props: &AppProps) -> Html {
             </div>
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration }</div>
             <footer class="foot muted">{ format!("seed {} · {} nodes · {} events simulated · {}", sc.seed, sc.nodes.len(), model.rec().events, fmt_ms(model.end_us)) }</footer>
-            if state.help { <Help on_close={cb(|_| Action::ToggleHelp)} /> }
+            if state.help { { help(cb(|_| Action::ToggleHelp)) } }
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct HelpProps {
-    on_close: Callback<()>,
-}
-
-#[function_component]
-fn Help(p: &HelpProps) -> Html {
+/// The help dialog: shortcuts, and which behaviour of which real system each mechanism follows.
+fn help(on_close: Callback<()>) -> Html {
     let close = {
-        let c = p.on_close.clone();
+        let c = on_close;
         Callback::from(move |_: MouseEvent| c.emit(()))
     };
     html! {

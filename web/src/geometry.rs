@@ -3,6 +3,7 @@
 //! The ring view uses a 700 × 700 SVG viewBox: nodes on a circle, grouped by datacenter into
 //! sectors separated by gaps, clients on an outer circle near their datacenter.
 
+use quorumscope_core::num::fixed;
 use std::f64::consts::PI;
 
 pub const VIEW: f64 = 700.0;
@@ -28,8 +29,16 @@ impl Pt {
     }
 }
 
+/// Cosine and sine in single precision: plenty for pixels, and much smaller in wasm than the
+/// double-precision versions (whose argument reduction alone is ~6 KB).
+pub fn cos_sin(angle: f64) -> (f64, f64) {
+    let a = angle as f32;
+    (a.cos() as f64, a.sin() as f64)
+}
+
 pub fn polar(r: f64, angle: f64) -> Pt {
-    Pt { x: CENTER.0 + r * angle.cos(), y: CENTER.1 + r * angle.sin() }
+    let (c, s) = cos_sin(angle);
+    Pt { x: CENTER.0 + r * c, y: CENTER.1 + r * s }
 }
 
 /// A datacenter's sector of the ring, angles in radians (clockwise from the top).
@@ -134,8 +143,10 @@ pub fn partition_cuts(angles: &[f64], groups: &[u16]) -> Vec<(Pt, Pt)> {
     if angles.len() < 2 {
         return vec![];
     }
-    let mut order: Vec<usize> = (0..angles.len()).collect();
-    order.sort_by(|a, b| angles[*a].total_cmp(&angles[*b]));
+    // Ring order. Angles are finite and within a few turns, so micro-radian integers order them.
+    let mut keyed: Vec<(i64, usize)> = angles.iter().enumerate().map(|(i, a)| ((a * 1e6) as i64, i)).collect();
+    keyed.sort_unstable();
+    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
     let mut cut_angles = Vec::new();
     for w in 0..order.len() {
         let (a, b) = (order[w], order[(w + 1) % order.len()]);
@@ -160,7 +171,7 @@ pub fn arc_path(r: f64, start: f64, end: f64) -> String {
     let a = polar(r, start);
     let b = polar(r, end);
     let large = if end - start > PI { 1 } else { 0 };
-    format!("M {:.1} {:.1} A {r:.1} {r:.1} 0 {large} 1 {:.1} {:.1}", a.x, a.y, b.x, b.y)
+    format!("M {} {} A {} {} 0 {large} 1 {} {}", fixed(a.x, 1), fixed(a.y, 1), fixed(r, 1), fixed(r, 1), fixed(b.x, 1), fixed(b.y, 1))
 }
 
 /// Space-time diagram: x for a time inside the visible window.
@@ -194,7 +205,7 @@ mod tests {
         for (i, a) in angles.iter().enumerate() {
             let s = &secs[dc[i]];
             assert!(*a > s.start && *a < s.end, "node {i}");
-            assert!((Pt::dist(polar(RING_R, *a), Pt { x: CENTER.0, y: CENTER.1 }) - RING_R).abs() < 1e-9);
+            assert!((Pt::dist(polar(RING_R, *a), Pt { x: CENTER.0, y: CENTER.1 }) - RING_R).abs() < 1e-3);
         }
         // Sectors do not overlap and leave gaps.
         assert!(secs[0].end < secs[1].start);

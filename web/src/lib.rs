@@ -13,6 +13,11 @@ pub mod view;
 
 use wasm_bindgen::prelude::*;
 
+/// One sort for every list of timings (each distinct sort closure costs code size in wasm).
+fn sort_f64(v: &mut [f64]) {
+    v.sort_unstable_by(f64::total_cmp);
+}
+
 pub fn start() {
     let lesson = web_sys::window()
         .and_then(|w| w.location().hash().ok())
@@ -23,6 +28,7 @@ pub fn start() {
 
 /// Runs a scenario and returns the CLI's `run --trace` JSON (report plus trace), so a test can
 /// compare the browser's run with the native one byte for byte.
+#[cfg(feature = "hooks")]
 #[wasm_bindgen]
 pub fn qs_run_trace(text: &str) -> Result<String, JsValue> {
     let sim = quorumscope_core::run_text(text, quorumscope_core::Level::Full).map_err(|e| JsValue::from_str(&e.to_string()))?;
@@ -43,7 +49,7 @@ pub fn qs_stats() -> String {
     let renders = app::RENDERS.with(|r| r.get());
     let frames = app::FRAMES.with(|f| f.get());
     let mut work = app::FRAME_WORK_MS.with(|v| v.borrow().clone());
-    work.sort_by(|a, b| a.total_cmp(b));
+    sort_f64(&mut work);
     let pct = |p: f64| if work.is_empty() { 0.0 } else { work[((work.len() - 1) as f64 * p).round() as usize] };
     serde_json::json!({"renders": renders, "frames": frames, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
 }
@@ -54,6 +60,7 @@ pub fn qs_reset_stats() {
 }
 
 /// The core's throughput in wasm on the benchmark workload, as JSON.
+#[cfg(feature = "hooks")]
 #[wasm_bindgen]
 pub fn qs_bench_core(nodes: usize, ops: usize) -> String {
     let file = quorumscope_core::bench::workload(nodes, ops, 1_000, 1);
@@ -72,6 +79,7 @@ pub fn qs_bench_core(nodes: usize, ops: usize) -> String {
 
 /// Seeking in a long run: builds a run of `minutes` simulated minutes, then seeks to `seeks`
 /// spread-out instants and reports the time per seek, as JSON.
+#[cfg(feature = "hooks")]
 #[wasm_bindgen]
 pub fn qs_bench_seek(minutes: u32, seeks: u32) -> String {
     let ops = (minutes as usize * 60 * 20).max(1); // one op every 50 ms
@@ -94,7 +102,7 @@ pub fn qs_bench_seek(minutes: u32, seeks: u32) -> String {
         times.push(app::perf_now() - t0);
         assert!(snap.at_us == t);
     }
-    times.sort_by(|a, b| a.total_cmp(b));
+    sort_f64(&mut times);
     let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
     serde_json::json!({"minutes": minutes, "events": model.rec().events, "build_ms": build_ms, "seeks": seeks, "p50_ms": pct(0.5), "p95_ms": pct(0.95), "max_ms": pct(1.0)}).to_string()
 }

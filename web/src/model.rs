@@ -2,6 +2,7 @@
 //! events, the report and snapshots — never node internals.
 
 use quorumscope_core::check::Anomaly;
+use quorumscope_core::num::fixed;
 use quorumscope_core::data::Data;
 use quorumscope_core::run::Report;
 use quorumscope_core::scenario::{Addr, KeyId, NodeId, Scenario, ScenarioFile};
@@ -284,14 +285,14 @@ pub fn drop_words(r: quorumscope_core::trace::DropReason) -> &'static str {
 pub fn fmt_ms(us: u64) -> String {
     let ms = us as f64 / 1000.0;
     if ms >= 10_000.0 {
-        format!("{:.0} ms", ms)
+        format!("{} ms", fixed(ms, 0))
     } else {
-        format!("{:.1} ms", ms)
+        format!("{} ms", fixed(ms, 1))
     }
 }
 
 fn fmt_ms_i(us: i64) -> String {
-    format!("{:.1}ms", us as f64 / 1000.0)
+    format!("{}ms", fixed(us as f64 / 1000.0, 1))
 }
 
 pub fn addr_is_node(a: Addr) -> Option<NodeId> {

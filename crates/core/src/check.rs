@@ -5,7 +5,6 @@ use crate::client::{OpKind, OpState, Status};
 use crate::scenario::{ConflictMode, KeyId, NodeId, ValueId};
 use crate::sim::{Setup, World};
 use serde::Serialize;
-use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,13 +92,14 @@ impl Ctx<'_> {
     }
 
     fn ms(us: u64) -> String {
-        let ms = us as f64 / 1000.0;
-        if ms.fract() == 0.0 {
-            format!("{ms:.0} ms")
-        } else {
-            format!("{ms:.1} ms")
-        }
+        format!("{} ms", crate::num::fixed(us as f64 / 1000.0, if us % 1000 == 0 { 0 } else { 1 }))
     }
+}
+
+/// A skew in µs as signed ms: "+5", "-100".
+fn signed(us: i64) -> String {
+    let s = crate::num::num(us as f64 / 1000.0);
+    if us >= 0 { format!("+{s}") } else { s }
 }
 
 fn written_value(op: &OpState) -> Option<ValueId> {
@@ -256,9 +256,9 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         if later || on_some_node(p.key, v) {
             continue;
         }
-        let survivors: BTreeSet<ValueId> =
-            w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
-        let survivors: Vec<ValueId> = survivors.into_iter().collect();
+        let mut survivors: Vec<ValueId> = w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
+        survivors.sort_unstable();
+        survivors.dedup();
         let mut why = String::new();
         if repl.conflicts == ConflictMode::Lww {
             if let Some(&sv) = survivors.first() {
@@ -271,11 +271,11 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
                     c.client(q),
                     if skew_p != skew_q {
                         format!(
-                            " (clock skews: {} {:+} ms, {} {:+} ms)",
+                            " (clock skews: {} {} ms, {} {} ms)",
                             c.client(pi as u32),
-                            skew_p as f64 / 1000.0,
+                            signed(skew_p),
                             c.client(q),
-                            skew_q as f64 / 1000.0
+                            signed(skew_q)
                         )
                     } else {
                         String::new()

@@ -6,14 +6,13 @@ use crate::data::{Data, Dot, Sibling, Vv};
 use crate::scenario::{Addr, ClientId, ConflictMode, KeyId, NodeId, ValueId};
 use crate::sim::{Cmd, Ctx, Timer};
 use crate::trace::{Ev, Msg};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Default)]
 pub struct ClientState {
-    /// Causal context of the last get of each key (siblings mode).
-    pub last_ctx: BTreeMap<KeyId, Vv>,
-    /// Dots issued per key, so every put has a unique dot.
-    pub dots: BTreeMap<KeyId, u32>,
+    /// Causal context of the last get of each key (siblings mode), by key id.
+    pub last_ctx: Vec<Option<Vv>>,
+    /// Dots issued per key (by key id), so every put has a unique dot.
+    pub dots: Vec<u32>,
     /// Puts issued so far, for LWW tie-breaking.
     pub puts: u32,
 }
@@ -129,6 +128,10 @@ pub fn targets(ctx: &Ctx, client: ClientId, key: KeyId) -> Vec<(NodeId, Option<N
 }
 
 impl ClientState {
+    pub fn new(keys: usize) -> ClientState {
+        ClientState { last_ctx: vec![None; keys], dots: vec![0; keys], puts: 0 }
+    }
+
     pub fn start(&mut self, ctx: &mut Ctx, me: ClientId, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
         let s = ctx.setup;
         op.start_us = Some(ctx.now);
@@ -143,9 +146,9 @@ impl ClientState {
                     }
                     ConflictMode::LastArrival => Data::Arrival { value },
                     ConflictMode::Siblings => {
-                        let counter = self.dots.entry(op.key).or_insert(0);
+                        let counter = &mut self.dots[op.key as usize];
                         *counter += 1;
-                        let ctx_vv = if blind { Vv::default() } else { self.last_ctx.get(&op.key).cloned().unwrap_or_default() };
+                        let ctx_vv = if blind { Vv::default() } else { self.last_ctx[op.key as usize].clone().unwrap_or_default() };
                         Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx: ctx_vv }])
                     }
                 };
@@ -200,11 +203,7 @@ impl ClientState {
                     op.end_us = Some(ctx.now);
                     op.answered_with = op.replies.len();
                     op.result = op.newest.clone();
-                    if let Some(d) = &op.result {
-                        self.last_ctx.insert(op.key, d.context());
-                    } else {
-                        self.last_ctx.remove(&op.key);
-                    }
+                    self.last_ctx[op.key as usize] = op.result.as_ref().map(|d| d.context());
                     out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
                 }
                 if op.status == Status::Ok && s.sc.repl.read_repair {

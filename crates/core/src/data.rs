@@ -82,7 +82,7 @@ impl Data {
             }
             (Data::Siblings(mine), Data::Siblings(theirs)) => {
                 let mut all: Vec<Sibling> = mine.iter().chain(theirs.iter()).cloned().collect();
-                all.sort_by_key(|s| s.dot);
+                all.sort_unstable_by_key(|s| s.dot);
                 all.dedup_by_key(|s| s.dot);
                 let keep: Vec<Sibling> = all
                     .iter()
@@ -94,7 +94,7 @@ impl Data {
                 changed
             }
             // A scenario has one conflict mode; mixing is a bug in the simulator.
-            (a, b) => panic!("merging {a:?} with {b:?}: mixed conflict modes"),
+            _ => unreachable!("a scenario has one conflict mode"),
         }
     }
 

@@ -4,6 +4,7 @@
 //! platform's libm natively and to a different one in wasm, and a last-bit difference would make a
 //! seed mean a different run in the browser than on the command line.
 
+use crate::num::{fixed, num as show};
 use crate::rng::Rng;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -91,10 +92,10 @@ impl Latency {
         let num = |v: &Value, what: &str| -> Result<f64, String> {
             let x = v.as_f64().ok_or_else(|| format!("{path}: {what} must be a number, got {v}"))?;
             if !x.is_finite() || x < 0.0 {
-                return Err(format!("{path}: {what} must be a finite number >= 0, got {x}"));
+                return Err(format!("{path}: {what} must be a finite number >= 0, got {}", show(x)));
             }
             if x > MAX_LATENCY_MS {
-                return Err(format!("{path}: {what} = {x} is above the {MAX_LATENCY_MS} ms cap"));
+                return Err(format!("{path}: {what} = {} is above the {} ms cap", show(x), show(MAX_LATENCY_MS)));
             }
             Ok(x)
         };
@@ -116,7 +117,7 @@ impl Latency {
                 })?;
                 let (a, b) = (num(&arr[0], "uniform low")?, num(&arr[1], "uniform high")?);
                 if a > b {
-                    return Err(format!("{path}.uniform: low {a} is above high {b}"));
+                    return Err(format!("{path}.uniform: low {} is above high {}", show(a), show(b)));
                 }
                 Ok(Latency::Uniform(a, b))
             }
@@ -133,7 +134,7 @@ impl Latency {
                 let xm = num(o.get("xm").ok_or_else(|| format!("{path}.pareto: missing xm"))?, "xm")?;
                 let alpha = num(o.get("alpha").ok_or_else(|| format!("{path}.pareto: missing alpha"))?, "alpha")?;
                 if alpha <= 0.0 {
-                    return Err(format!("{path}.pareto.alpha must be > 0, got {alpha}"));
+                    return Err(format!("{path}.pareto.alpha must be > 0, got {}", show(alpha)));
                 }
                 Ok(Latency::Pareto { xm, alpha })
             }
@@ -158,7 +159,7 @@ impl Latency {
                     parts.push((w, Self::parse(&pair[1], &format!("{p}[1]"), depth + 1)?));
                 }
                 if (sum - 1.0).abs() > 1e-6 {
-                    return Err(format!("{path}.mix: weights sum to {sum}, they must sum to 1"));
+                    return Err(format!("{path}.mix: weights sum to {}, they must sum to 1", show(sum)));
                 }
                 Ok(Latency::Mix(parts))
             }
@@ -171,13 +172,13 @@ impl Latency {
     /// Short human text, e.g. "uniform 2–8 ms".
     pub fn describe(&self) -> String {
         match self {
-            Latency::Const(c) => format!("{c} ms"),
-            Latency::Uniform(a, b) => format!("uniform {a}–{b} ms"),
-            Latency::Exp(m) => format!("exponential, mean {m} ms"),
-            Latency::Pareto { xm, alpha } => format!("Pareto(xm={xm} ms, α={alpha})"),
+            Latency::Const(c) => format!("{} ms", show(*c)),
+            Latency::Uniform(a, b) => format!("uniform {}–{} ms", show(*a), show(*b)),
+            Latency::Exp(m) => format!("exponential, mean {} ms", show(*m)),
+            Latency::Pareto { xm, alpha } => format!("Pareto(xm={} ms, α={})", show(*xm), show(*alpha)),
             Latency::Mix(parts) => parts
                 .iter()
-                .map(|(w, p)| format!("{:.1}% {}", w * 100.0, p.describe()))
+                .map(|(w, p)| format!("{}% {}", fixed(w * 100.0, 1), p.describe()))
                 .collect::<Vec<_>>()
                 .join(" + "),
         }

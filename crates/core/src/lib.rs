@@ -13,6 +13,7 @@ pub mod hash;
 pub mod latency;
 pub mod merkle;
 pub mod node;
+pub mod num;
 pub mod ring;
 mod rng;
 pub mod run;

@@ -23,10 +23,10 @@ impl Tree {
     pub fn build(depth: u32, items: impl IntoIterator<Item = (u64, u64)>) -> Tree {
         assert!((1..=crate::scenario::MAX_MERKLE_DEPTH).contains(&depth));
         let leaves = 1usize << depth;
-        // Sort by leaf (stable, so keys keep their given order within a leaf), then hash each
-        // run: one allocation for the whole tree instead of one per leaf.
+        // Sort by leaf, then by ring position within a leaf (both replicas order a leaf the same
+        // way), then hash each run: one allocation for the whole tree instead of one per leaf.
         let mut items: Vec<(u32, u64, u64)> = items.into_iter().map(|(p, d)| (leaf_of(p, depth), p, d)).collect();
-        items.sort_by_key(|i| i.0);
+        items.sort_unstable();
         let mut hashes = vec![0u64; 2 * leaves];
         let mut buf: Vec<u64> = Vec::new();
         let mut i = 0;

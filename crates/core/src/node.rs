@@ -127,13 +127,14 @@ impl NodeState {
             Msg::MerkleKeys { xid, leaves, keys } => {
                 let Addr::Node(peer) = from else { return };
                 let mine = self.keys_in_leaves(ctx, peer, &leaves);
-                let theirs: BTreeMap<KeyId, u64> = keys.into_iter().collect();
-                let mine_map: BTreeMap<KeyId, u64> = mine.into_iter().collect();
-                let mut differ: Vec<KeyId> = theirs
+                // Both lists are in key order: a key differs when its digest differs or it is
+                // missing on one side.
+                let find = |list: &[(KeyId, u64)], k: KeyId| list.binary_search_by_key(&k, |e| e.0).ok().map(|i| list[i].1);
+                let mut differ: Vec<KeyId> = keys
                     .iter()
-                    .filter(|(k, d)| mine_map.get(k) != Some(d))
+                    .filter(|(k, d)| find(&mine, *k) != Some(*d))
                     .map(|(k, _)| *k)
-                    .chain(mine_map.keys().filter(|k| !theirs.contains_key(k)).copied())
+                    .chain(mine.iter().filter(|(k, _)| find(&keys, *k).is_none()).map(|(k, _)| *k))
                     .collect();
                 differ.sort_unstable();
                 differ.dedup();

@@ -415,14 +415,78 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
     if first != Some('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
     }
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let path = if path == "." { String::new() } else { path };
-        // serde_json appends "at line X column Y"; keep it, it helps people editing by hand.
-        ScenarioError::new(path, inner.to_string())
-    })
+    // Parse to a tree first: malformed JSON is reported with its line and column.
+    let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
+    from_value(v)
+}
+
+/// Turns a JSON tree into a file, naming the exact field of any problem. Fields are tried one at
+/// a time, so "expected u32" comes with the field it is about (`replication.w`).
+pub fn from_value(v: Value) -> Result<ScenarioFile, ScenarioError> {
+    let Value::Object(top) = v else {
+        return Err(ScenarioError::new("", "a scenario is a JSON object"));
+    };
+    // Each top-level field alone, so errors carry its path.
+    for (k, x) in &top {
+        let path = k.clone();
+        match k.as_str() {
+            "replication" => probe_fields::<Replication>(x, &path)?,
+            "network" => probe_fields::<NetworkSpec>(x, &path)?,
+            "events" | "nodes" | "clients" | "steps" => probe_items(k, x)?,
+            _ => {}
+        }
+        let mut one = Map::new();
+        one.insert(k.clone(), x.clone());
+        if !top.contains_key("nodes") || k == "nodes" {
+            continue;
+        }
+        one.insert("nodes".into(), top["nodes"].clone());
+        serde_json::from_value::<ScenarioFile>(Value::Object(one)).map_err(|e| field_error(&path, e))?;
+    }
+    serde_json::from_value::<ScenarioFile>(Value::Object(top)).map_err(|e| field_error("", e))
+}
+
+/// Checks an object whose fields all have defaults, one field at a time.
+fn probe_fields<T: serde::de::DeserializeOwned>(x: &Value, path: &str) -> Result<(), ScenarioError> {
+    let Value::Object(obj) = x else {
+        return Err(ScenarioError::new(path, format!("must be an object, got {x}")));
+    };
+    for (k, v) in obj {
+        let mut one = Map::new();
+        one.insert(k.clone(), v.clone());
+        serde_json::from_value::<T>(Value::Object(one)).map_err(|e| field_error(&format!("{path}.{k}"), e))?;
+    }
+    Ok(())
+}
+
+/// Checks a list item by item, so errors carry the index.
+fn probe_items(name: &str, x: &Value) -> Result<(), ScenarioError> {
+    let Value::Array(items) = x else {
+        return Err(ScenarioError::new(name, format!("must be a list, got {x}")));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{name}[{i}]");
+        let r = match name {
+            "events" => serde_json::from_value::<EventDecl>(item.clone()).map(|_| ()),
+            "nodes" => serde_json::from_value::<NodeDecl>(item.clone()).map(|_| ()),
+            "clients" => serde_json::from_value::<ClientDecl>(item.clone()).map(|_| ()),
+            _ => serde_json::from_value::<StepDecl>(item.clone()).map(|_| ()),
+        };
+        r.map_err(|e| field_error(&path, e))?;
+    }
+    Ok(())
+}
+
+/// An error at `path`; an unknown field is named in the path too.
+fn field_error(path: &str, e: serde_json::Error) -> ScenarioError {
+    let msg = e.to_string();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        if let Some(name) = rest.split('`').next() {
+            let p = if path.is_empty() { name.to_string() } else if path.ends_with(name) { path.to_string() } else { format!("{path}.{name}") };
+            return ScenarioError::new(p, msg);
+        }
+    }
+    ScenarioError::new(path, msg)
 }
 
 /// Parses and checks scenario text in one go.
@@ -521,10 +585,10 @@ pub fn us_to_ms(us: u64) -> f64 {
 
 fn check_time(path: &str, ms: f64) -> Result<u64, ScenarioError> {
     if !ms.is_finite() || ms < 0.0 {
-        return Err(ScenarioError::new(path, format!("must be a time >= 0 ms, got {ms}")));
+        return Err(ScenarioError::new(path, format!("must be a time >= 0 ms, got {}", crate::num::num(ms))));
     }
     if ms > MAX_TIME_MS {
-        return Err(ScenarioError::new(path, format!("{ms} ms is past the {MAX_TIME_MS} ms (one hour) cap")));
+        return Err(ScenarioError::new(path, format!("{} ms is past the {} ms (one hour) cap", crate::num::num(ms), crate::num::num(MAX_TIME_MS))));
     }
     Ok(ms_to_us(ms))
 }
@@ -597,7 +661,7 @@ impl Scenario {
                 return err(&format!("{p}.id"), format!("client `{}` is listed twice", c.id));
             }
             if !c.clock_skew_ms.is_finite() || c.clock_skew_ms.abs() > MAX_TIME_MS {
-                return err(&format!("{p}.clock_skew_ms"), format!("must be a finite number of ms within ±{MAX_TIME_MS}"));
+                return err(&format!("{p}.clock_skew_ms"), format!("must be a finite number of ms within ±{}", crate::num::num(MAX_TIME_MS)));
             }
             if let Some(dc) = &c.dc {
                 if !dcs.contains(dc) {
@@ -635,7 +699,7 @@ impl Scenario {
         if let Some(ae) = r.anti_entropy_ms {
             check_time("replication.anti_entropy_ms", ae)?;
             if ae < 1.0 {
-                return err("replication.anti_entropy_ms", format!("the period must be at least 1 ms (or null for off), got {ae}"));
+                return err("replication.anti_entropy_ms", format!("the period must be at least 1 ms (or null for off), got {}", crate::num::num(ae)));
             }
         }
         if r.merkle_depth == 0 || r.merkle_depth > MAX_MERKLE_DEPTH {
@@ -648,10 +712,10 @@ impl Scenario {
         let net = &f.network;
         check_latency("network.latency_ms", &net.latency_ms)?;
         if !net.between_dcs_ms.is_finite() || net.between_dcs_ms < 0.0 || net.between_dcs_ms > crate::latency::MAX_LATENCY_MS {
-            return err("network.between_dcs_ms", format!("must be 0 to {} ms, got {}", crate::latency::MAX_LATENCY_MS, net.between_dcs_ms));
+            return err("network.between_dcs_ms", format!("must be 0 to {} ms, got {}", crate::num::num(crate::latency::MAX_LATENCY_MS), crate::num::num(net.between_dcs_ms)));
         }
         if !(0.0..=1.0).contains(&net.loss) {
-            return err("network.loss", format!("is a probability from 0 to 1, got {}", net.loss));
+            return err("network.loss", format!("is a probability from 0 to 1, got {}", crate::num::num(net.loss)));
         }
 
         // Clients named only in events exist in the first datacenter with no skew.
@@ -960,7 +1024,7 @@ mod tests {
         check_rejected(&with(r#"{"events": [{"at_ms": -1, "crash": "A"}]}"#), "events[0].at_ms", "must be a time >= 0");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "Z"}]}"#), "events[0].crash", "unknown node `Z`");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash_dc": "mars"}]}"#), "events[0].crash_dc", "unknown datacenter `mars`");
-        check_rejected(&with(r#"{"events": [{"at_ms": 1, "crsh": "A"}]}"#), "events[0]", "unknown field `crsh`");
+        check_rejected(&with(r#"{"events": [{"at_ms": 1, "crsh": "A"}]}"#), "events[0].crsh", "unknown field `crsh`");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "A", "heal": true}]}"#), "events[0]", "several actions");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "put": "k", "value": "v"}]}"#), "events[0]", "needs `client`");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "partition": [["A"], ["Q"]]}]}"#), "events[0].partition[1][0]", "unknown node or client `Q`");
@@ -972,7 +1036,7 @@ mod tests {
         check_rejected(&with(r#"{"nodes": []}"#), "nodes", "at least one node");
         check_rejected(&with(r#"{"replication": {"conflicts": "crdt"}}"#), "replication.conflicts", "unknown variant `crdt`");
         check_rejected(&with(r#"{"run_until_ms": 1e12}"#), "run_until_ms", "cap");
-        check_rejected("{\"nodes\": [", "nodes", "EOF");
+        check_rejected("{\"nodes\": [", "", "EOF while parsing a list at line 1 column 11");
         check_rejected("[1,2]", "", "JSON object");
         check_rejected("", "", "JSON object");
     }

@@ -75,8 +75,11 @@ impl Setup {
                 put_of_value[value as usize] = op;
             }
         }
-        let mut order: Vec<u32> = (0..sc.events.len() as u32).collect();
-        order.sort_by_key(|i| sc.events[*i as usize].at_us);
+        // (time, file index) pairs sort into run order: by time, then file order. Plain tuple
+        // sorts share one instantiation with the ring's tokens (code size matters in wasm).
+        let mut keyed: Vec<(u64, u32)> = sc.events.iter().enumerate().map(|(i, e)| (e.at_us, i as u32)).collect();
+        keyed.sort_unstable();
+        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
         let r = &sc.repl;
         Setup {
             timeout_us: ms_to_us(r.timeout_ms),
@@ -253,7 +256,7 @@ impl World {
             queue: BinaryHeap::new(),
             rng: Rng::new(sc.seed),
             nodes: (0..sc.nodes.len()).map(|_| NodeState::new(sc.keys.len())).collect(),
-            clients: vec![ClientState::default(); sc.clients.len()],
+            clients: vec![ClientState::new(sc.keys.len()); sc.clients.len()],
             ops,
             actual: Faults::new(sc),
             view: Faults::new(sc),

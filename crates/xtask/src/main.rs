@@ -98,16 +98,25 @@ fn setup() {
     }
 }
 
+/// The shipped bundle, in `dist/`: no test hooks.
 fn build_web() {
-    run(cmd("trunk").args(["build", "--release", "--offline"]));
+    run(cmd("trunk").args(["build", "--release", "--offline", "--no-default-features"]));
 }
 
-fn node_test(file: &str) {
+/// The same app with the page-level hooks the browser tests and benchmarks call.
+fn build_web_with_hooks() -> PathBuf {
+    let dist = root().join("target").join("dist-hooks");
+    run(cmd("trunk").args(["build", "--release", "--offline", "--dist"]).arg(&dist));
+    dist
+}
+
+fn node_test(file: &str, dist: &Path) {
     run(cmd("node")
         .args(["--test", "--test-concurrency=1", file])
         .env("NODE_PATH", tools_dir().join("node_modules"))
-        .env("QS_DIST", root().join("dist"))
-        .env("QS_ROOT", root()));
+        .env("QS_DIST", dist)
+        .env("QS_ROOT", root())
+        .env("QS_CLI", root().join("target/debug/quorumscope")));
 }
 
 fn main() {
@@ -120,8 +129,9 @@ fn main() {
                 return;
             }
             setup();
-            build_web();
-            node_test("web/tests/e2e.test.mjs");
+            run(cmd("cargo").args(["build", "--locked", "-p", "quorumscope-cli"]));
+            let dist = build_web_with_hooks();
+            node_test("web/tests/e2e.test.mjs", &dist);
         }
         "build" => {
             setup();
@@ -138,7 +148,13 @@ fn main() {
             }
             setup();
             build_web();
-            run(cmd("node").arg("web/tests/bench.mjs").env("NODE_PATH", tools_dir().join("node_modules")).env("QS_DIST", root().join("dist")));
+            let hooks = build_web_with_hooks();
+            run(cmd("node")
+                .arg("web/tests/bench.mjs")
+                .env("NODE_PATH", tools_dir().join("node_modules"))
+                .env("QS_SHIPPED_DIST", root().join("dist"))
+                .env("QS_DIST", hooks)
+                .env("QS_ROOT", root()));
         }
         _ => {
             eprintln!("usage: cargo xtask <setup|test [--native-only]|build|serve|bench [--native-only]>");

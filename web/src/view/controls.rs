@@ -6,6 +6,7 @@ use crate::state::Setting;
 use quorumscope_core::scenario::{Action as Ev, ConflictMode};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use quorumscope_core::num::{fixed, num};
 use yew::prelude::*;
 
 pub const AE_CHOICES_MS: [Option<f64>; 5] = [None, Some(200.0), Some(500.0), Some(1000.0), Some(2000.0)];
@@ -24,8 +25,8 @@ pub struct ControlsProps {
 fn ae_choices(current: Option<f64>) -> Vec<Option<f64>> {
     let mut v = AE_CHOICES_MS.to_vec();
     if !v.contains(&current) {
-        v.push(current);
-        v.sort_by(|a, b| a.unwrap_or(0.0).total_cmp(&b.unwrap_or(0.0)));
+        let at = v.iter().position(|c| c.unwrap_or(0.0) > current.unwrap_or(0.0)).unwrap_or(v.len());
+        v.insert(at, current);
     }
     v
 }
@@ -71,6 +72,7 @@ fn toggle(name: &str, label: &str, value: bool, help: &str, emit: Callback<bool>
 
 #[function_component]
 pub fn Controls(p: &ControlsProps) -> Html {
+    let form = use_form(&p.model);
     let sc = p.model.sc();
     let r = &sc.repl;
     let nodes = sc.nodes.len() as u32;
@@ -137,8 +139,8 @@ pub fn Controls(p: &ControlsProps) -> Html {
             <label class="field">{ "Anti-entropy " }
                 <select name="anti_entropy" onchange={on_ae}>
                     { for ae_choices(r.anti_entropy_ms).iter().map(|c| html! {
-                        <option value={c.map(|v| v.to_string()).unwrap_or_default()} selected={*c == r.anti_entropy_ms}>
-                            { c.map(|v| format!("every {v} ms")).unwrap_or("off".into()) }
+                        <option value={c.map(num).unwrap_or_default()} selected={*c == r.anti_entropy_ms}>
+                            { c.map(|v| format!("every {} ms", num(v))).unwrap_or("off".into()) }
                         </option>
                     }) }
                 </select>
@@ -156,34 +158,45 @@ pub fn Controls(p: &ControlsProps) -> Html {
                 { slider("nodes", "Nodes", nodes, 1, 64, "Number of nodes", set(|v| Setting::Nodes(v as usize))) }
                 { slider("datacenters", "Datacenters", sc.dcs.len() as u32, 1, 4, "Nodes are split into this many datacenters", set(|v| Setting::Datacenters(v as usize))) }
                 <label class="field">{ "Message loss % " }
-                    <input type="number" name="loss" min="0" max="50" step="1" value={format!("{}", (p.model.sc().loss * 100.0).round())} onchange={on_loss} />
+                    <input type="number" name="loss" min="0" max="50" step="1" value={fixed(p.model.sc().loss * 100.0, 0)} onchange={on_loss} />
                 </label>
                 <label class="field">{ "Seed " }
                     <input type="number" name="seed" min="0" value={sc.seed.to_string()} onchange={on_seed} />
                 </label>
             </details>
-            <Interventions model={Rc::clone(&p.model)} on_intervene={p.on_intervene.clone()} on_undo={p.on_undo.clone()} can_undo={p.can_undo} />
+            { interventions(p, form) }
         </section>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct InterventionProps {
-    pub model: Rc<Model>,
-    pub on_intervene: Callback<Ev>,
-    pub on_undo: Callback<()>,
-    pub can_undo: bool,
+/// The put/get form and the partition picker: state that lives in the Controls component.
+pub struct Form {
+    client: UseStateHandle<String>,
+    key: UseStateHandle<String>,
+    counter: UseStateHandle<u32>,
+    value: UseStateHandle<String>,
+    blind: UseStateHandle<bool>,
+    side: UseStateHandle<Vec<String>>,
 }
 
-#[function_component]
-pub fn Interventions(p: &InterventionProps) -> Html {
+#[hook]
+fn use_form(model: &Model) -> Form {
+        let sc = model.sc();
+        let first_client = sc.clients.first().map(|c| c.name.clone()).unwrap_or("alice".into());
+        let first_key = sc.keys.first().cloned().unwrap_or("x".into());
+        Form {
+            client: use_state(move || first_client),
+            key: use_state(move || first_key),
+            counter: use_state(|| 1u32),
+            value: use_state(String::new),
+            blind: use_state(|| false),
+            side: use_state(Vec::new),
+        }
+}
+
+fn interventions(p: &ControlsProps, form: Form) -> Html {
     let sc = p.model.sc();
-    let client = use_state(|| sc.clients.first().map(|c| c.name.clone()).unwrap_or("alice".into()));
-    let key = use_state(|| sc.keys.first().cloned().unwrap_or("x".into()));
-    let counter = use_state(|| 1u32);
-    let value = use_state(String::new);
-    let blind = use_state(|| false);
-    let side: UseStateHandle<Vec<String>> = use_state(Vec::new);
+    let Form { client, key, counter, value, blind, side } = form;
     let text_input = |h: UseStateHandle<String>| Callback::from(move |e: InputEvent| {
         if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
             h.set(i.value());

@@ -4,6 +4,7 @@
 use crate::model::Model;
 use crate::state::Selection;
 use std::rc::Rc;
+use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 /// Rows drawn at once; a long run shows the window around the current time.
@@ -57,8 +58,8 @@ pub fn History(p: &HistoryProps) -> Html {
                 <td>{ o.client.clone() }</td>
                 <td>{ o.op }</td>
                 <td class="result">{ result }</td>
-                <td class="num">{ o.start_ms.map(|s| format!("{s:.1}")).unwrap_or_default() }</td>
-                <td class="num">{ if done { o.end_ms.map(|s| format!("{s:.1}")).unwrap_or_default() } else { String::new() } }</td>
+                <td class="num">{ o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default() }</td>
+                <td class="num">{ if done { o.end_ms.map(|s| fixed(s, 1)).unwrap_or_default() } else { String::new() } }</td>
                 <td><span class={classes!("status", status.replace(' ', "-"))}>{ match status { "ok" => "✓ ok", "failed" => "✗ failed", s => s } }</span></td>
                 <td>{ for kinds.iter().map(|k| html! { <span class="anomaly-tag">{ *k }</span> }) }</td>
             </tr>

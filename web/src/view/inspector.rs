@@ -5,6 +5,7 @@ use crate::state::Selection;
 use quorumscope_core::scenario::Action as Ev;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
+use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -60,7 +61,7 @@ pub fn Inspector(p: &InspectorProps) -> Html {
                 <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op, o.key, o.client) }</h3>
                 <dl>
                     <dt>{ "status" }</dt><dd>{ o.status }</dd>
-                    <dt>{ "time" }</dt><dd>{ format!("{} → {}", o.start_ms.map(|s| format!("{s:.1}")).unwrap_or_default(), o.end_ms.map(|s| format!("{s:.1} ms")).unwrap_or("…".into())) }</dd>
+                    <dt>{ "time" }</dt><dd>{ format!("{} → {}", o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default(), o.end_ms.map(|s| format!("{} ms", fixed(s, 1))).unwrap_or("…".into())) }</dd>
                     <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
                     <dt>{ "sent to" }</dt><dd>{ o.sent_to.join(", ") }{ for o.hinted.iter().map(|[f, h]| html! { <span class="muted">{ format!(" ({f} stands in for {h})") }</span> }) }</dd>
                     if let Some(v) = &o.value { <dt>{ "writes" }</dt><dd>{ v.clone() }{ if o.blind { " (blind)" } else { "" } }</dd> }

@@ -6,6 +6,7 @@ use quorumscope_core::merkle::{compare, Tree};
 use quorumscope_core::trace::{Ev, MerkleStep};
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
+use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 /// Levels drawn (0..=SHOWN_LEVELS): 31 boxes per tree at most.
@@ -42,15 +43,15 @@ fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {
         let parent = (l > 0).then(|| (x0 + width * ((i / 2) as f64 + 0.5) / (count / 2) as f64, cy - 34.0));
         html! {
             <g class={class}>
-                if let Some((px, py)) = parent { <line x1={format!("{px:.1}")} y1={format!("{:.1}", py + 9.0)} x2={format!("{cx:.1}")} y2={format!("{:.1}", cy - 9.0)} /> }
-                <rect x={format!("{:.1}", cx - w / 2.0)} y={format!("{:.1}", cy - 9.0)} width={format!("{w:.1}")} height="18" rx="3" />
-                if w > 34.0 { <text x={format!("{cx:.1}")} y={format!("{:.1}", cy + 4.0)} text-anchor="middle">{ if h == 0 { "·".to_string() } else { format!("{:04x}", h >> 48) } }</text> }
+                if let Some((px, py)) = parent { <line x1={fixed(px, 1)} y1={fixed(py + 9.0, 1)} x2={fixed(cx, 1)} y2={fixed(cy - 9.0, 1)} /> }
+                <rect x={fixed(cx - w / 2.0, 1)} y={fixed(cy - 9.0, 1)} width={fixed(w, 1)} height="18" rx="3" />
+                if w > 34.0 { <text x={fixed(cx, 1)} y={fixed(cy + 4.0, 1)} text-anchor="middle">{ if h == 0 { "·".to_string() } else { format!("{:04x}", h >> 48) } }</text> }
             </g>
         }
     });
     html! {
         <g>
-            <text class="mk-title" x={format!("{:.1}", x0 + width / 2.0)} y="12" text-anchor="middle">{ name.to_string() }</text>
+            <text class="mk-title" x={fixed(x0 + width / 2.0, 1)} y="12" text-anchor="middle">{ name.to_string() }</text>
             { for items }
         </g>
     }

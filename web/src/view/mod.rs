@@ -41,8 +41,8 @@ pub fn msg_shape(kind: MsgKind) -> Html {
     }
 }
 
-#[function_component]
-pub fn Legend() -> Html {
+/// The key to message shapes (a plain function: it has no state of its own).
+pub fn legend() -> Html {
     html! {
         <ul class="legend" aria-label="Message kinds">
             { for MsgKind::ALL.iter().map(|k| html! {

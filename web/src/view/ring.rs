@@ -9,6 +9,7 @@ use quorumscope_core::scenario::{Addr, KeyId};
 use quorumscope_core::trace::Fate;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
+use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 /// How long (simulated) a dropped message stays visible, fading, where it was lost.
@@ -74,10 +75,11 @@ fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
         let copies: Vec<Option<u64>> = model.sim.setup.home(*k).iter().map(|h| snap.nodes[*h as usize].store.iter().find(|(kk, _)| kk == k).map(|(_, d)| d.digest())).collect();
         copies.windows(2).any(|w| w[0] != w[1])
     };
-    // Stable sort: disagreeing keys first, each group in key order.
-    keys.sort_by_key(|k| !differs(k));
-    keys.truncate(3);
-    keys
+    // Disagreeing keys first, each group in key order.
+    let (mut first, rest): (Vec<KeyId>, Vec<KeyId>) = keys.into_iter().partition(differs);
+    first.extend(rest);
+    first.truncate(3);
+    first
 }
 
 #[function_component]
@@ -124,12 +126,12 @@ pub fn Ring(p: &RingProps) -> Html {
             <g class={classes!("dc", all_down.then_some("dc-down"))} data-dc={name.clone()}>
                 if s.end - s.start > 6.2 {
                     // One datacenter: the whole ring is its sector.
-                    <circle class="dc-arc" cx={geometry::CENTER.0.to_string()} cy={geometry::CENTER.1.to_string()} r={RING_R.to_string()} />
+                    <circle class="dc-arc" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
                 } else {
                     <path class="dc-arc" d={geometry::arc_path(RING_R, s.start - 0.05, s.end + 0.05)} />
                 }
                 if sc.dcs.len() > 1 {
-                    <text class="dc-label" x={format!("{:.1}", label.x)} y={format!("{:.1}", label.y)} text-anchor="middle">
+                    <text class="dc-label" x={fixed(label.x, 1)} y={fixed(label.y, 1)} text-anchor="middle">
                         { if all_down { format!("{name} (down)") } else { name.clone() } }
                     </text>
                 }
@@ -143,8 +145,8 @@ pub fn Ring(p: &RingProps) -> Html {
     let cut_html = cuts.iter().map(|(a, b)| {
         html! {
             <g class="cut">
-                <line x1={format!("{:.1}", a.x)} y1={format!("{:.1}", a.y)} x2={format!("{:.1}", b.x)} y2={format!("{:.1}", b.y)} />
-                <text x={format!("{:.1}", a.x)} y={format!("{:.1}", a.y - 8.0)} text-anchor="middle">{ "✂ partition" }</text>
+                <line x1={fixed(a.x, 1)} y1={fixed(a.y, 1)} x2={fixed(b.x, 1)} y2={fixed(b.y, 1)} />
+                <text x={fixed(a.x, 1)} y={fixed(a.y - 8.0, 1)} text-anchor="middle">{ "✂ partition" }</text>
             </g>
         }
     });
@@ -188,8 +190,9 @@ pub fn Ring(p: &RingProps) -> Html {
         );
         // The card with contents sits outward, on the side the node is on.
         let out = polar(RING_R + r + 16.0, ang);
-        let anchor = if ang.cos() > 0.2 { "start" } else if ang.cos() < -0.2 { "end" } else { "middle" };
-        let below = ang.sin() > 0.3;
+        let (cos, sin) = geometry::cos_sin(ang);
+        let anchor = if cos > 0.2 { "start" } else if cos < -0.2 { "end" } else { "middle" };
+        let below = sin > 0.3;
         let mut lines: Vec<(String, &'static str)> = Vec::new();
         if few {
             for k in &keys {
@@ -205,30 +208,30 @@ pub fn Ring(p: &RingProps) -> Html {
         }
         let y0 = if below { out.y + 10.0 } else { out.y - 12.0 * lines.len() as f64 + 6.0 };
         // The preference rank sits on the inner side of the node, away from its card.
-        let (rx, ry) = (-ang.cos() * (r + 11.0), -ang.sin() * (r + 11.0) + 4.0);
+        let (rx, ry) = (-cos * (r + 11.0), -sin * (r + 11.0) + 4.0);
         html! {
             <g key={n.name.clone()}>
                 <g class={classes!("node", status, selected.then_some("selected"), is_home.then_some("home"), (rank.is_some() && !is_home).then_some("fallback"), believed_down.then_some("unnoticed"))}
                    data-node={n.name.clone()} data-up={ns.up.to_string()}
-                   transform={format!("translate({:.1} {:.1})", pos.x, pos.y)}
+                   transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}
                    tabindex="0" role="button" aria-label={aria} aria-pressed={selected.to_string()} {onclick} {onkeydown}>
                     <title>{ format!("{} ({status})", n.name) }</title>
-                    if is_home { <circle class="home-ring" r={format!("{:.1}", r + 5.0)} /> }
-                    if rank.is_some() && !is_home { <circle class="fallback-ring" r={format!("{:.1}", r + 5.0)} /> }
-                    <circle class="node-body" r={format!("{r:.1}")} />
-                    if !ns.up { <path class="node-x" d={format!("M{a} {a} L{b} {b} M{b} {a} L{a} {b}", a = -r * 0.55, b = r * 0.55)} /> }
+                    if is_home { <circle class="home-ring" r={fixed(r + 5.0, 1)} /> }
+                    if rank.is_some() && !is_home { <circle class="fallback-ring" r={fixed(r + 5.0, 1)} /> }
+                    <circle class="node-body" r={fixed(r, 1)} />
+                    if !ns.up { <path class="node-x" d={{ let (a, b) = (fixed(-r * 0.55, 1), fixed(r * 0.55, 1)); format!("M{a} {a} L{b} {b} M{b} {a} L{a} {b}") }} /> }
                     <text class="node-name" y="4" text-anchor="middle">{ if r >= 12.0 { n.name.clone() } else { String::new() } }</text>
                     if let Some(rk) = rank { if few {
-                        <text class="pref-rank" x={format!("{rx:.1}")} y={format!("{ry:.1}")} text-anchor="middle">{ rk + 1 }</text>
+                        <text class="pref-rank" x={fixed(rx, 1)} y={fixed(ry, 1)} text-anchor="middle">{ rk + 1 }</text>
                     } }
-                    if in_w { <g class="badge badge-w" transform={format!("translate({:.1} {:.1})", r * 0.8, -r * 0.8)}><circle r="7.5" /><text y="4" text-anchor="middle">{"W"}</text></g> }
-                    if in_r { <g class="badge badge-r" transform={format!("translate({:.1} {:.1})", r * 0.8, r * 0.8)}><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{"R"}</text></g> }
+                    if in_w { <g class="badge badge-w" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(-r * 0.8, 1))}><circle r="7.5" /><text y="4" text-anchor="middle">{"W"}</text></g> }
+                    if in_r { <g class="badge badge-r" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(r * 0.8, 1))}><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{"R"}</text></g> }
                 </g>
                 if !lines.is_empty() || !ns.up {
-                    <text class="node-card" x={format!("{:.1}", out.x)} y={format!("{y0:.1}")} text-anchor={anchor}>
-                        if !ns.up { <tspan class="card-down" x={format!("{:.1}", out.x)} dy="0">{ "down" }</tspan> }
+                    <text class="node-card" x={fixed(out.x, 1)} y={fixed(y0, 1)} text-anchor={anchor}>
+                        if !ns.up { <tspan class="card-down" x={fixed(out.x, 1)} dy="0">{ "down" }</tspan> }
                         { for lines.iter().enumerate().map(|(j, (l, c))| html! {
-                            <tspan class={*c} x={format!("{:.1}", out.x)} dy={ if j == 0 && ns.up { "0" } else { "12" } }>{ l.clone() }</tspan>
+                            <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0" } else { "12" } }>{ l.clone() }</tspan>
                         }) }
                     </text>
                 }
@@ -240,7 +243,7 @@ pub fn Ring(p: &RingProps) -> Html {
         let pos = lay.clients[i];
         let active = sel.op.and_then(|o| model.report.ops.get(o as usize)).is_some_and(|o| o.client == c.name);
         html! {
-            <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({:.1} {:.1})", pos.x, pos.y)}>
+            <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
                 <rect x="-26" y="-12" width="52" height="24" rx="12" />
                 <text y="4" text-anchor="middle">{ c.name.clone() }</text>
             </g>
@@ -269,7 +272,7 @@ pub fn Ring(p: &RingProps) -> Html {
         html! {
             <g key={id} class={classes!("msg", is_dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"), (p.selection.msg == Some(id)).then_some("selected"))}
                data-message={m.kind.name()} data-msg-id={id.to_string()}
-               transform={format!("translate({:.1} {:.1})", pos.x, pos.y)} opacity={format!("{opacity:.2}")} {onclick}>
+               transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))} opacity={fixed(opacity, 2)} {onclick}>
                 <title>{ format!("{} — {}", msg_label(m.kind), model.describe_msg(m)) }</title>
                 { msg_shape(m.kind) }
                 if is_dropped { <path class="drop-x" d="M-6 -6 L6 6 M6 -6 L-6 6" /> }
@@ -280,7 +283,7 @@ pub fn Ring(p: &RingProps) -> Html {
     // Trails for the selected operation's messages, so its fan-out is visible.
     let trails = in_flight.iter().filter(|(_, m)| focus_op.is_some() && m.payload.op() == focus_op).map(|(id, m)| {
         let (a, b) = (lay.pos(m.from), lay.pos(m.to));
-        html! { <line key={format!("t{id}")} class={classes!("trail", format!("k-{}", m.kind.name()))} x1={format!("{:.1}", a.x)} y1={format!("{:.1}", a.y)} x2={format!("{:.1}", b.x)} y2={format!("{:.1}", b.y)} /> }
+        html! { <line key={format!("t{id}")} class={classes!("trail", format!("k-{}", m.kind.name()))} x1={fixed(a.x, 1)} y1={fixed(a.y, 1)} x2={fixed(b.x, 1)} y2={fixed(b.y, 1)} /> }
     });
 
     let on_bg = {
@@ -288,8 +291,8 @@ pub fn Ring(p: &RingProps) -> Html {
         Callback::from(move |_: MouseEvent| on_node.emit(None))
     };
     html! {
-        <svg class="ring" viewBox={format!("{} 0 {} {VIEW}", -SIDE_MARGIN, VIEW + 2.0 * SIDE_MARGIN)} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
-            <circle class="ring-line" cx={geometry::CENTER.0.to_string()} cy={geometry::CENTER.1.to_string()} r={RING_R.to_string()} />
+        <svg class="ring" viewBox={format!("{} 0 {} {}", fixed(-SIDE_MARGIN, 0), fixed(VIEW + 2.0 * SIDE_MARGIN, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
+            <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
             { for dcs }
             { for trails }
             { for cut_html }

@@ -8,6 +8,7 @@ use quorumscope_core::scenario::Addr;
 use quorumscope_core::trace::{Ev, Fate, FaultWhat};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 const WIDTH: f64 = 1000.0;
@@ -81,8 +82,8 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         let (name, class) = if l < sc.nodes.len() { (&sc.nodes[l].name, "lane node-lane") } else { (&sc.clients[l - sc.nodes.len()].name, "lane client-lane") };
         html! {
             <g class={class}>
-                <line x1={LEFT.to_string()} x2={(WIDTH - 10.0).to_string()} y1={format!("{:.1}", y(l))} y2={format!("{:.1}", y(l))} />
-                <text x={(LEFT - 6.0).to_string()} y={format!("{:.1}", y(l) + 4.0)} text-anchor="end">{ name.clone() }</text>
+                <line x1={fixed(LEFT, 0)} x2={fixed(WIDTH - 10.0, 0)} y1={fixed(y(l), 1)} y2={fixed(y(l), 1)} />
+                <text x={fixed(LEFT - 6.0, 0)} y={fixed(y(l) + 4.0, 1)} text-anchor="end">{ name.clone() }</text>
             </g>
         }
     });
@@ -91,7 +92,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let down_spans = use_memo(Rc::clone(&p.model), |m| down_spans(m));
     let downs = down_spans.iter().filter(|(_, a, b)| *b >= win.0 && *a <= win.1).map(|(n, a, b)| {
         let (x0, x1) = (x((*a).max(win.0)), x((*b).min(win.1)));
-        html! { <rect class="down-span" x={format!("{x0:.1}")} y={format!("{:.1}", y(*n) - 7.0)} width={format!("{:.1}", (x1 - x0).max(1.0))} height="14"><title>{ format!("{} down {}–{}", sc.nodes[*n].name, fmt_ms(*a), fmt_ms(*b)) }</title></rect> }
+        html! { <rect class="down-span" x={fixed(x0, 1)} y={fixed(y(*n) - 7.0, 1)} width={fixed((x1 - x0).max(1.0), 1)} height="14"><title>{ format!("{} down {}–{}", sc.nodes[*n].name, fmt_ms(*a), fmt_ms(*b)) }</title></rect> }
     });
 
     // Operation spans on client lanes.
@@ -113,8 +114,8 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         };
         Some(html! {
             <g class={classes!("op-span", o.status, o.op, selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
-                <rect x={format!("{x0:.1}")} y={format!("{:.1}", y(lane) - 8.0)} width={format!("{:.1}", (x1 - x0).max(2.0))} height="16" rx="3" />
-                if x1 - x0 > 50.0 { <text x={format!("{:.1}", x0 + 4.0)} y={format!("{:.1}", y(lane) + 4.0)}>{ label.clone() }</text> }
+                <rect x={fixed(x0, 1)} y={fixed(y(lane) - 8.0, 1)} width={fixed((x1 - x0).max(2.0), 1)} height="16" rx="3" />
+                if x1 - x0 > 50.0 { <text x={fixed(x0 + 4.0, 1)} y={fixed(y(lane) + 4.0, 1)}>{ label.clone() }</text> }
                 <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, o.status) }</title>
             </g>
         })
@@ -138,19 +139,11 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
             let (dx, dy) = (x1 - x0, y1 - y0);
             let len = (dx * dx + dy * dy).sqrt().max(1e-6);
             let (ux, uy) = (dx / len, dy / len);
-            let head = format!(
-                "M{:.1} {:.1} L{:.1} {:.1} L{:.1} {:.1} Z",
-                x1,
-                y1,
-                x1 - 6.0 * ux - 3.0 * uy,
-                y1 - 6.0 * uy + 3.0 * ux,
-                x1 - 6.0 * ux + 3.0 * uy,
-                y1 - 6.0 * uy - 3.0 * ux
-            );
+            let head = format!("M{} {} L{} {} L{} {} Z", fixed(x1, 1), fixed(y1, 1), fixed(x1 - 6.0 * ux - 3.0 * uy, 1), fixed(y1 - 6.0 * uy + 3.0 * ux, 1), fixed(x1 - 6.0 * ux + 3.0 * uy, 1), fixed(y1 - 6.0 * uy - 3.0 * ux, 1));
             html! {
                 <g key={first + i} class={classes!("arrow", format!("k-{}", m.kind.name()), dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"))}>
-                    <line x1={format!("{x0:.1}")} y1={format!("{y0:.1}")} x2={format!("{x1:.1}")} y2={format!("{y1:.1}")} />
-                    if dropped { <path class="drop-x" d={format!("M{a:.1} {b:.1} l6 6 m0 -6 l-6 6", a = x1 - 3.0, b = y1 - 3.0)} /> } else { <path class="head" d={head} /> }
+                    <line x1={fixed(x0, 1)} y1={fixed(y0, 1)} x2={fixed(x1, 1)} y2={fixed(y1, 1)} />
+                    if dropped { <path class="drop-x" d={format!("M{} {} l6 6 m0 -6 l-6 6", fixed(x1 - 3.0, 1), fixed(y1 - 3.0, 1))} /> } else { <path class="head" d={head} /> }
                 </g>
             }
         });
@@ -191,14 +184,14 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 </label>
                 <span class="muted">{ format!("{} – {}", fmt_ms(win.0), fmt_ms(win.1)) }</span>
             </header>
-            <svg class="st" viewBox={format!("0 0 {WIDTH} {height:.0}")} {onclick} role="img" aria-label="Messages between nodes and clients over time; click to move the time cursor">
+            <svg class="st" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} {onclick} role="img" aria-label="Messages between nodes and clients over time; click to move the time cursor">
                 { for lane_labels }
                 { for downs }
                 { for spans }
                 <g class="arrows">{ for arrows }</g>
-                <line class="cursor" x1={format!("{cursor_x:.1}")} x2={format!("{cursor_x:.1}")} y1="4" y2={format!("{:.1}", height - 14.0)} />
-                <text class="axis" x={LEFT.to_string()} y={format!("{:.0}", height - 3.0)}>{ fmt_ms(win.0) }</text>
-                <text class="axis" x={(WIDTH - 10.0).to_string()} y={format!("{:.0}", height - 3.0)} text-anchor="end">{ fmt_ms(win.1) }</text>
+                <line class="cursor" x1={fixed(cursor_x, 1)} x2={fixed(cursor_x, 1)} y1="4" y2={fixed(height - 14.0, 1)} />
+                <text class="axis" x={fixed(LEFT, 0)} y={fixed(height - 3.0, 0)}>{ fmt_ms(win.0) }</text>
+                <text class="axis" x={fixed(WIDTH - 10.0, 0)} y={fixed(height - 3.0, 0)} text-anchor="end">{ fmt_ms(win.1) }</text>
             </svg>
         </section>
     }

@@ -3,6 +3,7 @@
 use crate::model::fmt_ms;
 use crate::state::SPEEDS;
 use wasm_bindgen::JsCast;
+use quorumscope_core::num::{fixed, num};
 use yew::prelude::*;
 
 /// A 16 px icon from a path (fonts differ in which media glyphs they have).
@@ -10,7 +11,8 @@ fn icon(d: &'static str) -> Html {
     html! { <svg class="icon" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true"><path d={d} /></svg> }
 }
 
-#[derive(Properties, PartialEq)]
+/// What the transport shows and does. A plain function, not a component: it changes with every
+/// frame anyway, so a component would only add code.
 pub struct TransportProps {
     pub t_us: u64,
     pub end_us: u64,
@@ -23,8 +25,7 @@ pub struct TransportProps {
     pub on_speed: Callback<f64>,
 }
 
-#[function_component]
-pub fn Transport(p: &TransportProps) -> Html {
+pub fn transport(p: &TransportProps) -> Html {
     let emit = |cb: &Callback<()>| {
         let cb = cb.clone();
         Callback::from(move |_: MouseEvent| cb.emit(()))
@@ -59,12 +60,12 @@ pub fn Transport(p: &TransportProps) -> Html {
             <button onclick={Callback::from(move |_| end.emit(end_us))} aria-label="Go to end" title="End (End)">{ icon("M2 2l8 6-8 6z M11 2h2v12h-2z") }</button>
             <label class="speed">{ "speed " }
                 <select onchange={on_speed} aria-label="Playback speed (simulated time per real time)">
-                    { for SPEEDS.iter().map(|s| html! { <option value={s.to_string()} selected={(*s - p.speed).abs() < 1e-9}>{ format!("{s}×") }</option> }) }
+                    { for SPEEDS.iter().map(|s| html! { <option value={num(*s)} selected={(*s - p.speed).abs() < 1e-9}>{ format!("{}×", num(*s)) }</option> }) }
                 </select>
             </label>
-            <input class="scrubber" type="range" name="time" min="0" max={format!("{}", end_us as f64 / 1000.0)} step="0.1"
-                   value={format!("{t_ms}")} oninput={on_scrub} aria-label="Simulated time" aria-valuetext={fmt_ms(p.t_us)} />
-            <span class="clock"><output id="sim-time" aria-label="Simulated time in milliseconds">{ format!("{t_ms:.1}") }</output>{ format!(" / {:.0} ms", end_us as f64 / 1000.0) }</span>
+            <input class="scrubber" type="range" name="time" min="0" max={fixed(end_us as f64 / 1000.0, 1)} step="0.1"
+                   value={fixed(t_ms, 1)} oninput={on_scrub} aria-label="Simulated time" aria-valuetext={fmt_ms(p.t_us)} />
+            <span class="clock"><output id="sim-time" aria-label="Simulated time in milliseconds">{ fixed(t_ms, 1) }</output>{ format!(" / {} ms", fixed(end_us as f64 / 1000.0, 0)) }</span>
         </section>
     }
 }

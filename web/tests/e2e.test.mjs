@@ -1,0 +1,216 @@
+// End-to-end tests: the built app (dist/) in headless Chromium. Run by `cargo xtask test`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, browser, open } from './harness.mjs';
+
+const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
+const CLI = process.env.QS_CLI || path.join(ROOT, 'target/debug/quorumscope');
+let srv, b;
+
+before(async () => {
+  srv = await serve();
+  b = await browser();
+});
+after(async () => {
+  await b?.close();
+  srv?.server.close();
+});
+
+const simTime = (page) => page.$eval('#sim-time', (e) => Number(e.textContent));
+async function seek(page, ms) {
+  await page.evaluate((t) => {
+    const r = document.querySelector('input[name=time]');
+    r.value = String(t);
+    r.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+  await page.waitForFunction((t) => Math.abs(Number(document.querySelector('#sim-time').textContent) - t) < 0.06, ms);
+}
+async function setSlider(page, name, value) {
+  await page.evaluate(([n, v]) => {
+    const r = document.querySelector(`input[name=${n}]`);
+    r.value = String(v);
+    r.dispatchEvent(new Event('input', { bubbles: true }));
+  }, [name, value]);
+  await page.waitForFunction(([n, v]) => document.querySelector(`input[name=${n}]`).value === String(v), [name, value]);
+}
+async function fill(page, name, value) {
+  await page.fill(`input[name=${name}]`, value);
+}
+const nodeUp = (page, id) => page.$eval(`[data-node="${id}"]`, (e) => e.dataset.up);
+
+test('the app loads with its DOM hooks and no errors', async () => {
+  const page = await open(b, `${srv.base}/`);
+  assert.equal(await page.locator('[data-node]').count(), 5);
+  for (const n of ['n', 'w', 'r', 'sloppy']) assert.equal(await page.locator(`input[name=${n}]`).count(), 1, n);
+  assert.equal(await simTime(page), 0);
+  assert.ok((await page.locator('[data-op]').count()) >= 6);
+  // Every button has a name for a screen reader.
+  const unnamed = await page.$$eval('button', (bs) => bs.filter((x) => !(x.textContent.trim() || x.getAttribute('aria-label'))).length);
+  assert.equal(unnamed, 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('messages in flight carry their kind, and scrubbing moves every view', async () => {
+  const page = await open(b, `${srv.base}/#lesson=failed-write`);
+  await seek(page, 102);
+  assert.equal(await page.locator('[data-message="put"]').count(), 3);
+  // B and C are down from 0 ms; their puts are dropped at 105 ms and fade where they were lost.
+  await seek(page, 106);
+  assert.equal(await page.locator('[data-message].dropped').count(), 2);
+  assert.equal(await nodeUp(page, 'B'), 'false');
+  await seek(page, 750);
+  assert.equal(await nodeUp(page, 'B'), 'true');
+  await seek(page, 10);
+  assert.equal(await nodeUp(page, 'B'), 'false');
+  assert.equal(await simTime(page), 10);
+  // The space-time cursor follows.
+  const x1 = await page.$eval('.st .cursor', (l) => Number(l.getAttribute('x1')));
+  await seek(page, 1200);
+  const x2 = await page.$eval('.st .cursor', (l) => Number(l.getAttribute('x1')));
+  assert.ok(x2 > x1);
+  await page.close();
+});
+
+test('change N/W/R, crash nodes, a failed put, a get that reads it, the anomaly listed', async () => {
+  const page = await open(b, `${srv.base}/#lesson=quorum-overlap`);
+  await setSlider(page, 'r', 1);
+  await seek(page, 300);
+  for (const n of ['C', 'D', 'E']) {
+    await page.click(`[data-node="${n}"]`);
+    await page.click('[data-action=crash]');
+    await page.waitForFunction((id) => document.querySelector(`[data-node="${id}"]`).dataset.up === 'false', n);
+  }
+  assert.equal(await simTime(page), 300, 'the view stays at the same time');
+  await fill(page, 'client', 'zoe');
+  await fill(page, 'key', 'x');
+  await fill(page, 'value', 'lost');
+  await page.click('[data-action=put]');
+  const putIndex = (await page.locator('[data-op]').count()) - 1;
+  await seek(page, 900);
+  await fill(page, 'client', 'yann');
+  await page.click('[data-action=get]');
+  const getIndex = putIndex + 1;
+  await seek(page, 1000);
+  assert.equal(await page.$eval(`[data-op="${putIndex}"]`, (r) => r.dataset.status), 'failed');
+  assert.match(await page.$eval(`[data-op="${getIndex}"] .result`, (c) => c.textContent), /lost/);
+  const anomaly = page.locator('[data-anomaly=failed_write_read]');
+  assert.equal(await anomaly.count(), 1);
+  // Selecting it jumps to its time and highlights the operations behind it.
+  await seek(page, 0);
+  await anomaly.click();
+  assert.ok((await simTime(page)) > 900);
+  assert.equal(await page.locator(`tr.selected[data-op="${getIndex}"]`).count(), 1);
+  assert.equal(await page.locator(`tr.related[data-op="${putIndex}"]`).count(), 1);
+  // W above N is refused by the slider bounds; N below W pulls W down.
+  await setSlider(page, 'n', 2);
+  assert.equal(await page.$eval('input[name=w]', (i) => i.value), '2');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('keyboard: space plays and pauses, arrows step, ? opens help; paused means no work', async () => {
+  const page = await open(b, `${srv.base}/#lesson=stale-read`);
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await simTime(page), 5);
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await simTime(page), 10);
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await simTime(page), 5);
+  assert.match(await page.$eval('#narration', (e) => e.textContent), /ms: /);
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => Number(document.querySelector('#sim-time').textContent) > 6);
+  await page.keyboard.press(' ');
+  const t = await simTime(page);
+  const s1 = JSON.parse(await page.evaluate(() => window.wasmBindings.qs_stats()));
+  await page.waitForTimeout(1000);
+  const s2 = JSON.parse(await page.evaluate(() => window.wasmBindings.qs_stats()));
+  assert.equal(s2.frames, s1.frames, 'no animation frame while paused');
+  assert.equal(s2.renders, s1.renders, 'no re-render while paused');
+  assert.equal(await simTime(page), t);
+  await page.keyboard.press('?');
+  assert.equal(await page.locator('[role=dialog]').count(), 1);
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('[role=dialog]').count(), 0);
+  await page.close();
+});
+
+test('reduced motion: playback jumps from event to event', async () => {
+  const page = await open(b, `${srv.base}/#lesson=stale-read`, { reducedMotion: 'reduce' });
+  assert.equal(await page.locator('.app.reduced-motion').count(), 1);
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => Number(document.querySelector('#sim-time').textContent) >= 5, null, { timeout: 5000 });
+  await page.keyboard.press(' ');
+  // Only event instants are visited: 5 ms (put reaches A), 10 ms (ack), 20 ms (bob's get)...
+  assert.ok([5, 10, 20, 25, 30].includes(await simTime(page)));
+  await page.close();
+});
+
+test('the layout fits a 640-pixel iframe without horizontal scrolling, in light and dark', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const page = await open(b, `${srv.base}/#lesson=sloppy-quorum`, { viewport: { width: 640, height: 400 }, colorScheme });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${colorScheme}: ${overflow}px too wide`);
+    await page.close();
+  }
+});
+
+test('every lesson loads and plays to its end', async () => {
+  const page = await open(b, `${srv.base}/`);
+  const slugs = await page.$$eval('.lesson-pick option', (os) => os.map((o) => o.value).filter(Boolean));
+  assert.ok(slugs.length >= 11);
+  for (const slug of slugs) {
+    await page.selectOption('.lesson-pick select', slug);
+    await page.selectOption('.transport select', '5');
+    const end = await page.$eval('input[name=time]', (i) => Number(i.max));
+    await page.click('.transport .play');
+    // Plays (not jumps) to the end, then stops by itself.
+    await page.waitForFunction((e) => Number(document.querySelector('#sim-time').textContent) === e, end, { timeout: 10000 });
+    assert.equal(await page.$eval('.transport .play', (b) => b.getAttribute('aria-pressed')), 'false', slug);
+    assert.ok((await page.locator('[data-node]').count()) >= 2, slug);
+  }
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the browser run equals the native run byte for byte', async () => {
+  const page = await open(b, `${srv.base}/`);
+  const dir = path.join(ROOT, 'lessons');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
+  // And one with every latency distribution and message loss, to exercise the float paths.
+  const extra = path.join(fs.mkdtempSync('/tmp/qs-'), 'dists.json');
+  fs.writeFileSync(extra, JSON.stringify({
+    seed: 99, nodes: ['A', 'B', 'C', 'D'],
+    replication: { n: 3, w: 2, r: 2, read_repair: true, anti_entropy_ms: 150, conflicts: 'siblings' },
+    network: { latency_ms: { mix: [[0.9122, { pareto: { xm: 0.235, alpha: 10 } }], [0.0878, { exp: 0.6 }]] }, loss: 0.1,
+      links: [{ from: 'A', to: 'B', latency_ms: { pareto: { xm: 1.05, alpha: 1.51 } } }] },
+    events: Array.from({ length: 60 }, (_, i) => (i % 3 ? { at_ms: i * 7, client: `c${i % 4}`, get: `k${i % 5}` } : { at_ms: i * 7, client: `c${i % 4}`, put: `k${i % 5}`, value: `v${i}` })),
+  }));
+  files.push(extra);
+  for (const f of files) {
+    const native = execFileSync(CLI, ['run', '--trace', f], { maxBuffer: 1 << 28 }).toString().trim();
+    const wasm = await page.evaluate((t) => window.wasmBindings.qs_run_trace(t), fs.readFileSync(f, 'utf8'));
+    assert.equal(wasm.length, native.length, f);
+    assert.ok(wasm === native, `${f}: browser and native traces differ`);
+  }
+  await page.close();
+});
+
+test('a bad scenario file shows a message and the experiment keeps running', async () => {
+  const page = await open(b, `${srv.base}/#lesson=stale-read`);
+  const ok = await page.evaluate(() => window.wasmBindings.qs_load('{"nodes": ["A"], "replication": {"n": 1, "w": 3}}'));
+  assert.equal(ok, true);
+  await page.waitForSelector('[role=alert]');
+  assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /replication\.w/);
+  assert.equal(await page.locator('[data-node]').count(), 3);
+  await page.evaluate(() => window.wasmBindings.qs_load('{"title": "<img src=x onerror=alert(1)>", "nodes": ["P", "Q"], "replication": {"n": 2, "w": 1, "r": 1}}'));
+  await page.waitForSelector('[data-node="P"]');
+  // Text from a file is only ever text.
+  assert.equal(await page.locator('.caption img').count(), 0);
+  assert.match(await page.$eval('.caption', (e) => e.textContent), /<img src=x/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
