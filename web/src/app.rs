@@ -3,7 +3,7 @@
 
 use crate::lessons;
 use crate::model::fmt_ms;
-use crate::state::{Action, AppState, Selection, Setting};
+use crate::state::{Action, AppState, Setting};
 use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
@@ -75,7 +75,9 @@ fn use_clock(playing: bool, reduced_motion: bool, dispatch: UseReducerDispatcher
                 last.set(Some(ts));
                 let t0 = perf_now();
                 dispatch.dispatch(Action::Tick(dt));
-                record_frame(perf_now() - t0);
+                // Yew renders in a microtask queued by the dispatch; this one runs after it, so
+                // the figure covers the reducer, the render and the DOM updates.
+                wasm_bindgen_futures::spawn_local(async move { record_frame(perf_now() - t0) });
                 if let Some(cb) = frame2.borrow().as_ref() {
                     handle.set(window.request_animation_frame(cb.as_ref().unchecked_ref()).ok());
                 }
@@ -175,42 +177,21 @@ pub fn App(props: &AppProps) -> Html {
     let t = state.t_us;
     let snap = use_memo((Rc::clone(&model), t), |(m, t)| m.snapshot_at(*t));
 
+    // Callbacks are made once (use_callback with no changing deps): a new Callback each render
+    // would make every child's props differ and re-render the whole page on every frame.
     let cb = |f: fn(()) -> Action| {
         let d = dispatch.clone();
         Callback::from(move |_: ()| d.dispatch(f(())))
     };
-    let on_seek = {
-        let d = dispatch.clone();
-        Callback::from(move |t: u64| d.dispatch(Action::Seek(t)))
-    };
-    let on_speed = {
-        let d = dispatch.clone();
-        Callback::from(move |s: f64| d.dispatch(Action::SetSpeed(s)))
-    };
-    let on_set = {
-        let d = dispatch.clone();
-        Callback::from(move |s: Setting| d.dispatch(Action::Set(s)))
-    };
-    let on_intervene = {
-        let d = dispatch.clone();
-        Callback::from(move |e: Ev| d.dispatch(Action::Intervene(e)))
-    };
-    let on_node = {
-        let d = dispatch.clone();
-        Callback::from(move |n: Option<u32>| d.dispatch(Action::SelectNode(n)))
-    };
-    let on_msg = {
-        let (d, sel) = (dispatch.clone(), state.selection.clone());
-        Callback::from(move |m: u32| d.dispatch(Action::Select(Selection { msg: Some(m), op: sel.op, ..Selection::default() })))
-    };
-    let on_op = {
-        let d = dispatch.clone();
-        Callback::from(move |o: u32| d.dispatch(Action::SelectOp(o)))
-    };
-    let on_anomaly = {
-        let d = dispatch.clone();
-        Callback::from(move |i: usize| d.dispatch(Action::SelectAnomaly(i)))
-    };
+    let on_seek = use_callback(dispatch.clone(), |t: u64, d| d.dispatch(Action::Seek(t)));
+    let on_speed = use_callback(dispatch.clone(), |s: f64, d| d.dispatch(Action::SetSpeed(s)));
+    let on_set = use_callback(dispatch.clone(), |s: Setting, d| d.dispatch(Action::Set(s)));
+    let on_intervene = use_callback(dispatch.clone(), |e: Ev, d| d.dispatch(Action::Intervene(e)));
+    let on_undo = use_callback(dispatch.clone(), |_: (), d| d.dispatch(Action::Undo));
+    let on_node = use_callback(dispatch.clone(), |n: Option<u32>, d| d.dispatch(Action::SelectNode(n)));
+    let on_msg = use_callback(dispatch.clone(), |m: u32, d| d.dispatch(Action::SelectMsg(m)));
+    let on_op = use_callback(dispatch.clone(), |o: u32, d| d.dispatch(Action::SelectOp(o)));
+    let on_anomaly = use_callback(dispatch.clone(), |i: usize, d| d.dispatch(Action::SelectAnomaly(i)));
     let on_lesson = {
         let d = dispatch.clone();
         Callback::from(move |e: Event| {
@@ -286,7 +267,7 @@ pub fn App(props: &AppProps) -> Html {
             <p class="caption"><strong>{ sc.title.clone() }</strong>{ " " }{ sc.description.clone() }</p>
             <main class="grid">
                 <aside class="left">
-                    <Controls model={Rc::clone(&model)} on_set={on_set} on_intervene={on_intervene.clone()} on_undo={cb(|_| Action::Undo)} can_undo={!state.interventions.is_empty()} />
+                    <Controls model={Rc::clone(&model)} on_set={on_set} on_intervene={on_intervene.clone()} on_undo={on_undo} can_undo={!state.interventions.is_empty()} />
                 </aside>
                 <section class="center" aria-label="Cluster">
                     <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />

@@ -189,7 +189,10 @@ pub fn time_window(t_us: u64, end_us: u64, span_us: u64) -> (u64, u64) {
     if end_us <= span_us {
         return (0, end_us.max(1));
     }
-    let start = t_us.saturating_sub(span_us * 2 / 3).min(end_us - span_us);
+    // The window moves in eighths of its width, not every frame: everything drawn in it stays
+    // put (and is not re-rendered) while the cursor glides across.
+    let step = (span_us / 8).max(1);
+    let start = (t_us.saturating_sub(span_us * 2 / 3) / step * step).min(end_us - span_us);
     (start, start + span_us)
 }
 
@@ -261,6 +264,9 @@ mod tests {
         let (a, b) = time_window(5_000, 100_000, 3_000);
         assert_eq!(b - a, 3_000);
         assert!(a <= 5_000 && 5_000 <= b);
+        // Small moves of the cursor do not move the window.
+        assert_eq!(time_window(5_100, 100_000, 3_000), (a, b));
+        assert_ne!(time_window(5_400, 100_000, 3_000), (a, b));
         assert_eq!(time_window(99_999, 100_000, 3_000), (97_000, 100_000));
         assert_eq!(time_x(1_500, (1_000, 2_000), 10.0, 100.0), 60.0);
     }

@@ -61,6 +61,8 @@ pub enum Action {
     Undo,
     Select(Selection),
     SelectOp(u32),
+    /// Show a message in the inspector, keeping the rest of the selection.
+    SelectMsg(u32),
     SelectNode(Option<u32>),
     SelectAnomaly(usize),
     LoadLesson(String),
@@ -354,6 +356,12 @@ impl Reducible for AppState {
                     s.t_us = (start * 1000.0).round() as u64;
                 }
                 s.playing = false;
+            }
+            Action::SelectMsg(m) => {
+                if s.selection.msg == Some(m) {
+                    return self;
+                }
+                s.selection.msg = Some(m);
             }
             Action::SelectNode(n) => s.selection = Selection { node: n, op: s.selection.op, ..Selection::default() },
             Action::SelectAnomaly(i) => {

@@ -40,12 +40,13 @@ line('first render (navigation → ring drawn)', `median ${first[2].toFixed(0)} 
 // 3. Frames with 64 nodes and about 1000 messages in flight.
 const names = Array.from({ length: 64 }, (_, i) => `n${i}`);
 const events = [];
-for (let i = 0; i < 6000; i++) events.push({ at_ms: +(i * 0.12).toFixed(3), client: `c${i % 16}`, put: `k${i % 500}`, value: `v${i}` });
-const heavy = { title: 'Frame benchmark', seed: 1, nodes: names, replication: { n: 3, w: 2, r: 2 }, network: { latency_ms: { uniform: [25, 60] } }, events, run_until_ms: 2000 };
+// One put every 0.25 ms, 3 replicas, latencies 25–60 ms each way: about 1,000 messages in flight.
+for (let i = 0; i < 6000; i++) events.push({ at_ms: +(i * 0.25).toFixed(3), client: `c${i % 16}`, put: `k${i % 500}`, value: `v${i}` });
+const heavy = { title: 'Frame benchmark', seed: 1, nodes: names, replication: { n: 3, w: 2, r: 2 }, network: { latency_ms: { uniform: [25, 60] } }, events, run_until_ms: 2500 };
 const page = await open(b, `${base}/`);
 await page.evaluate((t) => window.wasmBindings.qs_load(t), JSON.stringify(heavy));
 await page.waitForSelector('[data-node="n63"]');
-await page.evaluate(() => { const r = document.querySelector('input[name=time]'); r.value = '300'; r.dispatchEvent(new Event('input', { bubbles: true })); });
+await page.evaluate(() => { const r = document.querySelector('input[name=time]'); r.value = '600'; r.dispatchEvent(new Event('input', { bubbles: true })); });
 await page.selectOption('.transport select', '0.01');
 const inFlight = await page.locator('[data-message]').count();
 await page.evaluate(() => window.wasmBindings.qs_reset_stats());

@@ -68,9 +68,10 @@ test('messages in flight carry their kind, and scrubbing moves every view', asyn
   assert.equal(await nodeUp(page, 'B'), 'false');
   assert.equal(await simTime(page), 10);
   // The space-time cursor follows.
-  const x1 = await page.$eval('.st .cursor', (l) => Number(l.getAttribute('x1')));
+  const cursorX = () => page.$eval('.st-cursor', (c) => Number(/translateX\(([-\d.]+)%\)/.exec(c.style.transform)[1]));
+  const x1 = await cursorX();
   await seek(page, 1200);
-  const x2 = await page.$eval('.st .cursor', (l) => Number(l.getAttribute('x1')));
+  const x2 = await cursorX();
   assert.ok(x2 > x1);
   await page.close();
 });

@@ -104,6 +104,8 @@ pub struct NodeSnap {
     pub store: Vec<(KeyId, Data)>,
     /// (intended replica, key, data).
     pub hints: Vec<(NodeId, KeyId, Data)>,
+    /// Root of the node's Merkle tree over everything it stores; 0 when anti-entropy is off
+    /// (nothing compares trees then, and building 64 of them per frame is not free).
     pub merkle_root: u64,
 }
 
@@ -124,7 +126,11 @@ impl Snapshot {
             .map(|n| {
                 let store: Vec<(KeyId, Data)> =
                     n.store.iter().enumerate().filter_map(|(k, d)| d.clone().map(|d| (k as KeyId, d))).collect();
-                let root = Tree::build(depth, store.iter().map(|(k, d)| (s.key_pos[*k as usize], d.digest()))).root();
+                let root = if s.ae_period_us.is_some() {
+                    Tree::build(depth, store.iter().map(|(k, d)| (s.key_pos[*k as usize], d.digest()))).root()
+                } else {
+                    0
+                };
                 NodeSnap {
                     up: n.up,
                     hints: n.hints.iter().map(|((h, k), d)| (*h, *k, d.clone())).collect(),

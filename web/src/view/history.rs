@@ -19,6 +19,66 @@ pub struct HistoryProps {
     pub on_anomaly: Callback<usize>,
 }
 
+#[derive(Clone, Copy, PartialEq)]
+pub enum Phase {
+    Later,
+    Active,
+    Done,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RowProps {
+    pub model: Rc<Model>,
+    pub index: u32,
+    pub phase: Phase,
+    pub selected: bool,
+    pub related: bool,
+    pub on_op: Callback<u32>,
+}
+
+/// One operation. A component of its own so that, as time moves, only rows whose phase changes
+/// are re-rendered.
+#[function_component]
+fn Row(p: &RowProps) -> Html {
+    let m = &p.model;
+    let o = &m.report.ops[p.index as usize];
+    let (started, done) = (p.phase != Phase::Later, p.phase == Phase::Done);
+    let status = if done { o.status } else if started { "in progress" } else { "later" };
+    let result = match (&o.value, &o.values) {
+        (Some(v), _) => format!("{} = {}", o.key, v),
+        (None, Some(vs)) if done => format!("{} → {}", o.key, if vs.is_empty() { "∅".to_string() } else { vs.join(" | ") }),
+        (None, _) => format!("{} → …", o.key),
+    };
+    let kinds: Vec<&str> = m.anomalies.iter().filter(|a| a.op == Some(o.index) && done).map(|a| a.kind.title()).collect();
+    let idx = o.index;
+    let onclick = {
+        let on_op = p.on_op.clone();
+        Callback::from(move |_: MouseEvent| on_op.emit(idx))
+    };
+    let onkeydown = {
+        let on_op = p.on_op.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                on_op.emit(idx)
+            }
+        })
+    };
+    html! {
+        <tr data-op={idx.to_string()} data-status={o.status}
+            class={classes!(p.selected.then_some("selected"), p.related.then_some("related"), (!started).then_some("future"), (started && !done).then_some("active"))}
+            tabindex="0" {onclick} {onkeydown} aria-selected={p.selected.to_string()}>
+            <td>{ idx }</td>
+            <td>{ o.client.clone() }</td>
+            <td>{ o.op }</td>
+            <td class="result">{ result }</td>
+            <td class="num">{ o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default() }</td>
+            <td class="num">{ if done { o.end_ms.map(|s| fixed(s, 1)).unwrap_or_default() } else { String::new() } }</td>
+            <td><span class={classes!("status", status.replace(' ', "-"))}>{ match status { "ok" => "✓ ok", "failed" => "✗ failed", s => s } }</span></td>
+            <td>{ for kinds.iter().map(|k| html! { <span class="anomaly-tag">{ *k }</span> }) }</td>
+        </tr>
+    }
+}
+
 #[function_component]
 pub fn History(p: &HistoryProps) -> Html {
     let m = &p.model;
@@ -28,41 +88,17 @@ pub fn History(p: &HistoryProps) -> Html {
     let related: Vec<u32> = sel_anomaly.map(|a| a.related_ops.clone()).unwrap_or_default();
     // Rows around the current time when there are many.
     let first_now = ops.partition_point(|o| o.start_ms.is_some_and(|s| s < t_ms));
-    let lo = first_now.saturating_sub(MAX_ROWS / 2).min(ops.len().saturating_sub(MAX_ROWS));
+    // The window slides in steps of a quarter, so rows are not added and removed every frame.
+    let step = MAX_ROWS / 4;
+    let lo = (first_now.saturating_sub(MAX_ROWS / 2) / step * step).min(ops.len().saturating_sub(MAX_ROWS));
     let hi = (lo + MAX_ROWS).min(ops.len());
     let rows = ops[lo..hi].iter().map(|o| {
         let started = o.start_ms.is_some_and(|s| s <= t_ms);
         let done = o.end_ms.is_some_and(|e| e <= t_ms);
-        let status = if done { o.status } else if started { "in progress" } else { "later" };
-        let result = match (&o.value, &o.values) {
-            (Some(v), _) => format!("{} = {}", o.key, v),
-            (None, Some(vs)) if done => format!("{} → {}", o.key, if vs.is_empty() { "∅".to_string() } else { vs.join(" | ") }),
-            (None, _) => format!("{} → …", o.key),
-        };
-        let kinds: Vec<&str> = m.anomalies.iter().filter(|a| a.op == Some(o.index) && done).map(|a| a.kind.title()).collect();
-        let on_op = p.on_op.clone();
-        let idx = o.index;
-        let selected = p.selection.op == Some(idx);
-        let onclick = Callback::from(move |_: MouseEvent| on_op.emit(idx));
-        let on_op = p.on_op.clone();
-        let onkeydown = Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                on_op.emit(idx)
-            }
-        });
+        let phase = if done { Phase::Done } else if started { Phase::Active } else { Phase::Later };
         html! {
-            <tr key={idx} data-op={idx.to_string()} data-status={o.status}
-                class={classes!(selected.then_some("selected"), related.contains(&idx).then_some("related"), (!started).then_some("future"), (started && !done).then_some("active"))}
-                tabindex="0" {onclick} {onkeydown} aria-selected={selected.to_string()}>
-                <td>{ idx }</td>
-                <td>{ o.client.clone() }</td>
-                <td>{ o.op }</td>
-                <td class="result">{ result }</td>
-                <td class="num">{ o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default() }</td>
-                <td class="num">{ if done { o.end_ms.map(|s| fixed(s, 1)).unwrap_or_default() } else { String::new() } }</td>
-                <td><span class={classes!("status", status.replace(' ', "-"))}>{ match status { "ok" => "✓ ok", "failed" => "✗ failed", s => s } }</span></td>
-                <td>{ for kinds.iter().map(|k| html! { <span class="anomaly-tag">{ *k }</span> }) }</td>
-            </tr>
+            <Row key={o.index} model={Rc::clone(m)} index={o.index} {phase} selected={p.selection.op == Some(o.index)}
+                 related={related.contains(&o.index)} on_op={p.on_op.clone()} />
         }
     });
     let anomalies = m.anomalies.iter().enumerate().map(|(i, a)| {

@@ -4,6 +4,7 @@ pub mod controls;
 pub mod history;
 pub mod inspector;
 pub mod merkle;
+pub mod messages;
 pub mod ring;
 pub mod spacetime;
 pub mod transport;

@@ -1,23 +1,19 @@
 //! The ring: nodes grouped by datacenter, clients around it, messages in flight, the selected
 //! operation's quorums, crashed nodes and partitions.
 
-use super::{msg_label, msg_shape};
+use super::messages;
+use wasm_bindgen::JsCast;
 use crate::geometry::{self, polar, Pt, CLIENT_R, RING_R, VIEW};
 use crate::model::{fmt_ms, Model};
 use crate::state::Selection;
 use quorumscope_core::scenario::{Addr, KeyId};
-use quorumscope_core::trace::Fate;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
 use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
-/// How long (simulated) a dropped message stays visible, fading, where it was lost.
-pub const DROP_FADE_US: u64 = 40_000;
 /// Room left and right of the ring for node cards (keys, values, hints).
-pub const SIDE_MARGIN: f64 = 110.0;
-/// At most this many messages are drawn; the rest are counted.
-pub const MAX_DRAWN_MESSAGES: usize = 2_000;
+pub const SIDE_MARGIN: f64 = 90.0;
 
 #[derive(Properties, PartialEq)]
 pub struct RingProps {
@@ -206,7 +202,7 @@ pub fn Ring(p: &RingProps) -> Html {
                 lines.push((format!("merkle {:04x}", ns.merkle_root >> 48), "card-merkle"));
             }
         }
-        let y0 = if below { out.y + 10.0 } else { out.y - 12.0 * lines.len() as f64 + 6.0 };
+        let y0 = if below { out.y + 12.0 } else { out.y - 16.0 * lines.len() as f64 + 8.0 };
         // The preference rank sits on the inner side of the node, away from its card.
         let (rx, ry) = (-cos * (r + 11.0), -sin * (r + 11.0) + 4.0);
         html! {
@@ -231,7 +227,7 @@ pub fn Ring(p: &RingProps) -> Html {
                     <text class="node-card" x={fixed(out.x, 1)} y={fixed(y0, 1)} text-anchor={anchor}>
                         if !ns.up { <tspan class="card-down" x={fixed(out.x, 1)} dy="0">{ "down" }</tspan> }
                         { for lines.iter().enumerate().map(|(j, (l, c))| html! {
-                            <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0" } else { "12" } }>{ l.clone() }</tspan>
+                            <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0" } else { "16" } }>{ l.clone() }</tspan>
                         }) }
                     </text>
                 }
@@ -244,41 +240,54 @@ pub fn Ring(p: &RingProps) -> Html {
         let active = sel.op.and_then(|o| model.report.ops.get(o as usize)).is_some_and(|o| o.client == c.name);
         html! {
             <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
-                <rect x="-26" y="-12" width="52" height="24" rx="12" />
+                <rect x="-32" y="-14" width="64" height="28" rx="14" />
                 <text y="4" text-anchor="middle">{ c.name.clone() }</text>
             </g>
         }
     });
 
-    // Messages in flight, and recently dropped ones fading where they were lost.
+    // Messages in flight, and recently dropped ones fading where they were lost: drawn on the
+    // canvas after render; listed in the DOM (hidden) for tests and authors' scripts.
     let t = p.t_us;
-    let in_flight = model.in_flight(t);
-    let dropped = model.recently_dropped(t, DROP_FADE_US);
-    let total = in_flight.len() + dropped.len();
     let focus_op = sel.op;
-    let msgs = in_flight.iter().chain(dropped.iter()).take(MAX_DRAWN_MESSAGES).map(|(id, m)| {
-        let (a, b) = (lay.pos(m.from), lay.pos(m.to));
-        let pos = geometry::message_pos(a, b, m.sent_us, m.arrive_us, t);
-        let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t;
-        let opacity = if is_dropped { 1.0 - (t - m.arrive_us) as f64 / DROP_FADE_US as f64 } else { 1.0 };
-        let related = focus_op.is_some() && m.payload.op() == focus_op;
-        let dim = focus_op.is_some() && !related;
-        let on_msg = p.on_msg.clone();
-        let id = *id;
-        let onclick = Callback::from(move |e: MouseEvent| {
-            e.stop_propagation();
-            on_msg.emit(id)
+    let in_flight = model.in_flight(t);
+    let drawn = Rc::new(messages::at(model, &lay, t, sel));
+    let canvas = use_node_ref();
+    {
+        let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
+        use_effect(move || {
+            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                messages::draw(&c, &drawn, -SIDE_MARGIN, VIEW + 2.0 * SIDE_MARGIN);
+            }
         });
-        html! {
-            <g key={id} class={classes!("msg", is_dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"), (p.selection.msg == Some(id)).then_some("selected"))}
-               data-message={m.kind.name()} data-msg-id={id.to_string()}
-               transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))} opacity={fixed(opacity, 2)} {onclick}>
-                <title>{ format!("{} — {}", msg_label(m.kind), model.describe_msg(m)) }</title>
-                { msg_shape(m.kind) }
-                if is_dropped { <path class="drop-x" d="M-6 -6 L6 6 M6 -6 L-6 6" /> }
-            </g>
+    }
+    // One string, set as the list's contents: far cheaper than diffing a thousand elements.
+    let hooks = Html::from_html_unchecked(AttrValue::from(messages::hooks_html(&drawn)));
+    // Clicks and hovers on the ring: a message under the pointer is picked by position.
+    let to_view = |e: &MouseEvent| -> Option<(f64, f64)> {
+        let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+        let r = el.get_bounding_client_rect();
+        if r.width() <= 0.0 || r.height() <= 0.0 {
+            return None;
         }
-    });
+        let w = VIEW + 2.0 * SIDE_MARGIN;
+        Some((-SIDE_MARGIN + (e.client_x() as f64 - r.left()) / r.width() * w, (e.client_y() as f64 - r.top()) / r.height() * VIEW))
+    };
+    let on_bg = {
+        let (on_node, on_msg, drawn) = (p.on_node.clone(), p.on_msg.clone(), Rc::clone(&drawn));
+        Callback::from(move |e: MouseEvent| match to_view(&e).and_then(|(x, y)| messages::hit(&drawn, x, y)) {
+            Some(id) => on_msg.emit(id),
+            None => on_node.emit(None),
+        })
+    };
+    let on_move = {
+        let (on_msg, drawn) = (p.on_msg.clone(), Rc::clone(&drawn));
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = to_view(&e).and_then(|(x, y)| messages::hit(&drawn, x, y)) {
+                on_msg.emit(id);
+            }
+        })
+    };
 
     // Trails for the selected operation's messages, so its fan-out is visible.
     let trails = in_flight.iter().filter(|(_, m)| focus_op.is_some() && m.payload.op() == focus_op).map(|(id, m)| {
@@ -286,22 +295,21 @@ pub fn Ring(p: &RingProps) -> Html {
         html! { <line key={format!("t{id}")} class={classes!("trail", format!("k-{}", m.kind.name()))} x1={fixed(a.x, 1)} y1={fixed(a.y, 1)} x2={fixed(b.x, 1)} y2={fixed(b.y, 1)} /> }
     });
 
-    let on_bg = {
-        let on_node = p.on_node.clone();
-        Callback::from(move |_: MouseEvent| on_node.emit(None))
-    };
     html! {
-        <svg class="ring" viewBox={format!("{} 0 {} {}", fixed(-SIDE_MARGIN, 0), fixed(VIEW + 2.0 * SIDE_MARGIN, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
+        <div class="ring-wrap">
+        <svg class="ring" onmousemove={on_move} viewBox={format!("{} 0 {} {}", fixed(-SIDE_MARGIN, 0), fixed(VIEW + 2.0 * SIDE_MARGIN, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
             <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
             { for dcs }
             { for trails }
             { for cut_html }
             { for clients }
             { for nodes }
-            <g class="messages">{ for msgs }</g>
-            if total > MAX_DRAWN_MESSAGES {
-                <text class="overflow" x="10" y="690">{ format!("{} more messages in flight not drawn", total - MAX_DRAWN_MESSAGES) }</text>
+            if in_flight.len() > messages::MAX_DRAWN {
+                <text class="overflow" x="10" y="690">{ format!("{} more messages in flight not drawn", in_flight.len() - messages::MAX_DRAWN) }</text>
             }
         </svg>
+        <canvas class="msg-canvas" ref={canvas} aria-hidden="true"></canvas>
+        <ul class="msg-hooks" hidden=true aria-hidden="true">{ hooks }</ul>
+        </div>
     }
 }

@@ -69,85 +69,11 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     };
     let win = time_window(p.t_us, end, span_us);
     let lanes = sc.nodes.len() + sc.clients.len();
-    let lane_of = |a: Addr| match a {
-        Addr::Node(n) => n as usize,
-        Addr::Client(c) => sc.nodes.len() + c as usize,
-    };
-    let y = |lane: usize| TOP + lane as f64 * LANE_H + LANE_H / 2.0;
     let height = TOP + lanes as f64 * LANE_H + 22.0;
     let plot_w = WIDTH - LEFT - 10.0;
     let x = |t: u64| time_x(t, win, LEFT, plot_w);
 
-    let lane_labels = (0..lanes).map(|l| {
-        let (name, class) = if l < sc.nodes.len() { (&sc.nodes[l].name, "lane node-lane") } else { (&sc.clients[l - sc.nodes.len()].name, "lane client-lane") };
-        html! {
-            <g class={class}>
-                <line x1={fixed(LEFT, 0)} x2={fixed(WIDTH - 10.0, 0)} y1={fixed(y(l), 1)} y2={fixed(y(l), 1)} />
-                <text x={fixed(LEFT - 6.0, 0)} y={fixed(y(l) + 4.0, 1)} text-anchor="end">{ name.clone() }</text>
-            </g>
-        }
-    });
-
-    // Crashed stretches, computed once per run (the trace can be long).
-    let down_spans = use_memo(Rc::clone(&p.model), |m| down_spans(m));
-    let downs = down_spans.iter().filter(|(_, a, b)| *b >= win.0 && *a <= win.1).map(|(n, a, b)| {
-        let (x0, x1) = (x((*a).max(win.0)), x((*b).min(win.1)));
-        html! { <rect class="down-span" x={fixed(x0, 1)} y={fixed(y(*n) - 7.0, 1)} width={fixed((x1 - x0).max(1.0), 1)} height="14"><title>{ format!("{} down {}–{}", sc.nodes[*n].name, fmt_ms(*a), fmt_ms(*b)) }</title></rect> }
-    });
-
-    // Operation spans on client lanes.
-    let spans = model.report.ops.iter().filter_map(|o| {
-        let (s, e) = (o.start_ms?, o.end_ms.unwrap_or(end as f64 / 1000.0));
-        let (s_us, e_us) = ((s * 1000.0) as u64, (e * 1000.0) as u64);
-        if e_us < win.0 || s_us > win.1 {
-            return None;
-        }
-        let c = sc.clients.iter().position(|c| c.name == o.client)?;
-        let lane = sc.nodes.len() + c;
-        let (x0, x1) = (x(s_us.max(win.0)), x(e_us.min(win.1)));
-        let selected = p.selection.op == Some(o.index);
-        let on_op = p.on_op.clone();
-        let idx = o.index;
-        let label = match &o.value {
-            Some(v) => format!("put {}={}", o.key, v),
-            None => format!("get {}", o.key),
-        };
-        Some(html! {
-            <g class={classes!("op-span", o.status, o.op, selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
-                <rect x={fixed(x0, 1)} y={fixed(y(lane) - 8.0, 1)} width={fixed((x1 - x0).max(2.0), 1)} height="16" rx="3" />
-                if x1 - x0 > 50.0 { <text x={fixed(x0 + 4.0, 1)} y={fixed(y(lane) + 4.0, 1)}>{ label.clone() }</text> }
-                <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, o.status) }</title>
-            </g>
-        })
-    });
-
-    // Message arrows inside the window.
-    let msgs = &model.rec().messages;
-    let first = msgs.partition_point(|m| m.arrive_us < win.0.saturating_sub(model.rec().max_flight_us));
-    let arrows = msgs[first..]
-        .iter()
-        .enumerate()
-        .take_while(|(_, m)| m.sent_us <= win.1)
-        .filter(|(_, m)| m.arrive_us >= win.0)
-        .take(MAX_ARROWS)
-        .map(|(i, m)| {
-            let (x0, y0, x1, y1) = (x(m.sent_us), y(lane_of(m.from)), x(m.arrive_us), y(lane_of(m.to)));
-            let dropped = matches!(m.fate, Fate::Dropped(_));
-            let related = p.selection.op.is_some() && m.payload.op() == p.selection.op;
-            let dim = p.selection.op.is_some() && !related;
-            // Arrowhead: a small triangle at the end, along the direction of travel.
-            let (dx, dy) = (x1 - x0, y1 - y0);
-            let len = (dx * dx + dy * dy).sqrt().max(1e-6);
-            let (ux, uy) = (dx / len, dy / len);
-            let head = format!("M{} {} L{} {} L{} {} Z", fixed(x1, 1), fixed(y1, 1), fixed(x1 - 6.0 * ux - 3.0 * uy, 1), fixed(y1 - 6.0 * uy + 3.0 * ux, 1), fixed(x1 - 6.0 * ux + 3.0 * uy, 1), fixed(y1 - 6.0 * uy - 3.0 * ux, 1));
-            html! {
-                <g key={first + i} class={classes!("arrow", format!("k-{}", m.kind.name()), dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"))}>
-                    <line x1={fixed(x0, 1)} y1={fixed(y0, 1)} x2={fixed(x1, 1)} y2={fixed(y1, 1)} />
-                    if dropped { <path class="drop-x" d={format!("M{} {} l6 6 m0 -6 l-6 6", fixed(x1 - 3.0, 1), fixed(y1 - 3.0, 1))} /> } else { <path class="head" d={head} /> }
-                </g>
-            }
-        });
-
+    let plot = html! { <Plot model={Rc::clone(model)} {win} sel_op={p.selection.op} on_op={p.on_op.clone()} /> };
     let cursor_x = x(p.t_us);
     let onclick = {
         let on_seek = p.on_seek.clone();
@@ -184,15 +110,120 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 </label>
                 <span class="muted">{ format!("{} – {}", fmt_ms(win.0), fmt_ms(win.1)) }</span>
             </header>
+            <div class="st-wrap">
             <svg class="st" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} {onclick} role="img" aria-label="Messages between nodes and clients over time; click to move the time cursor">
-                { for lane_labels }
-                { for downs }
-                { for spans }
-                <g class="arrows">{ for arrows }</g>
-                <line class="cursor" x1={fixed(cursor_x, 1)} x2={fixed(cursor_x, 1)} y1="4" y2={fixed(height - 14.0, 1)} />
+                { plot }
                 <text class="axis" x={fixed(LEFT, 0)} y={fixed(height - 3.0, 0)}>{ fmt_ms(win.0) }</text>
                 <text class="axis" x={fixed(WIDTH - 10.0, 0)} y={fixed(height - 3.0, 0)} text-anchor="end">{ fmt_ms(win.1) }</text>
             </svg>
+            // The cursor is an HTML overlay moved by a CSS transform: moving it never repaints the
+            // diagram underneath.
+            <div class="st-cursor" aria-hidden="true" style={format!("transform: translateX({}%)", fixed(cursor_x / WIDTH * 100.0 * 100.0, 1))}></div>
+            </div>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PlotProps {
+    model: Rc<Model>,
+    win: (u64, u64),
+    sel_op: Option<u32>,
+    on_op: Callback<u32>,
+}
+
+/// Lanes, crashed stretches, operation spans and message arrows for one window. Re-rendered only
+/// when the window or the selection changes, not on every frame.
+#[function_component]
+fn Plot(p: &PlotProps) -> Html {
+    let model = &p.model;
+    let sc = model.sc();
+    let win = p.win;
+    let end = model.end_us.max(1);
+    let lanes = sc.nodes.len() + sc.clients.len();
+    let lane_of = |a: Addr| match a {
+        Addr::Node(n) => n as usize,
+        Addr::Client(c) => sc.nodes.len() + c as usize,
+    };
+    let y = |lane: usize| TOP + lane as f64 * LANE_H + LANE_H / 2.0;
+    let plot_w = WIDTH - LEFT - 10.0;
+    let x = |t: u64| time_x(t, win, LEFT, plot_w);
+    // Crashed stretches, computed once per run (the trace can be long).
+    let down_spans = use_memo(Rc::clone(&p.model), |m| down_spans(m));
+    let lane_labels = (0..lanes).map(|l| {
+        let (name, class) = if l < sc.nodes.len() { (&sc.nodes[l].name, "lane node-lane") } else { (&sc.clients[l - sc.nodes.len()].name, "lane client-lane") };
+        html! {
+            <g class={class}>
+                <line x1={fixed(LEFT, 0)} x2={fixed(WIDTH - 10.0, 0)} y1={fixed(y(l), 1)} y2={fixed(y(l), 1)} />
+                <text x={fixed(LEFT - 6.0, 0)} y={fixed(y(l) + 4.0, 1)} text-anchor="end">{ name.clone() }</text>
+            </g>
+        }
+    });
+
+    let downs = down_spans.iter().filter(|(_, a, b)| *b >= win.0 && *a <= win.1).map(|(n, a, b)| {
+        let (x0, x1) = (x((*a).max(win.0)), x((*b).min(win.1)));
+        html! { <rect class="down-span" x={fixed(x0, 1)} y={fixed(y(*n) - 7.0, 1)} width={fixed((x1 - x0).max(1.0), 1)} height="14"><title>{ format!("{} down {}–{}", sc.nodes[*n].name, fmt_ms(*a), fmt_ms(*b)) }</title></rect> }
+    });
+
+    // Operation spans on client lanes.
+    let spans = model.report.ops.iter().filter_map(|o| {
+        let (s, e) = (o.start_ms?, o.end_ms.unwrap_or(end as f64 / 1000.0));
+        let (s_us, e_us) = ((s * 1000.0) as u64, (e * 1000.0) as u64);
+        if e_us < win.0 || s_us > win.1 {
+            return None;
+        }
+        let c = sc.clients.iter().position(|c| c.name == o.client)?;
+        let lane = sc.nodes.len() + c;
+        let (x0, x1) = (x(s_us.max(win.0)), x(e_us.min(win.1)));
+        let selected = p.sel_op == Some(o.index);
+        let on_op = p.on_op.clone();
+        let idx = o.index;
+        let label = match &o.value {
+            Some(v) => format!("put {}={}", o.key, v),
+            None => format!("get {}", o.key),
+        };
+        Some(html! {
+            <g class={classes!("op-span", o.status, o.op, selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
+                <rect x={fixed(x0, 1)} y={fixed(y(lane) - 8.0, 1)} width={fixed((x1 - x0).max(2.0), 1)} height="16" rx="3" />
+                if x1 - x0 > 50.0 { <text x={fixed(x0 + 4.0, 1)} y={fixed(y(lane) + 4.0, 1)}>{ label.clone() }</text> }
+                <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, o.status) }</title>
+            </g>
+        })
+    });
+
+    // Message arrows inside the window.
+    let msgs = &model.rec().messages;
+    let first = msgs.partition_point(|m| m.arrive_us < win.0.saturating_sub(model.rec().max_flight_us));
+    let arrows = msgs[first..]
+        .iter()
+        .enumerate()
+        .take_while(|(_, m)| m.sent_us <= win.1)
+        .filter(|(_, m)| m.arrive_us >= win.0)
+        .take(MAX_ARROWS)
+        .map(|(i, m)| {
+            let (x0, y0, x1, y1) = (x(m.sent_us), y(lane_of(m.from)), x(m.arrive_us), y(lane_of(m.to)));
+            let dropped = matches!(m.fate, Fate::Dropped(_));
+            let related = p.sel_op.is_some() && m.payload.op() == p.sel_op;
+            let dim = p.sel_op.is_some() && !related;
+            // Arrowhead: a small triangle at the end, along the direction of travel.
+            let (dx, dy) = (x1 - x0, y1 - y0);
+            let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+            let (ux, uy) = (dx / len, dy / len);
+            let head = format!("M{} {} L{} {} L{} {} Z", fixed(x1, 1), fixed(y1, 1), fixed(x1 - 6.0 * ux - 3.0 * uy, 1), fixed(y1 - 6.0 * uy + 3.0 * ux, 1), fixed(x1 - 6.0 * ux + 3.0 * uy, 1), fixed(y1 - 6.0 * uy - 3.0 * ux, 1));
+            html! {
+                <g key={first + i} class={classes!("arrow", format!("k-{}", m.kind.name()), dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"))}>
+                    <line x1={fixed(x0, 1)} y1={fixed(y0, 1)} x2={fixed(x1, 1)} y2={fixed(y1, 1)} />
+                    if dropped { <path class="drop-x" d={format!("M{} {} l6 6 m0 -6 l-6 6", fixed(x1 - 3.0, 1), fixed(y1 - 3.0, 1))} /> } else { <path class="head" d={head} /> }
+                </g>
+            }
+        });
+
+    html! {
+        <>
+            { for lane_labels }
+            { for downs }
+            { for spans }
+            <g class="arrows">{ for arrows }</g>
+        </>
     }
 }

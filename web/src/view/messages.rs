@@ -1,0 +1,227 @@
+//! Messages in flight on the ring, drawn on a canvas laid exactly over the ring's SVG.
+//!
+//! A thousand moving SVG elements cost the browser more than a frame's budget in style and paint;
+//! one canvas bitmap does not. What to draw (`at`) and what a click hits (`hit`) are plain
+//! functions; `draw` only turns the list into pixels. The `data-message` hooks stay in the DOM as
+//! a hidden list whose attributes do not change while a message flies.
+
+use crate::geometry::{self, Pt};
+use crate::model::Model;
+use crate::state::Selection;
+use crate::view::ring::Layout;
+use quorumscope_core::trace::{Fate, MsgKind};
+use quorumscope_core::num::fixed;
+use wasm_bindgen::JsCast;
+
+/// How long (simulated) a dropped message stays visible, fading, where it was lost.
+pub const DROP_FADE_US: u64 = 40_000;
+/// At most this many messages are drawn; the rest are counted.
+pub const MAX_DRAWN: usize = 5_000;
+/// How close (in viewBox units) a click must be to a message to pick it.
+pub const HIT_RADIUS: f64 = 9.0;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drawn {
+    pub id: u32,
+    pub kind: MsgKind,
+    pub at: Pt,
+    pub dropped: bool,
+    pub alpha: f64,
+    /// Part of the selected operation.
+    pub related: bool,
+    pub selected: bool,
+}
+
+/// Every message to draw at `t`: in flight, or dropped within the fade window.
+pub fn at(model: &Model, lay: &Layout, t: u64, sel: &Selection) -> Vec<Drawn> {
+    let mut out: Vec<Drawn> = Vec::new();
+    let focus = sel.op;
+    let flying = model.in_flight(t);
+    let dropped = model.recently_dropped(t, DROP_FADE_US);
+    for (id, m) in flying.iter().chain(dropped.iter()).take(MAX_DRAWN) {
+        let at = geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t);
+        let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t;
+        let related = focus.is_some() && m.payload.op() == focus;
+        let mut alpha = if is_dropped { 1.0 - (t - m.arrive_us) as f64 / DROP_FADE_US as f64 } else { 1.0 };
+        if focus.is_some() && !related {
+            alpha *= 0.35;
+        }
+        out.push(Drawn { id: *id, kind: m.kind, at, dropped: is_dropped, alpha, related, selected: sel.msg == Some(*id) });
+    }
+    out
+}
+
+/// The hidden DOM hooks: one `<li data-message="KIND" data-msg-id="ID">` per message drawn.
+/// Only names and numbers go in, never text from a scenario.
+pub fn hooks_html(items: &[Drawn]) -> String {
+    let mut s = String::with_capacity(items.len() * 48);
+    for d in items {
+        s.push_str("<li data-message=\"");
+        s.push_str(d.kind.name());
+        s.push_str("\" data-msg-id=\"");
+        s.push_str(&d.id.to_string());
+        s.push_str(if d.dropped { "\" class=\"dropped\"></li>" } else { "\"></li>" });
+    }
+    s
+}
+
+/// The message nearest to (x, y) in viewBox units, if one is within reach.
+pub fn hit(items: &[Drawn], x: f64, y: f64) -> Option<u32> {
+    let p = Pt { x, y };
+    items
+        .iter()
+        .map(|d| (Pt::dist(d.at, p), d.id))
+        .filter(|(dist, _)| *dist <= HIT_RADIUS)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id)
+}
+
+/// Appends one message's outline, as SVG path data, to `out`: the legend's shapes.
+fn shape(out: &mut String, kind: MsgKind, x: f64, y: f64) {
+    use std::fmt::Write;
+    let (x, y) = (fixed(x, 1), fixed(y, 1));
+    let _ = match kind {
+        // A circle as two half arcs.
+        MsgKind::Put => write!(out, "M{x} {y}m-6 0a6 6 0 1 0 12 0a6 6 0 1 0-12 0"),
+        MsgKind::PutAck => write!(out, "M{x} {y}m-4.5 0a4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0-9 0"),
+        MsgKind::Get => write!(out, "M{x} {y}m0-7l7 7l-7 7l-7-7z"),
+        MsgKind::GetReply => write!(out, "M{x} {y}m0-6l6 6l-6 6l-6-6z"),
+        MsgKind::ReadRepair => write!(out, "M{x} {y}m-5.5-5.5h11v11h-11z"),
+        MsgKind::Handoff | MsgKind::HandoffAck => write!(out, "M{x} {y}m0-7l7 13h-14z"),
+        MsgKind::Merkle => write!(out, "M{x} {y}m-3.5-6h7l3.5 6l-3.5 6h-7l-3.5-6z"),
+    };
+}
+
+/// Fills (or, for replies and acks, outlines) `path` in the kind's colour.
+fn paint_path(ctx: &web_sys::CanvasRenderingContext2d, path: &str, kind: MsgKind, colour: &str, panel: &str) {
+    let Ok(p) = web_sys::Path2d::new_with_path_string(path) else { return };
+    if hollow(kind) {
+        ctx.set_fill_style_str(panel);
+        ctx.fill_with_path_2d(&p);
+        ctx.set_stroke_style_str(colour);
+        ctx.stroke_with_path(&p);
+    } else {
+        ctx.set_fill_style_str(colour);
+        ctx.fill_with_path_2d(&p);
+    }
+}
+
+fn hollow(kind: MsgKind) -> bool {
+    matches!(kind, MsgKind::PutAck | MsgKind::GetReply | MsgKind::HandoffAck)
+}
+
+/// Draws `items` on `canvas`, whose box matches the SVG's viewBox (`x0`, width `w`, height `h`).
+pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f64) -> Option<()> {
+    let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    let window = web_sys::window()?;
+    let dpr = window.device_pixel_ratio().max(1.0);
+    let css_w = canvas.client_width() as f64;
+    let css_h = canvas.client_height() as f64;
+    let (pw, ph) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok()?;
+    ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
+    if items.is_empty() || css_w <= 0.0 {
+        return Some(());
+    }
+    let scale = pw as f64 / w;
+    ctx.set_transform(scale, 0.0, 0.0, scale, -x0 * scale, 0.0).ok()?;
+    // Colours come from the theme's CSS variables, so light, dark and colour-blind palettes hold.
+    let style = window.get_computed_style(canvas).ok()??;
+    let var = |name: &str| style.get_property_value(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let colours: Vec<String> = MsgKind::ALL.iter().map(|k| var(&format!("--c-{}", k.name())).unwrap_or("#888".into())).collect();
+    let panel = var("--panel").unwrap_or("#fff".into());
+    let fg = var("--fg").unwrap_or("#000".into());
+    let bad = var("--bad").unwrap_or("#c00".into());
+    ctx.set_line_width(2.0);
+    // Batched: each (kind, opacity) group is one Path2D built from SVG path data and filled
+    // once — two calls across the wasm/JS boundary instead of several per message.
+    let mut path = String::new();
+    for (ki, kind) in MsgKind::ALL.iter().enumerate() {
+        for faded in [false, true] {
+            path.clear();
+            for d in items.iter().filter(|d| d.kind == *kind && !d.dropped && (d.alpha < 1.0) == faded) {
+                shape(&mut path, *kind, d.at.x, d.at.y);
+            }
+            if path.is_empty() {
+                continue;
+            }
+            ctx.set_global_alpha(if faded { 0.35 } else { 1.0 });
+            paint_path(&ctx, &path, *kind, &colours[ki], &panel);
+        }
+    }
+    // The few that need their own opacity or outline: dropped, selected, part of the selection.
+    for d in items.iter().filter(|d| d.dropped || d.related || d.selected) {
+        let ki = MsgKind::ALL.iter().position(|k| *k == d.kind).unwrap_or(0);
+        ctx.set_global_alpha(d.alpha.clamp(0.0, 1.0));
+        path.clear();
+        shape(&mut path, d.kind, d.at.x, d.at.y);
+        if d.dropped {
+            paint_path(&ctx, &path, d.kind, &colours[ki], &panel);
+            let x = format!("M{} {}m-6-6l12 12m0-12l-12 12", fixed(d.at.x, 1), fixed(d.at.y, 1));
+            if let Ok(p) = web_sys::Path2d::new_with_path_string(&x) {
+                ctx.set_stroke_style_str(&bad);
+                ctx.stroke_with_path(&p);
+            }
+        } else if let Ok(p) = web_sys::Path2d::new_with_path_string(&path) {
+            ctx.set_stroke_style_str(&fg);
+            ctx.set_line_width(if d.selected { 3.0 } else { 1.5 });
+            ctx.stroke_with_path(&p);
+            ctx.set_line_width(2.0);
+        }
+    }
+    ctx.set_global_alpha(1.0);
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(name: &str) -> Model {
+        let (file, sc) = quorumscope_core::parse(crate::lessons::text(name).unwrap()).unwrap();
+        Model::new(file, sc)
+    }
+
+    #[test]
+    fn what_is_drawn_follows_the_messages_and_the_selection() {
+        let m = model("failed-write");
+        let lay = crate::view::ring::layout(&m);
+        let items = at(&m, &lay, 102_000, &Selection::default());
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(|d| d.kind == MsgKind::Put && !d.dropped && d.alpha == 1.0));
+        // Dropped ones fade where they were lost; others dim when an operation is selected.
+        let items = at(&m, &lay, 106_000, &Selection { op: Some(1), ..Selection::default() });
+        let dropped: Vec<&Drawn> = items.iter().filter(|d| d.dropped).collect();
+        assert_eq!(dropped.len(), 2);
+        assert!(dropped.iter().all(|d| d.alpha < 0.35 && d.alpha > 0.0));
+    }
+
+    #[test]
+    fn shapes_are_svg_path_data_at_the_message() {
+        let mut p = String::new();
+        shape(&mut p, MsgKind::ReadRepair, 10.0, 20.25);
+        assert_eq!(p, "M10.0 20.3m-5.5-5.5h11v11h-11z");
+        shape(&mut p, MsgKind::Put, 1.0, 2.0);
+        assert!(p.ends_with("M1.0 2.0m-6 0a6 6 0 1 0 12 0a6 6 0 1 0-12 0"));
+    }
+
+    #[test]
+    fn hooks_name_each_message_by_kind() {
+        let mk = |id, kind, dropped| Drawn { id, kind, at: Pt { x: 0.0, y: 0.0 }, dropped, alpha: 1.0, related: false, selected: false };
+        let html = hooks_html(&[mk(3, MsgKind::Put, false), mk(9, MsgKind::GetReply, true)]);
+        assert_eq!(html, r#"<li data-message="put" data-msg-id="3"></li><li data-message="get_reply" data-msg-id="9" class="dropped"></li>"#);
+    }
+
+    #[test]
+    fn a_click_picks_the_nearest_message_within_reach() {
+        let mk = |id, x, y| Drawn { id, kind: MsgKind::Get, at: Pt { x, y }, dropped: false, alpha: 1.0, related: false, selected: false };
+        let items = vec![mk(1, 100.0, 100.0), mk(2, 106.0, 100.0)];
+        assert_eq!(hit(&items, 104.0, 100.0), Some(2));
+        assert_eq!(hit(&items, 101.0, 101.0), Some(1));
+        assert_eq!(hit(&items, 150.0, 100.0), None);
+    }
+}
