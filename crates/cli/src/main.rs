@@ -63,6 +63,13 @@ fn read_input(file: &str) -> Result<String, Failure> {
     Ok(text)
 }
 
+/// Prints a line; a closed pipe (`| head`) is an error to report, not a panic.
+fn emit(line: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| Failure::Other(format!("writing the output: {e}")))
+}
+
 fn load(file: &str) -> Result<quorumscope_core::Scenario, Failure> {
     let text = read_input(file)?;
     parse(&text).map(|(_, sc)| sc).map_err(|e| Failure::Invalid(format!("{file}: invalid scenario: {e}")))
@@ -79,11 +86,10 @@ fn main() -> ExitCode {
                 v["trace"] = quorumscope_core::run::trace_json(&sim);
             }
             let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
-            println!("{}", out.map_err(|e| Failure::Other(e.to_string()))?);
-            Ok(())
+            emit(&out.map_err(|e| Failure::Other(e.to_string()))?)
         }),
-        Cmd::Check { file } => load(&file).map(|sc| {
-            println!(
+        Cmd::Check { file } => load(&file).and_then(|sc| {
+            emit(&format!(
                 "ok: {} nodes, {} clients, {} keys, {} events, N={} W={} R={}",
                 sc.nodes.len(),
                 sc.clients.len(),
@@ -92,7 +98,7 @@ fn main() -> ExitCode {
                 sc.repl.n,
                 sc.repl.w,
                 sc.repl.r
-            );
+            ))
         }),
         Cmd::Bench { nodes, ops, keys, repeat } => run_bench(nodes, ops, keys, repeat.max(1)),
     };
@@ -115,7 +121,7 @@ fn run_bench(nodes: usize, ops: usize, keys: usize, repeat: usize) -> Result<(),
     let t0 = Instant::now();
     let (_, sc) = parse(&text).map_err(|e| Failure::Other(format!("generated workload invalid: {e}")))?;
     let parse_s = t0.elapsed().as_secs_f64();
-    println!("workload: {nodes} nodes, {ops} operations, {keys} keys, {} bytes of JSON (parsed in {:.1} ms)", text.len(), parse_s * 1e3);
+    emit(&format!("workload: {nodes} nodes, {ops} operations, {keys} keys, {} bytes of JSON (parsed in {:.1} ms)", text.len(), parse_s * 1e3))?;
     for (name, level) in [("summary (CLI without --trace)", Level::Summary), ("full trace (as the browser records)", Level::Full)] {
         let mut best = f64::MAX;
         let mut events = 0;
@@ -129,11 +135,11 @@ fn run_bench(nodes: usize, ops: usize, keys: usize, repeat: usize) -> Result<(),
             events = sim.rec.events;
             steps = sim.world.steps;
         }
-        println!(
+        emit(&format!(
             "{name}: {events} events ({steps} steps) in {:.1} ms = {:.2} M events/s",
             best * 1e3,
             events as f64 / best / 1e6
-        );
+        ))?;
     }
     Ok(())
 }

@@ -415,19 +415,31 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
     if first != Some('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
     }
-    // Parse to a tree first: malformed JSON is reported with its line and column.
-    let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
-    from_value(v)
+    // The common case, a valid file, is deserialized straight from the text. Only on failure is
+    // it parsed to a tree and its fields tried one by one, to name the exact path at fault.
+    match serde_json::from_str::<ScenarioFile>(text) {
+        Ok(f) => Ok(f),
+        Err(first) => {
+            // Malformed JSON is reported with its line and column.
+            let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
+            from_value(v).and(Err(field_error("", first)))
+        }
+    }
 }
 
-/// Turns a JSON tree into a file, naming the exact field of any problem. Fields are tried one at
+/// Turns a JSON tree into a file, naming the exact field of any problem: fields are tried one at
 /// a time, so "expected u32" comes with the field it is about (`replication.w`).
 pub fn from_value(v: Value) -> Result<ScenarioFile, ScenarioError> {
     let Value::Object(top) = v else {
         return Err(ScenarioError::new("", "a scenario is a JSON object"));
     };
-    // Each top-level field alone, so errors carry its path.
-    for (k, x) in &top {
+    locate(&top)?;
+    serde_json::from_value::<ScenarioFile>(Value::Object(top)).map_err(|e| field_error("", e))
+}
+
+/// Finds which field of a scenario that failed to deserialize is at fault.
+fn locate(top: &Map<String, Value>) -> Result<(), ScenarioError> {
+    for (k, x) in top {
         let path = k.clone();
         match k.as_str() {
             "replication" => probe_fields::<Replication>(x, &path)?,
@@ -435,15 +447,15 @@ pub fn from_value(v: Value) -> Result<ScenarioFile, ScenarioError> {
             "events" | "nodes" | "clients" | "steps" => probe_items(k, x)?,
             _ => {}
         }
-        let mut one = Map::new();
-        one.insert(k.clone(), x.clone());
-        if !top.contains_key("nodes") || k == "nodes" {
+        if k == "nodes" || !top.contains_key("nodes") {
             continue;
         }
+        let mut one = Map::new();
+        one.insert(k.clone(), x.clone());
         one.insert("nodes".into(), top["nodes"].clone());
         serde_json::from_value::<ScenarioFile>(Value::Object(one)).map_err(|e| field_error(&path, e))?;
     }
-    serde_json::from_value::<ScenarioFile>(Value::Object(top)).map_err(|e| field_error("", e))
+    Ok(())
 }
 
 /// Checks an object whose fields all have defaults, one field at a time.
