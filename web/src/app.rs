@@ -154,24 +154,64 @@ fn download(name: &str, text: &str) -> Result<(), JsValue> {
 
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
-    /// Lesson to start with.
+    /// What the address asked for (lesson, share link, embed options).
     #[prop_or_default]
-    pub lesson: Option<String>,
+    pub fragment: crate::link::Fragment,
+}
+
+/// Opens a new share link pasted into the address bar of an open page.
+#[hook]
+fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {
+    use_effect_with((), move |_| -> Box<dyn FnOnce()> {
+        let Some(window) = web_sys::window() else { return Box::new(|| ()) };
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| dispatch.dispatch(Action::OpenFragment(crate::location_fragment())));
+        let _ = window.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+        Box::new(move || {
+            let _ = window.remove_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
+            drop(listener);
+        })
+    });
+}
+
+/// The page's address without its fragment, for links and embed snippets.
+fn page_url(embed: bool) -> String {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else { return String::new() };
+    let base = format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
+    if embed {
+        format!("{base}?embed")
+    } else {
+        base
+    }
+}
+
+/// Text for an HTML attribute value.
+fn attr_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+#[derive(Clone, PartialEq)]
+enum Dialog {
+    None,
+    Link(String),
+    Embed(String),
 }
 
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
     RENDERS.with(|r| r.set(r.get() + 1));
-    let initial = props.lesson.clone().unwrap_or_else(|| lessons::DEFAULT.to_string());
+    let fragment = props.fragment.clone();
     let state = use_reducer(move || {
-        let mut s = AppState::from_lesson(&initial);
+        let mut s = AppState::from_fragment(&fragment);
         s.reduced_motion = prefers_reduced_motion();
         s
     });
+    let dialog = use_state(|| Dialog::None);
+    let more = use_state(|| false);
     let dispatch = state.dispatcher();
     DISPATCH.with(|d| *d.borrow_mut() = Some(dispatch.clone()));
     use_clock(state.playing, state.reduced_motion, dispatch.clone());
     use_keyboard(dispatch.clone());
+    use_hash_changes(dispatch.clone());
 
     let model = Rc::clone(&state.model);
     let t = state.t_us;
@@ -233,13 +273,53 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
+    let on_copy_link = {
+        let (state, dialog) = (state.clone(), dialog.clone());
+        Callback::from(move |_: MouseEvent| {
+            let frag = crate::link::fragment(&state.shared(), state.unchanged_lesson(), &state.view);
+            if let Some(w) = web_sys::window() {
+                // replaceState: the address now holds the experiment, without a reload or a
+                // hashchange event.
+                if let Ok(h) = w.history() {
+                    let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&frag));
+                }
+                let url = format!("{}{}", page_url(false), frag);
+                let _ = w.navigator().clipboard().write_text(&url);
+                dialog.set(Dialog::Link(url));
+            }
+        })
+    };
+    let on_embed = {
+        let (state, dialog) = (state.clone(), dialog.clone());
+        Callback::from(move |_: MouseEvent| {
+            let view = crate::link::View { embed: true, ..state.view.clone() };
+            let frag = crate::link::fragment(&state.shared(), state.unchanged_lesson(), &view);
+            let title = attr_escape(&state.model.sc().title);
+            dialog.set(Dialog::Embed(format!(
+                "<iframe src=\"{}{}\" width=\"720\" height=\"480\" style=\"border:0;max-width:100%\" title=\"Quorumscope: {title}\" loading=\"lazy\"></iframe>",
+                attr_escape(&page_url(true)),
+                attr_escape(&frag)
+            )));
+        })
+    };
+    let close_dialog = {
+        let dialog = dialog.clone();
+        Callback::from(move |_: MouseEvent| dialog.set(Dialog::None))
+    };
     let sc = model.sc();
     let narration = model.recent_events(t, 40).iter().rev().find_map(|e| model.narrate(e)).unwrap_or_default();
     let quorum_line = state.selection.op.map(|o| model.quorum_line(o));
     let custom = state.lesson.is_none() || !state.interventions.is_empty();
-    let class = classes!("app", state.reduced_motion.then_some("reduced-motion"), state.playing.then_some("playing"));
+    // Embed mode: ring, time controls and captions; other panels only if the link names them
+    // (`panels=...`) or the reader asks for more.
+    let embed = state.view.embed;
+    let panels = state.view.panels.clone();
+    let open_more = *more;
+    let show = move |panel: &str| !embed || open_more || panels.iter().any(|p| p == panel);
+    let class = classes!("app", state.reduced_motion.then_some("reduced-motion"), state.playing.then_some("playing"), embed.then_some("embed"));
     html! {
         <div {class}>
+            if !embed {
             <header class="top">
                 <h1><span class="logo" aria-hidden="true">{ "◎" }</span>{ " Quorumscope" }</h1>
                 <label class="lesson-pick">{ "Lesson " }
@@ -254,10 +334,13 @@ pub fn App(props: &AppProps) -> Html {
                     <label class="button" title="Load a scenario JSON file">{ "Import" }
                         <input type="file" accept=".json,application/json" class="visually-hidden" onchange={on_import} aria-label="Import a scenario file" />
                     </label>
+                    <button onclick={on_copy_link} data-action="copy-link" title="Put the whole experiment in the address and copy it">{ "Copy link" }</button>
+                    <button onclick={on_embed} data-action="embed" title="An iframe snippet for a course page">{ "Embed" }</button>
                     <button onclick={on_export} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
                     <button onclick={{ let d = dispatch.clone(); Callback::from(move |_| d.dispatch(Action::ToggleHelp)) }} aria-label="Help and keyboard shortcuts" title="Help (?)">{ "?" }</button>
                 </div>
             </header>
+            }
             if let Some(err) = &state.error {
                 <div class="error" role="alert">
                     <strong>{ "Not applied: " }</strong>{ err.clone() }
@@ -265,30 +348,96 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
             }
             <p class="caption"><strong>{ sc.title.clone() }</strong>{ " " }{ sc.description.clone() }</p>
-            <main class="grid">
-                <aside class="left">
-                    <Controls model={Rc::clone(&model)} on_set={on_set} on_intervene={on_intervene.clone()} on_undo={on_undo} can_undo={!state.interventions.is_empty()} />
-                </aside>
+            if let Some(step) = state.caption() {
+                <p class="step-caption" role="status" aria-live="polite">{ step.caption.clone() }</p>
+            }
+            { checkpoint(&state, dispatch.clone()) }
+            <main class={classes!("grid", (!show("controls")).then_some("no-left"), (!show("inspector")).then_some("no-right"))}>
+                if show("controls") {
+                    <aside class="left">
+                        <Controls model={Rc::clone(&model)} on_set={on_set} on_intervene={on_intervene.clone()} on_undo={on_undo} can_undo={!state.interventions.is_empty()} />
+                    </aside>
+                }
                 <section class="center" aria-label="Cluster">
                     <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />
                     if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
-                    { legend() }
+                    if show("legend") { { legend() } }
                 </section>
-                <aside class="right">
-                    <Inspector model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_intervene={on_intervene} on_msg={on_msg} on_op={on_op.clone()} />
-                </aside>
+                if show("inspector") {
+                    <aside class="right">
+                        <Inspector model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_intervene={on_intervene} on_msg={on_msg} on_op={on_op.clone()} />
+                    </aside>
+                }
             </main>
             { transport(&TransportProps { t_us: t, end_us: model.end_us, playing: state.playing, speed: state.speed,
                 on_toggle: cb(|_| Action::TogglePlay), on_step_prev: cb(|_| Action::StepPrev), on_step_next: cb(|_| Action::StepNext),
                 on_seek: on_seek.clone(), on_speed }) }
-            <SpaceTime model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_seek={on_seek} on_op={on_op.clone()} />
-            <div class="bottom">
-                <History model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} />
-                <MerkleView model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} />
-            </div>
+            if embed {
+                <p class="embed-bar">
+                    <button onclick={{ let m = more.clone(); Callback::from(move |_| m.set(!*m)) }} aria-expanded={more.to_string()} data-action="more">{ if *more { "Less" } else { "More: controls, history, diagrams" } }</button>
+                    <a href={format!("{}{}", page_url(false), crate::link::fragment(&state.shared(), state.unchanged_lesson(), &crate::link::View::default()))} target="_blank" rel="noopener">{ "Open in Quorumscope ↗" }</a>
+                </p>
+            }
+            if show("spacetime") {
+                <SpaceTime model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_seek={on_seek} on_op={on_op.clone()} />
+            }
+            if show("history") || show("merkle") {
+                <div class="bottom">
+                    if show("history") { <History model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} /> }
+                    if show("merkle") { <MerkleView model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} /> }
+                </div>
+            }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration }</div>
-            <footer class="foot muted">{ format!("seed {} · {} nodes · {} events simulated · {}", sc.seed, sc.nodes.len(), model.rec().events, fmt_ms(model.end_us)) }</footer>
+            if !embed { <footer class="foot muted">{ format!("seed {} · {} nodes · {} events simulated · {}", sc.seed, sc.nodes.len(), model.rec().events, fmt_ms(model.end_us)) }</footer> }
             if state.help { { help(cb(|_| Action::ToggleHelp)) } }
+            { share_dialog(&dialog, close_dialog) }
+        </div>
+    }
+}
+
+/// A predict-then-reveal checkpoint: the run paused here and asks what happens next.
+fn checkpoint(state: &AppState, dispatch: UseReducerDispatcher<AppState>) -> Html {
+    let Some(i) = state.question else { return html! {} };
+    let Some(step) = state.model.file.steps.get(i) else { return html! {} };
+    let answered = state.answers.iter().find(|(a, _)| *a == i).map(|(_, c)| *c);
+    let choices = step.choices.iter().enumerate().map(|(ci, c)| {
+        let d = dispatch.clone();
+        let verdict = match (answered, step.answer) {
+            (Some(a), Some(right)) if a == ci && a == right => " ✓ right",
+            (Some(a), Some(_)) if a == ci => " ✗ not quite",
+            (Some(_), Some(right)) if right == ci => " ✓",
+            _ => "",
+        };
+        html! { <li><button disabled={answered.is_some()} data-choice={ci.to_string()} onclick={Callback::from(move |_| d.dispatch(Action::Answer(i, ci)))}>{ c.clone() }{ verdict }</button></li> }
+    });
+    let go = dispatch.clone();
+    html! {
+        <section class="checkpoint" role="dialog" aria-label="Predict what happens next">
+            <p><strong>{ "Predict: " }</strong>{ step.predict.clone().unwrap_or_default() }</p>
+            <ul>{ for choices }</ul>
+            if answered.is_some() || step.choices.is_empty() {
+                if let Some(r) = &step.reveal { <p class="reveal">{ r.clone() }</p> }
+                <button class="primary" data-action="continue" onclick={Callback::from(move |_| go.dispatch(Action::Continue))}>{ "Continue ▶" }</button>
+            }
+        </section>
+    }
+}
+
+/// The share dialog: the link (already copied if the browser allowed it) or the embed snippet.
+fn share_dialog(dialog: &Dialog, on_close: Callback<MouseEvent>) -> Html {
+    let (title, text, note) = match dialog {
+        Dialog::None => return html! {},
+        Dialog::Link(url) => ("Link to this experiment", url.clone(), "Copied to the clipboard if the browser allowed it; the address bar holds it too. Opening it reproduces this run at this instant."),
+        Dialog::Embed(snippet) => ("Embed in a course page", snippet.clone(), "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle and autoplay=1 in the link."),
+    };
+    html! {
+        <div class="help-dialog" role="dialog" aria-modal="true" aria-label={title}>
+            <div class="help-body">
+                <h2>{ title }</h2>
+                <textarea class="share-text" readonly=true rows="4" aria-label={title} value={text} />
+                <p class="help">{ note }</p>
+                <button class="primary" onclick={on_close}>{ "Close" }</button>
+            </div>
         </div>
     }
 }

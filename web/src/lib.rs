@@ -7,6 +7,7 @@
 pub mod app;
 pub mod geometry;
 pub mod lessons;
+pub mod link;
 pub mod model;
 pub mod state;
 pub mod view;
@@ -18,12 +19,16 @@ fn sort_f64(v: &mut [f64]) {
     v.sort_unstable_by(f64::total_cmp);
 }
 
+/// What the page's address asks for: a lesson, a share link, embed options.
+pub fn location_fragment() -> link::Fragment {
+    let loc = web_sys::window().map(|w| w.location());
+    let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let search = loc.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
+    link::parse(&hash, &search)
+}
+
 pub fn start() {
-    let lesson = web_sys::window()
-        .and_then(|w| w.location().hash().ok())
-        .and_then(|h| h.strip_prefix("#lesson=").map(|s| s.split('&').next().unwrap_or("").to_string()))
-        .filter(|s| lessons::text(s).is_some());
-    yew::Renderer::<app::App>::with_props(app::AppProps { lesson }).render();
+    yew::Renderer::<app::App>::with_props(app::AppProps { fragment: location_fragment() }).render();
 }
 
 /// Runs a scenario and returns the CLI's `run --trace` JSON (report plus trace), so a test can

@@ -53,6 +53,12 @@ pub enum Action {
     Escape,
     /// Show a message (a refused download, an unreadable file).
     Fail(String),
+    /// The student's choice at a predict-then-reveal checkpoint: (step, choice).
+    Answer(usize, usize),
+    /// Close the checkpoint and play on.
+    Continue,
+    /// Open a share link's fragment in place (the address changed).
+    OpenFragment(crate::link::Fragment),
     SetSpeed(f64),
     Set(Setting),
     /// A scenario event at the current time (crash, recover, partition, heal, put, get).
@@ -87,6 +93,12 @@ pub struct AppState {
     pub error: Option<String>,
     pub help: bool,
     pub reduced_motion: bool,
+    /// Page options from the link: embed mode, panels, autoplay.
+    pub view: crate::link::View,
+    /// Lesson checkpoints answered (indices into the scenario's `steps`), and the answer given.
+    pub answers: Vec<(usize, usize)>,
+    /// A predict-then-reveal checkpoint waiting for the student (index into `steps`).
+    pub question: Option<usize>,
 }
 
 impl PartialEq for AppState {
@@ -100,6 +112,9 @@ impl PartialEq for AppState {
             && self.help == o.help
             && self.reduced_motion == o.reduced_motion
             && self.lesson == o.lesson
+            && self.view == o.view
+            && self.answers == o.answers
+            && self.question == o.question
     }
 }
 
@@ -124,7 +139,83 @@ impl AppState {
             error: None,
             help: false,
             reduced_motion: false,
+            view: crate::link::View::default(),
+            answers: vec![],
+            question: None,
         }
+    }
+
+    /// The state a page opens in: from a share link, a lesson name, or the default lesson. A
+    /// damaged link shows its message over the default lesson.
+    pub fn from_fragment(f: &crate::link::Fragment) -> AppState {
+        let mut s = AppState::from_lesson(lessons::DEFAULT);
+        match &f.shared {
+            Some(Ok(sh)) => match build(sh.scenario.clone()) {
+                Ok(m) => {
+                    s.t_us = quorumscope_core::scenario::ms_to_us(sh.t_ms).min(m.end_us);
+                    s.selection.op = sh.op.filter(|o| (*o as usize) < m.report.ops.len());
+                    s.model = Rc::new(m);
+                    s.lesson = sh.lesson.clone().filter(|l| lessons::text(l).is_some());
+                    if let Some(v) = sh.speed {
+                        s.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
+                    }
+                }
+                Err(e) => s.error = Some(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+            },
+            Some(Err(e)) => s.error = Some(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+            None => match f.lesson.as_deref() {
+                Some(slug) if lessons::text(slug).is_some() => s = AppState::from_lesson(slug),
+                Some(slug) => {
+                    let shown: String = slug.chars().take(40).collect();
+                    s.error = Some(format!("There is no lesson called \"{shown}\". Showing the first lesson instead."));
+                }
+                None => {}
+            },
+        }
+        if let Some(t) = f.t_ms {
+            s.t_us = quorumscope_core::scenario::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS)).min(s.model.end_us);
+        }
+        s.view = f.view.clone();
+        s.playing = f.view.autoplay;
+        s
+    }
+
+    /// True when the experiment is exactly its lesson's file (so a short link reproduces it).
+    pub fn unchanged_lesson(&self) -> bool {
+        self.lesson
+            .as_deref()
+            .and_then(lessons::text)
+            .and_then(|t| quorumscope_core::scenario::parse_file(t).ok())
+            .is_some_and(|f| f == self.model.file)
+    }
+
+    /// What a share link carries for this state.
+    pub fn shared(&self) -> crate::link::Shared {
+        crate::link::Shared {
+            scenario: self.model.file.clone(),
+            t_ms: self.t_us as f64 / 1000.0,
+            op: self.selection.op,
+            speed: Some(self.speed),
+            lesson: self.lesson.clone(),
+        }
+    }
+
+    /// A digest of the state shown at the current instant (for tests of links).
+    pub fn snapshot_digest(&self) -> u64 {
+        let snap = self.model.snapshot_at(self.t_us);
+        let mut h: Vec<u64> = vec![snap.at_us];
+        for n in &snap.nodes {
+            h.push(n.up as u64);
+            h.extend(n.store.iter().map(|(k, d)| (*k as u64) << 32 ^ d.digest()));
+            h.extend(n.hints.iter().map(|(a, k, d)| ((*a as u64) << 48) ^ ((*k as u64) << 32) ^ d.digest()));
+        }
+        quorumscope_core::hash::hash_u64s(&h)
+    }
+
+    /// The lesson caption in force at the current time, if any.
+    pub fn caption(&self) -> Option<&quorumscope_core::scenario::StepDecl> {
+        let t_ms = self.t_us as f64 / 1000.0;
+        self.model.file.steps.iter().filter(|s| s.at_ms <= t_ms).last()
     }
 
     pub fn from_text(text: &str) -> Result<AppState, String> {
@@ -276,6 +367,28 @@ pub fn add_event(file: &ScenarioFile, t_us: u64, action: Ev) -> ScenarioFile {
     f
 }
 
+impl AppState {
+    /// Moves time forward while playing, stopping at the end and at an unanswered
+    /// predict-then-reveal checkpoint (the run pauses there and asks).
+    fn advance_to(&mut self, next: u64) {
+        let from_ms = self.t_us as f64 / 1000.0;
+        let to_ms = next as f64 / 1000.0;
+        let checkpoint = self.model.file.steps.iter().enumerate().find(|(i, st)| {
+            st.predict.is_some() && st.at_ms > from_ms && st.at_ms <= to_ms && !self.answers.iter().any(|(a, _)| a == i)
+        });
+        if let Some((i, st)) = checkpoint {
+            self.t_us = quorumscope_core::scenario::ms_to_us(st.at_ms);
+            self.playing = false;
+            self.question = Some(i);
+            return;
+        }
+        self.t_us = next;
+        if self.t_us >= self.model.end_us {
+            self.playing = false;
+        }
+    }
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
@@ -288,12 +401,14 @@ impl Reducible for AppState {
                     return self;
                 }
                 let dt_us = (real_ms.clamp(0.0, MAX_FRAME_MS) * s.speed * 1000.0).round() as u64;
-                s.t_us = (s.t_us + dt_us.max(1)).min(end);
-                if s.t_us >= end {
-                    s.playing = false;
-                }
+                let next = (s.t_us + dt_us.max(1)).min(end);
+                s.advance_to(next);
             }
             Action::TogglePlay => {
+                // Playing past an open checkpoint skips it (it is not asked again).
+                if let Some(q) = s.question.take() {
+                    s.answers.push((q, usize::MAX));
+                }
                 s.playing = !s.playing;
                 if s.playing && s.t_us >= end {
                     s.t_us = 0;
@@ -313,10 +428,17 @@ impl Reducible for AppState {
                 if !s.playing {
                     return self;
                 }
-                s.t_us = s.model.next_event_after(s.t_us);
-                if s.t_us >= end {
-                    s.playing = false;
+                let next = s.model.next_event_after(s.t_us);
+                s.advance_to(next);
+            }
+            Action::Answer(step, choice) => {
+                if !s.answers.iter().any(|(i, _)| *i == step) {
+                    s.answers.push((step, choice));
                 }
+            }
+            Action::Continue => {
+                s.question = None;
+                s.playing = true;
             }
             Action::Escape => {
                 if s.help {
@@ -386,6 +508,11 @@ impl Reducible for AppState {
                 Err(e) => s.error = Some(format!("Could not load that scenario — {e}")),
             },
             Action::DismissError => s.error = None,
+            Action::OpenFragment(f) => {
+                let mut n = AppState::from_fragment(&f);
+                n.reduced_motion = s.reduced_motion;
+                return Rc::new(n);
+            }
             Action::ToggleHelp => s.help = !s.help,
             Action::SetReducedMotion(b) => s.reduced_motion = b,
         }
@@ -510,5 +637,60 @@ mod tests {
         let s3 = s2.reduce(Action::LoadText(lessons::text("read-repair").unwrap().into()));
         assert!(s3.error.is_none());
         assert_eq!(s3.model.sc().title, "Read repair heals a stale replica");
+    }
+
+    #[test]
+    fn a_link_reopens_the_same_experiment_at_the_same_instant() {
+        let s = go(start("failed-write"), &[Action::Seek(300_000), Action::Intervene(Ev::Crash("A".into())), Action::SelectOp(0), Action::Seek(900_000)]);
+        assert!(!s.unchanged_lesson());
+        let frag = crate::link::fragment(&s.shared(), s.unchanged_lesson(), &crate::link::View::default());
+        let t = AppState::from_fragment(&crate::link::parse(&frag, ""));
+        assert_eq!(t.model.file, s.model.file);
+        assert_eq!(t.t_us, 900_000);
+        assert_eq!(t.selection.op, Some(0));
+        assert_eq!(t.snapshot_digest(), s.snapshot_digest());
+        assert!(t.error.is_none());
+    }
+
+    #[test]
+    fn an_unchanged_lesson_gets_a_short_link() {
+        let s = go(start("sloppy-quorum"), &[Action::Seek(350_000)]);
+        assert!(s.unchanged_lesson());
+        let frag = crate::link::fragment(&s.shared(), true, &crate::link::View::default());
+        assert_eq!(frag, "#lesson=sloppy-quorum&t=350");
+        let t = AppState::from_fragment(&crate::link::parse(&frag, ""));
+        assert_eq!((t.lesson.as_deref(), t.t_us), (Some("sloppy-quorum"), 350_000));
+    }
+
+    #[test]
+    fn damaged_links_and_unknown_lessons_fall_back_to_the_default_lesson_with_a_message() {
+        for frag in ["#v1=AAAA", "#v1=%%%", "#v9=x", "#lesson=<script>alert(1)</script>"] {
+            let s = AppState::from_fragment(&crate::link::parse(frag, ""));
+            assert!(s.error.is_some(), "{frag}");
+            assert_eq!(s.lesson.as_deref(), Some(lessons::DEFAULT), "{frag}");
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_pauses_the_run_and_asks() {
+        let mut s = AppState::from_lesson("stale-read");
+        let mut file = s.model.file.clone();
+        file.steps.push(quorumscope_core::scenario::StepDecl {
+            at_ms: 15.0,
+            caption: "Bob is about to read.".into(),
+            predict: Some("What will Bob's read return?".into()),
+            choices: vec!["v1".into(), "nothing".into()],
+            answer: Some(1),
+            reveal: Some("Nothing: C has not received v1.".into()),
+        });
+        s = s.with_file(file);
+        let s = go(Rc::new(s), &[Action::SetSpeed(1.0), Action::TogglePlay, Action::Tick(10.0), Action::Tick(10.0)]);
+        assert_eq!((s.t_us, s.playing, s.question), (15_000, false, Some(0)));
+        assert_eq!(s.caption().unwrap().caption, "Bob is about to read.");
+        let s = go(s, &[Action::Answer(0, 1), Action::Continue, Action::Tick(10.0)]);
+        assert_eq!((s.t_us, s.playing, s.question), (25_000, true, None));
+        // Answered checkpoints are not asked again when the run is replayed.
+        let s = go(s, &[Action::Seek(0), Action::Tick(50.0)]);
+        assert!(s.question.is_none());
     }
 }

@@ -1,0 +1,260 @@
+//! Share links: the whole experiment in the URL fragment.
+//!
+//! Forms (all in the fragment, so nothing reaches a server):
+//! - `#lesson=sloppy-quorum&t=350` — a preset, unchanged, at an instant;
+//! - `#v1=PAYLOAD&t=350` — any experiment: PAYLOAD is the URL-safe base64 of the raw-deflated
+//!   JSON of [`Shared`] (the full scenario with every intervention, time, selection, speed);
+//! - options: `embed=1` (minimal chrome), `panels=history,spacetime,...`, `autoplay=1`.
+//!
+//! A link is untrusted input. Its length, its inflated size and its event count are capped
+//! ([`MAX_LINK_CHARS`], [`MAX_INFLATED_BYTES`], [`MAX_LINK_EVENTS`]); every failure becomes a
+//! message saying what is wrong, never a panic. The `v1` prefix is the format's version: a later
+//! format gets a new prefix and `v1` links keep decoding.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use quorumscope_core::scenario::ScenarioFile;
+use serde::{Deserialize, Serialize};
+
+pub const MAX_LINK_CHARS: usize = 64 * 1024;
+pub const MAX_INFLATED_BYTES: usize = 1024 * 1024;
+pub const MAX_LINK_EVENTS: usize = 5_000;
+/// The newest format this build writes.
+pub const VERSION: u32 = 1;
+
+/// What a `v1` link carries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shared {
+    pub scenario: ScenarioFile,
+    #[serde(default)]
+    pub t_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
+    /// The lesson it started from, for the lesson picker and captions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<String>,
+}
+
+/// Options that shape the page rather than the experiment.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct View {
+    pub embed: bool,
+    pub autoplay: bool,
+    /// Panels to show in embed mode (`history`, `spacetime`, `controls`, `inspector`, `merkle`).
+    pub panels: Vec<String>,
+}
+
+/// What a fragment asks for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fragment {
+    pub lesson: Option<String>,
+    /// A decoded experiment, or why it could not be decoded.
+    pub shared: Option<Result<Shared, String>>,
+    pub t_ms: Option<f64>,
+    pub view: View,
+}
+
+pub fn encode(shared: &Shared) -> String {
+    let json = serde_json::to_vec(shared).unwrap_or_default();
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+    format!("v{VERSION}={}", URL_SAFE_NO_PAD.encode(packed))
+}
+
+/// Decodes the payload of a `v1=` parameter.
+pub fn decode_v1(payload: &str) -> Result<Shared, String> {
+    if payload.len() > MAX_LINK_CHARS {
+        return Err(format!("the link is {} characters long; links are limited to {MAX_LINK_CHARS}", payload.len()));
+    }
+    let packed = URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .map_err(|e| format!("the link is damaged (not URL-safe base64: {e}); was it cut short when copied?"))?;
+    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_INFLATED_BYTES).map_err(|e| match e.status {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+            format!("the link unpacks to more than {} KiB; that is more than any experiment needs", MAX_INFLATED_BYTES / 1024)
+        }
+        _ => "the link is damaged (its compressed data does not unpack); was it cut short when copied?".to_string(),
+    })?;
+    let text = std::str::from_utf8(&json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
+    let shared: Shared = serde_json::from_str(text).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
+    if shared.scenario.events.len() > MAX_LINK_EVENTS {
+        return Err(format!("the link's experiment has {} events; links are limited to {MAX_LINK_EVENTS}", shared.scenario.events.len()));
+    }
+    if !shared.t_ms.is_finite() || shared.t_ms < 0.0 {
+        return Err("the link's time is not a time".into());
+    }
+    // The scenario itself must be valid, with the same checks as a file.
+    quorumscope_core::Scenario::from_file(&shared.scenario).map_err(|e| format!("the link's scenario is invalid — {e}"))?;
+    Ok(shared)
+}
+
+/// Percent-decoding for the few characters a fragment may carry escaped.
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reads a location's fragment (`#...`) and query (`?embed`).
+pub fn parse(hash: &str, query: &str) -> Fragment {
+    let mut f = Fragment::default();
+    let params = hash.trim_start_matches('#').split('&').chain(query.trim_start_matches('?').split('&'));
+    for p in params.filter(|p| !p.is_empty()).take(32) {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        match k {
+            "lesson" => f.lesson = Some(unescape(v)),
+            "t" => f.t_ms = v.parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0),
+            "embed" => f.view.embed = v != "0",
+            "autoplay" => f.view.autoplay = v != "0",
+            "panels" => f.view.panels = unescape(v).split(',').filter(|s| !s.is_empty()).take(8).map(|s| s.chars().take(16).collect()).collect(),
+            "v1" => f.shared = Some(decode_v1(v)),
+            _ if k.len() > 1 && k.starts_with('v') && k[1..].chars().all(|c| c.is_ascii_digit()) => {
+                f.shared = Some(Err(format!("this link was made by a newer Quorumscope (format {k}); this one reads v1")));
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+/// The fragment for an experiment: short for an unchanged lesson, `v1=` otherwise.
+pub fn fragment(shared: &Shared, unchanged_lesson: bool, view: &View) -> String {
+    let mut parts = Vec::new();
+    match (&shared.lesson, unchanged_lesson) {
+        (Some(l), true) => parts.push(format!("lesson={l}")),
+        _ => parts.push(encode(shared)),
+    }
+    parts.push(format!("t={}", quorumscope_core::num::num(shared.t_ms)));
+    if view.embed {
+        parts.push("embed=1".into());
+    }
+    if view.autoplay {
+        parts.push("autoplay=1".into());
+    }
+    if !view.panels.is_empty() {
+        parts.push(format!("panels={}", view.panels.join(",")));
+    }
+    format!("#{}", parts.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quorumscope_core::scenario::{Action, EventDecl};
+
+    fn lesson(slug: &str) -> ScenarioFile {
+        quorumscope_core::scenario::parse_file(crate::lessons::text(slug).unwrap()).unwrap()
+    }
+
+    fn shared(slug: &str) -> Shared {
+        Shared { scenario: lesson(slug), t_ms: 350.5, op: Some(1), speed: Some(0.1), lesson: Some(slug.into()) }
+    }
+
+    #[test]
+    fn round_trip_through_a_fragment() {
+        for l in crate::lessons::LESSONS {
+            let s = shared(l.slug);
+            let frag = fragment(&s, false, &View::default());
+            let back = parse(&frag, "");
+            assert_eq!(back.shared, Some(Ok(s)), "{}", l.slug);
+        }
+    }
+
+    #[test]
+    fn a_preset_plus_twenty_interventions_stays_under_2000_characters() {
+        for l in crate::lessons::LESSONS {
+            let mut s = shared(l.slug);
+            for i in 0..20 {
+                let action = match i % 4 {
+                    0 => Action::Crash(s.scenario.nodes[i % s.scenario.nodes.len()].id.clone()),
+                    1 => Action::Recover(s.scenario.nodes[i % s.scenario.nodes.len()].id.clone()),
+                    2 => Action::Put { client: "zoe".into(), key: "k".into(), value: format!("v{i}"), blind: false },
+                    _ => Action::Get { client: "yann".into(), key: "k".into() },
+                };
+                s.scenario.events.push(EventDecl { at_ms: 100.0 + i as f64 * 37.5, action });
+            }
+            let frag = fragment(&s, false, &View { embed: true, autoplay: true, panels: vec!["history".into()] });
+            assert!(frag.len() < 2000, "{}: {} characters", l.slug, frag.len());
+            assert_eq!(parse(&frag, "").shared.unwrap().unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn presets_have_short_links_and_view_options_survive() {
+        let s = shared("sloppy-quorum");
+        let view = View { embed: true, autoplay: true, panels: vec!["history".into(), "spacetime".into()] };
+        let frag = fragment(&s, true, &view);
+        assert_eq!(frag, "#lesson=sloppy-quorum&t=350.5&embed=1&autoplay=1&panels=history,spacetime");
+        let back = parse(&frag, "");
+        assert_eq!(back.lesson.as_deref(), Some("sloppy-quorum"));
+        assert_eq!(back.t_ms, Some(350.5));
+        assert_eq!(back.view, view);
+        assert!(parse("", "?embed").view.embed);
+    }
+
+    #[test]
+    fn version_one_links_made_today_keep_decoding() {
+        // A v1 link frozen in the test: if the format or the scenario contract changes
+        // incompatibly, this fails.
+        let frozen = encode(&Shared {
+            scenario: quorumscope_core::scenario::parse_file(r#"{"nodes":["A","B","C"],"events":[{"at_ms":1,"client":"c","put":"k","value":"v"}]}"#).unwrap(),
+            t_ms: 12.0,
+            op: None,
+            speed: None,
+            lesson: None,
+        });
+        let got = parse(&format!("#{frozen}"), "").shared.unwrap().unwrap();
+        assert_eq!(got.t_ms, 12.0);
+        assert_eq!(got.scenario.events.len(), 1);
+        assert!(parse("#v7=abc", "").shared.unwrap().unwrap_err().contains("newer Quorumscope"));
+    }
+
+    #[test]
+    fn damaged_links_say_what_is_wrong() {
+        let good = encode(&shared("stale-read"));
+        let payload = good.strip_prefix("v1=").unwrap();
+        let cases = [
+            (format!("v1={}", &payload[..payload.len() / 2]), "damaged"),
+            ("v1=!!!not-base64!!!".to_string(), "not URL-safe base64"),
+            (format!("v1={}", URL_SAFE_NO_PAD.encode(b"plain text, not deflate")), "does not unpack"),
+            (format!("v1={}", "A".repeat(MAX_LINK_CHARS + 1)), "limited to"),
+        ];
+        for (frag, want) in cases {
+            let e = parse(&frag, "").shared.unwrap().unwrap_err();
+            assert!(e.contains(want), "{frag:.40}: {e}");
+        }
+    }
+
+    #[test]
+    fn decompression_bombs_and_event_floods_are_refused() {
+        let bomb = miniz_oxide::deflate::compress_to_vec(&vec![b' '; 8 * MAX_INFLATED_BYTES], 9);
+        let e = decode_v1(&URL_SAFE_NO_PAD.encode(bomb)).unwrap_err();
+        assert!(e.contains("more than 1024 KiB"), "{e}");
+        let mut s = shared("stale-read");
+        s.scenario.events = (0..MAX_LINK_EVENTS + 1).map(|i| EventDecl { at_ms: i as f64, action: Action::Heal }).collect();
+        let e = parse(&format!("#{}", encode(&s)), "").shared.unwrap().unwrap_err();
+        assert!(e.contains("limited to 5000"), "{e}");
+    }
+
+    #[test]
+    fn an_invalid_scenario_in_a_link_is_named() {
+        let mut s = shared("stale-read");
+        s.scenario.replication.w = 9;
+        let e = decode_v1(encode(&s).strip_prefix("v1=").unwrap()).unwrap_err();
+        assert!(e.contains("replication.w"), "{e}");
+    }
+}
