@@ -192,6 +192,7 @@ fn attr_escape(s: &str) -> String {
 #[derive(Clone, PartialEq)]
 enum Dialog {
     None,
+    Glossary,
     Link(String),
     Embed(String),
 }
@@ -334,6 +335,7 @@ pub fn App(props: &AppProps) -> Html {
                     <label class="button" title="Load a scenario JSON file">{ "Import" }
                         <input type="file" accept=".json,application/json" class="visually-hidden" onchange={on_import} aria-label="Import a scenario file" />
                     </label>
+                    <button onclick={{ let d = dialog.clone(); Callback::from(move |_| d.set(Dialog::Glossary)) }} data-action="glossary">{ "Glossary" }</button>
                     <button onclick={on_copy_link} data-action="copy-link" title="Put the whole experiment in the address and copy it">{ "Copy link" }</button>
                     <button onclick={on_embed} data-action="embed" title="An iframe snippet for a course page">{ "Embed" }</button>
                     <button onclick={on_export} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
@@ -427,6 +429,19 @@ fn checkpoint(state: &AppState, dispatch: UseReducerDispatcher<AppState>) -> Htm
 fn share_dialog(dialog: &Dialog, on_close: Callback<MouseEvent>) -> Html {
     let (title, text, note) = match dialog {
         Dialog::None => return html! {},
+        Dialog::Glossary => {
+            return html! {
+                <div class="help-dialog" role="dialog" aria-modal="true" aria-labelledby="glossary-title">
+                    <div class="help-body">
+                        <h2 id="glossary-title">{ "Glossary" }</h2>
+                        <dl class="glossary">
+                            { for crate::glossary::TERMS.iter().map(|(t, d)| html! { <><dt>{ *t }</dt><dd>{ *d }</dd></> }) }
+                        </dl>
+                        <button class="primary" onclick={on_close}>{ "Close" }</button>
+                    </div>
+                </div>
+            };
+        }
         Dialog::Link(url) => ("Link to this experiment", url.clone(), "Copied to the clipboard if the browser allowed it; the address bar holds it too. Opening it reproduces this run at this instant."),
         Dialog::Embed(snippet) => ("Embed in a course page", snippet.clone(), "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle and autoplay=1 in the link."),
     };

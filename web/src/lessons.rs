@@ -14,6 +14,7 @@ macro_rules! lessons {
 }
 
 lessons!(
+    "leaderless-basics",
     "quorum-overlap",
     "stale-read",
     "read-repair",
@@ -25,9 +26,10 @@ lessons!(
     "failed-write",
     "sloppy-quorum",
     "sloppy-stale-read",
+    "when-to-use",
 );
 
-pub const DEFAULT: &str = "quorum-overlap";
+pub const DEFAULT: &str = "leaderless-basics";
 
 pub fn text(slug: &str) -> Option<&'static str> {
     LESSONS.iter().find(|l| l.slug == slug).map(|l| l.text)

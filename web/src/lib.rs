@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod geometry;
+pub mod glossary;
 pub mod lessons;
 pub mod link;
 pub mod model;

@@ -250,6 +250,31 @@ mod tests {
         assert!(e.contains("limited to 5000"), "{e}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+        /// Fuzz: no fragment, however damaged, panics; each gives a value or a message.
+        #[test]
+        fn any_fragment_decodes_or_says_why(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = parse(&text, &text);
+            let _ = decode_v1(&text);
+            // Valid base64 of arbitrary bytes reaches the inflater and the JSON parser too.
+            let _ = decode_v1(&URL_SAFE_NO_PAD.encode(&bytes));
+            let _ = decode_v1(&URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(&bytes, 1)));
+        }
+
+        /// Fuzz: a real link with one byte changed still never panics.
+        #[test]
+        fn a_mutated_link_never_panics(at in 0usize..4000, b in proptest::prelude::any::<u8>()) {
+            let good = encode(&shared("failed-write"));
+            let mut bytes = good.into_bytes();
+            let i = at % bytes.len();
+            bytes[i] = b;
+            let _ = parse(&format!("#{}", String::from_utf8_lossy(&bytes)), "");
+        }
+    }
+
     #[test]
     fn an_invalid_scenario_in_a_link_is_named() {
         let mut s = shared("stale-read");

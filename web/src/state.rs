@@ -528,6 +528,14 @@ mod tests {
         Rc::new(AppState::from_lesson(slug))
     }
 
+    /// A lesson without its narrated steps, so playing is not paused by its checkpoints.
+    fn plain(slug: &str) -> Rc<AppState> {
+        let s = AppState::from_lesson(slug);
+        let mut file = s.model.file.clone();
+        file.steps.clear();
+        Rc::new(s.with_file(file))
+    }
+
     fn go(s: Rc<AppState>, actions: &[Action]) -> Rc<AppState> {
         actions.iter().cloned().fold(s, |s, a| s.reduce(a))
     }
@@ -576,7 +584,7 @@ mod tests {
 
     #[test]
     fn playing_advances_by_speed_and_stops_at_the_end() {
-        let s = go(start("stale-read"), &[Action::SetSpeed(0.1), Action::TogglePlay, Action::Tick(50.0)]);
+        let s = go(plain("stale-read"), &[Action::SetSpeed(0.1), Action::TogglePlay, Action::Tick(50.0)]);
         assert_eq!(s.t_us, 5_000);
         assert!(s.playing);
         // A huge gap (a hidden tab) is capped.
@@ -673,7 +681,7 @@ mod tests {
 
     #[test]
     fn a_checkpoint_pauses_the_run_and_asks() {
-        let mut s = AppState::from_lesson("stale-read");
+        let mut s = (*plain("stale-read")).clone();
         let mut file = s.model.file.clone();
         file.steps.push(quorumscope_core::scenario::StepDecl {
             at_ms: 15.0,

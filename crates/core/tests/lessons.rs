@@ -400,3 +400,47 @@ fn preference_lists_can_come_from_the_ring() {
         assert_eq!(r["final"][n].get("k").is_some(), i < 3, "{n}");
     }
 }
+
+#[test]
+fn leaderless_basics_write_to_all_home_replicas_read_from_a_subset() {
+    let (_, r) = check(
+        &lesson("leaderless-basics"),
+        &[("/ops/0/sent_to", json!(["A", "B", "C"])), ("/ops/1/values", json!(["hello"]))],
+        &[],
+    );
+    assert_eq!(names(&r["ops"][0]["acked_by"]).len(), 2, "the put returns at W=2");
+    assert_eq!(names(&r["ops"][0]["late_acks"]).len(), 1, "the third acknowledgement still arrives");
+    assert_eq!(names(&r["ops"][1]["replied_by"]).len(), 2);
+    assert!(r["final"]["D"].as_object().unwrap().is_empty(), "D is only a fallback");
+}
+
+#[test]
+fn when_to_use_a_timeline_tolerates_staleness_a_balance_loses_money() {
+    check(
+        &lesson("when-to-use"),
+        &[
+            ("/ops/1/values", json!(["100"])),
+            ("/ops/2/values", json!(["100"])),
+            ("/final/A/balance", json!(["50"])),
+            ("/ops/6/values", json!([])),
+            ("/ops/7/values", json!(["Lunch at noon!"])),
+        ],
+        &[("lost_update", Some(3)), ("stale_read", Some(6))],
+    );
+}
+
+#[test]
+fn every_lesson_has_narrated_steps_within_its_run() {
+    let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (file, sc) = quorumscope_core::parse(&text).unwrap();
+        assert!(!file.steps.is_empty(), "{path:?} has no steps");
+        assert!(file.steps.iter().any(|s| s.predict.is_some()), "{path:?} has no predict-then-reveal checkpoint");
+        for s in &file.steps {
+            assert!(s.at_ms * 1000.0 <= sc.run_until_us as f64, "{path:?}: step at {} after the end", s.at_ms);
+            assert!(s.predict.is_none() || (s.reveal.is_some() && s.answer.is_some()), "{path:?}: a question without an answer");
+        }
+    }
+}
