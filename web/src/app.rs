@@ -349,7 +349,7 @@ pub fn App(props: &AppProps) -> Html {
                     <button onclick={{ let d = dispatch.clone(); Callback::from(move |_| d.dispatch(Action::DismissError)) }} aria-label="Dismiss">{ "×" }</button>
                 </div>
             }
-            <p class="caption"><strong>{ sc.title.clone() }</strong>{ " " }{ sc.description.clone() }</p>
+            <p class="caption"><strong>{ sc.title.clone() }</strong>{ " " }<span class="description">{ sc.description.clone() }</span></p>
             if let Some(step) = state.caption() {
                 <p class="step-caption" role="status" aria-live="polite">{ step.caption.clone() }</p>
             }

@@ -166,6 +166,15 @@ pub fn partition_cuts(angles: &[f64], groups: &[u16]) -> Vec<(Pt, Pt)> {
     }
 }
 
+/// Base font size of the ring, in viewBox units, so that text is at least 12 px on screen when
+/// the `view_w`-unit-wide ring is drawn `width_px` wide (15.5 units when the width is unknown).
+pub fn ring_font_units(width_px: f64, view_w: f64) -> f64 {
+    if width_px <= 0.0 {
+        return 15.5;
+    }
+    (12.0 * view_w / width_px).clamp(15.5, 40.0)
+}
+
 /// SVG path of an arc band (for a datacenter sector).
 pub fn arc_path(r: f64, start: f64, end: f64) -> String {
     let a = polar(r, start);
@@ -256,6 +265,16 @@ mod tests {
         let mid = Pt::lerp(p, q, 0.5);
         assert!(Pt::dist(mid, Pt { x: CENTER.0, y: CENTER.1 }) < 5.0);
         assert!(partition_cuts(&angles, &[0; 6]).is_empty());
+    }
+
+    #[test]
+    fn ring_text_stays_legible_when_the_ring_is_small() {
+        // Drawn 1100 px wide: the default size is already above 12 px.
+        assert_eq!(ring_font_units(1100.0, 880.0), 15.5);
+        // Drawn 330 px wide (a 640 × 400 iframe): 32 units = 12 px on screen.
+        let f = ring_font_units(330.0, 880.0);
+        assert!((f * 330.0 / 880.0 - 12.0).abs() < 1e-9);
+        assert_eq!(ring_font_units(0.0, 880.0), 15.5);
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub const DROP_FADE_US: u64 = 40_000;
 /// At most this many messages are drawn; the rest are counted.
 pub const MAX_DRAWN: usize = 5_000;
 /// How close (in viewBox units) a click must be to a message to pick it.
-pub const HIT_RADIUS: f64 = 9.0;
+pub const HIT_RADIUS: f64 = 12.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Drawn {
@@ -76,19 +76,25 @@ pub fn hit(items: &[Drawn], x: f64, y: f64) -> Option<u32> {
         .map(|(_, id)| id)
 }
 
-/// Appends one message's outline, as SVG path data, to `out`: the legend's shapes.
-fn shape(out: &mut String, kind: MsgKind, x: f64, y: f64) {
+/// Appends one message's outline, as SVG path data, to `out`: the legend's shapes, `k` times
+/// their legend size (larger when the ring is drawn small, so they stay visible).
+fn shape(out: &mut String, kind: MsgKind, x: f64, y: f64, k: f64) {
     use std::fmt::Write;
     let (x, y) = (fixed(x, 1), fixed(y, 1));
+    let u = |v: f64| fixed(v * k, 1);
     let _ = match kind {
         // A circle as two half arcs.
-        MsgKind::Put => write!(out, "M{x} {y}m-6 0a6 6 0 1 0 12 0a6 6 0 1 0-12 0"),
-        MsgKind::PutAck => write!(out, "M{x} {y}m-4.5 0a4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0-9 0"),
-        MsgKind::Get => write!(out, "M{x} {y}m0-7l7 7l-7 7l-7-7z"),
-        MsgKind::GetReply => write!(out, "M{x} {y}m0-6l6 6l-6 6l-6-6z"),
-        MsgKind::ReadRepair => write!(out, "M{x} {y}m-5.5-5.5h11v11h-11z"),
-        MsgKind::Handoff | MsgKind::HandoffAck => write!(out, "M{x} {y}m0-7l7 13h-14z"),
-        MsgKind::Merkle => write!(out, "M{x} {y}m-3.5-6h7l3.5 6l-3.5 6h-7l-3.5-6z"),
+        MsgKind::Put | MsgKind::PutAck => {
+            let r = if kind == MsgKind::Put { 6.0 } else { 4.5 };
+            write!(out, "M{x} {y}m-{} 0a{r} {r} 0 1 0 {} 0a{r} {r} 0 1 0 -{} 0", u(r), u(2.0 * r), u(2.0 * r), r = u(r))
+        }
+        MsgKind::Get | MsgKind::GetReply => {
+            let r = if kind == MsgKind::Get { 7.0 } else { 6.0 };
+            write!(out, "M{x} {y}m0 -{r}l{r} {r}l-{r} {r}l-{r} -{r}z", r = u(r))
+        }
+        MsgKind::ReadRepair => write!(out, "M{x} {y}m-{h} -{h}h{w}v{w}h-{w}z", h = u(5.5), w = u(11.0)),
+        MsgKind::Handoff | MsgKind::HandoffAck => write!(out, "M{x} {y}m0 -{}l{} {}h-{}z", u(7.0), u(7.0), u(13.0), u(14.0)),
+        MsgKind::Merkle => write!(out, "M{x} {y}m-{a} -{b}h{c}l{a} {b}l-{a} {b}h-{c}l-{a} -{b}z", a = u(3.5), b = u(6.0), c = u(7.0)),
     };
 }
 
@@ -111,7 +117,7 @@ fn hollow(kind: MsgKind) -> bool {
 }
 
 /// Draws `items` on `canvas`, whose box matches the SVG's viewBox (`x0`, width `w`, height `h`).
-pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f64) -> Option<()> {
+pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f64, k: f64) -> Option<()> {
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let window = web_sys::window()?;
     let dpr = window.device_pixel_ratio().max(1.0);
@@ -144,7 +150,7 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
         for faded in [false, true] {
             path.clear();
             for d in items.iter().filter(|d| d.kind == *kind && !d.dropped && (d.alpha < 1.0) == faded) {
-                shape(&mut path, *kind, d.at.x, d.at.y);
+                shape(&mut path, *kind, d.at.x, d.at.y, k);
             }
             if path.is_empty() {
                 continue;
@@ -158,10 +164,11 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
         let ki = MsgKind::ALL.iter().position(|k| *k == d.kind).unwrap_or(0);
         ctx.set_global_alpha(d.alpha.clamp(0.0, 1.0));
         path.clear();
-        shape(&mut path, d.kind, d.at.x, d.at.y);
+        shape(&mut path, d.kind, d.at.x, d.at.y, k);
         if d.dropped {
             paint_path(&ctx, &path, d.kind, &colours[ki], &panel);
-            let x = format!("M{} {}m-6-6l12 12m0-12l-12 12", fixed(d.at.x, 1), fixed(d.at.y, 1));
+            let (a, b) = (fixed(6.0 * k, 1), fixed(12.0 * k, 1));
+            let x = format!("M{} {}m-{a} -{a}l{b} {b}m0 -{b}l-{b} {b}", fixed(d.at.x, 1), fixed(d.at.y, 1));
             if let Ok(p) = web_sys::Path2d::new_with_path_string(&x) {
                 ctx.set_stroke_style_str(&bad);
                 ctx.stroke_with_path(&p);
@@ -203,10 +210,11 @@ mod tests {
     #[test]
     fn shapes_are_svg_path_data_at_the_message() {
         let mut p = String::new();
-        shape(&mut p, MsgKind::ReadRepair, 10.0, 20.25);
-        assert_eq!(p, "M10.0 20.3m-5.5-5.5h11v11h-11z");
-        shape(&mut p, MsgKind::Put, 1.0, 2.0);
-        assert!(p.ends_with("M1.0 2.0m-6 0a6 6 0 1 0 12 0a6 6 0 1 0-12 0"));
+        shape(&mut p, MsgKind::ReadRepair, 10.0, 20.25, 1.0);
+        assert_eq!(p, "M10.0 20.3m-5.5 -5.5h11.0v11.0h-11.0z");
+        p.clear();
+        shape(&mut p, MsgKind::Put, 1.0, 2.0, 2.0);
+        assert_eq!(p, "M1.0 2.0m-12.0 0a12.0 12.0 0 1 0 24.0 0a12.0 12.0 0 1 0 -24.0 0");
     }
 
     #[test]

@@ -87,6 +87,35 @@ pub fn Ring(p: &RingProps) -> Html {
     let sel = &p.selection;
     let few = sc.nodes.len() <= 12;
     let keys = shown_keys(model, snap, sel);
+    // Text must stay legible (≥ 12 px on screen) however small the ring is drawn, e.g. in a
+    // 640 × 400 iframe: the SVG's base font size, in viewBox units, follows its rendered width.
+    let wrap = use_node_ref();
+    let width_px = use_state(|| 0.0f64);
+    {
+        let (wrap, width_px) = (wrap.clone(), width_px.clone());
+        use_effect_with((), move |_| -> Box<dyn FnOnce()> {
+            let Some(el) = wrap.cast::<web_sys::Element>() else { return Box::new(|| ()) };
+            let cb = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                if let Some(e) = entries.get(0).dyn_into::<web_sys::ResizeObserverEntry>().ok() {
+                    let w = e.content_rect().width();
+                    // Only a real change re-renders (the observer also reports the first size).
+                    if (w - *width_px).abs() > 1.0 {
+                        width_px.set(w);
+                    }
+                }
+            });
+            let Ok(obs) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) else { return Box::new(|| ()) };
+            obs.observe(&el);
+            Box::new(move || {
+                obs.disconnect();
+                drop(cb);
+            })
+        });
+    }
+    let font = geometry::ring_font_units(*width_px, VIEW + 2.0 * SIDE_MARGIN);
+    // Room beside the ring for node cards grows with the text; shapes grow with it too.
+    let scale = font / geometry::ring_font_units(0.0, 1.0);
+    let margin = (SIDE_MARGIN * scale).min(220.0);
 
     // The selected operation's sets.
     let op = sel.op.and_then(|o| model.report.ops.get(o as usize));
@@ -202,7 +231,8 @@ pub fn Ring(p: &RingProps) -> Html {
                 lines.push((format!("merkle {:04x}", ns.merkle_root >> 48), "card-merkle"));
             }
         }
-        let y0 = if below { out.y + 12.0 } else { out.y - 16.0 * lines.len() as f64 + 8.0 };
+        let line_h = font * 1.05;
+        let y0 = if below { out.y + font * 0.8 } else { out.y - line_h * lines.len() as f64 + font * 0.5 };
         // The preference rank sits on the inner side of the node, away from its card.
         let (rx, ry) = (-cos * (r + 11.0), -sin * (r + 11.0) + 4.0);
         html! {
@@ -227,7 +257,7 @@ pub fn Ring(p: &RingProps) -> Html {
                     <text class="node-card" x={fixed(out.x, 1)} y={fixed(y0, 1)} text-anchor={anchor}>
                         if !ns.up { <tspan class="card-down" x={fixed(out.x, 1)} dy="0">{ "down" }</tspan> }
                         { for lines.iter().enumerate().map(|(j, (l, c))| html! {
-                            <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0" } else { "16" } }>{ l.clone() }</tspan>
+                            <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0".to_string() } else { fixed(line_h, 1) } }>{ l.clone() }</tspan>
                         }) }
                     </text>
                 }
@@ -240,8 +270,8 @@ pub fn Ring(p: &RingProps) -> Html {
         let active = sel.op.and_then(|o| model.report.ops.get(o as usize)).is_some_and(|o| o.client == c.name);
         html! {
             <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
-                <rect x="-32" y="-14" width="64" height="28" rx="14" />
-                <text y="4" text-anchor="middle">{ c.name.clone() }</text>
+                <rect x={fixed(-2.1 * font, 1)} y={fixed(-0.95 * font, 1)} width={fixed(4.2 * font, 1)} height={fixed(1.9 * font, 1)} rx={fixed(0.95 * font, 1)} />
+                <text y={fixed(0.32 * font, 1)} text-anchor="middle">{ c.name.clone() }</text>
             </g>
         }
     });
@@ -257,21 +287,21 @@ pub fn Ring(p: &RingProps) -> Html {
         let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
         use_effect(move || {
             if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                messages::draw(&c, &drawn, -SIDE_MARGIN, VIEW + 2.0 * SIDE_MARGIN);
+                messages::draw(&c, &drawn, -margin, VIEW + 2.0 * margin, scale);
             }
         });
     }
     // One string, set as the list's contents: far cheaper than diffing a thousand elements.
     let hooks = Html::from_html_unchecked(AttrValue::from(messages::hooks_html(&drawn)));
     // Clicks and hovers on the ring: a message under the pointer is picked by position.
-    let to_view = |e: &MouseEvent| -> Option<(f64, f64)> {
+    let to_view = move |e: &MouseEvent| -> Option<(f64, f64)> {
         let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
         let r = el.get_bounding_client_rect();
         if r.width() <= 0.0 || r.height() <= 0.0 {
             return None;
         }
-        let w = VIEW + 2.0 * SIDE_MARGIN;
-        Some((-SIDE_MARGIN + (e.client_x() as f64 - r.left()) / r.width() * w, (e.client_y() as f64 - r.top()) / r.height() * VIEW))
+        let w = VIEW + 2.0 * margin;
+        Some((-margin + (e.client_x() as f64 - r.left()) / r.width() * w, (e.client_y() as f64 - r.top()) / r.height() * VIEW))
     };
     let on_bg = {
         let (on_node, on_msg, drawn) = (p.on_node.clone(), p.on_msg.clone(), Rc::clone(&drawn));
@@ -296,8 +326,9 @@ pub fn Ring(p: &RingProps) -> Html {
     });
 
     html! {
-        <div class="ring-wrap">
-        <svg class="ring" onmousemove={on_move} viewBox={format!("{} 0 {} {}", fixed(-SIDE_MARGIN, 0), fixed(VIEW + 2.0 * SIDE_MARGIN, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
+        // The box has the viewBox's proportions, so the canvas and the SVG map points alike.
+        <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {} / {}", fixed(VIEW + 2.0 * margin, 0), fixed(VIEW, 0))}>
+        <svg class="ring" style={format!("font-size: {}px", fixed(font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {} {}", fixed(-margin, 0), fixed(VIEW + 2.0 * margin, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
             <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
             { for dcs }
             { for trails }
