@@ -78,7 +78,9 @@ pub fn decode_v1(payload: &str) -> Result<Shared, String> {
         _ => "the link is damaged (its compressed data does not unpack); was it cut short when copied?".to_string(),
     })?;
     let text = std::str::from_utf8(&json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
-    let shared: Shared = serde_json::from_str(text).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
+    // Through a JSON tree, as scenario files are checked: one set of deserializers in the bundle.
+    let tree: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("the link's contents are not JSON: {e}"))?;
+    let shared: Shared = serde_json::from_value(tree).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
     if shared.scenario.events.len() > MAX_LINK_EVENTS {
         return Err(format!("the link's experiment has {} events; links are limited to {MAX_LINK_EVENTS}", shared.scenario.events.len()));
     }

@@ -415,8 +415,14 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
     if first != Some('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
     }
-    // The common case, a valid file, is deserialized straight from the text. Only on failure is
-    // it parsed to a tree and its fields tried one by one, to name the exact path at fault.
+    // The browser reads scenarios rarely and pays for every deserializer in its download, so
+    // there everything goes through the tree. Natively (large files, the CLI), a valid file is
+    // deserialized straight from the text; only a failure is parsed to a tree and its fields
+    // tried one by one, to name the exact path at fault. Both give the same file and messages.
+    if cfg!(target_arch = "wasm32") {
+        let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
+        return from_value(v);
+    }
     match serde_json::from_str::<ScenarioFile>(text) {
         Ok(f) => Ok(f),
         Err(first) => {
@@ -1051,6 +1057,20 @@ mod tests {
         check_rejected("{\"nodes\": [", "", "EOF while parsing a list at line 1 column 11");
         check_rejected("[1,2]", "", "JSON object");
         check_rejected("", "", "JSON object");
+    }
+
+    #[test]
+    fn the_streaming_and_the_tree_paths_agree() {
+        let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let tree: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(from_value(tree).unwrap(), parse_file(&text).unwrap());
+        }
+        for bad in [r#"{"nodes": ["A"], "replication": {"w": "two"}}"#, r#"{"nodes": ["A"], "events": [{"at_ms": 1, "crsh": "A"}]}"#, r#"{"nodes": 5}"#] {
+            let tree: Value = serde_json::from_str(bad).unwrap();
+            assert_eq!(from_value(tree).unwrap_err().path, parse_file(bad).unwrap_err().path, "{bad}");
+        }
     }
 
     #[test]
