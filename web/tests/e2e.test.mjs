@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import zlib from 'node:zlib';
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve, browser, open } from './harness.mjs';
@@ -314,4 +315,55 @@ test('the app works from a path prefix', async () => {
   assert.deepEqual(page.errors, []);
   await page.close();
   prefixed.server.close();
+});
+
+// A v1 link built outside the app: raw deflate and URL-safe base64, as the format says.
+const forge = (obj) => '#v1=' + zlib.deflateRawSync(Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj))).toString('base64url');
+
+test('hostile links: script in titles stays text, bombs and floods are refused', async () => {
+  const hostile = {
+    scenario: { title: '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>', description: '<b>bold?</b>',
+      nodes: ['A', 'B', 'C'], events: [{ at_ms: 1, client: '<i>eve</i>', put: 'k', value: '<svg onload="window.pwned=3">' }],
+      steps: [{ at_ms: 0, caption: '<a href="javascript:alert(1)">click</a>' }] },
+    t_ms: 50,
+  };
+  const page = await open(b, `${srv.base}/${forge(hostile)}`);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.match(await page.$eval('.caption', (e) => e.textContent), /<img src=x onerror=/);
+  assert.equal(await page.locator('.caption img, .caption script, .step-caption a, svg svg').count(), 0);
+  assert.match(await page.$eval('.step-caption', (e) => e.textContent), /<a href=/);
+  await page.close();
+  const cases = [
+    [forge(' '.repeat(4 << 20)), /more than 1024 KiB/],
+    [forge({ scenario: { nodes: ['A'], events: Array.from({ length: 6000 }, (_, i) => ({ at_ms: i, heal: true })) } }), /limited to 5000/],
+    [forge('{"scenario": {"nodes": ["A"], "replication": {"n": 1, "w": 4}}}'), /replication\.w/],
+    [forge('not json'), /not JSON/],
+  ];
+  for (const [frag, want] of cases) {
+    const p = await open(b, `${srv.base}/${frag}`);
+    assert.match(await p.$eval('[role=alert]', (e) => e.textContent), want);
+    assert.match(await p.$eval('.caption', (e) => e.textContent), /Leaderless: write to several replicas/);
+    await p.close();
+  }
+});
+
+test('an exported experiment runs in the CLI with the same operations and anomalies', async () => {
+  const page = await open(b, `${srv.base}/#lesson=failed-write`);
+  await seek(page, 850);
+  await fill(page, 'client', 'dora');
+  await page.click('[data-action=get]');
+  await seek(page, 1000);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export')]);
+  const file = path.join(fs.mkdtempSync('/tmp/qs-export-'), 'exp.json');
+  await download.saveAs(file);
+  await page.keyboard.press('End');
+  const shown = await page.evaluate(() => ({
+    ops: [...document.querySelectorAll('[data-op]')].map((r) => r.dataset.status),
+    anomalies: [...document.querySelectorAll('[data-anomaly]')].map((a) => a.dataset.anomaly).sort(),
+  }));
+  const report = JSON.parse(execFileSync(CLI, ['run', file]).toString());
+  assert.deepEqual(report.ops.map((o) => o.status), shown.ops);
+  assert.deepEqual(report.anomalies.map((a) => a.kind).sort(), shown.anomalies);
+  assert.equal(report.ops.at(-1).client, 'dora');
+  await page.close();
 });
