@@ -129,6 +129,12 @@ fn main() {
                 return;
             }
             setup();
+            // Component tests: each view mounted in headless Chromium through chromedriver.
+            run(cmd("cargo")
+                .args(["test", "--locked", "-p", "quorumscope-web", "--target", "wasm32-unknown-unknown", "--test", "components"])
+                .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"));
             run(cmd("cargo").args(["build", "--locked", "-p", "quorumscope-cli"]));
             let dist = build_web_with_hooks();
             node_test("web/tests/e2e.test.mjs", &dist);

@@ -1,0 +1,124 @@
+//! Component tests: each view mounted alone with props, in headless Chromium
+//! (`wasm-bindgen-test-runner` through chromedriver; `cargo xtask test` runs them).
+#![cfg(target_arch = "wasm32")]
+
+use quorumscope_web::model::Model;
+use quorumscope_web::state::Selection;
+use quorumscope_web::view::history::{History, HistoryProps};
+use quorumscope_web::view::merkle::{MerkleProps, MerkleView};
+use quorumscope_web::view::ring::{Ring, RingProps};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use yew::Callback;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn model(text: &str) -> Rc<Model> {
+    let (file, sc) = quorumscope_core::parse(text).expect("valid scenario");
+    Rc::new(Model::new(file, sc))
+}
+
+fn lesson(slug: &str) -> Rc<Model> {
+    model(quorumscope_web::lessons::text(slug).expect("lesson exists"))
+}
+
+fn mount() -> web_sys::Element {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let div = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+/// Lets Yew's scheduler render.
+async fn settle() {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 30).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
+}
+
+fn count(root: &web_sys::Element, sel: &str) -> u32 {
+    root.query_selector_all(sel).unwrap().length()
+}
+
+fn attr(root: &web_sys::Element, sel: &str, name: &str) -> Option<String> {
+    root.query_selector(sel).unwrap().and_then(|e| e.get_attribute(name))
+}
+
+fn ring(m: &Rc<Model>, t_us: u64, selection: Selection) -> web_sys::Element {
+    let root = mount();
+    let props = RingProps { model: Rc::clone(m), snap: Rc::new(m.snapshot_at(t_us)), t_us, selection, on_node: Callback::noop(), on_msg: Callback::noop() };
+    yew::Renderer::<Ring>::with_root_and_props(root.clone(), props).render();
+    root
+}
+
+#[wasm_bindgen_test]
+async fn the_ring_shows_nodes_crashes_and_messages() {
+    let m = lesson("failed-write");
+    let root = ring(&m, 106_000, Selection::default());
+    settle().await;
+    assert_eq!(count(&root, "[data-node]"), 3);
+    assert_eq!(attr(&root, "[data-node=\"A\"]", "data-up").as_deref(), Some("true"));
+    assert_eq!(attr(&root, "[data-node=\"B\"]", "data-up").as_deref(), Some("false"));
+    assert_eq!(count(&root, "[data-node=\"B\"] .node-x"), 1, "a crashed node is crossed out, not only grey");
+    // All three puts arrived at 105 ms: B's and C's were dropped (they are down) and fade where
+    // they were lost; A stored its copy and its acknowledgement is flying back.
+    assert_eq!(count(&root, "[data-message=\"put\"].dropped"), 2);
+    assert_eq!(count(&root, "[data-message=\"put_ack\"]"), 1);
+    assert_eq!(count(&root, "[data-message].dropped"), 2);
+    assert_eq!(count(&root, "canvas.msg-canvas"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn the_ring_draws_a_partition_as_a_cut() {
+    let m = model(r#"{"nodes": ["A","B","C","D"], "events": [{"at_ms": 0, "partition": [["A","B"],["C","D"]]}, {"at_ms": 50, "heal": true}], "run_until_ms": 100}"#);
+    let cut = ring(&m, 10_000, Selection::default());
+    let healed = ring(&m, 60_000, Selection::default());
+    settle().await;
+    assert_eq!(count(&cut, ".cut line"), 1);
+    assert_eq!(count(&healed, ".cut line"), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_ring_marks_the_selected_operations_quorums() {
+    let m = lesson("stale-read");
+    // Bob's stale get (op 1): read set {C}; the write it missed was acknowledged by {A}.
+    let root = ring(&m, 30_000, Selection { op: Some(1), ..Selection::default() });
+    settle().await;
+    assert_eq!(count(&root, ".badge-r"), 1);
+    assert_eq!(count(&root, "[data-node=\"C\"] .badge-r"), 1);
+    assert_eq!(count(&root, "[data-node=\"A\"] .badge-w"), 1);
+    assert_eq!(count(&root, ".home-ring"), 3);
+}
+
+#[wasm_bindgen_test]
+async fn the_history_lists_operations_and_names_anomalies() {
+    let m = lesson("stale-read");
+    let root = mount();
+    let props = HistoryProps { model: Rc::clone(&m), t_us: m.end_us, selection: Selection::default(), on_op: Callback::noop(), on_anomaly: Callback::noop() };
+    yew::Renderer::<History>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert_eq!(count(&root, "[data-op]"), 3);
+    assert_eq!(attr(&root, "[data-op=\"1\"]", "data-status").as_deref(), Some("ok"));
+    assert_eq!(count(&root, "[data-op=\"1\"] .anomaly-tag"), 1);
+    assert_eq!(count(&root, "[data-anomaly=\"stale_read\"]"), 1);
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("do not overlap"), "the anomaly is explained in words");
+}
+
+#[wasm_bindgen_test]
+async fn the_merkle_view_shows_the_descent_and_the_cost() {
+    let m = lesson("anti-entropy");
+    let root = mount();
+    let t = 712_000;
+    let props = MerkleProps { model: Rc::clone(&m), snap: Rc::new(m.snapshot_at(t)), t_us: t };
+    yew::Renderer::<MerkleView>::with_root_and_props(root.clone(), props).render();
+    settle().await;
+    assert!(count(&root, ".mk.differ") >= 2, "differing subtrees are highlighted");
+    assert!(count(&root, ".mk.same") >= 1, "equal subtrees are skipped");
+    let text = root.text_content().unwrap_or_default();
+    assert!(text.contains("13 = 1 + 2 × 6"), "{text}");
+    assert!(text.contains("16 leaf hashes"));
+    let _ = root.dyn_into::<web_sys::HtmlElement>();
+}
