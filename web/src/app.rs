@@ -311,7 +311,8 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |_: MouseEvent| dialog.set(Dialog::None))
     };
     let sc = model.sc();
-    let narration = model.recent_events(t, 40).iter().rev().find_map(|e| model.narrate(e)).unwrap_or_default();
+    let text_t = state.text_t_us();
+    let narration = model.recent_events(text_t, 40).iter().rev().find_map(|e| model.narrate(e)).unwrap_or_default();
     let quorum_line = state.selection.op.map(|o| model.quorum_line(o));
     let custom = state.lesson.is_none() || !state.interventions.is_empty();
     // Embed mode: ring, time controls and captions; other panels only if the link names them
@@ -364,13 +365,13 @@ pub fn App(props: &AppProps) -> Html {
                     </aside>
                 }
                 <section class="center" aria-label="Cluster">
-                    <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />
+                    <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} hooks_t_us={text_t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />
                     if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
                     if show("legend") { { legend() } }
                 </section>
                 if show("inspector") {
                     <aside class="right">
-                        <Inspector model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} selection={state.selection.clone()} on_intervene={on_intervene} on_msg={on_msg} on_op={on_op.clone()} />
+                        <Inspector model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={text_t} selection={state.selection.clone()} on_intervene={on_intervene} on_msg={on_msg} on_op={on_op.clone()} />
                     </aside>
                 }
             </main>
@@ -388,7 +389,7 @@ pub fn App(props: &AppProps) -> Html {
             }
             if show("history") || show("merkle") {
                 <div class="bottom">
-                    if show("history") { <History model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} /> }
+                    if show("history") { <History model={Rc::clone(&model)} t_us={text_t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} /> }
                     if show("merkle") { <MerkleView model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} /> }
                 </div>
             }

@@ -212,6 +212,18 @@ impl AppState {
         quorumscope_core::hash::hash_u64s(&h)
     }
 
+    /// The time for views made of text (lists, the live region, the hidden message hooks). While
+    /// playing it advances in steps of about 200 ms of real time: text that changes every frame
+    /// cannot be read, floods screen readers and costs the browser a relayout per frame.
+    /// Animation always uses the exact time.
+    pub fn text_t_us(&self) -> u64 {
+        if !self.playing {
+            return self.t_us;
+        }
+        let q = ((200.0 * self.speed * 1000.0) as u64).max(1);
+        self.t_us / q * q
+    }
+
     /// The lesson caption in force at the current time, if any.
     pub fn caption(&self) -> Option<&quorumscope_core::scenario::StepDecl> {
         let t_ms = self.t_us as f64 / 1000.0;
@@ -700,5 +712,16 @@ mod tests {
         // Answered checkpoints are not asked again when the run is replayed.
         let s = go(s, &[Action::Seek(0), Action::Tick(50.0)]);
         assert!(s.question.is_none());
+    }
+
+    #[test]
+    fn text_views_follow_a_coarse_clock_while_playing() {
+        let s = go(plain("stale-read"), &[Action::SetSpeed(0.1), Action::Seek(12_345)]);
+        assert_eq!(s.text_t_us(), 12_345, "paused: exact");
+        let s = go(s, &[Action::TogglePlay]);
+        // 200 ms of real time at 0.1x is 20 ms of simulated time.
+        assert_eq!(s.text_t_us(), 0);
+        let s = go(s, &[Action::Seek(25_000)]);
+        assert_eq!(s.text_t_us(), 20_000);
     }
 }

@@ -48,7 +48,7 @@ fn attr(root: &web_sys::Element, sel: &str, name: &str) -> Option<String> {
 
 fn ring(m: &Rc<Model>, t_us: u64, selection: Selection) -> web_sys::Element {
     let root = mount();
-    let props = RingProps { model: Rc::clone(m), snap: Rc::new(m.snapshot_at(t_us)), t_us, selection, on_node: Callback::noop(), on_msg: Callback::noop() };
+    let props = RingProps { model: Rc::clone(m), snap: Rc::new(m.snapshot_at(t_us)), t_us, hooks_t_us: t_us, selection, on_node: Callback::noop(), on_msg: Callback::noop() };
     yew::Renderer::<Ring>::with_root_and_props(root.clone(), props).render();
     root
 }

@@ -4,7 +4,7 @@
 use super::messages;
 use wasm_bindgen::JsCast;
 use crate::geometry::{self, polar, Pt, CLIENT_R, RING_R, VIEW};
-use crate::model::{fmt_ms, Model};
+use crate::model::Model;
 use crate::state::Selection;
 use quorumscope_core::scenario::{Addr, KeyId};
 use quorumscope_core::Snapshot;
@@ -20,6 +20,8 @@ pub struct RingProps {
     pub model: Rc<Model>,
     pub snap: Rc<Snapshot>,
     pub t_us: u64,
+    /// The time the hidden `data-message` list reflects (coarser while playing).
+    pub hooks_t_us: u64,
     pub selection: Selection,
     pub on_node: Callback<Option<u32>>,
     pub on_msg: Callback<u32>,
@@ -292,7 +294,11 @@ pub fn Ring(p: &RingProps) -> Html {
         });
     }
     // One string, set as the list's contents: far cheaper than diffing a thousand elements.
-    let hooks = Html::from_html_unchecked(AttrValue::from(messages::hooks_html(&drawn)));
+    // It follows the coarse text clock, so while playing it is rebuilt a few times a second.
+    let hooks_html = use_memo((Rc::clone(&p.model), p.hooks_t_us, p.selection.clone()), |(m, t, sel)| {
+        messages::hooks_html(&messages::at(m, &layout(m), *t, sel))
+    });
+    let hooks = Html::from_html_unchecked(AttrValue::from((*hooks_html).clone()));
     // Clicks and hovers on the ring: a message under the pointer is picked by position.
     let to_view = move |e: &MouseEvent| -> Option<(f64, f64)> {
         let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
@@ -328,7 +334,7 @@ pub fn Ring(p: &RingProps) -> Html {
     html! {
         // The box has the viewBox's proportions, so the canvas and the SVG map points alike.
         <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {} / {}", fixed(VIEW + 2.0 * margin, 0), fixed(VIEW, 0))}>
-        <svg class="ring" style={format!("font-size: {}px", fixed(font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {} {}", fixed(-margin, 0), fixed(VIEW + 2.0 * margin, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes at {}", sc.nodes.len(), fmt_ms(t))} onclick={on_bg}>
+        <svg class="ring" style={format!("font-size: {}px", fixed(font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {} {}", fixed(-margin, 0), fixed(VIEW + 2.0 * margin, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes", sc.nodes.len())} onclick={on_bg}>
             <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
             { for dcs }
             { for trails }
