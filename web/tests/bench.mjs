@@ -63,6 +63,7 @@ intervals.sort((a, c) => a - c);
 const p = (q) => intervals[Math.round((intervals.length - 1) * q)];
 line('frames: 64 nodes, messages drawn', `${inFlight} in flight at start, ${drawn} at end`);
 line('frame interval (rAF, 240 frames)', `p50 ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${p(1).toFixed(1)} ms (budget p95 ≤ 16.7 ms)`);
+line('frames longer than one 60 Hz refresh (> 17 ms)', `${intervals.filter((x) => x > 17).length} of ${intervals.length}`);
 line('work per frame (dispatch + render)', `p50 ${stats.frame_work_ms.p50.toFixed(1)} ms, p95 ${stats.frame_work_ms.p95.toFixed(1)} ms, max ${stats.frame_work_ms.max.toFixed(1)} ms`);
 
 // 4. Paused: no timer, no render.
