@@ -379,6 +379,21 @@ pub fn add_event(file: &ScenarioFile, t_us: u64, action: Ev) -> ScenarioFile {
     f
 }
 
+impl Selection {
+    /// The operations in focus: the selected one, plus those behind a selected anomaly (the put a
+    /// stale read missed, the failed put it read...). Their messages are highlighted.
+    pub fn focus_ops(&self, model: &Model) -> Vec<u32> {
+        let mut ops: Vec<u32> = self.op.into_iter().collect();
+        if let Some(a) = self.anomaly.and_then(|i| model.anomalies.get(i)) {
+            ops.extend(a.op);
+            ops.extend(a.related_ops.iter().copied());
+        }
+        ops.sort_unstable();
+        ops.dedup();
+        ops
+    }
+}
+
 impl AppState {
     /// Moves time forward while playing, stopping at the end and at an unanswered
     /// predict-then-reveal checkpoint (the run pauses there and asks).

@@ -35,15 +35,15 @@ pub struct Drawn {
 /// Every message to draw at `t`: in flight, or dropped within the fade window.
 pub fn at(model: &Model, lay: &Layout, t: u64, sel: &Selection) -> Vec<Drawn> {
     let mut out: Vec<Drawn> = Vec::new();
-    let focus = sel.op;
+    let focus = sel.focus_ops(model);
     let flying = model.in_flight(t);
     let dropped = model.recently_dropped(t, DROP_FADE_US);
     for (id, m) in flying.iter().chain(dropped.iter()).take(MAX_DRAWN) {
         let at = geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t);
         let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t;
-        let related = focus.is_some() && m.payload.op() == focus;
+        let related = m.payload.op().is_some_and(|o| focus.contains(&o));
         let mut alpha = if is_dropped { 1.0 - (t - m.arrive_us) as f64 / DROP_FADE_US as f64 } else { 1.0 };
-        if focus.is_some() && !related {
+        if !focus.is_empty() && !related {
             alpha *= 0.35;
         }
         out.push(Drawn { id: *id, kind: m.kind, at, dropped: is_dropped, alpha, related, selected: sel.msg == Some(*id) });
@@ -222,6 +222,19 @@ mod tests {
         let mk = |id, kind, dropped| Drawn { id, kind, at: Pt { x: 0.0, y: 0.0 }, dropped, alpha: 1.0, related: false, selected: false };
         let html = hooks_html(&[mk(3, MsgKind::Put, false), mk(9, MsgKind::GetReply, true)]);
         assert_eq!(html, r#"<li data-message="put" data-msg-id="3"></li><li data-message="get_reply" data-msg-id="9" class="dropped"></li>"#);
+    }
+
+    #[test]
+    fn an_anomaly_highlights_the_messages_of_the_operations_behind_it() {
+        let m = model("stale-read");
+        let lay = crate::view::ring::layout(&m);
+        // Alice's put (op 0) is still reaching B and C at 40 ms; the stale read (op 1) missed it.
+        let sel = Selection { anomaly: Some(0), op: Some(1), ..Selection::default() };
+        let items = at(&m, &lay, 40_000, &sel);
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|d| d.related), "the missed put's messages are part of the cause");
+        let items = at(&m, &lay, 40_000, &Selection { op: Some(2), ..Selection::default() });
+        assert!(items.iter().all(|d| !d.related && d.alpha < 1.0));
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let plot_w = WIDTH - LEFT - 10.0;
     let x = |t: u64| time_x(t, win, LEFT, plot_w);
 
-    let plot = html! { <Plot model={Rc::clone(model)} {win} sel_op={p.selection.op} on_op={p.on_op.clone()} /> };
+    let plot = html! { <Plot model={Rc::clone(model)} {win} sel_op={p.selection.op} focus={p.selection.focus_ops(model)} on_op={p.on_op.clone()} /> };
     let cursor_x = x(p.t_us);
     let onclick = {
         let on_seek = p.on_seek.clone();
@@ -129,6 +129,8 @@ struct PlotProps {
     model: Rc<Model>,
     win: (u64, u64),
     sel_op: Option<u32>,
+    /// Operations whose messages are highlighted (the selection and what caused an anomaly).
+    focus: Vec<u32>,
     on_op: Callback<u32>,
 }
 
@@ -203,8 +205,8 @@ fn Plot(p: &PlotProps) -> Html {
         .map(|(i, m)| {
             let (x0, y0, x1, y1) = (x(m.sent_us), y(lane_of(m.from)), x(m.arrive_us), y(lane_of(m.to)));
             let dropped = matches!(m.fate, Fate::Dropped(_));
-            let related = p.sel_op.is_some() && m.payload.op() == p.sel_op;
-            let dim = p.sel_op.is_some() && !related;
+            let related = m.payload.op().is_some_and(|o| p.focus.contains(&o));
+            let dim = !p.focus.is_empty() && !related;
             // Arrowhead: a small triangle at the end, along the direction of travel.
             let (dx, dy) = (x1 - x0, y1 - y0);
             let len = (dx * dx + dy * dy).sqrt().max(1e-6);
