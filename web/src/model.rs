@@ -259,10 +259,18 @@ impl Model {
                 let replied = o.replied_by.clone().unwrap_or_default();
                 let meet: Vec<&String> = replied.iter().filter(|n| acked.contains(n)).collect();
                 let extra = if meet.is_empty() {
-                    if r.sloppy_quorum && sum > r.n {
-                        " — yet here they do not meet: under a sloppy quorum the write went to fallbacks".to_string()
+                    // Say only what happened: which side used fallbacks, if either did.
+                    let why = match (p.hinted.is_empty(), o.hinted.is_empty()) {
+                        (false, _) if sum > r.n => " — yet here they do not meet: under a sloppy quorum the write went to fallbacks".to_string(),
+                        (_, false) if sum > r.n => " — yet here they do not meet: under a sloppy quorum the read went to fallbacks".to_string(),
+                        _ => " — here they do not meet".to_string(),
+                    };
+                    // The value can still have reached the read set by another path.
+                    let got_it = p.value.as_ref().is_some_and(|v| o.values.as_ref().is_some_and(|vs| vs.contains(v)));
+                    if got_it {
+                        format!("{why}, but the value had reached the read set since (hinted handoff, read repair or anti-entropy)", why = why)
                     } else {
-                        " — here they do not meet".to_string()
+                        why
                     }
                 } else {
                     format!(" — here they meet at {}", meet.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
@@ -359,7 +367,11 @@ mod tests {
         let m = model("quorum-overlap");
         assert!(m.quorum_line(1).contains("W+R=6 > N=5: every read set meets every write set — here they meet at"));
         let m = model("sloppy-stale-read");
-        assert!(m.quorum_line(1).contains("sloppy quorum"));
+        assert!(m.quorum_line(1).contains("under a sloppy quorum the write went to fallbacks"));
+        // After handoff the same read meets the (home) write set's replicas no more, but nothing
+        // went to fallbacks for it: the line must not claim otherwise.
+        assert!(!m.quorum_line(2).contains("read went to fallbacks"));
+        assert!(m.quorum_line(2).contains("the value had reached the read set since"), "{}", m.quorum_line(2));
     }
 
     #[test]
