@@ -93,9 +93,9 @@ pub fn node_angles(node_dc: &[usize], dc_count: usize) -> Vec<f64> {
         .collect()
 }
 
-/// Angles of clients: spread around the middle of their datacenter's sector, never closer than
-/// `min_sep` radians to each other.
-pub fn client_angles(client_dc: &[usize], node_dc: &[usize], dc_count: usize) -> Vec<f64> {
+/// Angles of clients: spread around the middle of their datacenter's sector, `step` radians apart
+/// (wide enough for their labels).
+pub fn client_angles(client_dc: &[usize], node_dc: &[usize], dc_count: usize, step: f64) -> Vec<f64> {
     let mut per_dc = vec![0usize; dc_count];
     for d in node_dc {
         per_dc[*d] += 1;
@@ -106,15 +106,15 @@ pub fn client_angles(client_dc: &[usize], node_dc: &[usize], dc_count: usize) ->
         count[*d] += 1;
     }
     let mut seen = vec![0usize; dc_count];
-    let step = PI / 9.0;
     client_dc
         .iter()
         .map(|d| {
             let i = seen[*d];
             seen[*d] += 1;
             let offset = (i as f64 - (count[*d] as f64 - 1.0) / 2.0) * step;
-            // A lone datacenter's clients start at the right side, away from the top label.
-            let base = if dc_count == 1 { 0.0 } else { secs[*d].mid() };
+            // A lone datacenter's clients sit along the bottom, below the node cards (which
+            // extend sideways from nodes on the left and right).
+            let base = if dc_count == 1 { PI / 2.0 } else { secs[*d].mid() };
             base + offset
         })
         .collect()
@@ -164,6 +164,11 @@ pub fn partition_cuts(angles: &[f64], groups: &[u16]) -> Vec<(Pt, Pt)> {
         2 => vec![(polar(RING_R + 40.0, cut_angles[0]), polar(RING_R + 40.0, cut_angles[1]))],
         _ => cut_angles.iter().map(|a| (polar(RING_R + 40.0, *a), polar(30.0, *a))).collect(),
     }
+}
+
+/// Angle between neighbouring clients so their labels (about 4.6 font sizes wide) do not touch.
+pub fn client_step(font: f64) -> f64 {
+    (PI / 9.0).max(4.6 * font / CLIENT_R)
 }
 
 /// Base font size of the ring, in viewBox units, so that text is at least 12 px on screen when
@@ -278,6 +283,16 @@ mod tests {
     }
 
     #[test]
+    fn a_single_datacenters_clients_sit_below_the_ring() {
+        let c = client_angles(&[0, 0, 0], &[0, 0, 0], 1, PI / 9.0);
+        for a in &c {
+            let p = polar(CLIENT_R, *a);
+            assert!(p.y > CENTER.1 + RING_R, "client at {p:?}");
+        }
+        assert!(Pt::dist(polar(CLIENT_R, c[0]), polar(CLIENT_R, c[1])) > 100.0);
+    }
+
+    #[test]
     fn time_window_follows_the_cursor() {
         assert_eq!(time_window(500, 1000, 2000), (0, 1000));
         let (a, b) = time_window(5_000, 100_000, 3_000);
@@ -292,7 +307,7 @@ mod tests {
 
     #[test]
     fn clients_of_one_datacenter_spread_around_its_middle() {
-        let c = client_angles(&[0, 0, 1], &[0, 0, 1, 1], 2);
+        let c = client_angles(&[0, 0, 1], &[0, 0, 1, 1], 2, PI / 9.0);
         let secs = sectors(&[2, 2]);
         assert!(((c[0] + c[1]) / 2.0 - secs[0].mid()).abs() < 1e-9);
         assert!(c[0] != c[1]);

@@ -35,11 +35,16 @@ pub struct Layout {
 }
 
 pub fn layout(model: &Model) -> Layout {
+    layout_with(model, geometry::ring_font_units(0.0, 1.0))
+}
+
+/// The layout for a given ring font size (clients spread further apart when text is larger).
+pub fn layout_with(model: &Model, font: f64) -> Layout {
     let sc = model.sc();
     let node_dc: Vec<usize> = sc.nodes.iter().map(|n| n.dc as usize).collect();
     let client_dc: Vec<usize> = sc.clients.iter().map(|c| c.dc as usize).collect();
     let node_angles = geometry::node_angles(&node_dc, sc.dcs.len());
-    let client_angles = geometry::client_angles(&client_dc, &node_dc, sc.dcs.len());
+    let client_angles = geometry::client_angles(&client_dc, &node_dc, sc.dcs.len(), geometry::client_step(font));
     Layout {
         nodes: node_angles.iter().map(|a| polar(RING_R, *a)).collect(),
         clients: client_angles.iter().map(|a| polar(CLIENT_R, *a)).collect(),
@@ -84,7 +89,6 @@ fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
 pub fn Ring(p: &RingProps) -> Html {
     let model = &p.model;
     let sc = model.sc();
-    let lay = use_memo(Rc::clone(&p.model), |m| layout(m));
     let snap = &p.snap;
     let sel = &p.selection;
     let few = sc.nodes.len() <= 12;
@@ -115,6 +119,7 @@ pub fn Ring(p: &RingProps) -> Html {
         });
     }
     let font = geometry::ring_font_units(*width_px, VIEW + 2.0 * SIDE_MARGIN);
+    let lay = use_memo((Rc::clone(&p.model), (font * 10.0).round() as i64), |(m, f)| layout_with(m, *f as f64 / 10.0));
     // Room beside the ring for node cards grows with the text; shapes grow with it too.
     let scale = font / geometry::ring_font_units(0.0, 1.0);
     let margin = (SIDE_MARGIN * scale).min(220.0);
