@@ -210,18 +210,17 @@ mod tests {
 
     #[test]
     fn version_one_links_made_today_keep_decoding() {
-        // A v1 link frozen in the test: if the format or the scenario contract changes
-        // incompatibly, this fails.
-        let frozen = encode(&Shared {
-            scenario: quorumscope_core::scenario::parse_file(r#"{"nodes":["A","B","C"],"events":[{"at_ms":1,"client":"c","put":"k","value":"v"}]}"#).unwrap(),
-            t_ms: 12.0,
-            op: None,
-            speed: None,
-            lesson: None,
-        });
-        let got = parse(&format!("#{frozen}"), "").shared.unwrap().unwrap();
-        assert_eq!(got.t_ms, 12.0);
-        assert_eq!(got.scenario.events.len(), 1);
+        // A v1 link written on 2026-11-28 (built outside this code, with Python's zlib), frozen
+        // here: if the format or the scenario contract changes incompatibly, this fails.
+        const FROZEN: &str = "#v1=TY3BCsIwEER_pcw5lLZSD7lZwZ-QIiFdNBiTkqQVLP13NyrSwy67OzvzFkRNTgXjIRckkyxB4hT8i1wx14U17g4B5weKkGcceOm4jugFAo3WaJWMd9nNbSfwhGxYgqxXAZrJpWxcoNLlwVMtoK3hK2M0B41TnjJjVnbK8Bmr-L-3Ff8HFW8sdFthX22CBrZf6Ru09sz9sZqyFfDjhxpHogGyKuv1DQ";
+        let got = parse(FROZEN, "").shared.unwrap().unwrap();
+        assert_eq!(got.scenario.title, "Frozen v1 link");
+        assert_eq!((got.t_ms, got.op, got.speed), (12.5, Some(1), Some(0.1)));
+        assert_eq!(got.scenario.events.len(), 3);
+        assert_eq!(got.scenario.replication.r, 1);
+        // And what this build writes decodes to what it wrote.
+        let again = parse(&format!("#{}", encode(&got)), "").shared.unwrap().unwrap();
+        assert_eq!(again, got);
         assert!(parse("#v7=abc", "").shared.unwrap().unwrap_err().contains("newer Quorumscope"));
     }
 

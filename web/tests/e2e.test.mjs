@@ -365,5 +365,16 @@ test('an exported experiment runs in the CLI with the same operations and anomal
   assert.deepEqual(report.ops.map((o) => o.status), shown.ops);
   assert.deepEqual(report.anomalies.map((a) => a.kind).sort(), shown.anomalies);
   assert.equal(report.ops.at(-1).client, 'dora');
+  // Import: the same file through the real file input, in a fresh page, shows the same run.
+  const other = await open(b, `${srv.base}/#lesson=stale-read`);
+  await other.setInputFiles('input[type=file]', file);
+  await other.waitForFunction(() => document.querySelectorAll('[data-op]').length === 4);
+  await other.keyboard.press('End');
+  const imported = await other.evaluate(() => ({
+    ops: [...document.querySelectorAll('[data-op]')].map((r) => r.dataset.status),
+    anomalies: [...document.querySelectorAll('[data-anomaly]')].map((a) => a.dataset.anomaly).sort(),
+  }));
+  assert.deepEqual(imported, shown);
+  await other.close();
   await page.close();
 });
