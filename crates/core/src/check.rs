@@ -62,12 +62,6 @@ impl Ctx<'_> {
         self.s.put_of_value[v as usize]
     }
 
-    /// Put `a` finished before put `b` started: `a`'s value is older than `b`'s.
-    fn precedes(&self, a: u32, b: u32) -> bool {
-        let (a, b) = (&self.ops[a as usize], &self.ops[b as usize]);
-        matches!((a.end_us, b.start_us), (Some(e), Some(s)) if e < s)
-    }
-
     fn client(&self, op: u32) -> &str {
         &self.s.sc.clients[self.ops[op as usize].client as usize].name
     }
@@ -113,8 +107,47 @@ fn written_value(op: &OpState) -> Option<ValueId> {
 pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
     let c = Ctx { s, ops: &w.ops };
     let mut out = Vec::new();
-    let puts_of_key = |k: KeyId| (0..w.ops.len() as u32).filter(move |i| w.ops[*i as usize].key == k && written_value(&w.ops[*i as usize]).is_some());
     let repl = &s.sc.repl;
+    let keys = s.sc.keys.len();
+    // Indexes, so the whole check is O(ops log ops), not O(ops²): per key, the successful puts
+    // sorted by end time, and the latest start of any put; per (client, key), the client's reads
+    // sorted by end time with the newest value read so far.
+    let mut ok_puts: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); keys];
+    let mut last_start: Vec<Option<u64>> = vec![None; keys];
+    let mut reads: std::collections::BTreeMap<(u32, KeyId), Vec<(u64, Option<(u64, u32, ValueId)>)>> = Default::default();
+    for (i, o) in w.ops.iter().enumerate() {
+        let k = o.key as usize;
+        if written_value(o).is_some() {
+            if let Some(st) = o.start_us {
+                last_start[k] = last_start[k].max(Some(st));
+            }
+            if let (Status::Ok, Some(st), Some(e)) = (o.status, o.start_us, o.end_us) {
+                ok_puts[k].push((e, st, i as u32));
+            }
+        } else if let (Status::Ok, Some(e)) = (o.status, o.end_us) {
+            // The value of this read whose put started last: the newest thing it saw.
+            let newest = o
+                .values()
+                .into_iter()
+                .filter_map(|v| c.ops[c.put_of(v) as usize].start_us.map(|st| (st, i as u32, v)))
+                .max_by_key(|x| x.0);
+            reads.entry((o.client, o.key)).or_default().push((e, newest));
+        }
+    }
+    for list in &mut ok_puts {
+        list.sort_unstable();
+    }
+    // Each read list becomes (end, newest value read by then), a running maximum.
+    for list in reads.values_mut() {
+        list.sort_by_key(|x| x.0);
+        let mut best: Option<(u64, u32, ValueId)> = None;
+        for e in list.iter_mut() {
+            if e.1.map(|x| x.0) > best.map(|x| x.0) {
+                best = e.1;
+            }
+            e.1 = best;
+        }
+    }
 
     for (gi, g) in w.ops.iter().enumerate() {
         let gi = gi as u32;
@@ -128,14 +161,19 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
 
         // stale_read: a put that succeeded before the get began, and the get returned only
         // values older than it (or nothing). Report the most recent such put.
-        let missed = puts_of_key(g.key)
-            .filter(|p| {
-                let p_op = &w.ops[*p as usize];
-                p_op.status == Status::Ok
-                    && p_op.end_us.is_some_and(|e| e < gstart)
-                    && writers.iter().all(|q| c.precedes(*q, *p))
-            })
-            .max_by_key(|p| w.ops[*p as usize].end_us);
+        // All the values read precede a put P when the last of their puts ended before P
+        // started; a put whose end is unknown precedes nothing.
+        let writers_end: Option<u64> = writers.iter().map(|q| w.ops[*q as usize].end_us).try_fold(0u64, |m, e| e.map(|e| m.max(e)));
+        let precedes_all = |p_start: u64| writers.is_empty() || writers_end.is_some_and(|we| we < p_start);
+        let puts = &ok_puts[g.key as usize];
+        let before = puts.partition_point(|x| x.0 < gstart);
+        // Newest first; a put that ended before the read values' puts ended cannot qualify.
+        let missed = puts[..before]
+            .iter()
+            .rev()
+            .take_while(|x| writers.is_empty() || writers_end.is_some_and(|we| x.0 > we))
+            .find(|x| precedes_all(x.1))
+            .map(|x| x.2);
         if let Some(p) = missed {
             let p_op = &w.ops[p as usize];
             let v = written_value(p_op).expect("a put");
@@ -210,50 +248,52 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             }
         }
 
-        // monotonic_read: this client had already read a newer value of the key.
-        let earlier = w.ops[..gi as usize].iter().enumerate().filter(|(_, e)| {
-            e.kind == OpKind::Get && e.status == Status::Ok && e.client == g.client && e.key == g.key && e.end_us.is_some_and(|t| t <= gstart)
-        });
-        'earlier: for (ei, e) in earlier {
-            for u in e.values() {
+        // monotonic_read: this client had already read a newer value of the key — the newest
+        // value it had read by the time this read began is newer than everything this one got.
+        let list = reads.get(&(g.client, g.key)).map(|l| l.as_slice()).unwrap_or(&[]);
+        let seen = list[..list.partition_point(|x| x.0 <= gstart)].last().and_then(|x| x.1);
+        if let Some((u_start, ei, u)) = seen {
+            if precedes_all(u_start) {
                 let pu = c.put_of(u);
-                if writers.iter().all(|q| c.precedes(*q, pu)) {
-                    out.push(Anomaly {
-                        kind: AnomalyKind::MonotonicRead,
-                        op: Some(gi),
-                        key: g.key,
-                        related_ops: vec![ei as u32, pu],
-                        nodes: replied.clone(),
-                        at_us: gend,
-                        explanation: format!(
-                            "{} read {} at {}, then read {} at {}: time went backwards for this client. The second read asked {}, which had not yet received {}.",
-                            c.client(gi),
-                            c.value(u),
-                            Ctx::ms(e.end_us.unwrap_or(0)),
-                            c.values(&vals),
-                            Ctx::ms(gend),
-                            c.nodes(&replied),
-                            c.value(u)
-                        ),
-                    });
-                    break 'earlier;
-                }
+                out.push(Anomaly {
+                    kind: AnomalyKind::MonotonicRead,
+                    op: Some(gi),
+                    key: g.key,
+                    related_ops: vec![ei, pu],
+                    nodes: replied.clone(),
+                    at_us: gend,
+                    explanation: format!(
+                        "{} read {} at {}, then read {} at {}: time went backwards for this client. The second read asked {}, which had not yet received {}.",
+                        c.client(gi),
+                        c.value(u),
+                        Ctx::ms(w.ops[ei as usize].end_us.unwrap_or(0)),
+                        c.values(&vals),
+                        Ctx::ms(gend),
+                        c.nodes(&replied),
+                        c.value(u)
+                    ),
+                });
             }
         }
     }
 
     // lost_update: an ok put whose value is on no node at the end, with no later put of the key.
-    let on_some_node = |k: KeyId, v: ValueId| {
-        w.nodes.iter().any(|n| n.read(k).is_some_and(|d| d.values().contains(&v)))
-    };
+    let mut present = vec![false; s.sc.values.len()];
+    for n in &w.nodes {
+        for d in n.store.iter().flatten().chain(n.hints.values()) {
+            for v in d.values() {
+                present[v as usize] = true;
+            }
+        }
+    }
     for (pi, p) in w.ops.iter().enumerate() {
         let Some(v) = written_value(p) else { continue };
         if p.status != Status::Ok {
             continue;
         }
         let end = p.end_us.unwrap_or(0);
-        let later = puts_of_key(p.key).any(|q| w.ops[q as usize].start_us.is_some_and(|s| s > end));
-        if later || on_some_node(p.key, v) {
+        let later = last_start[p.key as usize].is_some_and(|st| st > end);
+        if later || present[v as usize] {
             continue;
         }
         let mut survivors: Vec<ValueId> = w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
