@@ -306,6 +306,17 @@ pub fn App(props: &AppProps) -> Html {
             )));
         })
     };
+    // The embed's "open" link carries the experiment as it is when followed. It is filled in on
+    // focus or mouse-down (both come before navigation), not encoded on every frame.
+    let fill_href = {
+        let state = state.clone();
+        Callback::from(move |e: web_sys::Event| {
+            if let Some(a) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+                let frag = crate::link::fragment(&state.shared(), state.unchanged_lesson(), &crate::link::View::default());
+                a.set_href(&format!("{}{}", page_url(false), frag));
+            }
+        })
+    };
     let close_dialog = {
         let dialog = dialog.clone();
         Callback::from(move |_: MouseEvent| dialog.set(Dialog::None))
@@ -381,7 +392,7 @@ pub fn App(props: &AppProps) -> Html {
             if embed {
                 <p class="embed-bar">
                     <button onclick={{ let m = more.clone(); Callback::from(move |_| m.set(!*m)) }} aria-expanded={more.to_string()} data-action="more">{ if *more { "Less" } else { "More: controls, history, diagrams" } }</button>
-                    <a href={format!("{}{}", page_url(false), crate::link::fragment(&state.shared(), state.unchanged_lesson(), &crate::link::View::default()))} target="_blank" rel="noopener">{ "Open in Quorumscope ↗" }</a>
+                    <a href={page_url(false)} target="_blank" rel="noopener" onmousedown={fill_href.reform(|e: MouseEvent| e.into())} onfocus={fill_href.reform(|e: FocusEvent| e.into())}>{ "Open in Quorumscope ↗" }</a>
                 </p>
             }
             if show("spacetime") {

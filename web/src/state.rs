@@ -124,17 +124,15 @@ fn build(file: ScenarioFile) -> Result<Model, String> {
 }
 
 impl AppState {
-    pub fn from_lesson(slug: &str) -> AppState {
-        let text = lessons::text(slug).unwrap_or_else(|| lessons::text(lessons::DEFAULT).expect("default lesson exists"));
-        let file = quorumscope_core::scenario::parse_file(text).expect("lessons are tested to parse");
-        let model = build(file).expect("lessons are tested to run");
+    /// A fresh state around a run (nothing selected, paused at 0).
+    fn with_model(model: Model, lesson: Option<String>) -> AppState {
         AppState {
             model: Rc::new(model),
             t_us: 0,
             playing: false,
             speed: DEFAULT_SPEED,
             selection: Selection::default(),
-            lesson: Some(slug.to_string()),
+            lesson,
             interventions: vec![],
             error: None,
             help: false,
@@ -145,33 +143,46 @@ impl AppState {
         }
     }
 
+    /// A lesson by name; an unknown name gives the default lesson.
+    pub fn from_lesson(slug: &str) -> AppState {
+        let slug = if lessons::text(slug).is_some() { slug } else { lessons::DEFAULT };
+        let text = lessons::text(slug).expect("checked above");
+        let file = quorumscope_core::scenario::parse_file(text).expect("lessons are tested to parse");
+        AppState::with_model(build(file).expect("lessons are tested to run"), Some(slug.to_string()))
+    }
+
     /// The state a page opens in: from a share link, a lesson name, or the default lesson. A
     /// damaged link shows its message over the default lesson.
     pub fn from_fragment(f: &crate::link::Fragment) -> AppState {
-        let mut s = AppState::from_lesson(lessons::DEFAULT);
-        match &f.shared {
+        let fallback = |why: String| {
+            let mut s = AppState::from_lesson(lessons::DEFAULT);
+            s.error = Some(why);
+            s
+        };
+        let mut s = match &f.shared {
             Some(Ok(sh)) => match build(sh.scenario.clone()) {
                 Ok(m) => {
-                    s.t_us = quorumscope_core::scenario::ms_to_us(sh.t_ms).min(m.end_us);
-                    s.selection.op = sh.op.filter(|o| (*o as usize) < m.report.ops.len());
-                    s.model = Rc::new(m);
-                    s.lesson = sh.lesson.clone().filter(|l| lessons::text(l).is_some());
+                    let lesson = sh.lesson.clone().filter(|l| lessons::text(l).is_some());
+                    let mut s = AppState::with_model(m, lesson);
+                    s.t_us = quorumscope_core::scenario::ms_to_us(sh.t_ms).min(s.model.end_us);
+                    s.selection.op = sh.op.filter(|o| (*o as usize) < s.model.report.ops.len());
                     if let Some(v) = sh.speed {
                         s.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
                     }
+                    s
                 }
-                Err(e) => s.error = Some(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+                Err(e) => fallback(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
             },
-            Some(Err(e)) => s.error = Some(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+            Some(Err(e)) => fallback(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
             None => match f.lesson.as_deref() {
-                Some(slug) if lessons::text(slug).is_some() => s = AppState::from_lesson(slug),
+                Some(slug) if lessons::text(slug).is_some() => AppState::from_lesson(slug),
                 Some(slug) => {
                     let shown: String = slug.chars().take(40).collect();
-                    s.error = Some(format!("There is no lesson called \"{shown}\". Showing the first lesson instead."));
+                    fallback(format!("There is no lesson called \"{shown}\". Showing the first lesson instead."))
                 }
-                None => {}
+                None => AppState::from_lesson(lessons::DEFAULT),
             },
-        }
+        };
         if let Some(t) = f.t_ms {
             s.t_us = quorumscope_core::scenario::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS)).min(s.model.end_us);
         }
@@ -232,11 +243,7 @@ impl AppState {
 
     pub fn from_text(text: &str) -> Result<AppState, String> {
         let (file, _) = quorumscope_core::parse(text).map_err(|e| e.to_string())?;
-        let model = build(file)?;
-        let mut s = AppState::from_lesson(lessons::DEFAULT);
-        s.model = Rc::new(model);
-        s.lesson = None;
-        Ok(s)
+        Ok(AppState::with_model(build(file)?, None))
     }
 
     fn with_file(&self, file: ScenarioFile) -> AppState {

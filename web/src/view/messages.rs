@@ -9,7 +9,7 @@ use crate::geometry::{self, Pt};
 use crate::model::Model;
 use crate::state::Selection;
 use crate::view::ring::Layout;
-use quorumscope_core::trace::{Fate, MsgKind};
+use quorumscope_core::trace::{Fate, MsgKind, MsgRecord};
 use quorumscope_core::num::fixed;
 use wasm_bindgen::JsCast;
 
@@ -32,11 +32,11 @@ pub struct Drawn {
     pub selected: bool,
 }
 
-/// Every message to draw at `t`: in flight, or dropped within the fade window.
-pub fn at(model: &Model, lay: &Layout, t: u64, sel: &Selection) -> Vec<Drawn> {
+/// Every message to draw at `t`: `flying` (the messages in flight at `t`, which the caller
+/// already has) and those dropped within the fade window.
+pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel: &Selection) -> Vec<Drawn> {
     let mut out: Vec<Drawn> = Vec::new();
     let focus = sel.focus_ops(model);
-    let flying = model.in_flight(t);
     let dropped = model.recently_dropped(t, DROP_FADE_US);
     for (id, m) in flying.iter().chain(dropped.iter()).take(MAX_DRAWN) {
         let at = geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t);
@@ -51,16 +51,24 @@ pub fn at(model: &Model, lay: &Layout, t: u64, sel: &Selection) -> Vec<Drawn> {
     out
 }
 
-/// The hidden DOM hooks: one `<li data-message="KIND" data-msg-id="ID">` per message drawn.
-/// Only names and numbers go in, never text from a scenario.
-pub fn hooks_html(items: &[Drawn]) -> String {
-    let mut s = String::with_capacity(items.len() * 48);
-    for d in items {
+/// The hidden DOM hooks at `t`: one `<li data-message="KIND" data-msg-id="ID">` per message in
+/// flight or fading after a drop (no positions needed). Only names and numbers go in, never text
+/// from a scenario.
+pub fn hooks_at(model: &Model, t: u64) -> String {
+    let flying = model.in_flight(t);
+    let dropped = model.recently_dropped(t, DROP_FADE_US);
+    let items = flying.iter().chain(dropped.iter()).take(MAX_DRAWN).map(|(id, m)| (*id, m.kind, matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t));
+    hooks_html(items)
+}
+
+fn hooks_html(items: impl Iterator<Item = (u32, MsgKind, bool)>) -> String {
+    let mut s = String::new();
+    for (id, kind, dropped) in items {
         s.push_str("<li data-message=\"");
-        s.push_str(d.kind.name());
+        s.push_str(kind.name());
         s.push_str("\" data-msg-id=\"");
-        s.push_str(&d.id.to_string());
-        s.push_str(if d.dropped { "\" class=\"dropped\"></li>" } else { "\"></li>" });
+        s.push_str(&id.to_string());
+        s.push_str(if dropped { "\" class=\"dropped\"></li>" } else { "\"></li>" });
     }
     s
 }
@@ -197,11 +205,11 @@ mod tests {
     fn what_is_drawn_follows_the_messages_and_the_selection() {
         let m = model("failed-write");
         let lay = crate::view::ring::layout(&m);
-        let items = at(&m, &lay, 102_000, &Selection::default());
+        let items = at(&m, &lay, &m.in_flight(102_000), 102_000, &Selection::default());
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(|d| d.kind == MsgKind::Put && !d.dropped && d.alpha == 1.0));
         // Dropped ones fade where they were lost; others dim when an operation is selected.
-        let items = at(&m, &lay, 106_000, &Selection { op: Some(1), ..Selection::default() });
+        let items = at(&m, &lay, &m.in_flight(106_000), 106_000, &Selection { op: Some(1), ..Selection::default() });
         let dropped: Vec<&Drawn> = items.iter().filter(|d| d.dropped).collect();
         assert_eq!(dropped.len(), 2);
         assert!(dropped.iter().all(|d| d.alpha < 0.35 && d.alpha > 0.0));
@@ -219,8 +227,7 @@ mod tests {
 
     #[test]
     fn hooks_name_each_message_by_kind() {
-        let mk = |id, kind, dropped| Drawn { id, kind, at: Pt { x: 0.0, y: 0.0 }, dropped, alpha: 1.0, related: false, selected: false };
-        let html = hooks_html(&[mk(3, MsgKind::Put, false), mk(9, MsgKind::GetReply, true)]);
+        let html = hooks_html([(3, MsgKind::Put, false), (9, MsgKind::GetReply, true)].into_iter());
         assert_eq!(html, r#"<li data-message="put" data-msg-id="3"></li><li data-message="get_reply" data-msg-id="9" class="dropped"></li>"#);
     }
 
@@ -230,10 +237,10 @@ mod tests {
         let lay = crate::view::ring::layout(&m);
         // Alice's put (op 0) is still reaching B and C at 40 ms; the stale read (op 1) missed it.
         let sel = Selection { anomaly: Some(0), op: Some(1), ..Selection::default() };
-        let items = at(&m, &lay, 40_000, &sel);
+        let items = at(&m, &lay, &m.in_flight(40_000), 40_000, &sel);
         assert!(!items.is_empty());
         assert!(items.iter().all(|d| d.related), "the missed put's messages are part of the cause");
-        let items = at(&m, &lay, 40_000, &Selection { op: Some(2), ..Selection::default() });
+        let items = at(&m, &lay, &m.in_flight(40_000), 40_000, &Selection { op: Some(2), ..Selection::default() });
         assert!(items.iter().all(|d| !d.related && d.alpha < 1.0));
     }
 

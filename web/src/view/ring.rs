@@ -288,7 +288,7 @@ pub fn Ring(p: &RingProps) -> Html {
     let t = p.t_us;
     let focus_op = sel.op;
     let in_flight = model.in_flight(t);
-    let drawn = Rc::new(messages::at(model, &lay, t, sel));
+    let drawn = Rc::new(messages::at(model, &lay, &in_flight, t, sel));
     let canvas = use_node_ref();
     {
         let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
@@ -300,9 +300,7 @@ pub fn Ring(p: &RingProps) -> Html {
     }
     // One string, set as the list's contents: far cheaper than diffing a thousand elements.
     // It follows the coarse text clock, so while playing it is rebuilt a few times a second.
-    let hooks_html = use_memo((Rc::clone(&p.model), p.hooks_t_us, p.selection.clone()), |(m, t, sel)| {
-        messages::hooks_html(&messages::at(m, &layout(m), *t, sel))
-    });
+    let hooks_html = use_memo((Rc::clone(&p.model), p.hooks_t_us), |(m, t)| messages::hooks_at(m, *t));
     let hooks = Html::from_html_unchecked(AttrValue::from((*hooks_html).clone()));
     // Clicks and hovers on the ring: a message under the pointer is picked by position.
     let to_view = move |e: &MouseEvent| -> Option<(f64, f64)> {
