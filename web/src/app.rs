@@ -249,8 +249,8 @@ pub fn App(props: &AppProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             // Compact, as links are written (one serializer in the bundle), then laid out for
             // people through a JSON tree.
-            let compact = serde_json::to_vec(&m.file).unwrap_or_default();
-            let text = serde_json::from_slice::<serde_json::Value>(&compact).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_default();
+            let compact = serde_json::to_string(&m.file).unwrap_or_default();
+            let text = serde_json::from_str::<serde_json::Value>(&compact).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_default();
             if download("quorumscope-scenario.json", &text).is_err() {
                 d.dispatch(Action::Fail("The browser refused the download.".into()));
             }

@@ -14,7 +14,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use quorumscope_core::scenario::ScenarioFile;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 pub const MAX_LINK_CHARS: usize = 64 * 1024;
 pub const MAX_INFLATED_BYTES: usize = 1024 * 1024;
@@ -23,19 +24,40 @@ pub const MAX_LINK_EVENTS: usize = 5_000;
 pub const VERSION: u32 = 1;
 
 /// What a `v1` link carries.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Shared {
     pub scenario: ScenarioFile,
-    #[serde(default)]
     pub t_ms: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub op: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub speed: Option<f64>,
     /// The lesson it started from, for the lesson picker and captions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lesson: Option<String>,
+}
+
+impl Shared {
+    /// Reads the JSON a link carries (by hand, as scenario files are read: see `scenario.rs`).
+    fn from_json(v: &Value) -> Result<Shared, String> {
+        let Value::Object(m) = v else { return Err("it is not a JSON object".into()) };
+        if let Some(k) = m.keys().find(|k| !["scenario", "t_ms", "op", "speed", "lesson"].contains(&k.as_str())) {
+            return Err(format!("unknown field `{k}`"));
+        }
+        let present = |k: &str| m.get(k).filter(|x| !x.is_null());
+        let number = |k: &str| present(k).map(|x| x.as_f64().ok_or(format!("`{k}` must be a number, got {x}"))).transpose();
+        let scenario = m.get("scenario").ok_or("it has no scenario")?;
+        let scenario = quorumscope_core::scenario::from_value(scenario).map_err(|e| format!("the scenario is invalid — {e}"))?;
+        let op = match present("op") {
+            None => None,
+            Some(x) => Some(x.as_u64().and_then(|o| u32::try_from(o).ok()).ok_or(format!("`op` must be an operation number, got {x}"))?),
+        };
+        let lesson = match present("lesson") {
+            None => None,
+            Some(x) => Some(x.as_str().ok_or(format!("`lesson` must be a name, got {x}"))?.to_string()),
+        };
+        Ok(Shared { scenario, t_ms: number("t_ms")?.unwrap_or(0.0), op, speed: number("speed")?, lesson })
+    }
 }
 
 /// Options that shape the page rather than the experiment.
@@ -80,7 +102,7 @@ pub fn decode_v1(payload: &str) -> Result<Shared, String> {
     let text = std::str::from_utf8(&json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
     // Through a JSON tree, as scenario files are checked: one set of deserializers in the bundle.
     let tree: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("the link's contents are not JSON: {e}"))?;
-    let shared: Shared = serde_json::from_value(tree).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
+    let shared = Shared::from_json(&tree).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
     if shared.scenario.events.len() > MAX_LINK_EVENTS {
         return Err(format!("the link's experiment has {} events; links are limited to {MAX_LINK_EVENTS}", shared.scenario.events.len()));
     }

@@ -6,7 +6,6 @@
 
 use crate::num::{fixed, num as show};
 use crate::rng::Rng;
-use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
@@ -185,53 +184,25 @@ impl Latency {
     }
 }
 
-impl Serialize for Latency {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Latency {
+    /// The scenario form (the inverse of [`Latency::from_json`]).
+    pub fn to_json(&self) -> Value {
+        let one = |k: &str, v: Value| Value::Object([(k.to_string(), v)].into_iter().collect());
         match self {
-            Latency::Const(c) => s.serialize_f64(*c),
-            Latency::Uniform(a, b) => {
-                let mut m = s.serialize_map(Some(1))?;
-                m.serialize_entry("uniform", &[a, b])?;
-                m.end()
-            }
-            Latency::Exp(mean) => {
-                let mut m = s.serialize_map(Some(1))?;
-                m.serialize_entry("exp", mean)?;
-                m.end()
-            }
+            Latency::Const(c) => Value::from(*c),
+            Latency::Uniform(a, b) => one("uniform", Value::from(vec![*a, *b])),
+            Latency::Exp(mean) => one("exp", Value::from(*mean)),
             Latency::Pareto { xm, alpha } => {
-                #[derive(Serialize)]
-                struct P {
-                    xm: f64,
-                    alpha: f64,
-                }
-                let mut m = s.serialize_map(Some(1))?;
-                m.serialize_entry("pareto", &P { xm: *xm, alpha: *alpha })?;
-                m.end()
+                one("pareto", Value::Object([("xm".to_string(), Value::from(*xm)), ("alpha".to_string(), Value::from(*alpha))].into_iter().collect()))
             }
-            Latency::Mix(parts) => {
-                struct Parts<'a>(&'a [(f64, Latency)]);
-                impl Serialize for Parts<'_> {
-                    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-                        for (w, l) in self.0 {
-                            seq.serialize_element(&(w, l))?;
-                        }
-                        seq.end()
-                    }
-                }
-                let mut m = s.serialize_map(Some(1))?;
-                m.serialize_entry("mix", &Parts(parts))?;
-                m.end()
-            }
+            Latency::Mix(parts) => one("mix", Value::Array(parts.iter().map(|(w, l)| Value::Array(vec![Value::from(*w), l.to_json()])).collect())),
         }
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Latency {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        Latency::from_json(&v, "latency").map_err(serde::de::Error::custom)
+impl Serialize for Latency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
     }
 }
 

@@ -6,8 +6,7 @@
 //! the simulator never sees an unknown node, W > N or a negative time.
 
 use crate::latency::Latency;
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -50,7 +49,7 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictMode {
     /// Last write wins by the client's timestamp.
@@ -77,8 +76,7 @@ fn is_default<T: Default + PartialEq>(t: &T) -> bool {
 }
 
 /// `replication` — every field has a default, listed in README.md.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Replication {
     pub n: u32,
     pub w: u32,
@@ -118,19 +116,17 @@ impl Default for Replication {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LinkSpec {
     pub from: String,
     pub to: String,
     pub latency_ms: Latency,
     /// By default a link override applies both ways.
-    #[serde(default, skip_serializing_if = "is_default")]
+    #[serde(skip_serializing_if = "is_default")]
     pub one_way: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkSpec {
     pub latency_ms: Latency,
     /// Added to every message between two datacenters (unless a link overrides it).
@@ -154,13 +150,12 @@ pub struct NodeDecl {
     pub dc: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClientDecl {
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dc: Option<String>,
-    #[serde(default, skip_serializing_if = "is_default")]
+    #[serde(skip_serializing_if = "is_default")]
     pub clock_skew_ms: f64,
 }
 
@@ -185,45 +180,39 @@ pub struct EventDecl {
 
 /// A narrated step of a lesson: a caption shown from `at_ms`, optionally a question that pauses
 /// the run until the student answers.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepDecl {
     pub at_ms: f64,
     pub caption: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub predict: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub choices: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reveal: Option<String>,
 }
 
 /// The JSON contract, as written.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScenarioFile {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub title: String,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
-    #[serde(default)]
     pub seed: u64,
     pub nodes: Vec<NodeDecl>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientDecl>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub keys: BTreeMap<String, Vec<String>>,
-    #[serde(default)]
     pub replication: Replication,
-    #[serde(default)]
     pub network: NetworkSpec,
-    #[serde(default)]
     pub events: Vec<EventDecl>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub run_until_ms: Option<f64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepDecl>,
 }
 
@@ -239,33 +228,6 @@ impl Serialize for NodeDecl {
                 }
                 N { id: &self.id, dc }.serialize(s)
             }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for NodeDecl {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match Value::deserialize(d)? {
-            Value::String(id) => Ok(NodeDecl { id, dc: None }),
-            Value::Object(m) => {
-                let mut id = None;
-                let mut dc = None;
-                for (k, v) in m {
-                    match (k.as_str(), v) {
-                        ("id", Value::String(s)) => id = Some(s),
-                        ("dc", Value::String(s)) => dc = Some(s),
-                        ("id" | "dc", v) => {
-                            return Err(D::Error::custom(format!("`{k}` must be a string, got {v}")))
-                        }
-                        _ => return Err(D::Error::custom(format!("unknown field `{k}` (expected id, dc)"))),
-                    }
-                }
-                let id = id.ok_or_else(|| D::Error::custom("a node object needs an `id`"))?;
-                Ok(NodeDecl { id, dc })
-            }
-            v => Err(D::Error::custom(format!(
-                "a node is a name or {{\"id\": ..., \"dc\": ...}}, got {v}"
-            ))),
         }
     }
 }
@@ -312,96 +274,10 @@ impl Serialize for EventDecl {
     }
 }
 
-impl<'de> Deserialize<'de> for EventDecl {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        parse_event(&v).map_err(D::Error::custom)
-    }
-}
-
-fn parse_event(v: &Value) -> Result<EventDecl, String> {
-    let m = v.as_object().ok_or_else(|| format!("an event is an object, got {v}"))?;
-    const KINDS: [&str; 8] = ["put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
-    const ALLOWED: [&str; 12] =
-        ["at_ms", "client", "value", "blind", "put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
-    for k in m.keys() {
-        if !ALLOWED.contains(&k.as_str()) {
-            return Err(format!("unknown field `{k}` (an event has at_ms and one of {})", KINDS.join(", ")));
-        }
-    }
-    let at_ms = m
-        .get("at_ms")
-        .ok_or("missing `at_ms`")?
-        .as_f64()
-        .ok_or_else(|| format!("`at_ms` must be a number, got {}", m["at_ms"]))?;
-    let kinds: Vec<&str> = KINDS.iter().copied().filter(|k| m.contains_key(*k)).collect();
-    let kind = match kinds.as_slice() {
-        [one] => *one,
-        [] => return Err(format!("says nothing to do: add one of {}", KINDS.join(", "))),
-        many => return Err(format!("has several actions ({}); one event does one thing", many.join(", "))),
-    };
-    let string = |f: &str| -> Result<String, String> {
-        match m.get(f) {
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(other) => Err(format!("`{f}` must be a string, got {other}")),
-            None => Err(format!("a {kind} event needs `{f}`")),
-        }
-    };
-    let only = |fields: &[&str]| -> Result<(), String> {
-        for k in m.keys() {
-            if k != "at_ms" && k != kind && !fields.contains(&k.as_str()) {
-                return Err(format!("field `{k}` does not belong to a {kind} event"));
-            }
-        }
-        Ok(())
-    };
-    let action = match kind {
-        "put" => {
-            only(&["client", "value", "blind"])?;
-            let blind = match m.get("blind") {
-                None => false,
-                Some(Value::Bool(b)) => *b,
-                Some(o) => return Err(format!("`blind` must be true or false, got {o}")),
-            };
-            Action::Put { client: string("client")?, key: string("put")?, value: string("value")?, blind }
-        }
-        "get" => {
-            only(&["client"])?;
-            Action::Get { client: string("client")?, key: string("get")? }
-        }
-        "crash" => {
-            only(&[])?;
-            Action::Crash(string("crash")?)
-        }
-        "recover" => {
-            only(&[])?;
-            Action::Recover(string("recover")?)
-        }
-        "crash_dc" => {
-            only(&[])?;
-            Action::CrashDc(string("crash_dc")?)
-        }
-        "recover_dc" => {
-            only(&[])?;
-            Action::RecoverDc(string("recover_dc")?)
-        }
-        "partition" => {
-            only(&[])?;
-            let groups: Vec<Vec<String>> = serde_json::from_value(m["partition"].clone())
-                .map_err(|_| format!("`partition` must be a list of groups of names, got {}", m["partition"]))?;
-            Action::Partition(groups)
-        }
-        "heal" => {
-            only(&[])?;
-            if m["heal"] != Value::Bool(true) {
-                return Err(format!("`heal` must be true, got {}", m["heal"]));
-            }
-            Action::Heal
-        }
-        _ => unreachable!("kind comes from KINDS"),
-    };
-    Ok(EventDecl { at_ms, action })
-}
+// ---------------------------------------------------------------------------------------------
+// Reading a file. The JSON tree is read by hand rather than through derived `Deserialize`: every
+// problem gets its exact path (`network.links[0].latency_ms`), and the browser carries one small
+// reader instead of a deserializer per type (that saved about a tenth of the app's download).
 
 /// Parses scenario text. Errors name the field (`replication.w`, `events[3]`) and the problem.
 pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
@@ -411,100 +287,319 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
             format!("the scenario is {} bytes; the limit is {MAX_SCENARIO_BYTES}", text.len()),
         ));
     }
-    let first = text.trim_start().chars().next();
-    if first != Some('{') {
+    if text.trim_start().chars().next() != Some('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
     }
-    // The browser reads scenarios rarely and pays for every deserializer in its download, so
-    // there everything goes through the tree. Natively (large files, the CLI), a valid file is
-    // deserialized straight from the text; only a failure is parsed to a tree and its fields
-    // tried one by one, to name the exact path at fault. Both give the same file and messages.
-    if cfg!(target_arch = "wasm32") {
-        let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
-        return from_value(v);
-    }
-    match serde_json::from_str::<ScenarioFile>(text) {
-        Ok(f) => Ok(f),
-        Err(first) => {
-            // Malformed JSON is reported with its line and column.
-            let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
-            from_value(v).and(Err(field_error("", first)))
-        }
+    // Malformed JSON is reported with its line and column.
+    let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
+    from_value(&v)
+}
+
+/// `a.b`, or `b` at the top.
+fn join(path: &str, k: &str) -> String {
+    if path.is_empty() {
+        k.to_string()
+    } else {
+        format!("{path}.{k}")
     }
 }
 
-/// Turns a JSON tree into a file, naming the exact field of any problem: fields are tried one at
-/// a time, so "expected u32" comes with the field it is about (`replication.w`).
-pub fn from_value(v: Value) -> Result<ScenarioFile, ScenarioError> {
-    let Value::Object(top) = v else {
-        return Err(ScenarioError::new("", "a scenario is a JSON object"));
-    };
-    locate(&top)?;
-    serde_json::from_value::<ScenarioFile>(Value::Object(top)).map_err(|e| field_error("", e))
-}
-
-/// Finds which field of a scenario that failed to deserialize is at fault.
-fn locate(top: &Map<String, Value>) -> Result<(), ScenarioError> {
-    for (k, x) in top {
-        let path = k.clone();
-        match k.as_str() {
-            "replication" => probe_fields::<Replication>(x, &path)?,
-            "network" => probe_fields::<NetworkSpec>(x, &path)?,
-            "events" | "nodes" | "clients" | "steps" => probe_items(k, x)?,
-            _ => {}
-        }
-        if k == "nodes" || !top.contains_key("nodes") {
-            continue;
-        }
-        let mut one = Map::new();
-        one.insert(k.clone(), x.clone());
-        one.insert("nodes".into(), top["nodes"].clone());
-        serde_json::from_value::<ScenarioFile>(Value::Object(one)).map_err(|e| field_error(&path, e))?;
+/// A JSON value in a message, shortened: a whole object in an error helps nobody.
+fn shown(v: &Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
     }
-    Ok(())
 }
 
-/// Checks an object whose fields all have defaults, one field at a time.
-fn probe_fields<T: serde::de::DeserializeOwned>(x: &Value, path: &str) -> Result<(), ScenarioError> {
-    let Value::Object(obj) = x else {
-        return Err(ScenarioError::new(path, format!("must be an object, got {x}")));
-    };
-    for (k, v) in obj {
-        let mut one = Map::new();
-        one.insert(k.clone(), v.clone());
-        serde_json::from_value::<T>(Value::Object(one)).map_err(|e| field_error(&format!("{path}.{k}"), e))?;
-    }
-    Ok(())
+/// The fields of one JSON object, each read with its path; fields not in `known` are rejected.
+struct Fields<'a> {
+    m: &'a Map<String, Value>,
+    path: &'a str,
 }
 
-/// Checks a list item by item, so errors carry the index.
-fn probe_items(name: &str, x: &Value) -> Result<(), ScenarioError> {
-    let Value::Array(items) = x else {
-        return Err(ScenarioError::new(name, format!("must be a list, got {x}")));
-    };
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("{name}[{i}]");
-        let r = match name {
-            "events" => serde_json::from_value::<EventDecl>(item.clone()).map(|_| ()),
-            "nodes" => serde_json::from_value::<NodeDecl>(item.clone()).map(|_| ()),
-            "clients" => serde_json::from_value::<ClientDecl>(item.clone()).map(|_| ()),
-            _ => serde_json::from_value::<StepDecl>(item.clone()).map(|_| ()),
+impl<'a> Fields<'a> {
+    fn of(v: &'a Value, path: &'a str, what: &str, known: &[&str]) -> Result<Self, ScenarioError> {
+        let Value::Object(m) = v else {
+            return Err(ScenarioError::new(path, format!("{what} is a JSON object, got {}", shown(v))));
         };
-        r.map_err(|e| field_error(&path, e))?;
+        if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(ScenarioError::new(join(path, k), format!("unknown field `{k}`, expected one of {}", known.join(", "))));
+        }
+        Ok(Fields { m, path })
     }
-    Ok(())
-}
 
-/// An error at `path`; an unknown field is named in the path too.
-fn field_error(path: &str, e: serde_json::Error) -> ScenarioError {
-    let msg = e.to_string();
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        if let Some(name) = rest.split('`').next() {
-            let p = if path.is_empty() { name.to_string() } else if path.ends_with(name) { path.to_string() } else { format!("{path}.{name}") };
-            return ScenarioError::new(p, msg);
+    fn err<T>(&self, k: &str, msg: String) -> Result<T, ScenarioError> {
+        Err(ScenarioError::new(join(self.path, k), msg))
+    }
+
+    /// A field that is present and not `null`.
+    fn get(&self, k: &str) -> Option<&'a Value> {
+        self.m.get(k).filter(|v| !v.is_null())
+    }
+
+    fn f64_or(&self, k: &str, default: f64) -> Result<f64, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default),
+            Some(v) => v.as_f64().map_or_else(|| self.err(k, format!("must be a number, got {}", shown(v))), Ok),
         }
     }
-    ScenarioError::new(path, msg)
+
+    fn opt_f64(&self, k: &str) -> Result<Option<f64>, ScenarioError> {
+        self.get(k).map(|_| self.f64_or(k, 0.0)).transpose()
+    }
+
+    fn u64_or(&self, k: &str, default: u64) -> Result<u64, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default),
+            Some(v) => v.as_u64().map_or_else(|| self.err(k, format!("must be a whole number >= 0, got {}", shown(v))), Ok),
+        }
+    }
+
+    fn u32_or(&self, k: &str, default: u32) -> Result<u32, ScenarioError> {
+        let x = self.u64_or(k, u64::from(default))?;
+        u32::try_from(x).map_or_else(|_| self.err(k, format!("{x} is too large")), Ok)
+    }
+
+    fn bool_or(&self, k: &str, default: bool) -> Result<bool, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => self.err(k, format!("must be true or false, got {}", shown(v))),
+        }
+    }
+
+    fn string_or(&self, k: &str, default: &str) -> Result<String, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default.to_string()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => self.err(k, format!("must be a string, got {}", shown(v))),
+        }
+    }
+
+    fn opt_string(&self, k: &str) -> Result<Option<String>, ScenarioError> {
+        self.get(k).map(|_| self.string_or(k, "")).transpose()
+    }
+
+    fn string(&self, k: &str, what: &str) -> Result<String, ScenarioError> {
+        if !self.m.contains_key(k) {
+            return Err(ScenarioError::new(self.path, format!("{what} needs `{k}`")));
+        }
+        self.string_or(k, "")
+    }
+
+    /// A list, read item by item with `item(value, "path[i]")`; absent means empty.
+    fn list<T>(&self, k: &str, mut item: impl FnMut(&'a Value, &str) -> Result<T, ScenarioError>) -> Result<Vec<T>, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => {
+                let path = join(self.path, k);
+                items.iter().enumerate().map(|(i, v)| item(v, &format!("{path}[{i}]"))).collect()
+            }
+            Some(v) => self.err(k, format!("must be a list, got {}", shown(v))),
+        }
+    }
+}
+
+fn string_at(v: &Value, path: &str) -> Result<String, ScenarioError> {
+    v.as_str().map(str::to_string).ok_or_else(|| ScenarioError::new(path, format!("must be a string, got {}", shown(v))))
+}
+
+fn latency_at(v: &Value, path: &str) -> Result<Latency, ScenarioError> {
+    // The latency reader's messages start with the exact path they are about, e.g.
+    // "network.latency_ms.mix[1]: ..." or "network.latency_ms.pareto.alpha must be > 0".
+    Latency::from_json(v, path).map_err(|m| {
+        let end = m.find(": ").or_else(|| m.find(' ')).unwrap_or(0);
+        ScenarioError::new(&m[..end], m[end..].trim_start_matches(':').trim())
+    })
+}
+
+/// Turns a JSON tree into a file, naming the exact field of any problem.
+pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
+    const TOP: [&str; 11] =
+        ["title", "description", "seed", "nodes", "clients", "keys", "replication", "network", "events", "run_until_ms", "steps"];
+    let f = Fields::of(v, "", "a scenario", &TOP)?;
+    if !f.m.contains_key("nodes") {
+        return Err(ScenarioError::new("nodes", "missing: a scenario lists its nodes"));
+    }
+    let keys = match f.m.get("keys") {
+        None => BTreeMap::new(),
+        Some(Value::Object(m)) => {
+            let pins = Fields { m, path: "keys" };
+            m.keys().map(|name| Ok((name.clone(), pins.list(name, string_at)?))).collect::<Result<_, ScenarioError>>()?
+        }
+        Some(v) => return f.err("keys", format!("maps each pinned key to its home nodes (an object), got {}", shown(v))),
+    };
+    Ok(ScenarioFile {
+        title: f.string_or("title", "")?,
+        description: f.string_or("description", "")?,
+        seed: f.u64_or("seed", 0)?,
+        nodes: f.list("nodes", node_at)?,
+        clients: f.list("clients", client_at)?,
+        keys,
+        replication: f.get("replication").map_or_else(|| Ok(Replication::default()), |r| replication_at(r, "replication"))?,
+        network: f.get("network").map_or_else(|| Ok(NetworkSpec::default()), |n| network_at(n, "network"))?,
+        events: f.list("events", event_at)?,
+        run_until_ms: f.opt_f64("run_until_ms")?,
+        steps: f.list("steps", step_at)?,
+    })
+}
+
+fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
+    const KNOWN: [&str; 13] = [
+        "n", "w", "r", "sloppy_quorum", "hinted_handoff", "read_repair", "anti_entropy_ms", "conflicts", "timeout_ms",
+        "detect_ms", "handoff_ms", "merkle_depth", "vnodes",
+    ];
+    let f = Fields::of(v, path, "`replication`", &KNOWN)?;
+    let d = Replication::default();
+    let conflicts = match f.string_or("conflicts", d.conflicts.name())?.as_str() {
+        "lww" => ConflictMode::Lww,
+        "siblings" => ConflictMode::Siblings,
+        "last_arrival" => ConflictMode::LastArrival,
+        other => return f.err("conflicts", format!("unknown variant `{other}`, expected one of lww, siblings, last_arrival")),
+    };
+    Ok(Replication {
+        n: f.u32_or("n", d.n)?,
+        w: f.u32_or("w", d.w)?,
+        r: f.u32_or("r", d.r)?,
+        sloppy_quorum: f.bool_or("sloppy_quorum", d.sloppy_quorum)?,
+        hinted_handoff: f.bool_or("hinted_handoff", d.hinted_handoff)?,
+        read_repair: f.bool_or("read_repair", d.read_repair)?,
+        anti_entropy_ms: f.opt_f64("anti_entropy_ms")?,
+        conflicts,
+        timeout_ms: f.f64_or("timeout_ms", d.timeout_ms)?,
+        detect_ms: f.f64_or("detect_ms", d.detect_ms)?,
+        handoff_ms: f.f64_or("handoff_ms", d.handoff_ms)?,
+        merkle_depth: f.u32_or("merkle_depth", d.merkle_depth)?,
+        vnodes: f.u32_or("vnodes", d.vnodes)?,
+    })
+}
+
+fn network_at(v: &Value, path: &str) -> Result<NetworkSpec, ScenarioError> {
+    let f = Fields::of(v, path, "`network`", &["latency_ms", "between_dcs_ms", "loss", "links"])?;
+    let latency_ms = match f.m.get("latency_ms") {
+        None => Latency::default(),
+        Some(l) => latency_at(l, &join(path, "latency_ms"))?,
+    };
+    Ok(NetworkSpec {
+        latency_ms,
+        between_dcs_ms: f.f64_or("between_dcs_ms", 0.0)?,
+        loss: f.f64_or("loss", 0.0)?,
+        links: f.list("links", |v, p| {
+            let l = Fields::of(v, p, "a link", &["from", "to", "latency_ms", "one_way"])?;
+            let latency = l.m.get("latency_ms").ok_or_else(|| ScenarioError::new(p, "a link needs `latency_ms`"))?;
+            Ok(LinkSpec {
+                from: l.string("from", "a link")?,
+                to: l.string("to", "a link")?,
+                latency_ms: latency_at(latency, &join(p, "latency_ms"))?,
+                one_way: l.bool_or("one_way", false)?,
+            })
+        })?,
+    })
+}
+
+/// A node: `"A"` or `{"id": "A", "dc": "us"}`.
+fn node_at(v: &Value, path: &str) -> Result<NodeDecl, ScenarioError> {
+    if let Value::String(id) = v {
+        return Ok(NodeDecl { id: id.clone(), dc: None });
+    }
+    if !v.is_object() {
+        return Err(ScenarioError::new(path, format!("a node is a name or {{\"id\": ..., \"dc\": ...}}, got {}", shown(v))));
+    }
+    let f = Fields::of(v, path, "a node", &["id", "dc"])?;
+    Ok(NodeDecl { id: f.string("id", "a node object")?, dc: f.opt_string("dc")? })
+}
+
+fn client_at(v: &Value, path: &str) -> Result<ClientDecl, ScenarioError> {
+    let f = Fields::of(v, path, "a client", &["id", "dc", "clock_skew_ms"])?;
+    Ok(ClientDecl { id: f.string("id", "a client")?, dc: f.opt_string("dc")?, clock_skew_ms: f.f64_or("clock_skew_ms", 0.0)? })
+}
+
+fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
+    let f = Fields::of(v, path, "a step", &["at_ms", "caption", "predict", "choices", "answer", "reveal"])?;
+    if !f.m.contains_key("at_ms") {
+        return Err(ScenarioError::new(path, "a step needs `at_ms`"));
+    }
+    let answer = f.get("answer").map(|_| f.u64_or("answer", 0).map(|a| a as usize)).transpose()?;
+    Ok(StepDecl {
+        at_ms: f.f64_or("at_ms", 0.0)?,
+        caption: f.string("caption", "a step")?,
+        predict: f.opt_string("predict")?,
+        choices: f.list("choices", string_at)?,
+        answer,
+        reveal: f.opt_string("reveal")?,
+    })
+}
+
+/// An event: `at_ms` and exactly one action (`put`, `get`, `crash`, ...).
+fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
+    const KINDS: [&str; 8] = ["put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
+    const ALLOWED: [&str; 12] =
+        ["at_ms", "client", "value", "blind", "put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
+    let f = Fields::of(v, path, "an event", &ALLOWED).map_err(|mut e| {
+        if e.path != path {
+            e.message = format!("{} (an event has at_ms and one of {})", e.message.split(", expected").next().unwrap_or_default(), KINDS.join(", "));
+        }
+        e
+    })?;
+    if !f.m.contains_key("at_ms") {
+        return Err(ScenarioError::new(path, "an event needs `at_ms`"));
+    }
+    let at_ms = f.f64_or("at_ms", 0.0)?;
+    let kinds: Vec<&str> = KINDS.iter().copied().filter(|k| f.m.contains_key(*k)).collect();
+    let kind = match kinds.as_slice() {
+        [one] => *one,
+        [] => return Err(ScenarioError::new(path, format!("says nothing to do: add one of {}", KINDS.join(", ")))),
+        many => return Err(ScenarioError::new(path, format!("has several actions ({}); one event does one thing", many.join(", ")))),
+    };
+    let what = format!("a {kind} event");
+    let only = |fields: &[&str]| -> Result<(), ScenarioError> {
+        match f.m.keys().find(|k| *k != "at_ms" && *k != kind && !fields.contains(&k.as_str())) {
+            Some(k) => f.err(k, format!("field `{k}` does not belong to {what}")),
+            None => Ok(()),
+        }
+    };
+    let action = match kind {
+        "put" => {
+            only(&["client", "value", "blind"])?;
+            Action::Put {
+                client: f.string("client", &what)?,
+                key: f.string("put", &what)?,
+                value: f.string("value", &what)?,
+                blind: f.bool_or("blind", false)?,
+            }
+        }
+        "get" => {
+            only(&["client"])?;
+            Action::Get { client: f.string("client", &what)?, key: f.string("get", &what)? }
+        }
+        "partition" => {
+            only(&[])?;
+            Action::Partition(f.list("partition", |g, p| match g {
+                Value::Array(names) => names.iter().enumerate().map(|(i, n)| string_at(n, &format!("{p}[{i}]"))).collect(),
+                other => Err(ScenarioError::new(p, format!("a group is a list of names, got {}", shown(other)))),
+            })?)
+        }
+        "heal" => {
+            only(&[])?;
+            if f.m["heal"] != Value::Bool(true) {
+                return f.err("heal", format!("must be true, got {}", shown(&f.m["heal"])));
+            }
+            Action::Heal
+        }
+        _ => {
+            only(&[])?;
+            let name = f.string(kind, &what)?;
+            match kind {
+                "crash" => Action::Crash(name),
+                "recover" => Action::Recover(name),
+                "crash_dc" => Action::CrashDc(name),
+                _ => Action::RecoverDc(name),
+            }
+        }
+    };
+    Ok(EventDecl { at_ms, action })
 }
 
 /// Parses and checks scenario text in one go.
@@ -623,11 +718,7 @@ fn check_name(path: &str, s: &str) -> Result<(), ScenarioError> {
 
 fn check_latency(path: &str, l: &Latency) -> Result<(), ScenarioError> {
     // Values built in code (not parsed) get the same checks as parsed ones.
-    let v = serde_json::to_value(l).map_err(|e| ScenarioError::new(path, e.to_string()))?;
-    Latency::from_json(&v, path).map(|_| ()).map_err(|m| {
-        let msg = m.strip_prefix(path).unwrap_or(&m).trim_start_matches(':').trim().to_string();
-        ScenarioError::new(path, msg)
-    })
+    latency_at(&l.to_json(), path).map(|_| ())
 }
 
 impl Scenario {
@@ -1046,7 +1137,7 @@ mod tests {
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "A", "heal": true}]}"#), "events[0]", "several actions");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "put": "k", "value": "v"}]}"#), "events[0]", "needs `client`");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "partition": [["A"], ["Q"]]}]}"#), "events[0].partition[1][0]", "unknown node or client `Q`");
-        check_rejected(&with(r#"{"network": {"latency_ms": {"mix": [[0.5, 1], [0.6, 2]]}}}"#), "network.latency_ms", "weights sum to");
+        check_rejected(&with(r#"{"network": {"latency_ms": {"mix": [[0.5, 1], [0.6, 2]]}}}"#), "network.latency_ms.mix", "weights sum to");
         check_rejected(&with(r#"{"network": {"loss": 1.5}}"#), "network.loss", "probability");
         check_rejected(&with(r#"{"keys": {"k": ["A", "A", "B"]}}"#), "keys.k[1]", "appears twice");
         check_rejected(&with(r#"{"keys": {"k": ["A", "B"]}}"#), "keys.k", "N=3");
@@ -1060,16 +1151,41 @@ mod tests {
     }
 
     #[test]
-    fn the_streaming_and_the_tree_paths_agree() {
+    fn wrong_types_name_the_exact_field() {
+        check_rejected(&with(r#"{"replication": {"w": "two"}}"#), "replication.w", "must be a whole number >= 0, got \"two\"");
+        check_rejected(&with(r#"{"replication": {"w": 2.5}}"#), "replication.w", "whole number");
+        check_rejected(&with(r#"{"replication": {"w": 5000000000}}"#), "replication.w", "too large");
+        check_rejected(&with(r#"{"replication": {"sloppy_quorum": "yes"}}"#), "replication.sloppy_quorum", "true or false");
+        check_rejected(&with(r#"{"replication": 3}"#), "replication", "JSON object");
+        check_rejected(&with(r#"{"nodes": 5}"#), "nodes", "must be a list, got 5");
+        check_rejected(&with(r#"{"nodes": ["A", 7]}"#), "nodes[1]", "a node is a name");
+        check_rejected(&with(r#"{"nodes": [{"id": "A", "zone": "x"}]}"#), "nodes[0].zone", "unknown field `zone`");
+        check_rejected(&with(r#"{"clients": [{"dc": "x"}]}"#), "clients[0]", "needs `id`");
+        check_rejected(&with(r#"{"seed": -1}"#), "seed", "whole number");
+        check_rejected(&with(r#"{"keys": ["k"]}"#), "keys", "home nodes");
+        check_rejected(&with(r#"{"keys": {"k": ["A", 2]}}"#), "keys.k[1]", "must be a string");
+        check_rejected(&with(r#"{"network": {"links": [{"from": "A", "to": "B", "latency_ms": {"uniform": [1]}}]}}"#), "network.links[0].latency_ms.uniform", "[low, high]");
+        check_rejected(&with(r#"{"network": {"links": [{"from": "A", "to": "B"}]}}"#), "network.links[0]", "needs `latency_ms`");
+        check_rejected(&with(r#"{"events": [{"at_ms": 1, "partition": [["A"], "B"]}]}"#), "events[0].partition[1]", "a group is a list");
+        check_rejected(&with(r#"{"events": [{"at_ms": "soon", "crash": "A"}]}"#), "events[0].at_ms", "must be a number");
+        check_rejected(&with(r#"{"events": [{"crash": "A"}]}"#), "events[0]", "needs `at_ms`");
+        check_rejected(&with(r#"{"events": [{"at_ms": 1, "get": "k", "client": "c", "value": "v"}]}"#), "events[0].value", "does not belong to a get event");
+        check_rejected(&with(r#"{"steps": [{"at_ms": 1}]}"#), "steps[0]", "needs `caption`");
+        check_rejected(&with(r#"{"steps": [{"at_ms": 1, "caption": "x", "answer": "b"}]}"#), "steps[0].answer", "whole number");
+        check_rejected(r#"{"events": []}"#, "nodes", "lists its nodes");
+    }
+
+    #[test]
+    fn every_lesson_round_trips_through_its_json() {
         let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            let tree: Value = serde_json::from_str(&text).unwrap();
-            assert_eq!(from_value(tree).unwrap(), parse_file(&text).unwrap());
-        }
-        for bad in [r#"{"nodes": ["A"], "replication": {"w": "two"}}"#, r#"{"nodes": ["A"], "events": [{"at_ms": 1, "crsh": "A"}]}"#, r#"{"nodes": 5}"#] {
-            let tree: Value = serde_json::from_str(bad).unwrap();
-            assert_eq!(from_value(tree).unwrap_err().path, parse_file(bad).unwrap_err().path, "{bad}");
+            let file = parse_file(&text).unwrap();
+            assert_eq!(parse_file(&serde_json::to_string(&file).unwrap()).unwrap(), file);
+            // Optional fields may be written as null.
+            let mut v: Value = serde_json::from_str(&text).unwrap();
+            v["run_until_ms"] = Value::Null;
+            assert_eq!(from_value(&v).unwrap().run_until_ms, None);
         }
     }
 
