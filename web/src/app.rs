@@ -277,44 +277,65 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
 
+    // Links are packed by the browser's CompressionStream, which answers asynchronously.
     let on_copy_link = {
-        let (state, dialog) = (state.clone(), dialog.clone());
+        let (state, dialog, dispatch) = (state.clone(), dialog.clone(), dispatch.clone());
         Callback::from(move |_: MouseEvent| {
-            let frag = crate::link::fragment(&state.shared(), state.unchanged_lesson(), &state.view);
-            if let Some(w) = web_sys::window() {
-                // replaceState: the address now holds the experiment, without a reload or a
-                // hashchange event.
-                if let Ok(h) = w.history() {
-                    let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&frag));
+            let (shared, unchanged, view) = (state.shared(), state.unchanged_lesson(), state.view.clone());
+            let (dialog, dispatch) = (dialog.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let frag = match crate::link::fragment_in_browser(shared, unchanged, view).await {
+                    Ok(frag) => frag,
+                    Err(e) => return dispatch.dispatch(Action::Fail(e)),
+                };
+                if let Some(w) = web_sys::window() {
+                    // replaceState: the address now holds the experiment, without a reload or a
+                    // hashchange event.
+                    if let Ok(h) = w.history() {
+                        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(&frag));
+                    }
+                    let url = format!("{}{}", page_url(false), frag);
+                    let _ = w.navigator().clipboard().write_text(&url);
+                    dialog.set(Dialog::Link(url));
                 }
-                let url = format!("{}{}", page_url(false), frag);
-                let _ = w.navigator().clipboard().write_text(&url);
-                dialog.set(Dialog::Link(url));
-            }
+            });
         })
     };
     let on_embed = {
-        let (state, dialog) = (state.clone(), dialog.clone());
+        let (state, dialog, dispatch) = (state.clone(), dialog.clone(), dispatch.clone());
         Callback::from(move |_: MouseEvent| {
             let view = crate::link::View { embed: true, ..state.view.clone() };
-            let frag = crate::link::fragment(&state.shared(), state.unchanged_lesson(), &view);
+            let (shared, unchanged) = (state.shared(), state.unchanged_lesson());
             let title = attr_escape(&state.model.sc().title);
-            dialog.set(Dialog::Embed(format!(
-                "<iframe src=\"{}{}\" width=\"720\" height=\"480\" style=\"border:0;max-width:100%\" title=\"Quorumscope: {title}\" loading=\"lazy\"></iframe>",
-                attr_escape(&page_url(true)),
-                attr_escape(&frag)
-            )));
+            let (dialog, dispatch) = (dialog.clone(), dispatch.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match crate::link::fragment_in_browser(shared, unchanged, view).await {
+                    Ok(frag) => dialog.set(Dialog::Embed(format!(
+                        "<iframe src=\"{}{}\" width=\"720\" height=\"480\" style=\"border:0;max-width:100%\" title=\"Quorumscope: {title}\" loading=\"lazy\"></iframe>",
+                        attr_escape(&page_url(true)),
+                        attr_escape(&frag)
+                    ))),
+                    Err(e) => dispatch.dispatch(Action::Fail(e)),
+                }
+            });
         })
     };
     // The embed's "open" link carries the experiment as it is when followed. It is filled in on
-    // focus or mouse-down (both come before navigation), not encoded on every frame.
+    // focus or mouse-down (both come well before the click that follows the link; packing takes
+    // a millisecond or two), not encoded on every frame.
+    // Yew delegates events to the app's root, so the event's `current_target` is not the link:
+    // the link is found by its NodeRef.
+    let open_ref = use_node_ref();
     let fill_href = {
-        let state = state.clone();
-        Callback::from(move |e: web_sys::Event| {
-            if let Some(a) = e.current_target().and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
-                let frag = crate::link::fragment(&state.shared(), state.unchanged_lesson(), &crate::link::View::default());
-                a.set_href(&format!("{}{}", page_url(false), frag));
-            }
+        let (state, open_ref) = (state.clone(), open_ref.clone());
+        Callback::from(move |_: web_sys::Event| {
+            let Some(a) = open_ref.cast::<web_sys::HtmlAnchorElement>() else { return };
+            let (shared, unchanged) = (state.shared(), state.unchanged_lesson());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(frag) = crate::link::fragment_in_browser(shared, unchanged, crate::link::View::default()).await {
+                    a.set_href(&format!("{}{}", page_url(false), frag));
+                }
+            });
         })
     };
     let close_dialog = {
@@ -392,7 +413,7 @@ pub fn App(props: &AppProps) -> Html {
             if embed {
                 <p class="embed-bar">
                     <button onclick={{ let m = more.clone(); Callback::from(move |_| m.set(!*m)) }} aria-expanded={more.to_string()} data-action="more">{ if *more { "Less" } else { "More: controls, history, diagrams" } }</button>
-                    <a href={page_url(false)} target="_blank" rel="noopener" onmousedown={fill_href.reform(|e: MouseEvent| e.into())} onfocus={fill_href.reform(|e: FocusEvent| e.into())}>{ "Open in Quorumscope ↗" }</a>
+                    <a ref={open_ref} href={page_url(false)} target="_blank" rel="noopener" onmousedown={fill_href.reform(|e: MouseEvent| e.into())} onfocus={fill_href.reform(|e: FocusEvent| e.into())}>{ "Open in Quorumscope ↗" }</a>
                 </p>
             }
             if show("spacetime") {

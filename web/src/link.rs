@@ -79,10 +79,60 @@ pub struct Fragment {
     pub view: View,
 }
 
-pub fn encode(shared: &Shared) -> String {
-    let json = serde_json::to_vec(shared).unwrap_or_default();
-    let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
-    format!("v{VERSION}={}", URL_SAFE_NO_PAD.encode(packed))
+/// The JSON a `v1` link packs, or `None` when the short form (`lesson=...`) says it all.
+fn payload(shared: &Shared, unchanged_lesson: bool) -> Option<Vec<u8>> {
+    match (&shared.lesson, unchanged_lesson) {
+        (Some(_), true) => None,
+        _ => Some(serde_json::to_vec(shared).unwrap_or_default()),
+    }
+}
+
+/// Raw deflate, natively (tests, tools). The browser uses its own (see [`fragment_in_browser`]);
+/// both write the same format, and links are read with one inflater everywhere.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn deflate(json: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(json, 9)
+}
+
+/// The fragment for an experiment: short for an unchanged lesson, `v1=` otherwise.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn fragment(shared: &Shared, unchanged_lesson: bool, view: &View) -> String {
+    let packed = payload(shared, unchanged_lesson).map(|json| deflate(&json));
+    assemble(shared, packed.as_deref(), view)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// The page's own compressor (Chromium 103, Firefox 113, Safari 16.4): a deflater in
+        /// the bundle would cost more than a tenth of the whole app's download.
+        pub type CompressionStream;
+        #[wasm_bindgen(constructor, catch)]
+        pub fn new(format: &str) -> Result<CompressionStream, JsValue>;
+    }
+}
+
+/// [`fragment`] as the app makes it: in the browser, packed by the page's own
+/// `CompressionStream("deflate-raw")`, which answers asynchronously.
+pub async fn fragment_in_browser(shared: Shared, unchanged_lesson: bool, view: View) -> Result<String, String> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return Ok(fragment(&shared, unchanged_lesson, &view));
+    #[cfg(target_arch = "wasm32")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(json) = payload(&shared, unchanged_lesson) else { return Ok(assemble(&shared, None, &view)) };
+        let fail = |_| "this browser cannot compress a link (it lacks CompressionStream); use Export instead".to_string();
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(json.as_slice()));
+        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(fail)?;
+        let deflater = browser::CompressionStream::new("deflate-raw").map_err(fail)?;
+        let packed = blob.stream().pipe_through(deflater.unchecked_ref());
+        let response = web_sys::Response::new_with_opt_readable_stream(Some(&packed)).map_err(fail)?;
+        let bytes = wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(fail)?).await.map_err(fail)?;
+        Ok(assemble(&shared, Some(&js_sys::Uint8Array::new(&bytes).to_vec()), &view))
+    }
 }
 
 /// Decodes the payload of a `v1=` parameter.
@@ -155,12 +205,12 @@ pub fn parse(hash: &str, query: &str) -> Fragment {
     f
 }
 
-/// The fragment for an experiment: short for an unchanged lesson, `v1=` otherwise.
-pub fn fragment(shared: &Shared, unchanged_lesson: bool, view: &View) -> String {
+/// The fragment, given the packed experiment (`None`: the lesson's short form).
+fn assemble(shared: &Shared, packed: Option<&[u8]>, view: &View) -> String {
     let mut parts = Vec::new();
-    match (&shared.lesson, unchanged_lesson) {
-        (Some(l), true) => parts.push(format!("lesson={l}")),
-        _ => parts.push(encode(shared)),
+    match (packed, &shared.lesson) {
+        (Some(p), _) => parts.push(format!("v{VERSION}={}", URL_SAFE_NO_PAD.encode(p))),
+        (None, l) => parts.push(format!("lesson={}", l.as_deref().unwrap_or_default())),
     }
     parts.push(format!("t={}", quorumscope_core::num::num(shared.t_ms)));
     if view.embed {
@@ -182,6 +232,11 @@ mod tests {
 
     fn lesson(slug: &str) -> ScenarioFile {
         quorumscope_core::scenario::parse_file(crate::lessons::text(slug).unwrap()).unwrap()
+    }
+
+    /// A `v1=` parameter, packed as natively.
+    fn encode(s: &Shared) -> String {
+        format!("v1={}", URL_SAFE_NO_PAD.encode(deflate(&serde_json::to_vec(s).unwrap())))
     }
 
     fn shared(slug: &str) -> Shared {

@@ -248,7 +248,8 @@ test('a link copied after interventions reproduces the same state in a fresh bro
   await page.click('[data-action=put]');
   await seek(page, 420.5);
   await page.click('[data-action=copy-link]');
-  const url = await page.$eval('.share-text', (t) => t.value);
+  // The browser packs the link (CompressionStream) and the dialog opens when it is done.
+  const url = await (await page.waitForSelector('.share-text')).evaluate((t) => t.value);
   assert.match(url, /#v1=[A-Za-z0-9_-]+&t=420\.5$/);
   assert.ok(url.length < 2000, `${url.length} characters`);
   const before = await observed(page);
@@ -262,7 +263,7 @@ test('a link copied after interventions reproduces the same state in a fresh bro
   const plain = await open(b, `${srv.base}/#lesson=sloppy-quorum&t=350`);
   assert.equal(await simTime(plain), 350);
   await plain.click('[data-action=copy-link]');
-  assert.match(await plain.$eval('.share-text', (t) => t.value), /#lesson=sloppy-quorum&t=350$/);
+  assert.match(await (await plain.waitForSelector('.share-text')).evaluate((t) => t.value), /#lesson=sloppy-quorum&t=350$/);
   await plain.close();
   await page.close();
 });
@@ -287,7 +288,25 @@ test('embed mode: minimal chrome in a 640x400 iframe, panels on request', async 
   assert.ok(overflow <= 0, `${overflow}px too wide`);
   await page.click('[data-action=more]');
   assert.equal(await page.locator('.controls').count(), 1);
+  // "Open in Quorumscope" carries the experiment once focused (packed by the browser).
+  const open_link = page.locator('.embed-bar a');
+  await open_link.focus();
+  await page.waitForFunction(() => document.querySelector('.embed-bar a').href.includes('#lesson=stale-read&t='));
   await page.close();
+  // The Embed dialog's snippet opens the same experiment in embed mode.
+  const full = await open(b, `${srv.base}/#lesson=stale-read`);
+  await full.click('[data-node="B"]');
+  await full.click('[data-action=crash]');
+  await full.click('[data-action=embed]');
+  const snippet = await (await full.waitForSelector('.share-text')).evaluate((t) => t.value);
+  const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
+  assert.match(src, /\?embed#v1=[A-Za-z0-9_-]+&t=0&embed=1$/);
+  const framed = await open(b, src, { viewport: { width: 640, height: 400 } });
+  assert.equal(await framed.locator('header.top').count(), 0);
+  assert.match(await framed.$eval('.caption', (e) => e.textContent), /stale/i);
+  assert.deepEqual(framed.errors, []);
+  await framed.close();
+  await full.close();
 });
 
 test('the example course page shows both lessons in iframes', async () => {
