@@ -144,9 +144,9 @@ pub fn partition_cuts(angles: &[f64], groups: &[u16]) -> Vec<(Pt, Pt)> {
         return vec![];
     }
     // Ring order. Angles are finite and within a few turns, so micro-radian integers order them.
-    let mut keyed: Vec<(i64, usize)> = angles.iter().enumerate().map(|(i, a)| ((a * 1e6) as i64, i)).collect();
-    keyed.sort_unstable();
-    let order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
+    let mut order: Vec<usize> = (0..angles.len()).collect();
+    // Flipping the sign bit maps i64 order onto u64 order.
+    quorumscope_core::order::sort_by_key(&mut order, |&i| u128::from(((angles[i] * 1e6) as i64 as u64) ^ (1 << 63)));
     let mut cut_angles = Vec::new();
     for w in 0..order.len() {
         let (a, b) = (order[w], order[(w + 1) % order.len()]);

@@ -17,7 +17,7 @@ use wasm_bindgen::prelude::*;
 
 /// One sort for every list of timings (each distinct sort closure costs code size in wasm).
 fn sort_f64(v: &mut [f64]) {
-    v.sort_unstable_by(f64::total_cmp);
+    quorumscope_core::order::sort_by_key(v, |x| quorumscope_core::order::f64_key(*x));
 }
 
 /// What the page's address asks for: a lesson, a share link, embed options.

@@ -395,7 +395,7 @@ impl Selection {
             ops.extend(a.op);
             ops.extend(a.related_ops.iter().copied());
         }
-        ops.sort_unstable();
+        quorumscope_core::order::sort_u32(&mut ops);
         ops.dedup();
         ops
     }

@@ -135,11 +135,11 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         }
     }
     for list in &mut ok_puts {
-        list.sort_unstable();
+        crate::order::sort_by_key(list, |&(e, st, _)| crate::order::pair(e, st));
     }
     // Each read list becomes (end, newest value read by then), a running maximum.
     for list in reads.values_mut() {
-        list.sort_by_key(|x| x.0);
+        crate::order::sort_by_key(list, |x| u128::from(x.0));
         let mut best: Option<(u64, u32, ValueId)> = None;
         for e in list.iter_mut() {
             if e.1.map(|x| x.0) > best.map(|x| x.0) {
@@ -297,7 +297,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             continue;
         }
         let mut survivors: Vec<ValueId> = w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
-        survivors.sort_unstable();
+        crate::order::sort_u32(&mut survivors);
         survivors.dedup();
         let mut why = String::new();
         if repl.conflicts == ConflictMode::Lww {
@@ -351,7 +351,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             .iter()
             .map(|n| {
                 let mut v = w.nodes[*n as usize].store[k as usize].as_ref().map(|d| d.values()).unwrap_or_default();
-                v.sort_unstable();
+                crate::order::sort_u32(&mut v);
                 v
             })
             .collect();

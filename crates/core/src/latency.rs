@@ -187,13 +187,21 @@ impl Latency {
 impl Latency {
     /// The scenario form (the inverse of [`Latency::from_json`]).
     pub fn to_json(&self) -> Value {
-        let one = |k: &str, v: Value| Value::Object([(k.to_string(), v)].into_iter().collect());
+        // Maps are built by insertion: collecting into one would bring in a sort of its own.
+        let one = |k: &str, v: Value| {
+            let mut m = serde_json::Map::new();
+            m.insert(k.to_string(), v);
+            Value::Object(m)
+        };
         match self {
             Latency::Const(c) => Value::from(*c),
             Latency::Uniform(a, b) => one("uniform", Value::from(vec![*a, *b])),
             Latency::Exp(mean) => one("exp", Value::from(*mean)),
             Latency::Pareto { xm, alpha } => {
-                one("pareto", Value::Object([("xm".to_string(), Value::from(*xm)), ("alpha".to_string(), Value::from(*alpha))].into_iter().collect()))
+                let mut p = serde_json::Map::new();
+                p.insert("xm".into(), Value::from(*xm));
+                p.insert("alpha".into(), Value::from(*alpha));
+                one("pareto", Value::Object(p))
             }
             Latency::Mix(parts) => one("mix", Value::Array(parts.iter().map(|(w, l)| Value::Array(vec![Value::from(*w), l.to_json()])).collect())),
         }

@@ -14,6 +14,7 @@ pub mod latency;
 pub mod merkle;
 pub mod node;
 pub mod num;
+pub mod order;
 pub mod ring;
 mod rng;
 pub mod run;

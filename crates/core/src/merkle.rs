@@ -26,7 +26,8 @@ impl Tree {
         // Sort by leaf, then by ring position within a leaf (both replicas order a leaf the same
         // way), then hash each run: one allocation for the whole tree instead of one per leaf.
         let mut items: Vec<(u32, u64, u64)> = items.into_iter().map(|(p, d)| (leaf_of(p, depth), p, d)).collect();
-        items.sort_unstable();
+        // The leaf is the top bits of the position, so ordering by position orders by leaf.
+        crate::order::sort_by_key(&mut items, |&(_, p, _)| u128::from(p));
         let mut hashes = vec![0u64; 2 * leaves];
         let mut buf: Vec<u64> = Vec::new();
         let mut i = 0;

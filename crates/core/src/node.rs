@@ -136,7 +136,7 @@ impl NodeState {
                     .map(|(k, _)| *k)
                     .chain(mine.iter().filter(|(k, _)| find(&keys, *k).is_none()).map(|(k, _)| *k))
                     .collect();
-                differ.sort_unstable();
+                crate::order::sort_u32(&mut differ);
                 differ.dedup();
                 // Under last_arrival there is no version to merge by: the initiator's copy goes
                 // one way only, or the two sides would simply swap values.

@@ -20,7 +20,7 @@ impl Ring {
                 tokens.push((hash_str(&format!("{name}#{v}")), i as NodeId));
             }
         }
-        tokens.sort_unstable();
+        crate::order::sort_by_key(&mut tokens, |&(h, n)| (u128::from(h) << 32) | u128::from(n));
         Ring { tokens, nodes: node_names.len() }
     }
 

@@ -267,7 +267,7 @@ impl Report {
         let nodes = |ns: &[NodeId]| ns.iter().map(node).collect::<Vec<_>>();
         let vals = |d: &Data| {
             let mut v: Vec<String> = d.values().iter().map(|v| sc.values[*v as usize].clone()).collect();
-            v.sort_unstable();
+            crate::order::sort_small(&mut v);
             v
         };
         let ops = w
@@ -303,7 +303,7 @@ impl Report {
                     late_acks: nodes(o.late_acks()),
                     values: (!is_put).then(|| {
                         let mut v: Vec<String> = o.values().iter().map(|v| sc.values[*v as usize].clone()).collect();
-                        v.sort_unstable();
+                        crate::order::sort_small(&mut v);
                         v
                     }),
                     replied_by: (!is_put).then(|| nodes(&o.replied_by())),

@@ -427,7 +427,11 @@ pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
         None => BTreeMap::new(),
         Some(Value::Object(m)) => {
             let pins = Fields { m, path: "keys" };
-            m.keys().map(|name| Ok((name.clone(), pins.list(name, string_at)?))).collect::<Result<_, ScenarioError>>()?
+            let mut keys = BTreeMap::new();
+            for name in m.keys() {
+                keys.insert(name.clone(), pins.list(name, string_at)?);
+            }
+            keys
         }
         Some(v) => return f.err("keys", format!("maps each pinned key to its home nodes (an object), got {}", shown(v))),
     };

@@ -75,11 +75,9 @@ impl Setup {
                 put_of_value[value as usize] = op;
             }
         }
-        // (time, file index) pairs sort into run order: by time, then file order. Plain tuple
-        // sorts share one instantiation with the ring's tokens (code size matters in wasm).
-        let mut keyed: Vec<(u64, u32)> = sc.events.iter().enumerate().map(|(i, e)| (e.at_us, i as u32)).collect();
-        keyed.sort_unstable();
-        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        // Run order: by time, then file order (the sort is stable).
+        let mut order: Vec<u32> = (0..sc.events.len() as u32).collect();
+        crate::order::sort_by_key(&mut order, |&i| u128::from(sc.events[i as usize].at_us));
         let r = &sc.repl;
         Setup {
             timeout_us: ms_to_us(r.timeout_ms),

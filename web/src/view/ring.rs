@@ -72,7 +72,7 @@ fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
         }
     }
     let mut keys: Vec<KeyId> = snap.nodes.iter().flat_map(|n| n.store.iter().map(|(k, _)| *k).chain(n.hints.iter().map(|h| h.1))).collect();
-    keys.sort_unstable();
+    quorumscope_core::order::sort_u32(&mut keys);
     keys.dedup();
     let differs = |k: &KeyId| {
         let copies: Vec<Option<u64>> = model.sim.setup.home(*k).iter().map(|h| snap.nodes[*h as usize].store.iter().find(|(kk, _)| kk == k).map(|(_, d)| d.digest())).collect();
