@@ -20,6 +20,21 @@ fn sort_f64(v: &mut [f64]) {
     quorumscope_core::order::sort_by_key(v, |x| quorumscope_core::order::f64_key(*x));
 }
 
+/// Parses a plain decimal number (`12`, `-0.5`, `1e3`). In the browser the page's own parser does
+/// it, so no float parser is compiled into the bundle; both parsers round correctly, and the
+/// character check keeps them to the same inputs (no `inf`, no `0x10`, no spaces).
+pub fn parse_f64(s: &str) -> Option<f64> {
+    let plain = !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if !plain {
+        return None;
+    }
+    #[cfg(target_arch = "wasm32")]
+    let x = js_sys::Number::from(wasm_bindgen::JsValue::from_str(s)).value_of();
+    #[cfg(not(target_arch = "wasm32"))]
+    let x = s.parse::<f64>().unwrap_or(f64::NAN);
+    x.is_finite().then_some(x)
+}
+
 /// What the page's address asks for: a lesson, a share link, embed options.
 pub fn location_fragment() -> link::Fragment {
     let loc = web_sys::window().map(|w| w.location());
@@ -111,4 +126,16 @@ pub fn qs_bench_seek(minutes: u32, seeks: u32) -> String {
     sort_f64(&mut times);
     let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
     serde_json::json!({"minutes": minutes, "events": model.rec().events, "build_ms": build_ms, "seeks": seeks, "p50_ms": pct(0.5), "p95_ms": pct(0.95), "max_ms": pct(1.0)}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_decimals_only() {
+        assert_eq!(super::parse_f64("420.5"), Some(420.5));
+        assert_eq!(super::parse_f64("1e3"), Some(1000.0));
+        for s in ["", " 1", "inf", "NaN", "0x10", "1e999", "1,5", "--1"] {
+            assert_eq!(super::parse_f64(s), None, "{s}");
+        }
+    }
 }

@@ -191,7 +191,7 @@ pub fn parse(hash: &str, query: &str) -> Fragment {
         let (k, v) = p.split_once('=').unwrap_or((p, ""));
         match k {
             "lesson" => f.lesson = Some(unescape(v)),
-            "t" => f.t_ms = v.parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0),
+            "t" => f.t_ms = crate::parse_f64(v).filter(|t| *t >= 0.0),
             "embed" => f.view.embed = v != "0",
             "autoplay" => f.view.autoplay = v != "0",
             "panels" => f.view.panels = unescape(v).split(',').filter(|s| !s.is_empty()).take(8).map(|s| s.chars().take(16).collect()).collect(),

@@ -122,3 +122,15 @@ async fn the_merkle_view_shows_the_descent_and_the_cost() {
     assert!(text.contains("16 leaf hashes"));
     let _ = root.dyn_into::<web_sys::HtmlElement>();
 }
+
+/// The browser's number parser (used so the bundle carries none) reads what Rust's would.
+#[wasm_bindgen_test]
+fn the_browser_parses_numbers_as_rust_does() {
+    let cases = ["0", "350", "420.5", "0.1", "-2.25", "1e3", "2.5E-3", "007", "1.7976931348623157e308", "5e-324", "0.30000000000000004"];
+    for s in cases {
+        assert_eq!(quorumscope_web::parse_f64(s).map(f64::to_bits), s.parse::<f64>().ok().map(f64::to_bits), "{s}");
+    }
+    for s in ["", " 1", "inf", "NaN", "0x10", "1e999", "1,5", "--1"] {
+        assert_eq!(quorumscope_web::parse_f64(s), None, "{s}");
+    }
+}

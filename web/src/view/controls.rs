@@ -87,7 +87,7 @@ pub fn Controls(p: &ControlsProps) -> Html {
     let on_ae = {
         let on = p.on_set.clone();
         Callback::from(move |e: Event| {
-            let v = input_value(&e).and_then(|v| v.parse::<f64>().ok());
+            let v = input_value(&e).and_then(|v| crate::parse_f64(&v));
             on.emit(Setting::AntiEntropy(v))
         })
     };
@@ -113,7 +113,7 @@ pub fn Controls(p: &ControlsProps) -> Html {
     let on_loss = {
         let on = p.on_set.clone();
         Callback::from(move |e: Event| {
-            if let Some(v) = input_value(&e).and_then(|v| v.parse::<f64>().ok()) {
+            if let Some(v) = input_value(&e).and_then(|v| crate::parse_f64(&v)) {
                 on.emit(Setting::Loss(v / 100.0))
             }
         })
