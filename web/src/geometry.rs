@@ -29,11 +29,14 @@ impl Pt {
     }
 }
 
-/// Cosine and sine in single precision: plenty for pixels, and much smaller in wasm than the
-/// double-precision versions (whose argument reduction alone is ~6 KB).
+/// Cosine and sine. In the browser the page's `Math.cos`/`Math.sin` compute them, so no
+/// trigonometry (whose argument reduction alone is ~5 KB) is compiled into the bundle. Only
+/// pixels depend on these; the simulation never does.
 pub fn cos_sin(angle: f64) -> (f64, f64) {
-    let a = angle as f32;
-    (a.cos() as f64, a.sin() as f64)
+    #[cfg(target_arch = "wasm32")]
+    return (js_sys::Math::cos(angle), js_sys::Math::sin(angle));
+    #[cfg(not(target_arch = "wasm32"))]
+    (angle.cos(), angle.sin())
 }
 
 pub fn polar(r: f64, angle: f64) -> Pt {
