@@ -164,7 +164,10 @@ pub struct AppProps {
 fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {
     use_effect_with((), move |_| -> Box<dyn FnOnce()> {
         let Some(window) = web_sys::window() else { return Box::new(|| ()) };
-        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| dispatch.dispatch(Action::OpenFragment(crate::location_fragment())));
+        let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+            let dispatch = dispatch.clone();
+            wasm_bindgen_futures::spawn_local(async move { dispatch.dispatch(Action::OpenFragment(crate::location_fragment().await)) });
+        });
         let _ = window.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
         Box::new(move || {
             let _ = window.remove_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());

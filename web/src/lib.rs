@@ -36,15 +36,20 @@ pub fn parse_f64(s: &str) -> Option<f64> {
 }
 
 /// What the page's address asks for: a lesson, a share link, embed options.
-pub fn location_fragment() -> link::Fragment {
+pub async fn location_fragment() -> link::Fragment {
     let loc = web_sys::window().map(|w| w.location());
     let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
     let search = loc.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
-    link::parse(&hash, &search)
+    link::parse_in_browser(&hash, &search).await
 }
 
+/// Renders the app once the address is read (a shared experiment unpacks asynchronously, in a
+/// millisecond or two).
 pub fn start() {
-    yew::Renderer::<app::App>::with_props(app::AppProps { fragment: location_fragment() }).render();
+    wasm_bindgen_futures::spawn_local(async {
+        let fragment = location_fragment().await;
+        yew::Renderer::<app::App>::with_props(app::AppProps { fragment }).render();
+    });
 }
 
 /// Runs a scenario and returns the CLI's `run --trace` JSON (report plus trace), so a test can

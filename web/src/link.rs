@@ -77,6 +77,9 @@ pub struct Fragment {
     pub shared: Option<Result<Shared, String>>,
     pub t_ms: Option<f64>,
     pub view: View,
+    /// A `v1` experiment still packed (raw deflate), until [`parse`] or [`parse_in_browser`]
+    /// unpacks it into `shared`.
+    packed: Option<Vec<u8>>,
 }
 
 /// The JSON a `v1` link packs, or `None` when the short form (`lesson=...`) says it all.
@@ -112,6 +115,11 @@ mod browser {
         pub type CompressionStream;
         #[wasm_bindgen(constructor, catch)]
         pub fn new(format: &str) -> Result<CompressionStream, JsValue>;
+
+        /// Its counterpart, for opening links.
+        pub type DecompressionStream;
+        #[wasm_bindgen(constructor, catch)]
+        pub fn new(format: &str) -> Result<DecompressionStream, JsValue>;
     }
 }
 
@@ -135,22 +143,63 @@ pub async fn fragment_in_browser(shared: Shared, unchanged_lesson: bool, view: V
     }
 }
 
-/// Decodes the payload of a `v1=` parameter.
-pub fn decode_v1(payload: &str) -> Result<Shared, String> {
+fn damaged() -> String {
+    "the link is damaged (its compressed data does not unpack); was it cut short when copied?".to_string()
+}
+
+fn too_big() -> String {
+    format!("the link unpacks to more than {} KiB; that is more than any experiment needs", MAX_INFLATED_BYTES / 1024)
+}
+
+/// The packed bytes of a `v1=` parameter (its length capped, its base64 checked).
+fn unpack(payload: &str) -> Result<Vec<u8>, String> {
     if payload.len() > MAX_LINK_CHARS {
         return Err(format!("the link is {} characters long; links are limited to {MAX_LINK_CHARS}", payload.len()));
     }
-    let packed = URL_SAFE_NO_PAD
+    URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
-        .map_err(|e| format!("the link is damaged (not URL-safe base64: {e}); was it cut short when copied?"))?;
-    let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_INFLATED_BYTES).map_err(|e| match e.status {
-        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-            format!("the link unpacks to more than {} KiB; that is more than any experiment needs", MAX_INFLATED_BYTES / 1024)
+        .map_err(|e| format!("the link is damaged (not URL-safe base64: {e}); was it cut short when copied?"))
+}
+
+/// Natively, miniz inflates (with the same cap the browser's stream reader enforces).
+#[cfg(not(target_arch = "wasm32"))]
+fn inflate(packed: &[u8]) -> Result<Vec<u8>, String> {
+    miniz_oxide::inflate::decompress_to_vec_with_limit(packed, MAX_INFLATED_BYTES).map_err(|e| match e.status {
+        miniz_oxide::inflate::TINFLStatus::HasMoreOutput => too_big(),
+        _ => damaged(),
+    })
+}
+
+/// In the browser, the page's `DecompressionStream("deflate-raw")` inflates, read chunk by chunk
+/// so that a link that unpacks past the cap is refused without unpacking it all.
+#[cfg(target_arch = "wasm32")]
+async fn inflate_in_browser(packed: &[u8]) -> Result<Vec<u8>, String> {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(packed));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| damaged())?;
+    let inflater = browser::DecompressionStream::new("deflate-raw")
+        .map_err(|_| "this browser cannot unpack links (it lacks DecompressionStream)".to_string())?;
+    let reader: web_sys::ReadableStreamDefaultReader = blob.stream().pipe_through(inflater.unchecked_ref()).get_reader().unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(|_| damaged())?;
+        if js_sys::Reflect::get(&chunk, &"done".into()).map_or(true, |d| d.is_truthy()) {
+            return Ok(out);
         }
-        _ => "the link is damaged (its compressed data does not unpack); was it cut short when copied?".to_string(),
-    })?;
-    let text = std::str::from_utf8(&json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
-    // Through a JSON tree, as scenario files are checked: one set of deserializers in the bundle.
+        let bytes: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|_| damaged())?.unchecked_into();
+        let start = out.len();
+        if start + bytes.length() as usize > MAX_INFLATED_BYTES {
+            let _ = reader.cancel();
+            return Err(too_big());
+        }
+        out.resize(start + bytes.length() as usize, 0);
+        bytes.copy_to(&mut out[start..]);
+    }
+}
+
+/// Reads the unpacked JSON of a `v1` link, with the same checks as a scenario file.
+fn read_v1(json: &[u8]) -> Result<Shared, String> {
+    let text = std::str::from_utf8(json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
     let tree: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("the link's contents are not JSON: {e}"))?;
     let shared = Shared::from_json(&tree).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
     if shared.scenario.events.len() > MAX_LINK_EVENTS {
@@ -162,6 +211,12 @@ pub fn decode_v1(payload: &str) -> Result<Shared, String> {
     // The scenario itself must be valid, with the same checks as a file.
     quorumscope_core::Scenario::from_file(&shared.scenario).map_err(|e| format!("the link's scenario is invalid — {e}"))?;
     Ok(shared)
+}
+
+/// Decodes the payload of a `v1=` parameter.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode_v1(payload: &str) -> Result<Shared, String> {
+    read_v1(&inflate(&unpack(payload)?)?)
 }
 
 /// Percent-decoding for the few characters a fragment may carry escaped.
@@ -183,8 +238,35 @@ fn unescape(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Reads a location's fragment (`#...`) and query (`?embed`).
+/// Reads a location's fragment (`#...`) and query (`?embed`), unpacking a `v1` experiment.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse(hash: &str, query: &str) -> Fragment {
+    let mut f = parse_params(hash, query);
+    if let Some(p) = f.packed.take() {
+        f.shared = Some(inflate(&p).and_then(|json| read_v1(&json)));
+    }
+    f
+}
+
+/// [`parse`] as the app does it: in the browser, the experiment is unpacked asynchronously.
+pub async fn parse_in_browser(hash: &str, query: &str) -> Fragment {
+    #[cfg(not(target_arch = "wasm32"))]
+    return parse(hash, query);
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut f = parse_params(hash, query);
+        if let Some(p) = f.packed.take() {
+            f.shared = Some(match inflate_in_browser(&p).await {
+                Ok(json) => read_v1(&json),
+                Err(e) => Err(e),
+            });
+        }
+        f
+    }
+}
+
+/// The parameters of a fragment and query; a `v1` experiment is left packed.
+fn parse_params(hash: &str, query: &str) -> Fragment {
     let mut f = Fragment::default();
     let params = hash.trim_start_matches('#').split('&').chain(query.trim_start_matches('?').split('&'));
     for p in params.filter(|p| !p.is_empty()).take(32) {
@@ -195,8 +277,12 @@ pub fn parse(hash: &str, query: &str) -> Fragment {
             "embed" => f.view.embed = v != "0",
             "autoplay" => f.view.autoplay = v != "0",
             "panels" => f.view.panels = unescape(v).split(',').filter(|s| !s.is_empty()).take(8).map(|s| s.chars().take(16).collect()).collect(),
-            "v1" => f.shared = Some(decode_v1(v)),
+            "v1" => match unpack(v) {
+                Ok(p) => (f.packed, f.shared) = (Some(p), None),
+                Err(e) => (f.packed, f.shared) = (None, Some(Err(e))),
+            },
             _ if k.len() > 1 && k.starts_with('v') && k[1..].chars().all(|c| c.is_ascii_digit()) => {
+                f.packed = None;
                 f.shared = Some(Err(format!("this link was made by a newer Quorumscope (format {k}); this one reads v1")));
             }
             _ => {}
