@@ -114,7 +114,8 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
     // sorted by end time with the newest value read so far.
     let mut ok_puts: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); keys];
     let mut last_start: Vec<Option<u64>> = vec![None; keys];
-    let mut reads: std::collections::BTreeMap<(u32, KeyId), Vec<(u64, Option<(u64, u32, ValueId)>)>> = Default::default();
+    // (client, key, end, newest value read), grouped by client and key once sorted.
+    let mut reads: Vec<(u32, KeyId, u64, Option<(u64, u32, ValueId)>)> = Vec::new();
     for (i, o) in w.ops.iter().enumerate() {
         let k = o.key as usize;
         if written_value(o).is_some() {
@@ -131,22 +132,27 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
                 .into_iter()
                 .filter_map(|v| c.ops[c.put_of(v) as usize].start_us.map(|st| (st, i as u32, v)))
                 .max_by_key(|x| x.0);
-            reads.entry((o.client, o.key)).or_default().push((e, newest));
+            reads.push((o.client, o.key, e, newest));
         }
     }
     for list in &mut ok_puts {
         crate::order::sort_by_key(list, |&(e, st, _)| crate::order::pair(e, st));
     }
-    // Each read list becomes (end, newest value read by then), a running maximum.
-    for list in reads.values_mut() {
-        crate::order::sort_by_key(list, |x| u128::from(x.0));
-        let mut best: Option<(u64, u32, ValueId)> = None;
-        for e in list.iter_mut() {
-            if e.1.map(|x| x.0) > best.map(|x| x.0) {
-                best = e.1;
-            }
-            e.1 = best;
+    // Each (client, key) run becomes (end, newest value read by then), a running maximum.
+    // End times are below 2^32 µs (the scenario caps time at an hour), so all three fit 96 bits.
+    crate::order::sort_by_key(&mut reads, |&(cl, k, e, _)| {
+        assert!(e < 1 << 32, "operation times are capped at one hour, below 2^32 µs");
+        (u128::from(cl) << 64) | (u128::from(k) << 32) | u128::from(e)
+    });
+    let mut best: Option<(u64, u32, ValueId)> = None;
+    for i in 0..reads.len() {
+        if i == 0 || (reads[i].0, reads[i].1) != (reads[i - 1].0, reads[i - 1].1) {
+            best = None;
         }
+        if reads[i].3.map(|x| x.0) > best.map(|x| x.0) {
+            best = reads[i].3;
+        }
+        reads[i].3 = best;
     }
 
     for (gi, g) in w.ops.iter().enumerate() {
@@ -250,8 +256,10 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
 
         // monotonic_read: this client had already read a newer value of the key — the newest
         // value it had read by the time this read began is newer than everything this one got.
-        let list = reads.get(&(g.client, g.key)).map(|l| l.as_slice()).unwrap_or(&[]);
-        let seen = list[..list.partition_point(|x| x.0 <= gstart)].last().and_then(|x| x.1);
+        let group = (g.client, g.key);
+        let from = reads.partition_point(|x| (x.0, x.1) < group);
+        let upto = reads.partition_point(|x| (x.0, x.1) < group || ((x.0, x.1) == group && x.2 <= gstart));
+        let seen = reads[from..upto].last().and_then(|x| x.3);
         if let Some((u_start, ei, u)) = seen {
             if precedes_all(u_start) {
                 let pu = c.put_of(u);

@@ -7,7 +7,6 @@ use crate::merkle::{leaf_of, Tree};
 use crate::scenario::{Addr, ConflictMode, KeyId, NodeId};
 use crate::sim::{Cmd, Ctx, Timer};
 use crate::trace::{Ev, MerkleStep, Msg};
-use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub struct AeSession {
@@ -19,13 +18,61 @@ pub struct AeSession {
     pub in_flight: u32,
 }
 
+/// Copies held for unreachable home replicas: (intended replica, key) -> data, in that order.
+/// A sorted list rather than a `BTreeMap`: a node holds few hints, and every map type is another
+/// copy of the B-tree code in the browser's download.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hints(Vec<((NodeId, KeyId), Data)>);
+
+impl Hints {
+    fn find(&self, k: (NodeId, KeyId)) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&k, |e| e.0)
+    }
+
+    pub fn get(&self, k: (NodeId, KeyId)) -> Option<&Data> {
+        self.find(k).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Stores `data` for `k`, merged with what is already held.
+    pub fn merge(&mut self, k: (NodeId, KeyId), data: &Data) {
+        match self.find(k) {
+            Ok(i) => {
+                self.0[i].1.merge_from(data);
+            }
+            Err(i) => self.0.insert(i, (k, data.clone())),
+        }
+    }
+
+    pub fn remove(&mut self, k: (NodeId, KeyId)) {
+        if let Ok(i) = self.find(k) {
+            self.0.remove(i);
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&(NodeId, KeyId), &Data)> {
+        self.0.iter().map(|(k, d)| (k, d))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Data> {
+        self.0.iter().map(|(_, d)| d)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NodeState {
     pub up: bool,
     /// Own data, by key id.
     pub store: Vec<Option<Data>>,
     /// Copies held for unreachable home replicas: (intended replica, key) -> data.
-    pub hints: BTreeMap<(NodeId, KeyId), Data>,
+    pub hints: Hints,
     pub handoff_timer_set: bool,
     pub ae_cursor: usize,
     pub ae: Option<AeSession>,
@@ -33,13 +80,13 @@ pub struct NodeState {
 
 impl NodeState {
     pub fn new(keys: usize) -> NodeState {
-        NodeState { up: true, store: vec![None; keys], hints: BTreeMap::new(), handoff_timer_set: false, ae_cursor: 0, ae: None }
+        NodeState { up: true, store: vec![None; keys], hints: Hints::default(), handoff_timer_set: false, ae_cursor: 0, ae: None }
     }
 
     /// What this node answers a get with: its own copy merged with any hinted copies of the key.
     pub fn read(&self, key: KeyId) -> Option<Data> {
         let mut out = self.store[key as usize].clone();
-        for ((_, k), d) in &self.hints {
+        for ((_, k), d) in self.hints.iter() {
             if *k == key {
                 out = Some(Data::merged(out.as_ref(), d));
             }
@@ -50,8 +97,7 @@ impl NodeState {
     fn write(&mut self, ctx: &Ctx, key: KeyId, data: &Data, hint_for: Option<NodeId>, out: &mut Vec<Cmd>) {
         match hint_for {
             Some(home) => {
-                let slot = self.hints.entry((home, key)).or_insert_with(|| data.clone());
-                slot.merge_from(data);
+                self.hints.merge((home, key), data);
                 out.push(Cmd::Trace(Ev::HintStored { holder: ctx.me, for_node: home, key }));
                 self.arm_handoff(ctx, out);
             }
@@ -112,8 +158,8 @@ impl NodeState {
                 let Addr::Node(home) = from else { return };
                 // Drop the hint only if it is still what was handed over; a newer hinted write
                 // that arrived meanwhile goes on the next round.
-                if self.hints.get(&(home, key)).map(|d| d.digest()) == Some(digest) {
-                    self.hints.remove(&(home, key));
+                if self.hints.get((home, key)).map(|d| d.digest()) == Some(digest) {
+                    self.hints.remove((home, key));
                     out.push(Cmd::Trace(Ev::HandedOff { holder: ctx.me, for_node: home, key }));
                 }
             }
@@ -210,7 +256,7 @@ impl NodeState {
                 if !self.up || !s.sc.repl.hinted_handoff {
                     return;
                 }
-                for ((home, key), data) in &self.hints {
+                for ((home, key), data) in self.hints.iter() {
                     if ctx.view.reachable(s, Addr::Node(ctx.me), Addr::Node(*home)) {
                         out.push(Cmd::Send { to: Addr::Node(*home), msg: Msg::Handoff { key: *key, data: data.clone() } });
                     }

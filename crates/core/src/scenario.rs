@@ -679,7 +679,8 @@ pub struct Scenario {
     pub clients: Vec<Client>,
     /// Keys in order of first mention (pinned keys first).
     pub keys: Vec<String>,
-    pub pinned: BTreeMap<KeyId, Vec<NodeId>>,
+    /// Preference lists fixed by the file, by key id (ascending).
+    pub pinned: Vec<(KeyId, Vec<NodeId>)>,
     /// Values of puts, by `ValueId` (one per put event, in file order).
     pub values: Vec<String>,
     pub repl: Replication,
@@ -860,7 +861,8 @@ impl Scenario {
             Ok((keys.len() - 1) as KeyId)
         };
 
-        let mut pinned = BTreeMap::new();
+        // Pinned keys are named first, so their ids come in ascending order.
+        let mut pinned = Vec::new();
         for (k, list) in &f.keys {
             let p = format!("keys.{k}");
             let kid = key_idx(k, &p, &mut keys)?;
@@ -875,7 +877,8 @@ impl Scenario {
             if (ids.len() as u32) < r.n {
                 return err(&p, format!("the preference list names {} node(s) but N={} home replicas are needed", ids.len(), r.n));
             }
-            pinned.insert(kid, ids);
+            assert!(pinned.last().is_none_or(|(last, _)| *last < kid), "pinned keys get ascending ids");
+            pinned.push((kid, ids));
         }
 
         let mut links = Vec::new();

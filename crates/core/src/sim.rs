@@ -47,7 +47,10 @@ impl Setup {
         let names: Vec<&str> = sc.nodes.iter().map(|n| n.name.as_str()).collect();
         let ring = Ring::new(&names, sc.repl.vnodes);
         let pref: Vec<Vec<NodeId>> = (0..sc.keys.len())
-            .map(|k| sc.pinned.get(&(k as KeyId)).cloned().unwrap_or_else(|| ring.preference_list(&sc.keys[k])))
+            .map(|k| match sc.pinned.binary_search_by_key(&(k as KeyId), |p| p.0) {
+                Ok(i) => sc.pinned[i].1.clone(),
+                Err(_) => ring.preference_list(&sc.keys[k]),
+            })
             .collect();
         let key_pos = sc.keys.iter().map(|k| Ring::key_position(k)).collect();
         let n = sc.repl.n as usize;
