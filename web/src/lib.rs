@@ -15,7 +15,8 @@ pub mod view;
 
 use wasm_bindgen::prelude::*;
 
-/// One sort for every list of timings (each distinct sort closure costs code size in wasm).
+/// Sorts timings (for the hooks' percentiles).
+#[cfg(feature = "hooks")]
 fn sort_f64(v: &mut [f64]) {
     quorumscope_core::order::sort_by_key(v, |x| quorumscope_core::order::f64_key(*x));
 }
@@ -70,6 +71,7 @@ pub fn qs_load(text: String) -> bool {
 }
 
 /// Counters for "no work while paused" and per-frame work, as JSON.
+#[cfg(feature = "hooks")]
 #[wasm_bindgen]
 pub fn qs_stats() -> String {
     let renders = app::RENDERS.with(|r| r.get());
@@ -80,6 +82,7 @@ pub fn qs_stats() -> String {
     serde_json::json!({"renders": renders, "frames": frames, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
 }
 
+#[cfg(feature = "hooks")]
 #[wasm_bindgen]
 pub fn qs_reset_stats() {
     app::FRAME_WORK_MS.with(|v| v.borrow_mut().clear());
