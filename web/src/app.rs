@@ -7,7 +7,7 @@ use crate::state::{Action, AppState, Setting};
 use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
-use crate::view::merkle::MerkleView;
+use crate::view::merkle::{merkle_view, MerkleProps};
 use crate::view::ring::Ring;
 use crate::view::spacetime::SpaceTime;
 use crate::view::transport::{transport, TransportProps};
@@ -428,7 +428,7 @@ pub fn App(props: &AppProps) -> Html {
             if show("history") || show("merkle") {
                 <div class="bottom">
                     if show("history") { <History model={Rc::clone(&model)} t_us={text_t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} /> }
-                    if show("merkle") { <MerkleView model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} /> }
+                    if show("merkle") { { merkle_view(&MerkleProps { model: Rc::clone(&model), snap: Rc::clone(&snap), t_us: t }) } }
                 </div>
             }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration }</div>

@@ -13,6 +13,7 @@ pub mod model;
 pub mod state;
 pub mod view;
 
+#[cfg(feature = "hooks")]
 use wasm_bindgen::prelude::*;
 
 /// Sorts timings (for the hooks' percentiles).
@@ -65,6 +66,7 @@ pub fn qs_run_trace(text: &str) -> Result<String, JsValue> {
 }
 
 /// Loads scenario text into the running app, as Import does.
+#[cfg(feature = "hooks")]
 #[wasm_bindgen]
 pub fn qs_load(text: String) -> bool {
     app::DISPATCH.with(|d| d.borrow().as_ref().map(|d| d.dispatch(state::Action::LoadText(text))).is_some())

@@ -5,7 +5,7 @@
 use quorumscope_web::model::Model;
 use quorumscope_web::state::Selection;
 use quorumscope_web::view::history::{History, HistoryProps};
-use quorumscope_web::view::merkle::{MerkleProps, MerkleView};
+use quorumscope_web::view::merkle::{merkle_view, MerkleProps};
 use quorumscope_web::view::ring::{Ring, RingProps};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -13,6 +13,12 @@ use wasm_bindgen_test::*;
 use yew::Callback;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// The Merkle panel is a plain function; mounted alone, it needs a component around it.
+#[yew::function_component]
+fn MerkleView(p: &MerkleProps) -> yew::Html {
+    merkle_view(p)
+}
 
 fn model(text: &str) -> Rc<Model> {
     let (file, sc) = quorumscope_core::parse(text).expect("valid scenario");

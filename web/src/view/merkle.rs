@@ -57,8 +57,9 @@ fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {
     }
 }
 
-#[function_component]
-pub fn MerkleView(p: &MerkleProps) -> Html {
+/// A plain function, not a component: it shows the current instant, so it re-renders with every
+/// frame anyway, and a component type costs its own copy of Yew's lifecycle code.
+pub fn merkle_view(p: &MerkleProps) -> Html {
     let m = &p.model;
     let repl = &m.sc().repl;
     let Some(x) = m.exchange_at(p.t_us) else {
