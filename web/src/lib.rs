@@ -16,6 +16,11 @@ pub mod view;
 #[cfg(feature = "hooks")]
 use wasm_bindgen::prelude::*;
 
+// Single-threaded wasm (no atomics): Talc, growing the wasm memory as needed.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Sorts timings (for the hooks' percentiles).
 #[cfg(feature = "hooks")]
 fn sort_f64(v: &mut [f64]) {
