@@ -140,6 +140,16 @@ pub fn message_pos(from: Pt, to: Pt, sent_us: u64, arrive_us: u64, t_us: u64) ->
     Pt { x: p.x + nx * 5.0, y: p.y + ny * 5.0 }
 }
 
+/// Where a lost message is shown failing: on its path, just short of the receiver's circle
+/// (radius `r`), so the cross does not hide the receiver's name.
+pub fn drop_pos(from: Pt, to: Pt, r: f64) -> Pt {
+    let d = Pt::dist(from, to);
+    let back = (r + 8.0).min(d / 2.0);
+    let at = if d > 0.0 { Pt::lerp(to, from, back / d) } else { to };
+    let (nx, ny) = if d > 0.0 { (-(to.y - from.y) / d, (to.x - from.x) / d) } else { (0.0, 0.0) };
+    Pt { x: at.x + nx * 5.0, y: at.y + ny * 5.0 }
+}
+
 /// Chords that draw a partition as a cut: for every pair of ring neighbours in different groups,
 /// the point midway between them just outside the ring; consecutive cut points are joined.
 pub fn partition_cuts(angles: &[f64], groups: &[u16]) -> Vec<(Pt, Pt)> {
@@ -215,6 +225,17 @@ pub fn time_window(t_us: u64, end_us: u64, span_us: u64) -> (u64, u64) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_lost_message_fails_just_short_of_its_receiver() {
+        let (from, to) = (Pt { x: 0.0, y: 0.0 }, Pt { x: 100.0, y: 0.0 });
+        let p = drop_pos(from, to, 20.0);
+        assert!((p.x - 72.0).abs() < 1e-9, "{p:?}");
+        // Close nodes: never past the midpoint.
+        assert!((drop_pos(from, Pt { x: 30.0, y: 0.0 }, 20.0).x - 15.0).abs() < 1e-9);
+        // Same side of the path as messages in flight (the right-hand normal).
+        assert_eq!(p.y, message_pos(from, to, 0, 10, 5).y);
+    }
+
     use super::*;
 
     #[test]

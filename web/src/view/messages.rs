@@ -10,7 +10,6 @@ use crate::model::Model;
 use crate::state::Selection;
 use crate::view::ring::Layout;
 use quorumscope_core::trace::{Fate, MsgKind, MsgRecord};
-use quorumscope_core::num::fixed;
 use wasm_bindgen::JsCast;
 
 /// How long (simulated) a dropped message stays visible, fading, where it was lost.
@@ -39,8 +38,12 @@ pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel
     let focus = sel.focus_ops(model);
     let dropped = model.recently_dropped(t, DROP_FADE_US);
     for (id, m) in flying.iter().chain(dropped.iter()).take(MAX_DRAWN) {
-        let at = geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t);
         let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t;
+        let at = if is_dropped {
+            geometry::drop_pos(lay.pos(m.from), lay.pos(m.to), lay.radius)
+        } else {
+            geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t)
+        };
         let related = m.payload.op().is_some_and(|o| focus.contains(&o));
         let mut alpha = if is_dropped { 1.0 - (t - m.arrive_us) as f64 / DROP_FADE_US as f64 } else { 1.0 };
         if !focus.is_empty() && !related {
@@ -84,39 +87,63 @@ pub fn hit(items: &[Drawn], x: f64, y: f64) -> Option<u32> {
         .map(|(_, id)| id)
 }
 
-/// Appends one message's outline, as SVG path data, to `out`: the legend's shapes, `k` times
+/// One message's outline relative to its position: the legend's shapes (`msg_shape`), `k` times
 /// their legend size (larger when the ring is drawn small, so they stay visible).
-fn shape(out: &mut String, kind: MsgKind, x: f64, y: f64, k: f64) {
-    use std::fmt::Write;
-    let (x, y) = (fixed(x, 1), fixed(y, 1));
-    let u = |v: f64| fixed(v * k, 1);
-    let _ = match kind {
-        // A circle as two half arcs.
-        MsgKind::Put | MsgKind::PutAck => {
-            let r = if kind == MsgKind::Put { 6.0 } else { 4.5 };
-            write!(out, "M{x} {y}m-{} 0a{r} {r} 0 1 0 {} 0a{r} {r} 0 1 0 -{} 0", u(r), u(2.0 * r), u(2.0 * r), r = u(r))
-        }
-        MsgKind::Get | MsgKind::GetReply => {
-            let r = if kind == MsgKind::Get { 7.0 } else { 6.0 };
-            write!(out, "M{x} {y}m0 -{r}l{r} {r}l-{r} {r}l-{r} -{r}z", r = u(r))
-        }
-        MsgKind::ReadRepair => write!(out, "M{x} {y}m-{h} -{h}h{w}v{w}h-{w}z", h = u(5.5), w = u(11.0)),
-        MsgKind::Handoff | MsgKind::HandoffAck => write!(out, "M{x} {y}m0 -{}l{} {}h-{}z", u(7.0), u(7.0), u(13.0), u(14.0)),
-        MsgKind::Merkle => write!(out, "M{x} {y}m-{a} -{b}h{c}l{a} {b}l-{a} {b}h-{c}l-{a} -{b}z", a = u(3.5), b = u(6.0), c = u(7.0)),
-    };
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Outline {
+    Circle(f64),
+    /// Up to six corners; the count is the second field.
+    Polygon([(f64, f64); 6], usize),
 }
 
-/// Fills (or, for replies and acks, outlines) `path` in the kind's colour.
-fn paint_path(ctx: &web_sys::CanvasRenderingContext2d, path: &str, kind: MsgKind, colour: &str, panel: &str) {
-    let Ok(p) = web_sys::Path2d::new_with_path_string(path) else { return };
+fn outline(kind: MsgKind, k: f64) -> Outline {
+    let poly = |pts: &[(f64, f64)]| {
+        let mut out = [(0.0, 0.0); 6];
+        for (o, (x, y)) in out.iter_mut().zip(pts) {
+            *o = (x * k, y * k);
+        }
+        Outline::Polygon(out, pts.len())
+    };
+    match kind {
+        MsgKind::Put => Outline::Circle(6.0 * k),
+        MsgKind::PutAck => Outline::Circle(4.5 * k),
+        MsgKind::Get => poly(&[(0.0, -7.0), (7.0, 0.0), (0.0, 7.0), (-7.0, 0.0)]),
+        MsgKind::GetReply => poly(&[(0.0, -6.0), (6.0, 0.0), (0.0, 6.0), (-6.0, 0.0)]),
+        MsgKind::ReadRepair => poly(&[(-5.5, -5.5), (5.5, -5.5), (5.5, 5.5), (-5.5, 5.5)]),
+        MsgKind::Handoff => poly(&[(0.0, -7.0), (7.0, 6.0), (-7.0, 6.0)]),
+        MsgKind::HandoffAck => poly(&[(0.0, -6.0), (6.0, 5.0), (-6.0, 5.0)]),
+        MsgKind::Merkle => poly(&[(-3.5, -6.0), (3.5, -6.0), (7.0, 0.0), (3.5, 6.0), (-3.5, 6.0), (-7.0, 0.0)]),
+    }
+}
+
+/// Adds an outline at (`x`, `y`) to the context's current path. Drawing calls straight onto the
+/// context: no path text to format and for the browser to parse, a thousand times a frame.
+fn trace(ctx: &web_sys::CanvasRenderingContext2d, o: &Outline, x: f64, y: f64) {
+    match o {
+        Outline::Circle(r) => {
+            ctx.move_to(x + r, y);
+            let _ = ctx.arc(x, y, *r, 0.0, std::f64::consts::TAU);
+        }
+        Outline::Polygon(pts, n) => {
+            ctx.move_to(x + pts[0].0, y + pts[0].1);
+            for (dx, dy) in &pts[1..*n] {
+                ctx.line_to(x + dx, y + dy);
+            }
+            ctx.close_path();
+        }
+    }
+}
+
+/// Fills (or, for replies and acks, outlines) the current path in the kind's colour.
+fn paint(ctx: &web_sys::CanvasRenderingContext2d, kind: MsgKind, colour: &str, panel: &str) {
     if hollow(kind) {
         ctx.set_fill_style_str(panel);
-        ctx.fill_with_path_2d(&p);
+        ctx.fill();
         ctx.set_stroke_style_str(colour);
-        ctx.stroke_with_path(&p);
+        ctx.stroke();
     } else {
         ctx.set_fill_style_str(colour);
-        ctx.fill_with_path_2d(&p);
+        ctx.fill();
     }
 }
 
@@ -151,40 +178,44 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
     let fg = var("--fg").unwrap_or("#000".into());
     let bad = var("--bad").unwrap_or("#c00".into());
     ctx.set_line_width(2.0);
-    // Batched: each (kind, opacity) group is one Path2D built from SVG path data and filled
-    // once — two calls across the wasm/JS boundary instead of several per message.
-    let mut path = String::new();
+    // Batched: each (kind, opacity) group is one path, filled once.
     for (ki, kind) in MsgKind::ALL.iter().enumerate() {
+        let o = outline(*kind, k);
         for faded in [false, true] {
-            path.clear();
-            for d in items.iter().filter(|d| d.kind == *kind && !d.dropped && (d.alpha < 1.0) == faded) {
-                shape(&mut path, *kind, d.at.x, d.at.y, k);
-            }
-            if path.is_empty() {
+            let mut group = items.iter().filter(|d| d.kind == *kind && !d.dropped && (d.alpha < 1.0) == faded).peekable();
+            if group.peek().is_none() {
                 continue;
             }
+            ctx.begin_path();
+            for d in group {
+                trace(&ctx, &o, d.at.x, d.at.y);
+            }
             ctx.set_global_alpha(if faded { 0.35 } else { 1.0 });
-            paint_path(&ctx, &path, *kind, &colours[ki], &panel);
+            paint(&ctx, *kind, &colours[ki], &panel);
         }
     }
     // The few that need their own opacity or outline: dropped, selected, part of the selection.
     for d in items.iter().filter(|d| d.dropped || d.related || d.selected) {
         let ki = MsgKind::ALL.iter().position(|k| *k == d.kind).unwrap_or(0);
         ctx.set_global_alpha(d.alpha.clamp(0.0, 1.0));
-        path.clear();
-        shape(&mut path, d.kind, d.at.x, d.at.y, k);
+        ctx.begin_path();
+        trace(&ctx, &outline(d.kind, k), d.at.x, d.at.y);
         if d.dropped {
-            paint_path(&ctx, &path, d.kind, &colours[ki], &panel);
-            let (a, b) = (fixed(6.0 * k, 1), fixed(12.0 * k, 1));
-            let x = format!("M{} {}m-{a} -{a}l{b} {b}m0 -{b}l-{b} {b}", fixed(d.at.x, 1), fixed(d.at.y, 1));
-            if let Ok(p) = web_sys::Path2d::new_with_path_string(&x) {
-                ctx.set_stroke_style_str(&bad);
-                ctx.stroke_with_path(&p);
-            }
-        } else if let Ok(p) = web_sys::Path2d::new_with_path_string(&path) {
+            paint(&ctx, d.kind, &colours[ki], &panel);
+            // A cross where it was lost.
+            let (a, b) = (6.0 * k, 12.0 * k);
+            let (x, y) = (d.at.x - a, d.at.y - a);
+            ctx.begin_path();
+            ctx.move_to(x, y);
+            ctx.line_to(x + b, y + b);
+            ctx.move_to(x + b, y);
+            ctx.line_to(x, y + b);
+            ctx.set_stroke_style_str(&bad);
+            ctx.stroke();
+        } else {
             ctx.set_stroke_style_str(&fg);
             ctx.set_line_width(if d.selected { 3.0 } else { 1.5 });
-            ctx.stroke_with_path(&p);
+            ctx.stroke();
             ctx.set_line_width(2.0);
         }
     }
@@ -216,13 +247,15 @@ mod tests {
     }
 
     #[test]
-    fn shapes_are_svg_path_data_at_the_message() {
-        let mut p = String::new();
-        shape(&mut p, MsgKind::ReadRepair, 10.0, 20.25, 1.0);
-        assert_eq!(p, "M10.0 20.3m-5.5 -5.5h11.0v11.0h-11.0z");
-        p.clear();
-        shape(&mut p, MsgKind::Put, 1.0, 2.0, 2.0);
-        assert_eq!(p, "M1.0 2.0m-12.0 0a12.0 12.0 0 1 0 24.0 0a12.0 12.0 0 1 0 -24.0 0");
+    fn canvas_outlines_are_the_legends_shapes_scaled() {
+        assert_eq!(outline(MsgKind::Put, 2.0), Outline::Circle(12.0));
+        let Outline::Polygon(pts, n) = outline(MsgKind::Merkle, 1.0) else { panic!("a hexagon") };
+        assert_eq!(&pts[..n], &[(-3.5, -6.0), (3.5, -6.0), (7.0, 0.0), (3.5, 6.0), (-3.5, 6.0), (-7.0, 0.0)]);
+        // The legend's corners (`msg_shape`: "M0 -6 L6 5 L-6 5 Z").
+        let Outline::Polygon(pts, n) = outline(MsgKind::HandoffAck, 1.0) else { panic!("a triangle") };
+        assert_eq!(&pts[..n], &[(0.0, -6.0), (6.0, 5.0), (-6.0, 5.0)]);
+        let Outline::Polygon(pts, n) = outline(MsgKind::Get, 0.5) else { panic!("a diamond") };
+        assert_eq!(&pts[..n], &[(0.0, -3.5), (3.5, 0.0), (0.0, 3.5), (-3.5, 0.0)]);
     }
 
     #[test]
