@@ -1,0 +1,55 @@
+// The shipped bundle (dist/, built without test hooks) in headless Chromium: the end-to-end tests
+// drive the build with hooks, so this checks that what people download works on its own — it
+// starts, plays, unpacks a share link and packs one, with the browser's own (de)compression.
+// Run by `cargo xtask test`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { serve, browser, open } from './harness.mjs';
+
+let srv, b;
+before(async () => {
+  srv = await serve();
+  b = await browser();
+});
+after(async () => {
+  await b?.close();
+  srv?.server.close();
+});
+
+const link = (obj) => '#v1=' + zlib.deflateRawSync(Buffer.from(JSON.stringify(obj))).toString('base64url');
+
+test('the shipped app starts, plays and carries no test hooks', async () => {
+  const page = await open(b, `${srv.base}/`);
+  assert.equal(await page.evaluate(() => typeof window.wasmBindings?.qs_load), 'undefined', 'no test hooks in the shipped build');
+  assert.ok((await page.locator('[data-node]').count()) >= 3);
+  await page.click('.transport .play');
+  await page.waitForFunction(() => Number(document.querySelector('#sim-time').textContent) > 0);
+  await page.click('.transport .play');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the shipped app opens a link and makes one that reproduces the experiment', async () => {
+  const experiment = {
+    scenario: { title: 'Shipped link', nodes: ['A', 'B', 'C'], replication: { n: 3, w: 1, r: 1 },
+      events: [{ at_ms: 1, client: 'c', put: 'k', value: 'v1' }, { at_ms: 2, crash: 'B' }, { at_ms: 40, client: 'd', get: 'k' }] },
+    t_ms: 42.5,
+  };
+  const page = await open(b, `${srv.base}/${link(experiment)}`);
+  assert.match(await page.$eval('.caption', (e) => e.textContent), /Shipped link/);
+  assert.equal(await page.$eval('#sim-time', (e) => Number(e.textContent)), 42.5);
+  assert.equal(await page.$eval('[data-node="B"]', (e) => e.dataset.up), 'false');
+  await page.click('[data-action=copy-link]');
+  const url = await (await page.waitForSelector('.share-text')).evaluate((t) => t.value);
+  assert.match(url, /#v1=[A-Za-z0-9_-]+&t=42\.5$/);
+  // The browser's deflate is plain raw deflate: Node unpacks it to the same experiment.
+  const payload = JSON.parse(zlib.inflateRawSync(Buffer.from(url.split('#v1=')[1].split('&')[0], 'base64url')).toString());
+  assert.equal(payload.scenario.title, 'Shipped link');
+  assert.equal(payload.scenario.events.length, 3);
+  const again = await open(b, url);
+  assert.equal(await again.$eval('[data-node="B"]', (e) => e.dataset.up), 'false');
+  assert.deepEqual([...page.errors, ...again.errors], []);
+  await again.close();
+  await page.close();
+});
