@@ -274,7 +274,7 @@ pub fn apply_setting(file: &ScenarioFile, s: &Setting) -> ScenarioFile {
             r.r = r.r.min(r.n);
             // A pinned preference list must name at least N nodes; otherwise let the ring decide.
             let n = r.n as usize;
-            f.keys.retain(|_, list| list.len() >= n);
+            f.keys.retain(|(_, list)| list.len() >= n);
         }
         Setting::W(w) => r.w = *w,
         Setting::R(x) => r.r = *x,
@@ -361,11 +361,11 @@ fn drop_references(f: &mut ScenarioFile, removed: &[String]) {
             }
         }
     }
-    for list in f.keys.values_mut() {
+    for (_, list) in f.keys.iter_mut() {
         list.retain(|x| !gone(x));
     }
     let n = f.replication.n as usize;
-    f.keys.retain(|_, l| l.len() >= n.min(f.nodes.len()));
+    f.keys.retain(|(_, l)| l.len() >= n.min(f.nodes.len()));
     f.network.links.retain(|l| !gone(&l.from) && !gone(&l.to));
 }
 

@@ -8,7 +8,6 @@
 use crate::latency::Latency;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use std::fmt;
 
 // Caps, so that a hostile file cannot hang or exhaust the program. Documented in README.md.
@@ -205,8 +204,10 @@ pub struct ScenarioFile {
     pub nodes: Vec<NodeDecl>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<ClientDecl>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub keys: BTreeMap<String, Vec<String>>,
+    /// Pinned preference lists: key name -> its home nodes, ordered by key name (a JSON object in
+    /// the file; a sorted list here, so the bundle carries no B-tree for it).
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pins_as_object")]
+    pub keys: Vec<(String, Vec<String>)>,
     pub replication: Replication,
     pub network: NetworkSpec,
     pub events: Vec<EventDecl>,
@@ -230,6 +231,15 @@ impl Serialize for NodeDecl {
             }
         }
     }
+}
+
+fn pins_as_object<S: Serializer>(pins: &[(String, Vec<String>)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(pins.len()))?;
+    for (k, v) in pins {
+        m.serialize_entry(k, v)?;
+    }
+    m.end()
 }
 
 impl Serialize for EventDecl {
@@ -424,12 +434,13 @@ pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
         return Err(ScenarioError::new("nodes", "missing: a scenario lists its nodes"));
     }
     let keys = match f.m.get("keys") {
-        None => BTreeMap::new(),
+        None => Vec::new(),
         Some(Value::Object(m)) => {
+            // The JSON object's keys come in name order (serde_json's map is sorted).
             let pins = Fields { m, path: "keys" };
-            let mut keys = BTreeMap::new();
+            let mut keys = Vec::with_capacity(m.len());
             for name in m.keys() {
-                keys.insert(name.clone(), pins.list(name, string_at)?);
+                keys.push((name.clone(), pins.list(name, string_at)?));
             }
             keys
         }
