@@ -90,8 +90,8 @@ fn payload(shared: &Shared, unchanged_lesson: bool) -> Option<Vec<u8>> {
     }
 }
 
-/// Raw deflate, natively (tests, tools). The browser uses its own (see [`fragment_in_browser`]);
-/// both write the same format, and links are read with one inflater everywhere.
+/// Raw deflate, natively (tests, tools). The browser packs and unpacks with its own streams (see
+/// [`fragment_in_browser`] and `inflate_in_browser`); all of them read and write the same format.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn deflate(json: &[u8]) -> Vec<u8> {
     miniz_oxide::deflate::compress_to_vec(json, 9)
@@ -121,6 +121,12 @@ mod browser {
         #[wasm_bindgen(constructor, catch)]
         pub fn new(format: &str) -> Result<DecompressionStream, JsValue>;
     }
+
+    /// `bytes` as a readable stream, to pipe through one of the above.
+    pub fn stream(bytes: &[u8]) -> Result<web_sys::ReadableStream, JsValue> {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        Ok(web_sys::Blob::new_with_u8_array_sequence(&parts)?.stream())
+    }
 }
 
 /// [`fragment`] as the app makes it: in the browser, packed by the page's own
@@ -133,10 +139,8 @@ pub async fn fragment_in_browser(shared: Shared, unchanged_lesson: bool, view: V
         use wasm_bindgen::JsCast;
         let Some(json) = payload(&shared, unchanged_lesson) else { return Ok(assemble(&shared, None, &view)) };
         let fail = |_| "this browser cannot compress a link (it lacks CompressionStream); use Export instead".to_string();
-        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(json.as_slice()));
-        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(fail)?;
         let deflater = browser::CompressionStream::new("deflate-raw").map_err(fail)?;
-        let packed = blob.stream().pipe_through(deflater.unchecked_ref());
+        let packed = browser::stream(&json).map_err(fail)?.pipe_through(deflater.unchecked_ref());
         let response = web_sys::Response::new_with_opt_readable_stream(Some(&packed)).map_err(fail)?;
         let bytes = wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(fail)?).await.map_err(fail)?;
         Ok(assemble(&shared, Some(&js_sys::Uint8Array::new(&bytes).to_vec()), &view))
@@ -175,11 +179,10 @@ fn inflate(packed: &[u8]) -> Result<Vec<u8>, String> {
 #[cfg(target_arch = "wasm32")]
 async fn inflate_in_browser(packed: &[u8]) -> Result<Vec<u8>, String> {
     use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(packed));
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| damaged())?;
     let inflater = browser::DecompressionStream::new("deflate-raw")
         .map_err(|_| "this browser cannot unpack links (it lacks DecompressionStream)".to_string())?;
-    let reader: web_sys::ReadableStreamDefaultReader = blob.stream().pipe_through(inflater.unchecked_ref()).get_reader().unchecked_into();
+    let stream = browser::stream(packed).map_err(|_| damaged())?;
+    let reader: web_sys::ReadableStreamDefaultReader = stream.pipe_through(inflater.unchecked_ref()).get_reader().unchecked_into();
     let mut out = Vec::new();
     loop {
         let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(|_| damaged())?;
