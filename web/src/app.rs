@@ -7,17 +7,17 @@ use crate::state::{Action, AppState, Setting};
 use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
+use crate::view::legend;
 use crate::view::merkle::{merkle_view, MerkleProps};
 use crate::view::ring::Ring;
 use crate::view::spacetime::SpaceTime;
 use crate::view::transport::{transport, TransportProps};
-use crate::view::legend;
+use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::Action as Ev;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 thread_local! {
@@ -110,7 +110,11 @@ fn use_keyboard(dispatch: UseReducerDispatcher<AppState>) {
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                 .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
             let key = e.key();
-            if typing && key != "Escape" && !(key == "?" && !matches!(e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name()), Some(ref t) if t == "INPUT" || t == "TEXTAREA")) {
+            if typing
+                && key != "Escape"
+                && !(key == "?"
+                    && !matches!(e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name()), Some(ref t) if t == "INPUT" || t == "TEXTAREA"))
+            {
                 return;
             }
             let action = match key.as_str() {
@@ -169,7 +173,9 @@ fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {
         let Some(window) = web_sys::window() else { return Box::new(|| ()) };
         let listener = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
             let dispatch = dispatch.clone();
-            wasm_bindgen_futures::spawn_local(async move { dispatch.dispatch(Action::OpenFragment(crate::location_fragment().await)) });
+            wasm_bindgen_futures::spawn_local(async move {
+                dispatch.dispatch(Action::OpenFragment(crate::location_fragment().await))
+            });
         });
         let _ = window.add_event_listener_with_callback("hashchange", listener.as_ref().unchecked_ref());
         Box::new(move || {
@@ -256,7 +262,9 @@ pub fn App(props: &AppProps) -> Html {
             // Compact, as links are written (one serializer in the bundle), then laid out for
             // people through a JSON tree.
             let compact = serde_json::to_string(&m.file).unwrap_or_default();
-            let text = serde_json::from_str::<serde_json::Value>(&compact).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_default();
+            let text = serde_json::from_str::<serde_json::Value>(&compact)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or_default();
             if download("quorumscope-scenario.json", &text).is_err() {
                 d.dispatch(Action::Fail("The browser refused the download.".into()));
             }
@@ -269,7 +277,12 @@ pub fn App(props: &AppProps) -> Html {
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
             input.set_value("");
             if file.size() > quorumscope_core::scenario::MAX_SCENARIO_BYTES as f64 {
-                d.dispatch(Action::Fail(format!("{} is {} KB; scenario files are limited to {} KB.", file.name(), fixed(file.size() / 1024.0, 0), quorumscope_core::scenario::MAX_SCENARIO_BYTES / 1024)));
+                d.dispatch(Action::Fail(format!(
+                    "{} is {} KB; scenario files are limited to {} KB.",
+                    file.name(),
+                    fixed(file.size() / 1024.0, 0),
+                    quorumscope_core::scenario::MAX_SCENARIO_BYTES / 1024
+                )));
                 return;
             }
             let d = d.clone();
@@ -338,7 +351,9 @@ pub fn App(props: &AppProps) -> Html {
             let Some(a) = open_ref.cast::<web_sys::HtmlAnchorElement>() else { return };
             let (shared, unchanged) = (state.shared(), state.unchanged_lesson());
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(frag) = crate::link::fragment_in_browser(shared, unchanged, crate::link::View::default()).await {
+                if let Ok(frag) =
+                    crate::link::fragment_in_browser(shared, unchanged, crate::link::View::default()).await
+                {
                     a.set_href(&format!("{}{}", page_url(false), frag));
                 }
             });
@@ -359,7 +374,12 @@ pub fn App(props: &AppProps) -> Html {
     let panels = state.view.panels.clone();
     let open_more = *more;
     let show = move |panel: &str| !embed || open_more || panels.iter().any(|p| p == panel);
-    let class = classes!("app", state.reduced_motion.then_some("reduced-motion"), state.playing.then_some("playing"), embed.then_some("embed"));
+    let class = classes!(
+        "app",
+        state.reduced_motion.then_some("reduced-motion"),
+        state.playing.then_some("playing"),
+        embed.then_some("embed")
+    );
     html! {
         <div {class}>
             if !embed {

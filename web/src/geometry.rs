@@ -63,7 +63,8 @@ pub fn sectors(nodes_per_dc: &[usize]) -> Vec<Sector> {
     let used: Vec<usize> = nodes_per_dc.iter().copied().filter(|c| *c > 0).collect();
     let gaps = if used.len() > 1 { used.len() as f64 * DC_GAP } else { 0.0 };
     let span = 2.0 * PI - gaps;
-    let mut a = -PI / 2.0 - if used.len() > 1 { span * nodes_per_dc[0] as f64 / total.max(1) as f64 / 2.0 } else { 0.0 };
+    let mut a =
+        -PI / 2.0 - if used.len() > 1 { span * nodes_per_dc[0] as f64 / total.max(1) as f64 / 2.0 } else { 0.0 };
     nodes_per_dc
         .iter()
         .map(|c| {
@@ -132,7 +133,11 @@ pub fn node_radius(nodes: usize) -> f64 {
 /// Where a message is at `t`: on the straight path from sender to receiver, shifted sideways so
 /// that a request and its reply between the same pair travel on separate lanes.
 pub fn message_pos(from: Pt, to: Pt, sent_us: u64, arrive_us: u64, t_us: u64) -> Pt {
-    let f = if arrive_us <= sent_us { 1.0 } else { ((t_us.saturating_sub(sent_us)) as f64 / (arrive_us - sent_us) as f64).clamp(0.0, 1.0) };
+    let f = if arrive_us <= sent_us {
+        1.0
+    } else {
+        ((t_us.saturating_sub(sent_us)) as f64 / (arrive_us - sent_us) as f64).clamp(0.0, 1.0)
+    };
     let p = Pt::lerp(from, to, f);
     let d = Pt::dist(from, to).max(1e-9);
     // Right-hand normal of the direction of travel.
@@ -198,7 +203,15 @@ pub fn arc_path(r: f64, start: f64, end: f64) -> String {
     let a = polar(r, start);
     let b = polar(r, end);
     let large = if end - start > PI { 1 } else { 0 };
-    format!("M {} {} A {} {} 0 {large} 1 {} {}", fixed(a.x, 1), fixed(a.y, 1), fixed(r, 1), fixed(r, 1), fixed(b.x, 1), fixed(b.y, 1))
+    format!(
+        "M {} {} A {} {} 0 {large} 1 {} {}",
+        fixed(a.x, 1),
+        fixed(a.y, 1),
+        fixed(r, 1),
+        fixed(r, 1),
+        fixed(b.x, 1),
+        fixed(b.y, 1)
+    )
 }
 
 /// Space-time diagram: x for a time inside the visible window.

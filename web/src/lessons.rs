@@ -48,7 +48,8 @@ mod tests {
     #[test]
     fn every_lesson_parses_and_runs() {
         for l in super::LESSONS {
-            let sim = quorumscope_core::run_text(l.text, quorumscope_core::Level::Summary).unwrap_or_else(|e| panic!("{}: {e}", l.slug));
+            let sim = quorumscope_core::run_text(l.text, quorumscope_core::Level::Summary)
+                .unwrap_or_else(|e| panic!("{}: {e}", l.slug));
             assert!(!sim.report().ops.is_empty(), "{}", l.slug);
             assert!(!super::title(l.slug).is_empty());
         }

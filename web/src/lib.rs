@@ -31,7 +31,9 @@ fn sort_f64(v: &mut [f64]) {
 /// it, so no float parser is compiled into the bundle; both parsers round correctly, and the
 /// character check keeps them to the same inputs (no `inf`, no `0x10`, no spaces).
 pub fn parse_f64(s: &str) -> Option<f64> {
-    let plain = !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    let plain = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
     if !plain {
         return None;
     }
@@ -64,7 +66,8 @@ pub fn start() {
 #[cfg(feature = "hooks")]
 #[wasm_bindgen]
 pub fn qs_run_trace(text: &str) -> Result<String, JsValue> {
-    let sim = quorumscope_core::run_text(text, quorumscope_core::Level::Full).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let sim = quorumscope_core::run_text(text, quorumscope_core::Level::Full)
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let mut v = serde_json::to_value(sim.report()).map_err(|e| JsValue::from_str(&e.to_string()))?;
     v["trace"] = quorumscope_core::run::trace_json(&sim);
     serde_json::to_string(&v).map_err(|e| JsValue::from_str(&e.to_string()))

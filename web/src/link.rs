@@ -45,12 +45,18 @@ impl Shared {
             return Err(format!("unknown field `{k}`"));
         }
         let present = |k: &str| m.get(k).filter(|x| !x.is_null());
-        let number = |k: &str| present(k).map(|x| x.as_f64().ok_or(format!("`{k}` must be a number, got {x}"))).transpose();
+        let number =
+            |k: &str| present(k).map(|x| x.as_f64().ok_or(format!("`{k}` must be a number, got {x}"))).transpose();
         let scenario = m.get("scenario").ok_or("it has no scenario")?;
-        let scenario = quorumscope_core::scenario::from_value(scenario).map_err(|e| format!("the scenario is invalid — {e}"))?;
+        let scenario =
+            quorumscope_core::scenario::from_value(scenario).map_err(|e| format!("the scenario is invalid — {e}"))?;
         let op = match present("op") {
             None => None,
-            Some(x) => Some(x.as_u64().and_then(|o| u32::try_from(o).ok()).ok_or(format!("`op` must be an operation number, got {x}"))?),
+            Some(x) => Some(
+                x.as_u64()
+                    .and_then(|o| u32::try_from(o).ok())
+                    .ok_or(format!("`op` must be an operation number, got {x}"))?,
+            ),
         };
         let lesson = match present("lesson") {
             None => None,
@@ -138,7 +144,8 @@ pub async fn fragment_in_browser(shared: Shared, unchanged_lesson: bool, view: V
     {
         use wasm_bindgen::JsCast;
         let Some(json) = payload(&shared, unchanged_lesson) else { return Ok(assemble(&shared, None, &view)) };
-        let fail = |_| "this browser cannot compress a link (it lacks CompressionStream); use Export instead".to_string();
+        let fail =
+            |_| "this browser cannot compress a link (it lacks CompressionStream); use Export instead".to_string();
         let deflater = browser::CompressionStream::new("deflate-raw").map_err(fail)?;
         let packed = browser::stream(&json).map_err(fail)?.pipe_through(deflater.unchecked_ref());
         let response = web_sys::Response::new_with_opt_readable_stream(Some(&packed)).map_err(fail)?;
@@ -182,14 +189,16 @@ async fn inflate_in_browser(packed: &[u8]) -> Result<Vec<u8>, String> {
     let inflater = browser::DecompressionStream::new("deflate-raw")
         .map_err(|_| "this browser cannot unpack links (it lacks DecompressionStream)".to_string())?;
     let stream = browser::stream(packed).map_err(|_| damaged())?;
-    let reader: web_sys::ReadableStreamDefaultReader = stream.pipe_through(inflater.unchecked_ref()).get_reader().unchecked_into();
+    let reader: web_sys::ReadableStreamDefaultReader =
+        stream.pipe_through(inflater.unchecked_ref()).get_reader().unchecked_into();
     let mut out = Vec::new();
     loop {
         let chunk = wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(|_| damaged())?;
         if js_sys::Reflect::get(&chunk, &"done".into()).map_or(true, |d| d.is_truthy()) {
             return Ok(out);
         }
-        let bytes: js_sys::Uint8Array = js_sys::Reflect::get(&chunk, &"value".into()).map_err(|_| damaged())?.unchecked_into();
+        let bytes: js_sys::Uint8Array =
+            js_sys::Reflect::get(&chunk, &"value".into()).map_err(|_| damaged())?.unchecked_into();
         let start = out.len();
         if start + bytes.length() as usize > MAX_INFLATED_BYTES {
             let _ = reader.cancel();
@@ -203,16 +212,21 @@ async fn inflate_in_browser(packed: &[u8]) -> Result<Vec<u8>, String> {
 /// Reads the unpacked JSON of a `v1` link, with the same checks as a scenario file.
 fn read_v1(json: &[u8]) -> Result<Shared, String> {
     let text = std::str::from_utf8(json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
-    let tree: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("the link's contents are not JSON: {e}"))?;
+    let tree: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("the link's contents are not JSON: {e}"))?;
     let shared = Shared::from_json(&tree).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
     if shared.scenario.events.len() > MAX_LINK_EVENTS {
-        return Err(format!("the link's experiment has {} events; links are limited to {MAX_LINK_EVENTS}", shared.scenario.events.len()));
+        return Err(format!(
+            "the link's experiment has {} events; links are limited to {MAX_LINK_EVENTS}",
+            shared.scenario.events.len()
+        ));
     }
     if !shared.t_ms.is_finite() || shared.t_ms < 0.0 {
         return Err("the link's time is not a time".into());
     }
     // The scenario itself must be valid, with the same checks as a file.
-    quorumscope_core::Scenario::from_file(&shared.scenario).map_err(|e| format!("the link's scenario is invalid — {e}"))?;
+    quorumscope_core::Scenario::from_file(&shared.scenario)
+        .map_err(|e| format!("the link's scenario is invalid — {e}"))?;
     Ok(shared)
 }
 
@@ -279,14 +293,22 @@ fn parse_params(hash: &str, query: &str) -> Fragment {
             "t" => f.t_ms = crate::parse_f64(v).filter(|t| *t >= 0.0),
             "embed" => f.view.embed = v != "0",
             "autoplay" => f.view.autoplay = v != "0",
-            "panels" => f.view.panels = unescape(v).split(',').filter(|s| !s.is_empty()).take(8).map(|s| s.chars().take(16).collect()).collect(),
+            "panels" => {
+                f.view.panels = unescape(v)
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .take(8)
+                    .map(|s| s.chars().take(16).collect())
+                    .collect()
+            }
             "v1" => match unpack(v) {
                 Ok(p) => (f.packed, f.shared) = (Some(p), None),
                 Err(e) => (f.packed, f.shared) = (None, Some(Err(e))),
             },
             _ if k.len() > 1 && k.starts_with('v') && k[1..].chars().all(|c| c.is_ascii_digit()) => {
                 f.packed = None;
-                f.shared = Some(Err(format!("this link was made by a newer Quorumscope (format {k}); this one reads v1")));
+                f.shared =
+                    Some(Err(format!("this link was made by a newer Quorumscope (format {k}); this one reads v1")));
             }
             _ => {}
         }
@@ -412,7 +434,8 @@ mod tests {
         let e = decode_v1(&URL_SAFE_NO_PAD.encode(bomb)).unwrap_err();
         assert!(e.contains("more than 1024 KiB"), "{e}");
         let mut s = shared("stale-read");
-        s.scenario.events = (0..MAX_LINK_EVENTS + 1).map(|i| EventDecl { at_ms: i as f64, action: Action::Heal }).collect();
+        s.scenario.events =
+            (0..MAX_LINK_EVENTS + 1).map(|i| EventDecl { at_ms: i as f64, action: Action::Heal }).collect();
         let e = parse(&format!("#{}", encode(&s)), "").shared.unwrap().unwrap_err();
         assert!(e.contains("limited to 5000"), "{e}");
     }

@@ -2,8 +2,8 @@
 //! events, the report and snapshots — never node internals.
 
 use quorumscope_core::check::Anomaly;
-use quorumscope_core::num::fixed;
 use quorumscope_core::data::Data;
+use quorumscope_core::num::fixed;
 use quorumscope_core::run::Report;
 use quorumscope_core::scenario::{Addr, KeyId, NodeId, Scenario, ScenarioFile};
 use quorumscope_core::sim::World;
@@ -126,7 +126,14 @@ impl Model {
             Data::Arrival { value } => self.value(*value).to_string(),
             Data::Siblings(s) => s
                 .iter()
-                .map(|s| format!("{} ({}:{})", self.value(s.value), self.sc().clients[s.dot.actor as usize].name, s.dot.counter))
+                .map(|s| {
+                    format!(
+                        "{} ({}:{})",
+                        self.value(s.value),
+                        self.sc().clients[s.dot.actor as usize].name,
+                        s.dot.counter
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" | "),
         }
@@ -149,7 +156,11 @@ impl Model {
             }
             Msg::PutAck { key, .. } => format!("ack for put of {}", self.key(*key)),
             Msg::Get { key, .. } => format!("get {}", self.key(*key)),
-            Msg::GetReply { key, data, .. } => format!("reply {}={}", self.key(*key), data.as_ref().map(|d| self.describe_data(d)).unwrap_or("∅ (nothing)".into())),
+            Msg::GetReply { key, data, .. } => format!(
+                "reply {}={}",
+                self.key(*key),
+                data.as_ref().map(|d| self.describe_data(d)).unwrap_or("∅ (nothing)".into())
+            ),
             Msg::ReadRepair { key, data, .. } => format!("read repair {}={}", self.key(*key), self.describe_data(data)),
             Msg::Handoff { key, data } => format!("hinted handoff {}={}", self.key(*key), self.describe_data(data)),
             Msg::HandoffAck { key, .. } => format!("handoff ack for {}", self.key(*key)),
@@ -194,8 +205,17 @@ impl Model {
             Ev::OpEnd { op, ok } => {
                 let o = &self.report.ops[*op as usize];
                 match (&o.value, ok) {
-                    (Some(v), true) => format!("{}'s put {}={} succeeded: acknowledged by {}", o.client, o.key, v, o.acked_by.clone().unwrap_or_default().join(", ")),
-                    (Some(v), false) => format!("{}'s put {}={} failed: too few acknowledgements before the timeout (it is not rolled back)", o.client, o.key, v),
+                    (Some(v), true) => format!(
+                        "{}'s put {}={} succeeded: acknowledged by {}",
+                        o.client,
+                        o.key,
+                        v,
+                        o.acked_by.clone().unwrap_or_default().join(", ")
+                    ),
+                    (Some(v), false) => format!(
+                        "{}'s put {}={} failed: too few acknowledgements before the timeout (it is not rolled back)",
+                        o.client, o.key, v
+                    ),
                     (None, true) => format!(
                         "{}'s get {} returned {} from {}",
                         o.client,
@@ -211,27 +231,58 @@ impl Model {
                 if m.kind == MsgKind::Merkle {
                     return None;
                 }
-                format!("{} sends {}", sc.name(m.from), self.describe_msg(m).split_once(": ").map(|x| x.1).unwrap_or(""))
+                format!(
+                    "{} sends {}",
+                    sc.name(m.from),
+                    self.describe_msg(m).split_once(": ").map(|x| x.1).unwrap_or("")
+                )
             }
             Ev::Dropped { msg, reason } => {
                 let m = &self.rec().messages[*msg as usize];
-                format!("{} message {} → {} dropped: {}", m.kind.name(), sc.name(m.from), sc.name(m.to), drop_words(*reason))
+                format!(
+                    "{} message {} → {} dropped: {}",
+                    m.kind.name(),
+                    sc.name(m.from),
+                    sc.name(m.to),
+                    drop_words(*reason)
+                )
             }
-            Ev::RequestTimeout { op, node } => format!("No answer from {} for op {op} before the timeout", self.node_name(*node)),
+            Ev::RequestTimeout { op, node } => {
+                format!("No answer from {} for op {op} before the timeout", self.node_name(*node))
+            }
             Ev::Stored { node, key, .. } => format!("{} stores {}", self.node_name(*node), self.key(*key)),
-            Ev::ReadRepair { node, key, .. } => format!("Read repair brings {} up to date on {}", self.node_name(*node), self.key(*key)),
+            Ev::ReadRepair { node, key, .. } => {
+                format!("Read repair brings {} up to date on {}", self.node_name(*node), self.key(*key))
+            }
             Ev::HintStored { holder, for_node, key } => {
-                format!("{} keeps {} with a hint for {} (sloppy quorum)", self.node_name(*holder), self.key(*key), self.node_name(*for_node))
+                format!(
+                    "{} keeps {} with a hint for {} (sloppy quorum)",
+                    self.node_name(*holder),
+                    self.key(*key),
+                    self.node_name(*for_node)
+                )
             }
             Ev::HandedOff { holder, for_node, key } => {
-                format!("{} handed {} back to {} and dropped its copy", self.node_name(*holder), self.key(*key), self.node_name(*for_node))
+                format!(
+                    "{} handed {} back to {} and dropped its copy",
+                    self.node_name(*holder),
+                    self.key(*key),
+                    self.node_name(*for_node)
+                )
             }
             Ev::Merkle { step, .. } => match step {
-                MerkleStep::Start { initiator, peer } => format!("Anti-entropy: {} compares Merkle trees with {}", self.node_name(*initiator), self.node_name(*peer)),
+                MerkleStep::Start { initiator, peer } => format!(
+                    "Anti-entropy: {} compares Merkle trees with {}",
+                    self.node_name(*initiator),
+                    self.node_name(*peer)
+                ),
                 MerkleStep::Level { level, compared, differing } => {
                     format!("Merkle level {level}: {compared} hash(es) compared, {} differ", differing.len())
                 }
-                MerkleStep::Keys { keys } => format!("Merkle: keys that differ: {}", keys.iter().map(|k| self.key(*k)).collect::<Vec<_>>().join(", ")),
+                MerkleStep::Keys { keys } => format!(
+                    "Merkle: keys that differ: {}",
+                    keys.iter().map(|k| self.key(*k)).collect::<Vec<_>>().join(", ")
+                ),
                 MerkleStep::Done { hashes_compared, keys_exchanged } => {
                     format!("Anti-entropy done: {hashes_compared} hash(es) compared, {keys_exchanged} key(s) exchanged")
                 }
@@ -253,7 +304,17 @@ impl Model {
         };
         if o.op == "get" {
             // Did this read meet the latest successful write that finished before it began?
-            let prev = self.report.ops.iter().filter(|p| p.op == "put" && p.key == o.key && p.status == "ok" && p.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)).last();
+            let prev = self
+                .report
+                .ops
+                .iter()
+                .filter(|p| {
+                    p.op == "put"
+                        && p.key == o.key
+                        && p.status == "ok"
+                        && p.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)
+                })
+                .last();
             if let Some(p) = prev {
                 let acked = p.acked_by.clone().unwrap_or_default();
                 let replied = o.replied_by.clone().unwrap_or_default();
@@ -261,8 +322,13 @@ impl Model {
                 let extra = if meet.is_empty() {
                     // Say only what happened: which side used fallbacks, if either did.
                     let why = match (p.hinted.is_empty(), o.hinted.is_empty()) {
-                        (false, _) if sum > r.n => " — yet here they do not meet: under a sloppy quorum the write went to fallbacks".to_string(),
-                        (_, false) if sum > r.n => " — yet here they do not meet: under a sloppy quorum the read went to fallbacks".to_string(),
+                        (false, _) if sum > r.n => {
+                            " — yet here they do not meet: under a sloppy quorum the write went to fallbacks"
+                                .to_string()
+                        }
+                        (_, false) if sum > r.n => {
+                            " — yet here they do not meet: under a sloppy quorum the read went to fallbacks".to_string()
+                        }
                         _ => " — here they do not meet".to_string(),
                     };
                     // The value can still have reached the read set by another path.

@@ -4,7 +4,9 @@
 
 use crate::lessons;
 use crate::model::Model;
-use quorumscope_core::scenario::{Action as Ev, ConflictMode, EventDecl, NodeDecl, ScenarioFile, MAX_NODES, MAX_TIME_MS};
+use quorumscope_core::scenario::{
+    Action as Ev, ConflictMode, EventDecl, NodeDecl, ScenarioFile, MAX_NODES, MAX_TIME_MS,
+};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -184,7 +186,8 @@ impl AppState {
             },
         };
         if let Some(t) = f.t_ms {
-            s.t_us = quorumscope_core::scenario::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS)).min(s.model.end_us);
+            s.t_us = quorumscope_core::scenario::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS))
+                .min(s.model.end_us);
         }
         s.view = f.view.clone();
         s.playing = f.view.autoplay;
@@ -522,7 +525,11 @@ impl Reducible for AppState {
             Action::SelectNode(n) => s.selection = Selection { node: n, op: s.selection.op, ..Selection::default() },
             Action::SelectAnomaly(i) => {
                 if let Some(a) = s.model.anomalies.get(i) {
-                    s.selection = Selection { anomaly: Some(i), op: a.op.or(a.related_ops.first().copied()), ..Selection::default() };
+                    s.selection = Selection {
+                        anomaly: Some(i),
+                        op: a.op.or(a.related_ops.first().copied()),
+                        ..Selection::default()
+                    };
                     s.t_us = a.at_us.min(end);
                     s.playing = false;
                 }
@@ -576,7 +583,10 @@ mod tests {
 
     #[test]
     fn changing_a_setting_reruns_and_keeps_the_time() {
-        let s = go(start("quorum-overlap"), &[Action::Seek(150_000), Action::Set(Setting::W(1)), Action::Set(Setting::R(1))]);
+        let s = go(
+            start("quorum-overlap"),
+            &[Action::Seek(150_000), Action::Set(Setting::W(1)), Action::Set(Setting::R(1))],
+        );
         assert_eq!(s.t_us, 150_000);
         assert_eq!(s.model.sc().repl.w, 1);
         assert_eq!(s.model.sc().repl.r, 1);
@@ -600,7 +610,12 @@ mod tests {
         assert_eq!(last.at_ms, 300.0);
         assert_eq!(last.action, Ev::Crash("A".into()));
         assert!(s.model.report.final_state.0.iter().any(|(n, _)| n == "A"));
-        let s = s.reduce(Action::Intervene(Ev::Put { client: "zoe".into(), key: "x".into(), value: "v9".into(), blind: false }));
+        let s = s.reduce(Action::Intervene(Ev::Put {
+            client: "zoe".into(),
+            key: "x".into(),
+            value: "v9".into(),
+            blind: false,
+        }));
         assert_eq!(s.model.report.ops.last().unwrap().client, "zoe");
         assert_eq!(s.interventions.len(), 2);
         let s = go(s, &[Action::Undo, Action::Undo]);
@@ -683,7 +698,15 @@ mod tests {
 
     #[test]
     fn a_link_reopens_the_same_experiment_at_the_same_instant() {
-        let s = go(start("failed-write"), &[Action::Seek(300_000), Action::Intervene(Ev::Crash("A".into())), Action::SelectOp(0), Action::Seek(900_000)]);
+        let s = go(
+            start("failed-write"),
+            &[
+                Action::Seek(300_000),
+                Action::Intervene(Ev::Crash("A".into())),
+                Action::SelectOp(0),
+                Action::Seek(900_000),
+            ],
+        );
         assert!(!s.unchanged_lesson());
         let frag = crate::link::fragment(&s.shared(), s.unchanged_lesson(), &crate::link::View::default());
         let t = AppState::from_fragment(&crate::link::parse(&frag, ""));

@@ -54,7 +54,15 @@ fn attr(root: &web_sys::Element, sel: &str, name: &str) -> Option<String> {
 
 fn ring(m: &Rc<Model>, t_us: u64, selection: Selection) -> web_sys::Element {
     let root = mount();
-    let props = RingProps { model: Rc::clone(m), snap: Rc::new(m.snapshot_at(t_us)), t_us, hooks_t_us: t_us, selection, on_node: Callback::noop(), on_msg: Callback::noop() };
+    let props = RingProps {
+        model: Rc::clone(m),
+        snap: Rc::new(m.snapshot_at(t_us)),
+        t_us,
+        hooks_t_us: t_us,
+        selection,
+        on_node: Callback::noop(),
+        on_msg: Callback::noop(),
+    };
     yew::Renderer::<Ring>::with_root_and_props(root.clone(), props).render();
     root
 }
@@ -78,7 +86,9 @@ async fn the_ring_shows_nodes_crashes_and_messages() {
 
 #[wasm_bindgen_test]
 async fn the_ring_draws_a_partition_as_a_cut() {
-    let m = model(r#"{"nodes": ["A","B","C","D"], "events": [{"at_ms": 0, "partition": [["A","B"],["C","D"]]}, {"at_ms": 50, "heal": true}], "run_until_ms": 100}"#);
+    let m = model(
+        r#"{"nodes": ["A","B","C","D"], "events": [{"at_ms": 0, "partition": [["A","B"],["C","D"]]}, {"at_ms": 50, "heal": true}], "run_until_ms": 100}"#,
+    );
     let cut = ring(&m, 10_000, Selection::default());
     let healed = ring(&m, 60_000, Selection::default());
     settle().await;
@@ -102,7 +112,13 @@ async fn the_ring_marks_the_selected_operations_quorums() {
 async fn the_history_lists_operations_and_names_anomalies() {
     let m = lesson("stale-read");
     let root = mount();
-    let props = HistoryProps { model: Rc::clone(&m), t_us: m.end_us, selection: Selection::default(), on_op: Callback::noop(), on_anomaly: Callback::noop() };
+    let props = HistoryProps {
+        model: Rc::clone(&m),
+        t_us: m.end_us,
+        selection: Selection::default(),
+        on_op: Callback::noop(),
+        on_anomaly: Callback::noop(),
+    };
     yew::Renderer::<History>::with_root_and_props(root.clone(), props).render();
     settle().await;
     assert_eq!(count(&root, "[data-op]"), 3);
@@ -132,7 +148,19 @@ async fn the_merkle_view_shows_the_descent_and_the_cost() {
 /// The browser's number parser (used so the bundle carries none) reads what Rust's would.
 #[wasm_bindgen_test]
 fn the_browser_parses_numbers_as_rust_does() {
-    let cases = ["0", "350", "420.5", "0.1", "-2.25", "1e3", "2.5E-3", "007", "1.7976931348623157e308", "5e-324", "0.30000000000000004"];
+    let cases = [
+        "0",
+        "350",
+        "420.5",
+        "0.1",
+        "-2.25",
+        "1e3",
+        "2.5E-3",
+        "007",
+        "1.7976931348623157e308",
+        "5e-324",
+        "0.30000000000000004",
+    ];
     for s in cases {
         assert_eq!(quorumscope_web::parse_f64(s).map(f64::to_bits), s.parse::<f64>().ok().map(f64::to_bits), "{s}");
     }

@@ -55,9 +55,14 @@ enum Failure {
 fn read_input(file: &str) -> Result<String, Failure> {
     let mut text = String::new();
     let res = if file == "-" {
-        std::io::stdin().take(quorumscope_core::scenario::MAX_SCENARIO_BYTES as u64 + 1).read_to_string(&mut text).map(|_| ())
+        std::io::stdin()
+            .take(quorumscope_core::scenario::MAX_SCENARIO_BYTES as u64 + 1)
+            .read_to_string(&mut text)
+            .map(|_| ())
     } else {
-        std::fs::File::open(file).and_then(|f| f.take(quorumscope_core::scenario::MAX_SCENARIO_BYTES as u64 + 1).read_to_string(&mut text).map(|_| ()))
+        std::fs::File::open(file).and_then(|f| {
+            f.take(quorumscope_core::scenario::MAX_SCENARIO_BYTES as u64 + 1).read_to_string(&mut text).map(|_| ())
+        })
     };
     res.map_err(|e| Failure::Other(format!("{file}: {e}")))?;
     Ok(text)
@@ -121,8 +126,14 @@ fn run_bench(nodes: usize, ops: usize, keys: usize, repeat: usize) -> Result<(),
     let t0 = Instant::now();
     let (_, sc) = parse(&text).map_err(|e| Failure::Other(format!("generated workload invalid: {e}")))?;
     let parse_s = t0.elapsed().as_secs_f64();
-    emit(&format!("workload: {nodes} nodes, {ops} operations, {keys} keys, {} bytes of JSON (parsed in {:.1} ms)", text.len(), parse_s * 1e3))?;
-    for (name, level) in [("summary (CLI without --trace)", Level::Summary), ("full trace (as the browser records)", Level::Full)] {
+    emit(&format!(
+        "workload: {nodes} nodes, {ops} operations, {keys} keys, {} bytes of JSON (parsed in {:.1} ms)",
+        text.len(),
+        parse_s * 1e3
+    ))?;
+    for (name, level) in
+        [("summary (CLI without --trace)", Level::Summary), ("full trace (as the browser records)", Level::Full)]
+    {
         let mut best = f64::MAX;
         let mut events = 0;
         let mut steps = 0;

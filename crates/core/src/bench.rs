@@ -7,10 +7,16 @@ use crate::Rng;
 
 pub fn workload(nodes: usize, ops: usize, keys: usize, seed: u64) -> ScenarioFile {
     let mut rng = Rng::new(seed);
-    let node_decls: Vec<NodeDecl> =
-        (0..nodes).map(|i| NodeDecl { id: format!("n{i}"), dc: Some(if i % 2 == 0 { "east" } else { "west" }.into()) }).collect();
-    let clients: Vec<ClientDecl> =
-        (0..16).map(|i| ClientDecl { id: format!("c{i}"), dc: Some(if i % 2 == 0 { "east" } else { "west" }.into()), clock_skew_ms: 0.0 }).collect();
+    let node_decls: Vec<NodeDecl> = (0..nodes)
+        .map(|i| NodeDecl { id: format!("n{i}"), dc: Some(if i % 2 == 0 { "east" } else { "west" }.into()) })
+        .collect();
+    let clients: Vec<ClientDecl> = (0..16)
+        .map(|i| ClientDecl {
+            id: format!("c{i}"),
+            dc: Some(if i % 2 == 0 { "east" } else { "west" }.into()),
+            clock_skew_ms: 0.0,
+        })
+        .collect();
     let mut events = Vec::with_capacity(ops + 8);
     // One op every 0.5 ms on average: many requests overlap, as in a busy cluster.
     let mut t = 0.0;
@@ -38,7 +44,11 @@ pub fn workload(nodes: usize, ops: usize, keys: usize, seed: u64) -> ScenarioFil
         clients,
         keys: Default::default(),
         replication: Replication { n: 3, w: 2, r: 2, read_repair: true, sloppy_quorum: true, ..Replication::default() },
-        network: crate::scenario::NetworkSpec { latency_ms: Latency::Uniform(1.0, 5.0), between_dcs_ms: 20.0, ..Default::default() },
+        network: crate::scenario::NetworkSpec {
+            latency_ms: Latency::Uniform(1.0, 5.0),
+            between_dcs_ms: 20.0,
+            ..Default::default()
+        },
         events,
         run_until_ms: None,
         steps: vec![],

@@ -93,7 +93,11 @@ impl Ctx<'_> {
 /// A skew in µs as signed ms: "+5", "-100".
 fn signed(us: i64) -> String {
     let s = crate::num::num(us as f64 / 1000.0);
-    if us >= 0 { format!("+{s}") } else { s }
+    if us >= 0 {
+        format!("+{s}")
+    } else {
+        s
+    }
 }
 
 fn written_value(op: &OpState) -> Option<ValueId> {
@@ -169,7 +173,8 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         // values older than it (or nothing). Report the most recent such put.
         // All the values read precede a put P when the last of their puts ended before P
         // started; a put whose end is unknown precedes nothing.
-        let writers_end: Option<u64> = writers.iter().map(|q| w.ops[*q as usize].end_us).try_fold(0u64, |m, e| e.map(|e| m.max(e)));
+        let writers_end: Option<u64> =
+            writers.iter().map(|q| w.ops[*q as usize].end_us).try_fold(0u64, |m, e| e.map(|e| m.max(e)));
         let precedes_all = |p_start: u64| writers.is_empty() || writers_end.is_some_and(|we| we < p_start);
         let puts = &ok_puts[g.key as usize];
         let before = puts.partition_point(|x| x.0 < gstart);
@@ -203,7 +208,10 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
                 }
                 why
             } else {
-                let mut why = format!("{} acknowledged that put and answered this read, but returned an older version", c.nodes(&overlap));
+                let mut why = format!(
+                    "{} acknowledged that put and answered this read, but returned an older version",
+                    c.nodes(&overlap)
+                );
                 if repl.conflicts == ConflictMode::Lww {
                     why += " — last-write-wins kept the value with the higher client timestamp";
                 }
@@ -304,7 +312,8 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         if later || present[v as usize] {
             continue;
         }
-        let mut survivors: Vec<ValueId> = w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
+        let mut survivors: Vec<ValueId> =
+            w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
         crate::order::sort_u32(&mut survivors);
         survivors.dedup();
         let mut why = String::new();
@@ -366,11 +375,18 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         if held.windows(2).all(|p| p[0] == p[1]) {
             continue;
         }
-        let detail: Vec<String> =
-            live.iter().zip(&held).map(|(n, v)| format!("{} has {}", s.sc.nodes[*n as usize].name, c.values(v))).collect();
+        let detail: Vec<String> = live
+            .iter()
+            .zip(&held)
+            .map(|(n, v)| format!("{} has {}", s.sc.nodes[*n as usize].name, c.values(v)))
+            .collect();
         let hint = match repl.conflicts {
-            ConflictMode::LastArrival => " Without versions, nothing can tell which copy is right, so no repair will fix this.",
-            _ if repl.anti_entropy_ms.is_none() && !repl.read_repair => " Neither read repair nor anti-entropy is on to reconcile them.",
+            ConflictMode::LastArrival => {
+                " Without versions, nothing can tell which copy is right, so no repair will fix this."
+            }
+            _ if repl.anti_entropy_ms.is_none() && !repl.read_repair => {
+                " Neither read repair nor anti-entropy is on to reconcile them."
+            }
             _ => " Repair had not reached them by the end of the run.",
         };
         out.push(Anomaly {
@@ -380,7 +396,12 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             related_ops: vec![],
             nodes: live.clone(),
             at_us: w.now,
-            explanation: format!("At the end the home replicas of `{}` disagree: {}.{}", s.sc.keys[k as usize], detail.join("; "), hint),
+            explanation: format!(
+                "At the end the home replicas of `{}` disagree: {}.{}",
+                s.sc.keys[k as usize],
+                detail.join("; "),
+                hint
+            ),
         });
     }
     out

@@ -116,7 +116,8 @@ pub fn targets(ctx: &Ctx, client: ClientId, key: KeyId) -> Vec<(NodeId, Option<N
         return pref[..n].iter().map(|h| (*h, None)).collect();
     }
     let healthy = |x: NodeId| ctx.view.reachable(s, Addr::Client(client), Addr::Node(x));
-    let mut out: Vec<(NodeId, Option<NodeId>)> = pref[..n].iter().filter(|h| healthy(**h)).map(|h| (*h, None)).collect();
+    let mut out: Vec<(NodeId, Option<NodeId>)> =
+        pref[..n].iter().filter(|h| healthy(**h)).map(|h| (*h, None)).collect();
     let mut missing = pref[..n].iter().filter(|h| !healthy(**h)).copied();
     for f in pref[n..].iter().copied().filter(|f| healthy(*f)) {
         if out.len() >= n {
@@ -148,7 +149,11 @@ impl ClientState {
                     ConflictMode::Siblings => {
                         let counter = &mut self.dots[op.key as usize];
                         *counter += 1;
-                        let ctx_vv = if blind { Vv::default() } else { self.last_ctx[op.key as usize].clone().unwrap_or_default() };
+                        let ctx_vv = if blind {
+                            Vv::default()
+                        } else {
+                            self.last_ctx[op.key as usize].clone().unwrap_or_default()
+                        };
                         Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx: ctx_vv }])
                     }
                 };
@@ -170,7 +175,15 @@ impl ClientState {
         out.push(Cmd::Timer { at_us: ctx.now + s.timeout_us, timer: Timer::OpDeadline(op_id) });
     }
 
-    pub fn on_message(&mut self, ctx: &mut Ctx, op_id: u32, op: &mut OpState, from: NodeId, msg: Msg, out: &mut Vec<Cmd>) {
+    pub fn on_message(
+        &mut self,
+        ctx: &mut Ctx,
+        op_id: u32,
+        op: &mut OpState,
+        from: NodeId,
+        msg: Msg,
+        out: &mut Vec<Cmd>,
+    ) {
         if op.closed {
             return;
         }

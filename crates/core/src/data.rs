@@ -82,7 +82,9 @@ impl Data {
             }
             (Data::Siblings(mine), Data::Siblings(theirs)) => {
                 let mut all: Vec<Sibling> = mine.iter().chain(theirs.iter()).cloned().collect();
-                crate::order::sort_by_key(&mut all, |s| crate::order::pair(u64::from(s.dot.actor), u64::from(s.dot.counter)));
+                crate::order::sort_by_key(&mut all, |s| {
+                    crate::order::pair(u64::from(s.dot.actor), u64::from(s.dot.counter))
+                });
                 all.dedup_by_key(|s| s.dot);
                 let keep: Vec<Sibling> = all
                     .iter()

@@ -21,7 +21,10 @@ pub enum Latency {
     Uniform(f64, f64),
     /// Exponential with this mean (ms).
     Exp(f64),
-    Pareto { xm: f64, alpha: f64 },
+    Pareto {
+        xm: f64,
+        alpha: f64,
+    },
     /// (weight, component); weights sum to 1.
     Mix(Vec<(f64, Latency)>),
 }
@@ -105,15 +108,19 @@ impl Latency {
             format!("{path}: a latency is a number of ms or one of {{\"const\"}}, {{\"uniform\"}}, {{\"exp\"}}, {{\"pareto\"}}, {{\"mix\"}}; got {v}")
         })?;
         if obj.len() != 1 {
-            return Err(format!("{path}: a latency object has exactly one field (const, uniform, exp, pareto or mix), got {}", obj.len()));
+            return Err(format!(
+                "{path}: a latency object has exactly one field (const, uniform, exp, pareto or mix), got {}",
+                obj.len()
+            ));
         }
         let (k, inner) = obj.iter().next().expect("len checked");
         match k.as_str() {
             "const" => Ok(Latency::Const(num(inner, "const")?)),
             "uniform" => {
-                let arr = inner.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
-                    format!("{path}.uniform: expected [low, high], got {inner}")
-                })?;
+                let arr = inner
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .ok_or_else(|| format!("{path}.uniform: expected [low, high], got {inner}"))?;
                 let (a, b) = (num(&arr[0], "uniform low")?, num(&arr[1], "uniform high")?);
                 if a > b {
                     return Err(format!("{path}.uniform: low {} is above high {}", show(a), show(b)));
@@ -122,9 +129,9 @@ impl Latency {
             }
             "exp" => Ok(Latency::Exp(num(inner, "exp mean")?)),
             "pareto" => {
-                let o = inner.as_object().ok_or_else(|| {
-                    format!("{path}.pareto: expected {{\"xm\": x, \"alpha\": a}}, got {inner}")
-                })?;
+                let o = inner
+                    .as_object()
+                    .ok_or_else(|| format!("{path}.pareto: expected {{\"xm\": x, \"alpha\": a}}, got {inner}"))?;
                 for key in o.keys() {
                     if key != "xm" && key != "alpha" {
                         return Err(format!("{path}.pareto: unknown field `{key}` (expected xm, alpha)"));
@@ -138,9 +145,9 @@ impl Latency {
                 Ok(Latency::Pareto { xm, alpha })
             }
             "mix" => {
-                let arr = inner.as_array().ok_or_else(|| {
-                    format!("{path}.mix: expected [[weight, latency], ...], got {inner}")
-                })?;
+                let arr = inner
+                    .as_array()
+                    .ok_or_else(|| format!("{path}.mix: expected [[weight, latency], ...], got {inner}"))?;
                 if arr.is_empty() || arr.len() > MAX_MIX_PARTS {
                     return Err(format!("{path}.mix: needs 1 to {MAX_MIX_PARTS} parts, got {}", arr.len()));
                 }
@@ -148,12 +155,14 @@ impl Latency {
                 let mut sum = 0.0;
                 for (i, part) in arr.iter().enumerate() {
                     let p = format!("{path}.mix[{i}]");
-                    let pair = part.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
-                        format!("{p}: expected [weight, latency], got {part}")
-                    })?;
-                    let w = pair[0].as_f64().filter(|w| w.is_finite() && *w >= 0.0).ok_or_else(|| {
-                        format!("{p}: weight must be a number >= 0, got {}", pair[0])
-                    })?;
+                    let pair = part
+                        .as_array()
+                        .filter(|a| a.len() == 2)
+                        .ok_or_else(|| format!("{p}: expected [weight, latency], got {part}"))?;
+                    let w = pair[0]
+                        .as_f64()
+                        .filter(|w| w.is_finite() && *w >= 0.0)
+                        .ok_or_else(|| format!("{p}: weight must be a number >= 0, got {}", pair[0]))?;
                     sum += w;
                     parts.push((w, Self::parse(&pair[1], &format!("{p}[1]"), depth + 1)?));
                 }
@@ -162,9 +171,9 @@ impl Latency {
                 }
                 Ok(Latency::Mix(parts))
             }
-            other => Err(format!(
-                "{path}: unknown latency kind `{other}` (expected const, uniform, exp, pareto or mix)"
-            )),
+            other => {
+                Err(format!("{path}: unknown latency kind `{other}` (expected const, uniform, exp, pareto or mix)"))
+            }
         }
     }
 
@@ -203,7 +212,10 @@ impl Latency {
                 p.insert("alpha".into(), Value::from(*alpha));
                 one("pareto", Value::Object(p))
             }
-            Latency::Mix(parts) => one("mix", Value::Array(parts.iter().map(|(w, l)| Value::Array(vec![Value::from(*w), l.to_json()])).collect())),
+            Latency::Mix(parts) => one(
+                "mix",
+                Value::Array(parts.iter().map(|(w, l)| Value::Array(vec![Value::from(*w), l.to_json()])).collect()),
+            ),
         }
     }
 }

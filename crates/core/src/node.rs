@@ -80,7 +80,14 @@ pub struct NodeState {
 
 impl NodeState {
     pub fn new(keys: usize) -> NodeState {
-        NodeState { up: true, store: vec![None; keys], hints: Hints::default(), handoff_timer_set: false, ae_cursor: 0, ae: None }
+        NodeState {
+            up: true,
+            store: vec![None; keys],
+            hints: Hints::default(),
+            handoff_timer_set: false,
+            ae_cursor: 0,
+            ae: None,
+        }
     }
 
     /// What this node answers a get with: its own copy merged with any hinted copies of the key.
@@ -166,7 +173,8 @@ impl NodeState {
             Msg::MerkleHashes { xid, level, hashes } => {
                 let Addr::Node(peer) = from else { return };
                 let tree = self.shared_tree(ctx, peer);
-                let differing: Vec<u32> = hashes.iter().filter(|(i, h)| tree.hashes[*i as usize] != *h).map(|(i, _)| *i).collect();
+                let differing: Vec<u32> =
+                    hashes.iter().filter(|(i, h)| tree.hashes[*i as usize] != *h).map(|(i, _)| *i).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleDiff { xid, level, differing } });
             }
             Msg::MerkleDiff { xid, level, differing } => self.on_merkle_diff(ctx, from, xid, level, differing, out),
@@ -175,7 +183,8 @@ impl NodeState {
                 let mine = self.keys_in_leaves(ctx, peer, &leaves);
                 // Both lists are in key order: a key differs when its digest differs or it is
                 // missing on one side.
-                let find = |list: &[(KeyId, u64)], k: KeyId| list.binary_search_by_key(&k, |e| e.0).ok().map(|i| list[i].1);
+                let find =
+                    |list: &[(KeyId, u64)], k: KeyId| list.binary_search_by_key(&k, |e| e.0).ok().map(|i| list[i].1);
                 let mut differ: Vec<KeyId> = keys
                     .iter()
                     .filter(|(k, d)| find(&mine, *k) != Some(*d))
@@ -214,11 +223,22 @@ impl NodeState {
         }
     }
 
-    fn on_merkle_diff(&mut self, ctx: &mut Ctx, from: Addr, xid: u32, level: u32, differing: Vec<u32>, out: &mut Vec<Cmd>) {
+    fn on_merkle_diff(
+        &mut self,
+        ctx: &mut Ctx,
+        from: Addr,
+        xid: u32,
+        level: u32,
+        differing: Vec<u32>,
+        out: &mut Vec<Cmd>,
+    ) {
         let Some(sess) = self.ae.as_mut().filter(|s| s.xid == xid) else { return };
         let compared = sess.in_flight;
         sess.hashes_compared += compared as u64;
-        out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Level { level, compared, differing: differing.clone() } }));
+        out.push(Cmd::Trace(Ev::Merkle {
+            xid,
+            step: MerkleStep::Level { level, compared, differing: differing.clone() },
+        }));
         if differing.is_empty() {
             self.finish_exchange(0, out);
             return;
@@ -258,7 +278,10 @@ impl NodeState {
                 }
                 for ((home, key), data) in self.hints.iter() {
                     if ctx.view.reachable(s, Addr::Node(ctx.me), Addr::Node(*home)) {
-                        out.push(Cmd::Send { to: Addr::Node(*home), msg: Msg::Handoff { key: *key, data: data.clone() } });
+                        out.push(Cmd::Send {
+                            to: Addr::Node(*home),
+                            msg: Msg::Handoff { key: *key, data: data.clone() },
+                        });
                     }
                 }
                 self.arm_handoff(ctx, out);
@@ -279,7 +302,10 @@ impl NodeState {
                         let root = self.shared_tree(ctx, peer).root();
                         self.ae = Some(AeSession { xid, peer, started_us: ctx.now, hashes_compared: 0, in_flight: 1 });
                         out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Start { initiator: ctx.me, peer } }));
-                        out.push(Cmd::Send { to: Addr::Node(peer), msg: Msg::MerkleHashes { xid, level: 0, hashes: vec![(1, root)] } });
+                        out.push(Cmd::Send {
+                            to: Addr::Node(peer),
+                            msg: Msg::MerkleHashes { xid, level: 0, hashes: vec![(1, root)] },
+                        });
                         out.push(Cmd::Timer { at_us: ctx.now + s.timeout_us, timer: Timer::AeDeadline(ctx.me, xid) });
                         return;
                     }

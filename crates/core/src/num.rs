@@ -4,7 +4,13 @@
 /// `x` with exactly `decimals` digits after the point (0 to 3), rounded half away from zero.
 pub fn fixed(x: f64, decimals: u32) -> String {
     if !x.is_finite() {
-        return if x.is_nan() { "NaN".into() } else if x > 0.0 { "∞".into() } else { "-∞".into() };
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "∞".into()
+        } else {
+            "-∞".into()
+        };
     }
     let d = decimals.min(3);
     let scale = 10i64.pow(d);

@@ -88,7 +88,10 @@ mod tests {
         sort_by_key(&mut v, |x| f64_key(*x));
         let mut std = original;
         std.sort_by(f64::total_cmp);
-        assert_eq!(v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), std.iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+        assert_eq!(
+            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            std.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
         assert_eq!(v[0], f64::NEG_INFINITY);
     }
 

@@ -24,7 +24,14 @@ impl Sim {
     pub fn new(sc: Scenario, level: Level) -> Sim {
         let setup = Setup::new(sc);
         let world = World::new(&setup);
-        Sim { setup, world, rec: Recording::new(level), checkpoints: vec![], checkpoint_every: crate::sim::FIRST_CHECKPOINT_EVERY, keep_checkpoints: false }
+        Sim {
+            setup,
+            world,
+            rec: Recording::new(level),
+            checkpoints: vec![],
+            checkpoint_every: crate::sim::FIRST_CHECKPOINT_EVERY,
+            keep_checkpoints: false,
+        }
     }
 
     /// Keeps checkpoints while running, so that [`Sim::state_at`] can seek quickly.

@@ -335,7 +335,10 @@ impl<'a> Fields<'a> {
             return Err(ScenarioError::new(path, format!("{what} is a JSON object, got {}", shown(v))));
         };
         if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
-            return Err(ScenarioError::new(join(path, k), format!("unknown field `{k}`, expected one of {}", known.join(", "))));
+            return Err(ScenarioError::new(
+                join(path, k),
+                format!("unknown field `{k}`, expected one of {}", known.join(", ")),
+            ));
         }
         Ok(Fields { m, path })
     }
@@ -363,7 +366,9 @@ impl<'a> Fields<'a> {
     fn u64_or(&self, k: &str, default: u64) -> Result<u64, ScenarioError> {
         match self.m.get(k) {
             None => Ok(default),
-            Some(v) => v.as_u64().map_or_else(|| self.err(k, format!("must be a whole number >= 0, got {}", shown(v))), Ok),
+            Some(v) => {
+                v.as_u64().map_or_else(|| self.err(k, format!("must be a whole number >= 0, got {}", shown(v))), Ok)
+            }
         }
     }
 
@@ -400,7 +405,11 @@ impl<'a> Fields<'a> {
     }
 
     /// A list, read item by item with `item(value, "path[i]")`; absent means empty.
-    fn list<T>(&self, k: &str, mut item: impl FnMut(&'a Value, &str) -> Result<T, ScenarioError>) -> Result<Vec<T>, ScenarioError> {
+    fn list<T>(
+        &self,
+        k: &str,
+        mut item: impl FnMut(&'a Value, &str) -> Result<T, ScenarioError>,
+    ) -> Result<Vec<T>, ScenarioError> {
         match self.m.get(k) {
             None => Ok(Vec::new()),
             Some(Value::Array(items)) => {
@@ -413,7 +422,9 @@ impl<'a> Fields<'a> {
 }
 
 fn string_at(v: &Value, path: &str) -> Result<String, ScenarioError> {
-    v.as_str().map(str::to_string).ok_or_else(|| ScenarioError::new(path, format!("must be a string, got {}", shown(v))))
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| ScenarioError::new(path, format!("must be a string, got {}", shown(v))))
 }
 
 fn latency_at(v: &Value, path: &str) -> Result<Latency, ScenarioError> {
@@ -427,8 +438,19 @@ fn latency_at(v: &Value, path: &str) -> Result<Latency, ScenarioError> {
 
 /// Turns a JSON tree into a file, naming the exact field of any problem.
 pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
-    const TOP: [&str; 11] =
-        ["title", "description", "seed", "nodes", "clients", "keys", "replication", "network", "events", "run_until_ms", "steps"];
+    const TOP: [&str; 11] = [
+        "title",
+        "description",
+        "seed",
+        "nodes",
+        "clients",
+        "keys",
+        "replication",
+        "network",
+        "events",
+        "run_until_ms",
+        "steps",
+    ];
     let f = Fields::of(v, "", "a scenario", &TOP)?;
     if !f.m.contains_key("nodes") {
         return Err(ScenarioError::new("nodes", "missing: a scenario lists its nodes"));
@@ -444,7 +466,9 @@ pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
             }
             keys
         }
-        Some(v) => return f.err("keys", format!("maps each pinned key to its home nodes (an object), got {}", shown(v))),
+        Some(v) => {
+            return f.err("keys", format!("maps each pinned key to its home nodes (an object), got {}", shown(v)))
+        }
     };
     Ok(ScenarioFile {
         title: f.string_or("title", "")?,
@@ -453,7 +477,9 @@ pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
         nodes: f.list("nodes", node_at)?,
         clients: f.list("clients", client_at)?,
         keys,
-        replication: f.get("replication").map_or_else(|| Ok(Replication::default()), |r| replication_at(r, "replication"))?,
+        replication: f
+            .get("replication")
+            .map_or_else(|| Ok(Replication::default()), |r| replication_at(r, "replication"))?,
         network: f.get("network").map_or_else(|| Ok(NetworkSpec::default()), |n| network_at(n, "network"))?,
         events: f.list("events", event_at)?,
         run_until_ms: f.opt_f64("run_until_ms")?,
@@ -463,8 +489,19 @@ pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
 
 fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
     const KNOWN: [&str; 13] = [
-        "n", "w", "r", "sloppy_quorum", "hinted_handoff", "read_repair", "anti_entropy_ms", "conflicts", "timeout_ms",
-        "detect_ms", "handoff_ms", "merkle_depth", "vnodes",
+        "n",
+        "w",
+        "r",
+        "sloppy_quorum",
+        "hinted_handoff",
+        "read_repair",
+        "anti_entropy_ms",
+        "conflicts",
+        "timeout_ms",
+        "detect_ms",
+        "handoff_ms",
+        "merkle_depth",
+        "vnodes",
     ];
     let f = Fields::of(v, path, "`replication`", &KNOWN)?;
     let d = Replication::default();
@@ -472,7 +509,10 @@ fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
         "lww" => ConflictMode::Lww,
         "siblings" => ConflictMode::Siblings,
         "last_arrival" => ConflictMode::LastArrival,
-        other => return f.err("conflicts", format!("unknown variant `{other}`, expected one of lww, siblings, last_arrival")),
+        other => {
+            return f
+                .err("conflicts", format!("unknown variant `{other}`, expected one of lww, siblings, last_arrival"))
+        }
     };
     Ok(Replication {
         n: f.u32_or("n", d.n)?,
@@ -520,7 +560,10 @@ fn node_at(v: &Value, path: &str) -> Result<NodeDecl, ScenarioError> {
         return Ok(NodeDecl { id: id.clone(), dc: None });
     }
     if !v.is_object() {
-        return Err(ScenarioError::new(path, format!("a node is a name or {{\"id\": ..., \"dc\": ...}}, got {}", shown(v))));
+        return Err(ScenarioError::new(
+            path,
+            format!("a node is a name or {{\"id\": ..., \"dc\": ...}}, got {}", shown(v)),
+        ));
     }
     let f = Fields::of(v, path, "a node", &["id", "dc"])?;
     Ok(NodeDecl { id: f.string("id", "a node object")?, dc: f.opt_string("dc")? })
@@ -528,7 +571,11 @@ fn node_at(v: &Value, path: &str) -> Result<NodeDecl, ScenarioError> {
 
 fn client_at(v: &Value, path: &str) -> Result<ClientDecl, ScenarioError> {
     let f = Fields::of(v, path, "a client", &["id", "dc", "clock_skew_ms"])?;
-    Ok(ClientDecl { id: f.string("id", "a client")?, dc: f.opt_string("dc")?, clock_skew_ms: f.f64_or("clock_skew_ms", 0.0)? })
+    Ok(ClientDecl {
+        id: f.string("id", "a client")?,
+        dc: f.opt_string("dc")?,
+        clock_skew_ms: f.f64_or("clock_skew_ms", 0.0)?,
+    })
 }
 
 fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
@@ -550,11 +597,27 @@ fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
 /// An event: `at_ms` and exactly one action (`put`, `get`, `crash`, ...).
 fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
     const KINDS: [&str; 8] = ["put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
-    const ALLOWED: [&str; 12] =
-        ["at_ms", "client", "value", "blind", "put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
+    const ALLOWED: [&str; 12] = [
+        "at_ms",
+        "client",
+        "value",
+        "blind",
+        "put",
+        "get",
+        "crash",
+        "recover",
+        "crash_dc",
+        "recover_dc",
+        "partition",
+        "heal",
+    ];
     let f = Fields::of(v, path, "an event", &ALLOWED).map_err(|mut e| {
         if e.path != path {
-            e.message = format!("{} (an event has at_ms and one of {})", e.message.split(", expected").next().unwrap_or_default(), KINDS.join(", "));
+            e.message = format!(
+                "{} (an event has at_ms and one of {})",
+                e.message.split(", expected").next().unwrap_or_default(),
+                KINDS.join(", ")
+            );
         }
         e
     })?;
@@ -566,7 +629,12 @@ fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
     let kind = match kinds.as_slice() {
         [one] => *one,
         [] => return Err(ScenarioError::new(path, format!("says nothing to do: add one of {}", KINDS.join(", ")))),
-        many => return Err(ScenarioError::new(path, format!("has several actions ({}); one event does one thing", many.join(", ")))),
+        many => {
+            return Err(ScenarioError::new(
+                path,
+                format!("has several actions ({}); one event does one thing", many.join(", ")),
+            ))
+        }
     };
     let what = format!("a {kind} event");
     let only = |fields: &[&str]| -> Result<(), ScenarioError> {
@@ -592,7 +660,9 @@ fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
         "partition" => {
             only(&[])?;
             Action::Partition(f.list("partition", |g, p| match g {
-                Value::Array(names) => names.iter().enumerate().map(|(i, n)| string_at(n, &format!("{p}[{i}]"))).collect(),
+                Value::Array(names) => {
+                    names.iter().enumerate().map(|(i, n)| string_at(n, &format!("{p}[{i}]"))).collect()
+                }
                 other => Err(ScenarioError::new(p, format!("a group is a list of names, got {}", shown(other)))),
             })?)
         }
@@ -662,8 +732,18 @@ pub enum Addr {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
-    Put { client: ClientId, key: KeyId, value: ValueId, blind: bool, op: u32 },
-    Get { client: ClientId, key: KeyId, op: u32 },
+    Put {
+        client: ClientId,
+        key: KeyId,
+        value: ValueId,
+        blind: bool,
+        op: u32,
+    },
+    Get {
+        client: ClientId,
+        key: KeyId,
+        op: u32,
+    },
     Crash(Vec<NodeId>),
     Recover(Vec<NodeId>),
     /// Group number of every actor: nodes first, then clients.
@@ -717,7 +797,10 @@ fn check_time(path: &str, ms: f64) -> Result<u64, ScenarioError> {
         return Err(ScenarioError::new(path, format!("must be a time >= 0 ms, got {}", crate::num::num(ms))));
     }
     if ms > MAX_TIME_MS {
-        return Err(ScenarioError::new(path, format!("{} ms is past the {} ms (one hour) cap", crate::num::num(ms), crate::num::num(MAX_TIME_MS))));
+        return Err(ScenarioError::new(
+            path,
+            format!("{} ms is past the {} ms (one hour) cap", crate::num::num(ms), crate::num::num(MAX_TIME_MS)),
+        ));
     }
     Ok(ms_to_us(ms))
 }
@@ -786,11 +869,17 @@ impl Scenario {
                 return err(&format!("{p}.id"), format!("client `{}` is listed twice", c.id));
             }
             if !c.clock_skew_ms.is_finite() || c.clock_skew_ms.abs() > MAX_TIME_MS {
-                return err(&format!("{p}.clock_skew_ms"), format!("must be a finite number of ms within ±{}", crate::num::num(MAX_TIME_MS)));
+                return err(
+                    &format!("{p}.clock_skew_ms"),
+                    format!("must be a finite number of ms within ±{}", crate::num::num(MAX_TIME_MS)),
+                );
             }
             if let Some(dc) = &c.dc {
                 if !dcs.contains(dc) {
-                    return err(&format!("{p}.dc"), format!("no node is in datacenter `{dc}` (known: {})", dcs.join(", ")));
+                    return err(
+                        &format!("{p}.dc"),
+                        format!("no node is in datacenter `{dc}` (known: {})", dcs.join(", ")),
+                    );
                 }
             }
             let first_dc = dcs[0].clone();
@@ -813,7 +902,13 @@ impl Scenario {
             return err("replication.w", format!("W={} must be between 1 and N={}: a write cannot wait for more acknowledgements than there are replicas", r.w, r.n));
         }
         if r.r == 0 || r.r > r.n {
-            return err("replication.r", format!("R={} must be between 1 and N={}: a read cannot wait for more replies than there are replicas", r.r, r.n));
+            return err(
+                "replication.r",
+                format!(
+                    "R={} must be between 1 and N={}: a read cannot wait for more replies than there are replicas",
+                    r.r, r.n
+                ),
+            );
         }
         for (name, v) in [("timeout_ms", r.timeout_ms), ("detect_ms", r.detect_ms), ("handoff_ms", r.handoff_ms)] {
             check_time(&format!("replication.{name}"), v)?;
@@ -824,7 +919,10 @@ impl Scenario {
         if let Some(ae) = r.anti_entropy_ms {
             check_time("replication.anti_entropy_ms", ae)?;
             if ae < 1.0 {
-                return err("replication.anti_entropy_ms", format!("the period must be at least 1 ms (or null for off), got {}", crate::num::num(ae)));
+                return err(
+                    "replication.anti_entropy_ms",
+                    format!("the period must be at least 1 ms (or null for off), got {}", crate::num::num(ae)),
+                );
             }
         }
         if r.merkle_depth == 0 || r.merkle_depth > MAX_MERKLE_DEPTH {
@@ -836,8 +934,18 @@ impl Scenario {
 
         let net = &f.network;
         check_latency("network.latency_ms", &net.latency_ms)?;
-        if !net.between_dcs_ms.is_finite() || net.between_dcs_ms < 0.0 || net.between_dcs_ms > crate::latency::MAX_LATENCY_MS {
-            return err("network.between_dcs_ms", format!("must be 0 to {} ms, got {}", crate::num::num(crate::latency::MAX_LATENCY_MS), crate::num::num(net.between_dcs_ms)));
+        if !net.between_dcs_ms.is_finite()
+            || net.between_dcs_ms < 0.0
+            || net.between_dcs_ms > crate::latency::MAX_LATENCY_MS
+        {
+            return err(
+                "network.between_dcs_ms",
+                format!(
+                    "must be 0 to {} ms, got {}",
+                    crate::num::num(crate::latency::MAX_LATENCY_MS),
+                    crate::num::num(net.between_dcs_ms)
+                ),
+            );
         }
         if !(0.0..=1.0).contains(&net.loss) {
             return err("network.loss", format!("is a probability from 0 to 1, got {}", crate::num::num(net.loss)));
@@ -879,14 +987,18 @@ impl Scenario {
             let kid = key_idx(k, &p, &mut keys)?;
             let mut ids = Vec::new();
             for (j, name) in list.iter().enumerate() {
-                let id = node_idx(name).ok_or_else(|| ScenarioError::new(format!("{p}[{j}]"), format!("unknown node `{name}`")))?;
+                let id = node_idx(name)
+                    .ok_or_else(|| ScenarioError::new(format!("{p}[{j}]"), format!("unknown node `{name}`")))?;
                 if ids.contains(&id) {
                     return err(&format!("{p}[{j}]"), format!("node `{name}` appears twice in the preference list"));
                 }
                 ids.push(id);
             }
             if (ids.len() as u32) < r.n {
-                return err(&p, format!("the preference list names {} node(s) but N={} home replicas are needed", ids.len(), r.n));
+                return err(
+                    &p,
+                    format!("the preference list names {} node(s) but N={} home replicas are needed", ids.len(), r.n),
+                );
             }
             assert!(pinned.last().is_none_or(|(last, _)| *last < kid), "pinned keys get ascending ids");
             pinned.push((kid, ids));
@@ -901,7 +1013,10 @@ impl Scenario {
                 } else if let Some(c) = clients.iter().position(|c| c.name == name) {
                     Ok(Addr::Client(c as ClientId))
                 } else {
-                    Err(ScenarioError::new(format!("{p}.{field}"), format!("unknown node or client `{name}` (clients used in links must be listed in `clients`)")))
+                    Err(ScenarioError::new(
+                        format!("{p}.{field}"),
+                        format!("unknown node or client `{name}` (clients used in links must be listed in `clients`)"),
+                    ))
                 }
             };
             let from = addr(&l.from, "from", &clients)?;
@@ -926,12 +1041,16 @@ impl Scenario {
             last_at = last_at.max(at_us);
             let dc_nodes = |dc: &str, field: &str| -> Result<Vec<NodeId>, ScenarioError> {
                 let d = dcs.iter().position(|x| x == dc).ok_or_else(|| {
-                    ScenarioError::new(format!("{p}.{field}"), format!("unknown datacenter `{dc}` (known: {})", dcs.join(", ")))
+                    ScenarioError::new(
+                        format!("{p}.{field}"),
+                        format!("unknown datacenter `{dc}` (known: {})", dcs.join(", ")),
+                    )
                 })?;
                 Ok((0..nn).filter(|n| nodes[*n as usize].dc == d as DcId).collect())
             };
             let node = |name: &str, field: &str| -> Result<NodeId, ScenarioError> {
-                node_idx(name).ok_or_else(|| ScenarioError::new(format!("{p}.{field}"), format!("unknown node `{name}`")))
+                node_idx(name)
+                    .ok_or_else(|| ScenarioError::new(format!("{p}.{field}"), format!("unknown node `{name}`")))
             };
             let event = match &e.action {
                 Action::Put { client, key, value, blind } => {
@@ -998,7 +1117,9 @@ impl Scenario {
             let p = format!("steps[{i}]");
             check_time(&format!("{p}.at_ms"), s.at_ms)?;
             let texts = [Some(&s.caption), s.predict.as_ref(), s.reveal.as_ref()];
-            if texts.iter().flatten().any(|t| t.len() > MAX_TEXT_LEN) || s.choices.iter().any(|c| c.len() > MAX_TEXT_LEN) {
+            if texts.iter().flatten().any(|t| t.len() > MAX_TEXT_LEN)
+                || s.choices.iter().any(|c| c.len() > MAX_TEXT_LEN)
+            {
                 return err(&p, format!("captions and questions are limited to {MAX_TEXT_LEN} bytes"));
             }
             if s.choices.len() > 8 {
@@ -1006,7 +1127,10 @@ impl Scenario {
             }
             if let Some(a) = s.answer {
                 if a >= s.choices.len() {
-                    return err(&format!("{p}.answer"), format!("answer {a} but there are {} choices (counted from 0)", s.choices.len()));
+                    return err(
+                        &format!("{p}.answer"),
+                        format!("answer {a} but there are {} choices (counted from 0)", s.choices.len()),
+                    );
                 }
             }
         }
@@ -1105,7 +1229,10 @@ mod tests {
 
     fn with(patch: &str) -> String {
         // A minimal valid scenario with one field replaced.
-        let mut v: Value = serde_json::from_str(r#"{"nodes": ["A","B","C"], "events": [{"at_ms": 1, "client": "c", "put": "k", "value": "v"}]}"#).unwrap();
+        let mut v: Value = serde_json::from_str(
+            r#"{"nodes": ["A","B","C"], "events": [{"at_ms": 1, "client": "c", "put": "k", "value": "v"}]}"#,
+        )
+        .unwrap();
         let p: Value = serde_json::from_str(patch).unwrap();
         for (k, x) in p.as_object().unwrap() {
             v[k] = x.clone();
@@ -1150,18 +1277,38 @@ mod tests {
         check_rejected(&with(r#"{"colour": 1}"#), "colour", "unknown field `colour`");
         check_rejected(&with(r#"{"events": [{"at_ms": -1, "crash": "A"}]}"#), "events[0].at_ms", "must be a time >= 0");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "Z"}]}"#), "events[0].crash", "unknown node `Z`");
-        check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash_dc": "mars"}]}"#), "events[0].crash_dc", "unknown datacenter `mars`");
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": 1, "crash_dc": "mars"}]}"#),
+            "events[0].crash_dc",
+            "unknown datacenter `mars`",
+        );
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crsh": "A"}]}"#), "events[0].crsh", "unknown field `crsh`");
-        check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "A", "heal": true}]}"#), "events[0]", "several actions");
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": 1, "crash": "A", "heal": true}]}"#),
+            "events[0]",
+            "several actions",
+        );
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "put": "k", "value": "v"}]}"#), "events[0]", "needs `client`");
-        check_rejected(&with(r#"{"events": [{"at_ms": 1, "partition": [["A"], ["Q"]]}]}"#), "events[0].partition[1][0]", "unknown node or client `Q`");
-        check_rejected(&with(r#"{"network": {"latency_ms": {"mix": [[0.5, 1], [0.6, 2]]}}}"#), "network.latency_ms.mix", "weights sum to");
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": 1, "partition": [["A"], ["Q"]]}]}"#),
+            "events[0].partition[1][0]",
+            "unknown node or client `Q`",
+        );
+        check_rejected(
+            &with(r#"{"network": {"latency_ms": {"mix": [[0.5, 1], [0.6, 2]]}}}"#),
+            "network.latency_ms.mix",
+            "weights sum to",
+        );
         check_rejected(&with(r#"{"network": {"loss": 1.5}}"#), "network.loss", "probability");
         check_rejected(&with(r#"{"keys": {"k": ["A", "A", "B"]}}"#), "keys.k[1]", "appears twice");
         check_rejected(&with(r#"{"keys": {"k": ["A", "B"]}}"#), "keys.k", "N=3");
         check_rejected(&with(r#"{"nodes": ["A", "A"]}"#), "nodes[1].id", "listed twice");
         check_rejected(&with(r#"{"nodes": []}"#), "nodes", "at least one node");
-        check_rejected(&with(r#"{"replication": {"conflicts": "crdt"}}"#), "replication.conflicts", "unknown variant `crdt`");
+        check_rejected(
+            &with(r#"{"replication": {"conflicts": "crdt"}}"#),
+            "replication.conflicts",
+            "unknown variant `crdt`",
+        );
         check_rejected(&with(r#"{"run_until_ms": 1e12}"#), "run_until_ms", "cap");
         check_rejected("{\"nodes\": [", "", "EOF while parsing a list at line 1 column 11");
         check_rejected("[1,2]", "", "JSON object");
@@ -1170,10 +1317,18 @@ mod tests {
 
     #[test]
     fn wrong_types_name_the_exact_field() {
-        check_rejected(&with(r#"{"replication": {"w": "two"}}"#), "replication.w", "must be a whole number >= 0, got \"two\"");
+        check_rejected(
+            &with(r#"{"replication": {"w": "two"}}"#),
+            "replication.w",
+            "must be a whole number >= 0, got \"two\"",
+        );
         check_rejected(&with(r#"{"replication": {"w": 2.5}}"#), "replication.w", "whole number");
         check_rejected(&with(r#"{"replication": {"w": 5000000000}}"#), "replication.w", "too large");
-        check_rejected(&with(r#"{"replication": {"sloppy_quorum": "yes"}}"#), "replication.sloppy_quorum", "true or false");
+        check_rejected(
+            &with(r#"{"replication": {"sloppy_quorum": "yes"}}"#),
+            "replication.sloppy_quorum",
+            "true or false",
+        );
         check_rejected(&with(r#"{"replication": 3}"#), "replication", "JSON object");
         check_rejected(&with(r#"{"nodes": 5}"#), "nodes", "must be a list, got 5");
         check_rejected(&with(r#"{"nodes": ["A", 7]}"#), "nodes[1]", "a node is a name");
@@ -1182,14 +1337,38 @@ mod tests {
         check_rejected(&with(r#"{"seed": -1}"#), "seed", "whole number");
         check_rejected(&with(r#"{"keys": ["k"]}"#), "keys", "home nodes");
         check_rejected(&with(r#"{"keys": {"k": ["A", 2]}}"#), "keys.k[1]", "must be a string");
-        check_rejected(&with(r#"{"network": {"links": [{"from": "A", "to": "B", "latency_ms": {"uniform": [1]}}]}}"#), "network.links[0].latency_ms.uniform", "[low, high]");
-        check_rejected(&with(r#"{"network": {"links": [{"from": "A", "to": "B"}]}}"#), "network.links[0]", "needs `latency_ms`");
-        check_rejected(&with(r#"{"events": [{"at_ms": 1, "partition": [["A"], "B"]}]}"#), "events[0].partition[1]", "a group is a list");
-        check_rejected(&with(r#"{"events": [{"at_ms": "soon", "crash": "A"}]}"#), "events[0].at_ms", "must be a number");
+        check_rejected(
+            &with(r#"{"network": {"links": [{"from": "A", "to": "B", "latency_ms": {"uniform": [1]}}]}}"#),
+            "network.links[0].latency_ms.uniform",
+            "[low, high]",
+        );
+        check_rejected(
+            &with(r#"{"network": {"links": [{"from": "A", "to": "B"}]}}"#),
+            "network.links[0]",
+            "needs `latency_ms`",
+        );
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": 1, "partition": [["A"], "B"]}]}"#),
+            "events[0].partition[1]",
+            "a group is a list",
+        );
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": "soon", "crash": "A"}]}"#),
+            "events[0].at_ms",
+            "must be a number",
+        );
         check_rejected(&with(r#"{"events": [{"crash": "A"}]}"#), "events[0]", "needs `at_ms`");
-        check_rejected(&with(r#"{"events": [{"at_ms": 1, "get": "k", "client": "c", "value": "v"}]}"#), "events[0].value", "does not belong to a get event");
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": 1, "get": "k", "client": "c", "value": "v"}]}"#),
+            "events[0].value",
+            "does not belong to a get event",
+        );
         check_rejected(&with(r#"{"steps": [{"at_ms": 1}]}"#), "steps[0]", "needs `caption`");
-        check_rejected(&with(r#"{"steps": [{"at_ms": 1, "caption": "x", "answer": "b"}]}"#), "steps[0].answer", "whole number");
+        check_rejected(
+            &with(r#"{"steps": [{"at_ms": 1, "caption": "x", "answer": "b"}]}"#),
+            "steps[0].answer",
+            "whole number",
+        );
         check_rejected(r#"{"events": []}"#, "nodes", "lists its nodes");
     }
 

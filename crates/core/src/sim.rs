@@ -105,7 +105,12 @@ impl Setup {
 
     /// The Merkle tree two replicas compare: over the keys they are both home replicas of, built
     /// from one side's copies (`store` is indexed by key id).
-    pub fn shared_tree<'a>(&self, store: impl Fn(KeyId) -> Option<&'a crate::data::Data>, a: NodeId, b: NodeId) -> crate::merkle::Tree {
+    pub fn shared_tree<'a>(
+        &self,
+        store: impl Fn(KeyId) -> Option<&'a crate::data::Data>,
+        a: NodeId,
+        b: NodeId,
+    ) -> crate::merkle::Tree {
         crate::merkle::Tree::build(
             self.sc.repl.merkle_depth,
             self.shared_keys(a, b).filter_map(|k| store(k).map(|d| (self.key_pos[k as usize], d.digest()))),
@@ -246,7 +251,9 @@ impl World {
         let mut ops = Vec::with_capacity(sc.op_count as usize);
         for te in &sc.events {
             match te.event {
-                Event::Put { client, key, value, blind, .. } => ops.push(OpState::new(client, key, OpKind::Put { value, blind })),
+                Event::Put { client, key, value, blind, .. } => {
+                    ops.push(OpState::new(client, key, OpKind::Put { value, blind }))
+                }
                 Event::Get { client, key, .. } => ops.push(OpState::new(client, key, OpKind::Get)),
                 _ => {}
             }

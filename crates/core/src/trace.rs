@@ -49,21 +49,63 @@ impl MsgKind {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     /// `hint_for`: the receiver is a fallback standing in for this home replica.
-    Put { op: u32, key: KeyId, data: Data, hint_for: Option<NodeId> },
-    PutAck { op: u32, key: KeyId },
-    Get { op: u32, key: KeyId },
-    GetReply { op: u32, key: KeyId, data: Option<Data> },
-    ReadRepair { op: u32, key: KeyId, data: Data, hint_for: Option<NodeId> },
-    Handoff { key: KeyId, data: Data },
-    HandoffAck { key: KeyId, digest: u64 },
+    Put {
+        op: u32,
+        key: KeyId,
+        data: Data,
+        hint_for: Option<NodeId>,
+    },
+    PutAck {
+        op: u32,
+        key: KeyId,
+    },
+    Get {
+        op: u32,
+        key: KeyId,
+    },
+    GetReply {
+        op: u32,
+        key: KeyId,
+        data: Option<Data>,
+    },
+    ReadRepair {
+        op: u32,
+        key: KeyId,
+        data: Data,
+        hint_for: Option<NodeId>,
+    },
+    Handoff {
+        key: KeyId,
+        data: Data,
+    },
+    HandoffAck {
+        key: KeyId,
+        digest: u64,
+    },
     /// Anti-entropy: the initiator's hashes at one tree level (heap index, hash).
-    MerkleHashes { xid: u32, level: u32, hashes: Vec<(u32, u64)> },
+    MerkleHashes {
+        xid: u32,
+        level: u32,
+        hashes: Vec<(u32, u64)>,
+    },
     /// The responder's answer: which of those differ.
-    MerkleDiff { xid: u32, level: u32, differing: Vec<u32> },
+    MerkleDiff {
+        xid: u32,
+        level: u32,
+        differing: Vec<u32>,
+    },
     /// The initiator's keys in the differing leaves, with digests.
-    MerkleKeys { xid: u32, leaves: Vec<u32>, keys: Vec<(KeyId, u64)> },
+    MerkleKeys {
+        xid: u32,
+        leaves: Vec<u32>,
+        keys: Vec<(KeyId, u64)>,
+    },
     /// Copies of differing keys; `want` asks for the other side's copies.
-    MerkleData { xid: u32, data: Vec<(KeyId, Data)>, want: Vec<KeyId> },
+    MerkleData {
+        xid: u32,
+        data: Vec<(KeyId, Data)>,
+        want: Vec<KeyId>,
+    },
 }
 
 impl Msg {
@@ -84,7 +126,11 @@ impl Msg {
 
     pub fn op(&self) -> Option<u32> {
         match self {
-            Msg::Put { op, .. } | Msg::PutAck { op, .. } | Msg::Get { op, .. } | Msg::GetReply { op, .. } | Msg::ReadRepair { op, .. } => Some(*op),
+            Msg::Put { op, .. }
+            | Msg::PutAck { op, .. }
+            | Msg::Get { op, .. }
+            | Msg::GetReply { op, .. }
+            | Msg::ReadRepair { op, .. } => Some(*op),
             _ => None,
         }
     }
@@ -104,7 +150,10 @@ impl Msg {
 
     pub fn xid(&self) -> Option<u32> {
         match self {
-            Msg::MerkleHashes { xid, .. } | Msg::MerkleDiff { xid, .. } | Msg::MerkleKeys { xid, .. } | Msg::MerkleData { xid, .. } => Some(*xid),
+            Msg::MerkleHashes { xid, .. }
+            | Msg::MerkleDiff { xid, .. }
+            | Msg::MerkleKeys { xid, .. }
+            | Msg::MerkleData { xid, .. } => Some(*xid),
             _ => None,
         }
     }
@@ -154,12 +203,24 @@ pub enum FaultWhat {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "step")]
 pub enum MerkleStep {
-    Start { initiator: NodeId, peer: NodeId },
+    Start {
+        initiator: NodeId,
+        peer: NodeId,
+    },
     /// The responder compared `compared` hashes at `level`; `differing` heap indices differed.
-    Level { level: u32, compared: u32, differing: Vec<u32> },
+    Level {
+        level: u32,
+        compared: u32,
+        differing: Vec<u32>,
+    },
     /// Keys found to differ in the differing leaves.
-    Keys { keys: Vec<KeyId> },
-    Done { hashes_compared: u64, keys_exchanged: u32 },
+    Keys {
+        keys: Vec<KeyId>,
+    },
+    Done {
+        hashes_compared: u64,
+        keys_exchanged: u32,
+    },
     Abandoned,
 }
 
@@ -167,22 +228,62 @@ pub enum MerkleStep {
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Ev {
     /// A scenario event fired (index into the file's events).
-    Scenario { index: u32 },
-    Fault { what: FaultWhat },
+    Scenario {
+        index: u32,
+    },
+    Fault {
+        what: FaultWhat,
+    },
     /// Clients and nodes learn of a fault `detect_ms` after it happened.
-    Detected { what: FaultWhat },
-    OpStart { op: u32 },
-    OpEnd { op: u32, ok: bool },
-    Sent { msg: u32 },
-    Delivered { msg: u32 },
-    Dropped { msg: u32, reason: DropReason },
+    Detected {
+        what: FaultWhat,
+    },
+    OpStart {
+        op: u32,
+    },
+    OpEnd {
+        op: u32,
+        ok: bool,
+    },
+    Sent {
+        msg: u32,
+    },
+    Delivered {
+        msg: u32,
+    },
+    Dropped {
+        msg: u32,
+        reason: DropReason,
+    },
     /// A request of `op` to `node` got no answer before the timeout.
-    RequestTimeout { op: u32, node: NodeId },
-    Stored { node: NodeId, key: KeyId, hint_for: Option<NodeId> },
-    ReadRepair { op: u32, node: NodeId, key: KeyId },
-    HintStored { holder: NodeId, for_node: NodeId, key: KeyId },
-    HandedOff { holder: NodeId, for_node: NodeId, key: KeyId },
-    Merkle { xid: u32, step: MerkleStep },
+    RequestTimeout {
+        op: u32,
+        node: NodeId,
+    },
+    Stored {
+        node: NodeId,
+        key: KeyId,
+        hint_for: Option<NodeId>,
+    },
+    ReadRepair {
+        op: u32,
+        node: NodeId,
+        key: KeyId,
+    },
+    HintStored {
+        holder: NodeId,
+        for_node: NodeId,
+        key: KeyId,
+    },
+    HandedOff {
+        holder: NodeId,
+        for_node: NodeId,
+        key: KeyId,
+    },
+    Merkle {
+        xid: u32,
+        step: MerkleStep,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -231,7 +332,15 @@ pub struct Recording {
 
 impl Recording {
     pub fn new(level: Level) -> Recording {
-        Recording { level, trace: Vec::new(), messages: Vec::new(), exchanges: Vec::new(), events: 0, messages_sent: 0, max_flight_us: 0 }
+        Recording {
+            level,
+            trace: Vec::new(),
+            messages: Vec::new(),
+            exchanges: Vec::new(),
+            events: 0,
+            messages_sent: 0,
+            max_flight_us: 0,
+        }
     }
 
     pub(crate) fn push(&mut self, at_us: u64, ev: Ev) {

@@ -178,11 +178,7 @@ fn blind_put_does_not_replace_what_was_read() {
 fn lww_with_a_skewed_clock_loses_an_acknowledged_write() {
     let (_, r) = check(
         &lesson("lww-skew"),
-        &[
-            ("/ops/1/status", json!("ok")),
-            ("/ops/2/values", json!(["old"])),
-            ("/final/A/profile", json!(["old"])),
-        ],
+        &[("/ops/1/status", json!("ok")), ("/ops/2/values", json!(["old"])), ("/final/A/profile", json!(["old"]))],
         &[("lost_update", Some(1)), ("stale_read", Some(2))],
     );
     let lost = r["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "lost_update").unwrap();
@@ -213,11 +209,7 @@ fn sloppy_quorum_writes_land_on_fallbacks_and_handoff_brings_them_home() {
 fn sloppy_quorum_stale_before_handoff_fresh_after() {
     let (_, r) = check(
         &lesson("sloppy-stale-read"),
-        &[
-            ("/ops/0/status", json!("ok")),
-            ("/ops/1/values", json!([])),
-            ("/ops/2/values", json!(["book"])),
-        ],
+        &[("/ops/0/status", json!("ok")), ("/ops/1/values", json!([])), ("/ops/2/values", json!(["book"]))],
         &[("stale_read", Some(1))],
     );
     let mut replied = names(&r["ops"][1]["replied_by"]);
@@ -232,7 +224,11 @@ fn sloppy_get_before_detection_still_uses_the_old_view() {
     // A request sent before the crash is detected goes to the home replicas and times out there.
     let mut v: Value = serde_json::from_str(&lesson("sloppy-quorum")).unwrap();
     v["events"][1]["at_ms"] = json!(10);
-    let (sim, r) = check(&v.to_string(), &[("/ops/0/status", json!("failed")), ("/ops/0/sent_to", json!(["us1", "us2", "us3"]))], &[]);
+    let (sim, r) = check(
+        &v.to_string(),
+        &[("/ops/0/status", json!("failed")), ("/ops/0/sent_to", json!(["us1", "us2", "us3"]))],
+        &[],
+    );
     let timeouts = sim.rec.trace.iter().filter(|e| matches!(e.ev, Ev::RequestTimeout { op: 0, .. })).count();
     assert_eq!(timeouts, 3);
     assert_eq!(r["ops"][1]["values"], json!([]));
@@ -242,11 +238,7 @@ fn sloppy_get_before_detection_still_uses_the_old_view() {
 fn read_repair_heals_the_stale_replica() {
     let (sim, _) = check(
         &lesson("read-repair"),
-        &[
-            ("/ops/2/values", json!(["v2"])),
-            ("/ops/2/read_repaired", json!(["C"])),
-            ("/final/C/x", json!(["v2"])),
-        ],
+        &[("/ops/2/values", json!(["v2"])), ("/ops/2/read_repaired", json!(["C"])), ("/final/C/x", json!(["v2"]))],
         &[],
     );
     assert!(sim.rec.trace.iter().any(|e| matches!(e.ev, Ev::ReadRepair { node: 2, .. })));
@@ -261,7 +253,15 @@ fn read_repair_also_repairs_replies_that_arrive_after_the_get_returned() {
     // C answers last (slow link); the get has already returned from A and B.
     let mut v: Value = serde_json::from_str(&lesson("read-repair")).unwrap();
     v["network"]["links"] = json!([{"from": "bob", "to": "C", "latency_ms": 40}]);
-    check(&v.to_string(), &[("/ops/2/replied_by", json!(["A", "B"])), ("/ops/2/read_repaired", json!(["C"])), ("/final/C/x", json!(["v2"]))], &[]);
+    check(
+        &v.to_string(),
+        &[
+            ("/ops/2/replied_by", json!(["A", "B"])),
+            ("/ops/2/read_repaired", json!(["C"])),
+            ("/final/C/x", json!(["v2"])),
+        ],
+        &[],
+    );
 }
 
 /// Internal tree nodes above the given leaves in a depth-d binary tree.
@@ -279,7 +279,8 @@ fn ancestors(leaves: &[u32], depth: u32) -> usize {
 
 #[test]
 fn anti_entropy_exchanges_only_differing_keys_at_the_merkle_cost() {
-    let (sim, r) = check(&lesson("anti-entropy"), &[("/final/C/item03", json!(["b3"])), ("/final/C/item17", json!(["b17"]))], &[]);
+    let (sim, r) =
+        check(&lesson("anti-entropy"), &[("/final/C/item03", json!(["b3"])), ("/final/C/item17", json!(["b17"]))], &[]);
     let depth = 4;
     let xs = r["anti_entropy"].as_array().unwrap();
     let repairing: Vec<&Value> = xs.iter().filter(|x| x["keys_exchanged"].as_u64().unwrap() > 0).collect();
@@ -340,7 +341,12 @@ fn partition_cuts_messages_and_heal_restores_them() {
         &[("/ops/0/status", json!("failed")), ("/ops/0/acked_by", json!(["A"])), ("/ops/1/status", json!("ok"))],
         &[],
     );
-    let dropped = sim.rec.trace.iter().filter(|e| matches!(e.ev, Ev::Dropped { reason: quorumscope_core::trace::DropReason::Partition, .. })).count();
+    let dropped = sim
+        .rec
+        .trace
+        .iter()
+        .filter(|e| matches!(e.ev, Ev::Dropped { reason: quorumscope_core::trace::DropReason::Partition, .. }))
+        .count();
     assert_eq!(dropped, 2);
 }
 
@@ -358,7 +364,12 @@ fn message_loss_drops_messages_halfway() {
         .iter()
         .filter(|m| m.fate == quorumscope_core::trace::Fate::Dropped(quorumscope_core::trace::DropReason::Lost))
         .collect();
-    assert!(lost.len() > 10 && lost.len() < sim.rec.messages.len() - 10, "{} of {}", lost.len(), sim.rec.messages.len());
+    assert!(
+        lost.len() > 10 && lost.len() < sim.rec.messages.len() - 10,
+        "{} of {}",
+        lost.len(),
+        sim.rec.messages.len()
+    );
     assert!(lost.iter().all(|m| m.arrive_us - m.sent_us == 5_000));
 }
 
@@ -440,7 +451,10 @@ fn every_lesson_has_narrated_steps_within_its_run() {
         assert!(file.steps.iter().any(|s| s.predict.is_some()), "{path:?} has no predict-then-reveal checkpoint");
         for s in &file.steps {
             assert!(s.at_ms * 1000.0 <= sc.run_until_us as f64, "{path:?}: step at {} after the end", s.at_ms);
-            assert!(s.predict.is_none() || (s.reveal.is_some() && s.answer.is_some()), "{path:?}: a question without an answer");
+            assert!(
+                s.predict.is_none() || (s.reveal.is_some() && s.answer.is_some()),
+                "{path:?}: a question without an answer"
+            );
         }
     }
 }

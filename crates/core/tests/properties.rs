@@ -17,8 +17,8 @@ struct Shape {
 }
 
 fn shape(quorum_overlap: bool) -> impl Strategy<Value = Shape> {
-    (1usize..=6, any::<u64>(), prop::sample::select(vec!["lww", "siblings"]))
-        .prop_flat_map(move |(extra, seed, conflicts)| {
+    (1usize..=6, any::<u64>(), prop::sample::select(vec!["lww", "siblings"])).prop_flat_map(
+        move |(extra, seed, conflicts)| {
             (1u32..=5).prop_flat_map(move |n| {
                 let nodes = n as usize + extra % 3;
                 (1u32..=n, 1u32..=n).prop_filter_map("quorum overlap", move |(w, r)| {
@@ -29,7 +29,8 @@ fn shape(quorum_overlap: bool) -> impl Strategy<Value = Shape> {
                     }
                 })
             })
-        })
+        },
+    )
 }
 
 /// (time ms, is_put, client index, key index)
@@ -178,6 +179,11 @@ fn replicas_do_diverge_without_anti_entropy() {
     let text = scenario(&s, &[(100, true, 0, 0)], &[(0, 0, 2), (1_000, 1, 2)], json!({"run_until_ms": 15_000}));
     let sim = run_text(&text, Level::Summary).unwrap();
     assert!(kinds(&sim).contains(&AnomalyKind::Divergence));
-    let text = scenario(&s, &[(100, true, 0, 0)], &[(0, 0, 2), (1_000, 1, 2)], json!({"run_until_ms": 15_000, "replication": {"anti_entropy_ms": 200}}));
+    let text = scenario(
+        &s,
+        &[(100, true, 0, 0)],
+        &[(0, 0, 2), (1_000, 1, 2)],
+        json!({"run_until_ms": 15_000, "replication": {"anti_entropy_ms": 200}}),
+    );
     assert!(!kinds(&run_text(&text, Level::Summary).unwrap()).contains(&AnomalyKind::Divergence));
 }

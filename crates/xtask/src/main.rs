@@ -90,7 +90,10 @@ fn setup() {
     std::fs::create_dir_all(&tools).unwrap_or_else(|e| fail(&format!("{}: {e}", tools.display())));
     let have = |p: &str| tools.join("node_modules").join(p).exists();
     if !have(".bin/wasm-opt") || !have("playwright-core/package.json") {
-        run(cmd("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).args([BINARYEN_NPM, PLAYWRIGHT_NPM]));
+        run(cmd("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&tools)
+            .args([BINARYEN_NPM, PLAYWRIGHT_NPM]));
     }
     if output(cmd("sh").args(["-c", "command -v chromium && command -v chromedriver"])).is_none() {
         run(cmd("apt-get").arg("update"));
@@ -131,7 +134,16 @@ fn main() {
             setup();
             // Component tests: each view mounted in headless Chromium through chromedriver.
             run(cmd("cargo")
-                .args(["test", "--locked", "-p", "quorumscope-web", "--target", "wasm32-unknown-unknown", "--test", "components"])
+                .args([
+                    "test",
+                    "--locked",
+                    "-p",
+                    "quorumscope-web",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--test",
+                    "components",
+                ])
                 .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
                 .env("CHROMEDRIVER", "/usr/bin/chromedriver")
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120"));
@@ -151,7 +163,16 @@ fn main() {
             run(cmd("trunk").args(["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
         }
         "bench" => {
-            run(cmd("cargo").args(["run", "--locked", "--profile", "bench-native", "-p", "quorumscope-cli", "--", "bench"]));
+            run(cmd("cargo").args([
+                "run",
+                "--locked",
+                "--profile",
+                "bench-native",
+                "-p",
+                "quorumscope-cli",
+                "--",
+                "bench",
+            ]));
             if env::args().any(|a| a == "--native-only") {
                 return;
             }

@@ -3,10 +3,10 @@
 
 use crate::model::Model;
 use crate::state::Setting;
+use quorumscope_core::num::{fixed, num};
 use quorumscope_core::scenario::{Action as Ev, ConflictMode};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use quorumscope_core::num::{fixed, num};
 use yew::prelude::*;
 
 pub const AE_CHOICES_MS: [Option<f64>; 5] = [None, Some(200.0), Some(500.0), Some(1000.0), Some(2000.0)];
@@ -46,7 +46,9 @@ fn checked(e: &Event) -> bool {
 /// A slider whose value is shown next to it; emits on every move.
 fn slider(name: &str, label: &str, value: u32, min: u32, max: u32, help: &str, emit: Callback<u32>) -> Html {
     let oninput = Callback::from(move |e: InputEvent| {
-        if let Some(v) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.value().parse().ok()) {
+        if let Some(v) =
+            e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.value().parse().ok())
+        {
             emit.emit(v);
         }
     });
@@ -124,7 +126,11 @@ pub fn Controls(p: &ControlsProps) -> Html {
         ConflictMode::LastArrival => "No versions: each replica keeps whatever arrived last, so replicas can disagree for good. Repair copies the coordinator's value.",
     };
     let wr = r.w + r.r;
-    let overlap = if wr > r.n { format!("W+R = {wr} > N = {}: read and write sets overlap", r.n) } else { format!("W+R = {wr} ≤ N = {}: a read can miss the latest write", r.n) };
+    let overlap = if wr > r.n {
+        format!("W+R = {wr} > N = {}: read and write sets overlap", r.n)
+    } else {
+        format!("W+R = {wr} ≤ N = {}: a read can miss the latest write", r.n)
+    };
 
     html! {
         <section class="panel controls" aria-label="Settings">
@@ -181,30 +187,40 @@ pub struct Form {
 
 #[hook]
 fn use_form(model: &Model) -> Form {
-        let sc = model.sc();
-        let first_client = sc.clients.first().map(|c| c.name.clone()).unwrap_or("alice".into());
-        let first_key = sc.keys.first().cloned().unwrap_or("x".into());
-        Form {
-            client: use_state(move || first_client),
-            key: use_state(move || first_key),
-            counter: use_state(|| 1u32),
-            value: use_state(String::new),
-            blind: use_state(|| false),
-            side: use_state(Vec::new),
-        }
+    let sc = model.sc();
+    let first_client = sc.clients.first().map(|c| c.name.clone()).unwrap_or("alice".into());
+    let first_key = sc.keys.first().cloned().unwrap_or("x".into());
+    Form {
+        client: use_state(move || first_client),
+        key: use_state(move || first_key),
+        counter: use_state(|| 1u32),
+        value: use_state(String::new),
+        blind: use_state(|| false),
+        side: use_state(Vec::new),
+    }
 }
 
 fn interventions(p: &ControlsProps, form: Form) -> Html {
     let sc = p.model.sc();
     let Form { client, key, counter, value, blind, side } = form;
-    let text_input = |h: UseStateHandle<String>| Callback::from(move |e: InputEvent| {
-        if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-            h.set(i.value());
-        }
-    });
+    let text_input = |h: UseStateHandle<String>| {
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                h.set(i.value());
+            }
+        })
+    };
     let next_value = if value.is_empty() { format!("v{}", *counter) } else { (*value).clone() };
     let on_put = {
-        let (c, k, v, b, on, counter, value) = (client.clone(), key.clone(), next_value.clone(), blind.clone(), p.on_intervene.clone(), counter.clone(), value.clone());
+        let (c, k, v, b, on, counter, value) = (
+            client.clone(),
+            key.clone(),
+            next_value.clone(),
+            blind.clone(),
+            p.on_intervene.clone(),
+            counter.clone(),
+            value.clone(),
+        );
         Callback::from(move |_: MouseEvent| {
             if c.trim().is_empty() || k.trim().is_empty() {
                 return;
@@ -262,7 +278,13 @@ fn interventions(p: &ControlsProps, form: Form) -> Html {
             }
             // Clients are listed with the other side: unlisted actors would form a third group.
             let sc = model.sc();
-            let rest: Vec<String> = sc.nodes.iter().map(|n| n.name.clone()).filter(|n| !side.contains(n)).chain(sc.clients.iter().map(|c| c.name.clone())).collect();
+            let rest: Vec<String> = sc
+                .nodes
+                .iter()
+                .map(|n| n.name.clone())
+                .filter(|n| !side.contains(n))
+                .chain(sc.clients.iter().map(|c| c.name.clone()))
+                .collect();
             on.emit(Ev::Partition(vec![(*side).clone(), rest]));
         })
     };

@@ -3,8 +3,8 @@
 
 use crate::model::Model;
 use crate::state::Selection;
-use std::rc::Rc;
 use quorumscope_core::num::fixed;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Rows drawn at once; a long run shows the window around the current time.
@@ -43,13 +43,22 @@ fn Row(p: &RowProps) -> Html {
     let m = &p.model;
     let o = &m.report.ops[p.index as usize];
     let (started, done) = (p.phase != Phase::Later, p.phase == Phase::Done);
-    let status = if done { o.status } else if started { "in progress" } else { "later" };
+    let status = if done {
+        o.status
+    } else if started {
+        "in progress"
+    } else {
+        "later"
+    };
     let result = match (&o.value, &o.values) {
         (Some(v), _) => format!("{} = {}", o.key, v),
-        (None, Some(vs)) if done => format!("{} → {}", o.key, if vs.is_empty() { "∅".to_string() } else { vs.join(" | ") }),
+        (None, Some(vs)) if done => {
+            format!("{} → {}", o.key, if vs.is_empty() { "∅".to_string() } else { vs.join(" | ") })
+        }
         (None, _) => format!("{} → …", o.key),
     };
-    let kinds: Vec<&str> = m.anomalies.iter().filter(|a| a.op == Some(o.index) && done).map(|a| a.kind.title()).collect();
+    let kinds: Vec<&str> =
+        m.anomalies.iter().filter(|a| a.op == Some(o.index) && done).map(|a| a.kind.title()).collect();
     let idx = o.index;
     let onclick = {
         let on_op = p.on_op.clone();
@@ -95,7 +104,13 @@ pub fn History(p: &HistoryProps) -> Html {
     let rows = ops[lo..hi].iter().map(|o| {
         let started = o.start_ms.is_some_and(|s| s <= t_ms);
         let done = o.end_ms.is_some_and(|e| e <= t_ms);
-        let phase = if done { Phase::Done } else if started { Phase::Active } else { Phase::Later };
+        let phase = if done {
+            Phase::Done
+        } else if started {
+            Phase::Active
+        } else {
+            Phase::Later
+        };
         html! {
             <Row key={o.index} model={Rc::clone(m)} index={o.index} {phase} selected={p.selection.op == Some(o.index)}
                  related={related.contains(&o.index)} on_op={p.on_op.clone()} />

@@ -2,10 +2,10 @@
 
 use crate::model::{fmt_ms, Model};
 use crate::state::Selection;
+use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::Action as Ev;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
-use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

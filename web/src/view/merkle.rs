@@ -3,10 +3,10 @@
 
 use crate::model::{fmt_ms, Model};
 use quorumscope_core::merkle::{compare, Tree};
+use quorumscope_core::num::fixed;
 use quorumscope_core::trace::{Ev, MerkleStep};
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
-use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 /// Levels drawn (0..=SHOWN_LEVELS): 31 boxes per tree at most.
@@ -90,16 +90,26 @@ pub fn merkle_view(p: &MerkleProps) -> Html {
             MerkleStep::Level { level, compared: c, differing } => {
                 revealed = revealed.max(*level);
                 compared += *c as u64;
-                lines.push(format!("{}: level {level} — {c} hash(es) compared, {} differ", fmt_ms(*at), differing.len()));
+                lines.push(format!(
+                    "{}: level {level} — {c} hash(es) compared, {} differ",
+                    fmt_ms(*at),
+                    differing.len()
+                ));
             }
-            MerkleStep::Keys { keys } => {
-                lines.push(format!("{}: keys that differ: {}", fmt_ms(*at), keys.iter().map(|k| m.key(*k)).collect::<Vec<_>>().join(", ")))
-            }
-            MerkleStep::Done { hashes_compared, keys_exchanged } => {
-                lines.push(format!("{}: done — {hashes_compared} hash(es), {keys_exchanged} key(s) exchanged", fmt_ms(*at)))
-            }
+            MerkleStep::Keys { keys } => lines.push(format!(
+                "{}: keys that differ: {}",
+                fmt_ms(*at),
+                keys.iter().map(|k| m.key(*k)).collect::<Vec<_>>().join(", ")
+            )),
+            MerkleStep::Done { hashes_compared, keys_exchanged } => lines
+                .push(format!("{}: done — {hashes_compared} hash(es), {keys_exchanged} key(s) exchanged", fmt_ms(*at))),
             MerkleStep::Abandoned => lines.push(format!("{}: abandoned (no answer before the timeout)", fmt_ms(*at))),
-            MerkleStep::Start { .. } => lines.push(format!("{}: {} sends its root hash to {}", fmt_ms(*at), m.node_name(x.initiator), m.node_name(x.peer))),
+            MerkleStep::Start { .. } => lines.push(format!(
+                "{}: {} sends its root hash to {}",
+                fmt_ms(*at),
+                m.node_name(x.initiator),
+                m.node_name(x.peer)
+            )),
         }
     }
     let full = compare(&a, &b);

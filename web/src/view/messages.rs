@@ -49,7 +49,15 @@ pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel
         if !focus.is_empty() && !related {
             alpha *= 0.35;
         }
-        out.push(Drawn { id: *id, kind: m.kind, at, dropped: is_dropped, alpha, related, selected: sel.msg == Some(*id) });
+        out.push(Drawn {
+            id: *id,
+            kind: m.kind,
+            at,
+            dropped: is_dropped,
+            alpha,
+            related,
+            selected: sel.msg == Some(*id),
+        });
     }
     out
 }
@@ -60,7 +68,11 @@ pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel
 pub fn hooks_at(model: &Model, t: u64) -> String {
     let flying = model.in_flight(t);
     let dropped = model.recently_dropped(t, DROP_FADE_US);
-    let items = flying.iter().chain(dropped.iter()).take(MAX_DRAWN).map(|(id, m)| (*id, m.kind, matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t));
+    let items = flying
+        .iter()
+        .chain(dropped.iter())
+        .take(MAX_DRAWN)
+        .map(|(id, m)| (*id, m.kind, matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t));
     hooks_html(items)
 }
 
@@ -173,7 +185,8 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
     // Colours come from the theme's CSS variables, so light, dark and colour-blind palettes hold.
     let style = window.get_computed_style(canvas).ok()??;
     let var = |name: &str| style.get_property_value(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let colours: Vec<String> = MsgKind::ALL.iter().map(|k| var(&format!("--c-{}", k.name())).unwrap_or("#888".into())).collect();
+    let colours: Vec<String> =
+        MsgKind::ALL.iter().map(|k| var(&format!("--c-{}", k.name())).unwrap_or("#888".into())).collect();
     let panel = var("--panel").unwrap_or("#fff".into());
     let fg = var("--fg").unwrap_or("#000".into());
     let bad = var("--bad").unwrap_or("#c00".into());
@@ -182,7 +195,8 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
     for (ki, kind) in MsgKind::ALL.iter().enumerate() {
         let o = outline(*kind, k);
         for faded in [false, true] {
-            let mut group = items.iter().filter(|d| d.kind == *kind && !d.dropped && (d.alpha < 1.0) == faded).peekable();
+            let mut group =
+                items.iter().filter(|d| d.kind == *kind && !d.dropped && (d.alpha < 1.0) == faded).peekable();
             if group.peek().is_none() {
                 continue;
             }
@@ -261,7 +275,10 @@ mod tests {
     #[test]
     fn hooks_name_each_message_by_kind() {
         let html = hooks_html([(3, MsgKind::Put, false), (9, MsgKind::GetReply, true)].into_iter());
-        assert_eq!(html, r#"<li data-message="put" data-msg-id="3"></li><li data-message="get_reply" data-msg-id="9" class="dropped"></li>"#);
+        assert_eq!(
+            html,
+            r#"<li data-message="put" data-msg-id="3"></li><li data-message="get_reply" data-msg-id="9" class="dropped"></li>"#
+        );
     }
 
     #[test]
@@ -279,7 +296,15 @@ mod tests {
 
     #[test]
     fn a_click_picks_the_nearest_message_within_reach() {
-        let mk = |id, x, y| Drawn { id, kind: MsgKind::Get, at: Pt { x, y }, dropped: false, alpha: 1.0, related: false, selected: false };
+        let mk = |id, x, y| Drawn {
+            id,
+            kind: MsgKind::Get,
+            at: Pt { x, y },
+            dropped: false,
+            alpha: 1.0,
+            related: false,
+            selected: false,
+        };
         let items = vec![mk(1, 100.0, 100.0), mk(2, 106.0, 100.0)];
         assert_eq!(hit(&items, 104.0, 100.0), Some(2));
         assert_eq!(hit(&items, 101.0, 101.0), Some(1));

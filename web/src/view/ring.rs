@@ -2,14 +2,14 @@
 //! operation's quorums, crashed nodes and partitions.
 
 use super::messages;
-use wasm_bindgen::JsCast;
 use crate::geometry::{self, polar, Pt, CLIENT_R, RING_R, VIEW};
 use crate::model::Model;
 use crate::state::Selection;
+use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::{Addr, KeyId};
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
-use quorumscope_core::num::fixed;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Room left and right of the ring for node cards (keys, values, hints).
@@ -71,11 +71,18 @@ fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
             return vec![k as KeyId];
         }
     }
-    let mut keys: Vec<KeyId> = snap.nodes.iter().flat_map(|n| n.store.iter().map(|(k, _)| *k).chain(n.hints.iter().map(|h| h.1))).collect();
+    let mut keys: Vec<KeyId> =
+        snap.nodes.iter().flat_map(|n| n.store.iter().map(|(k, _)| *k).chain(n.hints.iter().map(|h| h.1))).collect();
     quorumscope_core::order::sort_u32(&mut keys);
     keys.dedup();
     let differs = |k: &KeyId| {
-        let copies: Vec<Option<u64>> = model.sim.setup.home(*k).iter().map(|h| snap.nodes[*h as usize].store.iter().find(|(kk, _)| kk == k).map(|(_, d)| d.digest())).collect();
+        let copies: Vec<Option<u64>> = model
+            .sim
+            .setup
+            .home(*k)
+            .iter()
+            .map(|h| snap.nodes[*h as usize].store.iter().find(|(kk, _)| kk == k).map(|(_, d)| d.digest()))
+            .collect();
         copies.windows(2).any(|w| w[0] != w[1])
     };
     // Disagreeing keys first, each group in key order.
@@ -131,13 +138,25 @@ pub fn Ring(p: &RingProps) -> Html {
         Some(o) => (o.preference.iter().filter_map(idx).collect::<Vec<_>>(), sc.repl.n as usize),
         None => (vec![], 0),
     };
-    let write_set: Vec<usize> = op.and_then(|o| o.acked_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
-    let read_set: Vec<usize> = op.and_then(|o| o.replied_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
+    let write_set: Vec<usize> =
+        op.and_then(|o| o.acked_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
+    let read_set: Vec<usize> =
+        op.and_then(|o| o.replied_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
     // For a get, the write set it should meet is that of the latest put it might have missed.
     let prior_write: Vec<usize> = op
         .filter(|o| o.op == "get")
         .and_then(|o| {
-            model.report.ops.iter().filter(|q| q.op == "put" && q.key == o.key && q.status == "ok" && q.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)).last()
+            model
+                .report
+                .ops
+                .iter()
+                .filter(|q| {
+                    q.op == "put"
+                        && q.key == o.key
+                        && q.status == "ok"
+                        && q.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)
+                })
+                .last()
         })
         .and_then(|q| q.acked_by.as_ref())
         .map(|v| v.iter().filter_map(idx).collect())
@@ -310,7 +329,10 @@ pub fn Ring(p: &RingProps) -> Html {
             return None;
         }
         let w = VIEW + 2.0 * margin;
-        Some((-margin + (e.client_x() as f64 - r.left()) / r.width() * w, (e.client_y() as f64 - r.top()) / r.height() * VIEW))
+        Some((
+            -margin + (e.client_x() as f64 - r.left()) / r.width() * w,
+            (e.client_y() as f64 - r.top()) / r.height() * VIEW,
+        ))
     };
     let on_bg = {
         let (on_node, on_msg, drawn) = (p.on_node.clone(), p.on_msg.clone(), Rc::clone(&drawn));

@@ -4,11 +4,11 @@
 use crate::geometry::{time_window, time_x};
 use crate::model::{fmt_ms, Model};
 use crate::state::Selection;
+use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::Addr;
 use quorumscope_core::trace::{Ev, Fate, FaultWhat};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use quorumscope_core::num::fixed;
 use yew::prelude::*;
 
 const WIDTH: f64 = 1000.0;
@@ -153,7 +153,11 @@ fn Plot(p: &PlotProps) -> Html {
     // Crashed stretches, computed once per run (the trace can be long).
     let down_spans = use_memo(Rc::clone(&p.model), |m| down_spans(m));
     let lane_labels = (0..lanes).map(|l| {
-        let (name, class) = if l < sc.nodes.len() { (&sc.nodes[l].name, "lane node-lane") } else { (&sc.clients[l - sc.nodes.len()].name, "lane client-lane") };
+        let (name, class) = if l < sc.nodes.len() {
+            (&sc.nodes[l].name, "lane node-lane")
+        } else {
+            (&sc.clients[l - sc.nodes.len()].name, "lane client-lane")
+        };
         html! {
             <g class={class}>
                 <line x1={fixed(LEFT, 0)} x2={fixed(WIDTH - 10.0, 0)} y1={fixed(y(l), 1)} y2={fixed(y(l), 1)} />

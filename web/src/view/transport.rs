@@ -2,8 +2,8 @@
 
 use crate::model::fmt_ms;
 use crate::state::SPEEDS;
-use wasm_bindgen::JsCast;
 use quorumscope_core::num::{fixed, num};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// A 16 px icon from a path (fonts differ in which media glyphs they have).
@@ -33,7 +33,11 @@ pub fn transport(p: &TransportProps) -> Html {
     let on_scrub = {
         let cb = p.on_seek.clone();
         Callback::from(move |e: InputEvent| {
-            if let Some(v) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| crate::parse_f64(&i.value())) {
+            if let Some(v) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                .and_then(|i| crate::parse_f64(&i.value()))
+            {
                 cb.emit((v * 1000.0).round() as u64);
             }
         })
@@ -41,7 +45,11 @@ pub fn transport(p: &TransportProps) -> Html {
     let on_speed = {
         let cb = p.on_speed.clone();
         Callback::from(move |e: Event| {
-            if let Some(v) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).and_then(|s| crate::parse_f64(&s.value())) {
+            if let Some(v) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .and_then(|s| crate::parse_f64(&s.value()))
+            {
                 cb.emit(v);
             }
         })
