@@ -69,7 +69,7 @@ pub fn qs_run_trace(text: &str) -> Result<String, JsValue> {
     let sim = quorumscope_core::run_text(text, quorumscope_core::Level::Full)
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let mut v = serde_json::to_value(sim.report()).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    v["trace"] = quorumscope_core::run::trace_json(&sim);
+    v["trace"] = quorumscope_core::report::trace_json(&sim);
     serde_json::to_string(&v).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
@@ -111,7 +111,7 @@ pub fn qs_bench_core(nodes: usize, ops: usize) -> String {
         let t0 = app::perf_now();
         sim.run();
         best = best.min(app::perf_now() - t0);
-        events = sim.rec.events;
+        events = sim.recording().events;
     }
     serde_json::json!({"nodes": nodes, "ops": ops, "events": events, "ms": best, "events_per_s": events as f64 / (best / 1000.0)}).to_string()
 }

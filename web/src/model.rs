@@ -4,11 +4,10 @@
 use quorumscope_core::check::Anomaly;
 use quorumscope_core::data::Data;
 use quorumscope_core::num::fixed;
-use quorumscope_core::run::Report;
 use quorumscope_core::scenario::{Addr, KeyId, NodeId, Scenario, ScenarioFile};
-use quorumscope_core::sim::World;
 use quorumscope_core::trace::{Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent};
-use quorumscope_core::{Sim, Snapshot};
+use quorumscope_core::Report;
+use quorumscope_core::{Cursor, Sim, Snapshot};
 use std::cell::RefCell;
 
 pub struct Model {
@@ -17,9 +16,9 @@ pub struct Model {
     pub report: Report,
     pub anomalies: Vec<Anomaly>,
     pub end_us: u64,
-    /// The world at the last instant asked for: moving forward steps it, moving back seeks from a
-    /// checkpoint. Interior mutability because looking is not changing the model.
-    cursor: RefCell<World>,
+    /// The last instant asked for: moving forward steps it, moving back seeks from a checkpoint.
+    /// Interior mutability because looking is not changing the model.
+    cursor: RefCell<Cursor>,
 }
 
 impl PartialEq for Model {
@@ -33,30 +32,24 @@ impl Model {
         let mut sim = Sim::new(sc, Level::Full).with_checkpoints();
         sim.run();
         let report = sim.report();
-        let anomalies = sim.anomalies();
-        let end_us = sim.setup.sc.run_until_us;
-        let cursor = RefCell::new(sim.world_at(0));
+        let anomalies = sim.anomalies().to_vec();
+        let end_us = sim.scenario().run_until_us;
+        let cursor = RefCell::new(sim.cursor());
         Model { file, sim, report, anomalies, end_us, cursor }
     }
 
     pub fn sc(&self) -> &Scenario {
-        &self.sim.setup.sc
+        self.sim.scenario()
     }
 
     pub fn rec(&self) -> &Recording {
-        &self.sim.rec
+        self.sim.recording()
     }
 
     pub fn snapshot_at(&self, t_us: u64) -> Snapshot {
         let mut c = self.cursor.borrow_mut();
-        if c.now > t_us {
-            *c = self.sim.world_at(t_us);
-        } else {
-            let mut off = Recording::new(Level::Off);
-            while c.step(&self.sim.setup, &mut off, t_us) {}
-            c.now = t_us;
-        }
-        Snapshot::of(&self.sim.setup, &c)
+        c.seek(&self.sim, t_us);
+        c.snapshot(&self.sim)
     }
 
     /// Time of the next trace event after `t`, or the end.
@@ -90,7 +83,7 @@ impl Model {
         msgs[start..end]
             .iter()
             .enumerate()
-            .filter(|(_, m)| matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t_us && t_us - m.arrive_us < fade_us)
+            .filter(|(_, m)| matches!(m.fate, Fate::Dropped(_)) && m.gone_us() <= t_us && t_us - m.gone_us() < fade_us)
             .map(|(i, m)| ((i + start) as u32, m))
             .collect()
     }
@@ -302,20 +295,10 @@ impl Model {
         } else {
             format!("W+R={sum} ≤ N={}: a read set can miss the write set entirely", r.n)
         };
-        if o.op == "get" {
-            // Did this read meet the latest successful write that finished before it began?
-            let prev = self
-                .report
-                .ops
-                .iter()
-                .filter(|p| {
-                    p.op == "put"
-                        && p.key == o.key
-                        && p.status == "ok"
-                        && p.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)
-                })
-                .last();
-            if let Some(p) = prev {
+        // The write this read should have seen: the core's one definition (the checker's too).
+        if let Some(expected) = o.ids.expected {
+            let p = &self.report.ops[expected.put as usize];
+            {
                 let acked = p.acked_by.clone().unwrap_or_default();
                 let replied = o.replied_by.clone().unwrap_or_default();
                 let meet: Vec<&String> = replied.iter().filter(|n| acked.contains(n)).collect();

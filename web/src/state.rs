@@ -628,7 +628,7 @@ mod tests {
         let end = s.model.end_us;
         let s = go(s, &[Action::Seek(end), Action::Intervene(Ev::Get { client: "bob".into(), key: "x".into() })]);
         assert!(s.model.end_us > end);
-        assert_eq!(s.model.report.ops.last().unwrap().status, "ok");
+        assert_eq!(s.model.report.ops.last().unwrap().status, quorumscope_core::report::OpStatus::Ok);
     }
 
     #[test]

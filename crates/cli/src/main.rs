@@ -88,7 +88,7 @@ fn main() -> ExitCode {
             sim.run();
             let mut v = serde_json::to_value(sim.report()).map_err(|e| Failure::Other(e.to_string()))?;
             if trace {
-                v["trace"] = quorumscope_core::run::trace_json(&sim);
+                v["trace"] = quorumscope_core::report::trace_json(&sim);
             }
             let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
             emit(&out.map_err(|e| Failure::Other(e.to_string()))?)
@@ -143,8 +143,8 @@ fn run_bench(nodes: usize, ops: usize, keys: usize, repeat: usize) -> Result<(),
             sim.run();
             let dt = t.elapsed().as_secs_f64();
             best = best.min(dt);
-            events = sim.rec.events;
-            steps = sim.world.steps;
+            events = sim.recording().events;
+            steps = sim.steps();
         }
         emit(&format!(
             "{name}: {events} events ({steps} steps) in {:.1} ms = {:.2} M events/s",

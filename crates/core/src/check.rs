@@ -2,8 +2,11 @@
 //! writes a distinct value, so a value read identifies the put that wrote it.
 
 use crate::client::{OpKind, OpState, Status};
-use crate::scenario::{ConflictMode, KeyId, NodeId, ValueId};
-use crate::sim::{Setup, World};
+use crate::expect::{Expected, OkPuts};
+use crate::ids::{KeyId, NodeId, ValueId};
+use crate::scenario::ConflictMode;
+use crate::setup::Setup;
+use crate::sim::World;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -116,7 +119,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
     // Indexes, so the whole check is O(ops log ops), not O(ops²): per key, the successful puts
     // sorted by end time, and the latest start of any put; per (client, key), the client's reads
     // sorted by end time with the newest value read so far.
-    let mut ok_puts: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); keys];
+    let ok_puts = OkPuts::new(keys, &w.ops);
     let mut last_start: Vec<Option<u64>> = vec![None; keys];
     // (client, key, end, newest value read), grouped by client and key once sorted.
     let mut reads: Vec<(u32, KeyId, u64, Option<(u64, u32, ValueId)>)> = Vec::new();
@@ -125,9 +128,6 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         if written_value(o).is_some() {
             if let Some(st) = o.start_us {
                 last_start[k] = last_start[k].max(Some(st));
-            }
-            if let (Status::Ok, Some(st), Some(e)) = (o.status, o.start_us, o.end_us) {
-                ok_puts[k].push((e, st, i as u32));
             }
         } else if let (Status::Ok, Some(e)) = (o.status, o.end_us) {
             // The value of this read whose put started last: the newest thing it saw.
@@ -138,9 +138,6 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
                 .max_by_key(|x| x.0);
             reads.push((o.client, o.key, e, newest));
         }
-    }
-    for list in &mut ok_puts {
-        crate::order::sort_by_key(list, |&(e, st, _)| crate::order::pair(e, st));
     }
     // Each (client, key) run becomes (end, newest value read by then), a running maximum.
     // End times are below 2^32 µs (the scenario caps time at an hour), so all three fit 96 bits.
@@ -176,16 +173,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         let writers_end: Option<u64> =
             writers.iter().map(|q| w.ops[*q as usize].end_us).try_fold(0u64, |m, e| e.map(|e| m.max(e)));
         let precedes_all = |p_start: u64| writers.is_empty() || writers_end.is_some_and(|we| we < p_start);
-        let puts = &ok_puts[g.key as usize];
-        let before = puts.partition_point(|x| x.0 < gstart);
-        // Newest first; a put that ended before the read values' puts ended cannot qualify.
-        let missed = puts[..before]
-            .iter()
-            .rev()
-            .take_while(|x| writers.is_empty() || writers_end.is_some_and(|we| x.0 > we))
-            .find(|x| precedes_all(x.1))
-            .map(|x| x.2);
-        if let Some(p) = missed {
+        if let Some(Expected { put: p, missed: true }) = ok_puts.expected(s, &w.ops, g) {
             let p_op = &w.ops[p as usize];
             let v = written_value(p_op).expect("a put");
             let overlap: Vec<NodeId> = replied.iter().copied().filter(|n| p_op.write_set().contains(n)).collect();

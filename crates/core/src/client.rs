@@ -2,10 +2,12 @@
 //! and Riak's client-side routing): it sends a put to the replicas, counts acknowledgements against
 //! W, sends a get, takes the first R replies, and does read repair itself.
 
+use crate::actor::{Cmd, Ctx, Input, Timer};
 use crate::data::{Data, Dot, Sibling, Vv};
-use crate::scenario::{Addr, ClientId, ConflictMode, KeyId, NodeId, ValueId};
-use crate::sim::{Cmd, Ctx, Timer};
-use crate::trace::{Ev, Msg};
+use crate::ids::{Addr, ClientId, KeyId, NodeId, ValueId};
+use crate::msg::Msg;
+use crate::scenario::ConflictMode;
+use crate::trace::Ev;
 
 #[derive(Clone, Debug, Default)]
 pub struct ClientState {
@@ -108,7 +110,7 @@ impl OpState {
 /// Strict quorum: the N home replicas, reachable or not (unreachable ones time out). Sloppy
 /// quorum (Dynamo, Riak): the first N nodes of the preference list that the client believes
 /// healthy; a fallback is paired with a home replica it replaces, so a put leaves a hint.
-pub fn targets(ctx: &Ctx, client: ClientId, key: KeyId) -> Vec<(NodeId, Option<NodeId>)> {
+pub(crate) fn targets(ctx: &Ctx, client: ClientId, key: KeyId) -> Vec<(NodeId, Option<NodeId>)> {
     let s = ctx.setup;
     let n = s.sc.repl.n as usize;
     let pref = &s.pref[key as usize];
@@ -133,16 +135,26 @@ impl ClientState {
         ClientState { last_ctx: vec![None; keys], dots: vec![0; keys], puts: 0 }
     }
 
-    pub fn start(&mut self, ctx: &mut Ctx, me: ClientId, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
+    pub(crate) fn handle(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, input: Input, out: &mut Vec<Cmd>) {
+        match input {
+            Input::Start(_) => self.start(ctx, op_id, op, out),
+            Input::Message { from: Addr::Node(from), msg } => self.on_message(ctx, op_id, op, from, msg, out),
+            Input::Timer(Timer::OpDeadline(_)) => self.on_deadline(ctx, op_id, op, out),
+            _ => unreachable!("clients get starts, replies from nodes and their own deadlines"),
+        }
+    }
+
+    fn start(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
         let s = ctx.setup;
-        op.start_us = Some(ctx.now);
+        let me = ctx.client();
+        op.start_us = Some(ctx.now_us);
         out.push(Cmd::Trace(Ev::OpStart { op: op_id }));
         op.sent_to = targets(ctx, me, op.key);
         match op.kind {
             OpKind::Put { value, blind } => {
                 let data = match s.sc.repl.conflicts {
                     ConflictMode::Lww => {
-                        let ts_us = ctx.now as i64 + s.sc.clients[me as usize].clock_skew_us;
+                        let ts_us = ctx.now_us as i64 + s.sc.clients[me as usize].clock_skew_us;
                         Data::Lww { value, ts_us, tie: ((me as u64) << 32) | self.puts as u64 }
                     }
                     ConflictMode::LastArrival => Data::Arrival { value },
@@ -172,18 +184,10 @@ impl ClientState {
                 }
             }
         }
-        out.push(Cmd::Timer { at_us: ctx.now + s.timeout_us, timer: Timer::OpDeadline(op_id) });
+        out.push(Cmd::Timer { at_us: ctx.now_us + s.timeout_us, timer: Timer::OpDeadline(op_id) });
     }
 
-    pub fn on_message(
-        &mut self,
-        ctx: &mut Ctx,
-        op_id: u32,
-        op: &mut OpState,
-        from: NodeId,
-        msg: Msg,
-        out: &mut Vec<Cmd>,
-    ) {
+    fn on_message(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, from: NodeId, msg: Msg, out: &mut Vec<Cmd>) {
         if op.closed {
             return;
         }
@@ -193,7 +197,7 @@ impl ClientState {
                 op.acked_by.push(from);
                 if op.status == Status::Pending && op.acked_by.len() >= s.sc.repl.w as usize {
                     op.status = Status::Ok;
-                    op.end_us = Some(ctx.now);
+                    op.end_us = Some(ctx.now_us);
                     op.acked_at_end = op.acked_by.len();
                     out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
                 }
@@ -213,7 +217,7 @@ impl ClientState {
                 op.replies.push((from, data));
                 if op.status == Status::Pending && op.replies.len() >= s.sc.repl.r as usize {
                     op.status = Status::Ok;
-                    op.end_us = Some(ctx.now);
+                    op.end_us = Some(ctx.now_us);
                     op.answered_with = op.replies.len();
                     op.result = op.newest.clone();
                     self.last_ctx[op.key as usize] = op.result.as_ref().map(|d| d.context());
@@ -246,11 +250,11 @@ impl ClientState {
         }
     }
 
-    pub fn on_deadline(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
+    fn on_deadline(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
         op.closed = true;
         if op.status == Status::Pending {
             op.status = Status::Failed;
-            op.end_us = Some(ctx.now);
+            op.end_us = Some(ctx.now_us);
             out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: false }));
         }
         for (node, _) in &op.sent_to {

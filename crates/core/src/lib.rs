@@ -5,26 +5,38 @@
 //! Entry points: [`scenario::parse`] checks a scenario file, [`Sim`] runs it, [`Sim::report`]
 //! summarises it, [`Sim::snapshot_at`] shows the state at any instant.
 
+mod actor;
 pub mod bench;
 pub mod check;
 pub mod client;
 pub mod data;
+mod expect;
 pub mod hash;
+pub mod ids;
 pub mod latency;
 pub mod merkle;
+pub mod msg;
+mod net;
 pub mod node;
 pub mod num;
 pub mod order;
+pub mod report;
 pub mod ring;
 mod rng;
 pub mod run;
 pub mod scenario;
+mod setup;
 pub mod sim;
+pub mod snapshot;
 pub mod trace;
 
+pub use expect::Expected;
+pub use net::Faults;
+pub use report::Report;
 pub use rng::Rng;
-pub use run::{Report, Sim, Snapshot};
+pub use run::{Cursor, Sim};
 pub use scenario::{parse, Scenario, ScenarioError, ScenarioFile};
+pub use snapshot::Snapshot;
 pub use trace::Level;
 
 /// Parses, runs and reports in one call.

@@ -1,12 +1,14 @@
 //! Replica logic, sans-IO: a handler gets one input (a message or a timer) and pushes commands
-//! (send, set a timer, record) into an output buffer. It never sees the clock beyond `ctx.now`, the
+//! (send, set a timer, record) into an output buffer. It never sees the clock beyond `ctx.now_us`, the
 //! network, or the RNG; the world loop owns those.
 
+use crate::actor::{Cmd, Ctx, Input, Timer};
 use crate::data::Data;
+use crate::ids::{Addr, KeyId, NodeId};
 use crate::merkle::{leaf_of, Tree};
-use crate::scenario::{Addr, ConflictMode, KeyId, NodeId};
-use crate::sim::{Cmd, Ctx, Timer};
-use crate::trace::{Ev, MerkleStep, Msg};
+use crate::msg::Msg;
+use crate::scenario::ConflictMode;
+use crate::trace::{Ev, MerkleStep};
 
 #[derive(Clone, Debug)]
 pub struct AeSession {
@@ -76,6 +78,8 @@ pub struct NodeState {
     pub handoff_timer_set: bool,
     pub ae_cursor: usize,
     pub ae: Option<AeSession>,
+    /// Exchanges this node has started: with the node's id, a unique exchange id.
+    pub exchanges_started: u32,
 }
 
 impl NodeState {
@@ -87,6 +91,7 @@ impl NodeState {
             handoff_timer_set: false,
             ae_cursor: 0,
             ae: None,
+            exchanges_started: 0,
         }
     }
 
@@ -105,7 +110,7 @@ impl NodeState {
         match hint_for {
             Some(home) => {
                 self.hints.merge((home, key), data);
-                out.push(Cmd::Trace(Ev::HintStored { holder: ctx.me, for_node: home, key }));
+                out.push(Cmd::Trace(Ev::HintStored { holder: ctx.node(), for_node: home, key }));
                 self.arm_handoff(ctx, out);
             }
             None => {
@@ -116,7 +121,7 @@ impl NodeState {
                     }
                     None => *slot = Some(data.clone()),
                 }
-                out.push(Cmd::Trace(Ev::Stored { node: ctx.me, key, hint_for }));
+                out.push(Cmd::Trace(Ev::Stored { node: ctx.node(), key, hint_for }));
             }
         }
     }
@@ -124,25 +129,38 @@ impl NodeState {
     pub(crate) fn arm_handoff(&mut self, ctx: &Ctx, out: &mut Vec<Cmd>) {
         if ctx.setup.sc.repl.hinted_handoff && !self.handoff_timer_set && !self.hints.is_empty() {
             self.handoff_timer_set = true;
-            out.push(Cmd::Timer { at_us: ctx.now + ctx.setup.handoff_us, timer: Timer::Handoff(ctx.me) });
+            out.push(Cmd::Timer { at_us: ctx.now_us + ctx.setup.handoff_us, timer: Timer::Handoff });
         }
     }
 
     /// The Merkle tree over the keys this node and `peer` are both home replicas of.
-    pub fn shared_tree(&self, ctx: &Ctx, peer: NodeId) -> Tree {
-        ctx.setup.shared_tree(|k| self.store[k as usize].as_ref(), ctx.me, peer)
+    pub(crate) fn shared_tree(&self, ctx: &Ctx, peer: NodeId) -> Tree {
+        ctx.setup.shared_tree(|k| self.store[k as usize].as_ref(), ctx.node(), peer)
     }
 
     fn keys_in_leaves(&self, ctx: &Ctx, peer: NodeId, leaves: &[u32]) -> Vec<(KeyId, u64)> {
         let s = ctx.setup;
         let depth = s.sc.repl.merkle_depth;
-        s.shared_keys(ctx.me, peer)
+        s.shared_keys(ctx.node(), peer)
             .filter(|k| leaves.binary_search(&leaf_of(s.key_pos[*k as usize], depth)).is_ok())
             .filter_map(|k| self.store[k as usize].as_ref().map(|d| (k, d.digest())))
             .collect()
     }
 
-    pub fn on_message(&mut self, ctx: &mut Ctx, from: Addr, msg: Msg, out: &mut Vec<Cmd>) {
+    pub(crate) fn handle(&mut self, ctx: &Ctx, input: Input, out: &mut Vec<Cmd>) {
+        match input {
+            Input::Message { from, msg } => self.on_message(ctx, from, msg, out),
+            Input::Timer(timer) => self.on_timer(ctx, timer, out),
+            Input::Recovered => {
+                self.up = true;
+                // A recovered node resumes handing off the hints it held.
+                self.arm_handoff(ctx, out);
+            }
+            Input::Start(_) => unreachable!("operations start at clients"),
+        }
+    }
+
+    fn on_message(&mut self, ctx: &Ctx, from: Addr, msg: Msg, out: &mut Vec<Cmd>) {
         debug_assert!(self.up, "the world delivers nothing to a crashed node");
         match msg {
             Msg::Put { op, key, data, hint_for } => {
@@ -153,7 +171,7 @@ impl NodeState {
                 out.push(Cmd::Send { to: from, msg: Msg::GetReply { op, key, data: self.read(key) } });
             }
             Msg::ReadRepair { op, key, data, hint_for } => {
-                out.push(Cmd::Trace(Ev::ReadRepair { op, node: ctx.me, key }));
+                out.push(Cmd::Trace(Ev::ReadRepair { op, node: ctx.node(), key }));
                 self.write(ctx, key, &data, hint_for, out);
             }
             Msg::Handoff { key, data } => {
@@ -167,7 +185,7 @@ impl NodeState {
                 // that arrived meanwhile goes on the next round.
                 if self.hints.get((home, key)).map(|d| d.digest()) == Some(digest) {
                     self.hints.remove((home, key));
-                    out.push(Cmd::Trace(Ev::HandedOff { holder: ctx.me, for_node: home, key }));
+                    out.push(Cmd::Trace(Ev::HandedOff { holder: ctx.node(), for_node: home, key }));
                 }
             }
             Msg::MerkleHashes { xid, level, hashes } => {
@@ -223,15 +241,7 @@ impl NodeState {
         }
     }
 
-    fn on_merkle_diff(
-        &mut self,
-        ctx: &mut Ctx,
-        from: Addr,
-        xid: u32,
-        level: u32,
-        differing: Vec<u32>,
-        out: &mut Vec<Cmd>,
-    ) {
+    fn on_merkle_diff(&mut self, ctx: &Ctx, from: Addr, xid: u32, level: u32, differing: Vec<u32>, out: &mut Vec<Cmd>) {
         let Some(sess) = self.ae.as_mut().filter(|s| s.xid == xid) else { return };
         let compared = sess.in_flight;
         sess.hashes_compared += compared as u64;
@@ -268,16 +278,16 @@ impl NodeState {
         }
     }
 
-    pub fn on_timer(&mut self, ctx: &mut Ctx, timer: Timer, out: &mut Vec<Cmd>) {
+    fn on_timer(&mut self, ctx: &Ctx, timer: Timer, out: &mut Vec<Cmd>) {
         let s = ctx.setup;
         match timer {
-            Timer::Handoff(_) => {
+            Timer::Handoff => {
                 self.handoff_timer_set = false;
                 if !self.up || !s.sc.repl.hinted_handoff {
                     return;
                 }
                 for ((home, key), data) in self.hints.iter() {
-                    if ctx.view.reachable(s, Addr::Node(ctx.me), Addr::Node(*home)) {
+                    if ctx.view.reachable(s, Addr::Node(ctx.node()), Addr::Node(*home)) {
                         out.push(Cmd::Send {
                             to: Addr::Node(*home),
                             msg: Msg::Handoff { key: *key, data: data.clone() },
@@ -286,32 +296,38 @@ impl NodeState {
                 }
                 self.arm_handoff(ctx, out);
             }
-            Timer::AeTick(_) => {
+            Timer::AeTick => {
                 let period = s.ae_period_us.expect("ticks only run with anti-entropy on");
-                out.push(Cmd::Timer { at_us: ctx.now + period, timer: Timer::AeTick(ctx.me) });
+                out.push(Cmd::Timer { at_us: ctx.now_us + period, timer: Timer::AeTick });
                 if !self.up || self.ae.is_some() {
                     return;
                 }
-                let peers = &s.peers[ctx.me as usize];
+                let peers = &s.peers[ctx.node() as usize];
                 for i in 0..peers.len() {
                     let peer = peers[(self.ae_cursor + i) % peers.len()];
-                    if ctx.view.reachable(s, Addr::Node(ctx.me), Addr::Node(peer)) {
+                    if ctx.view.reachable(s, Addr::Node(ctx.node()), Addr::Node(peer)) {
                         self.ae_cursor = (self.ae_cursor + i + 1) % peers.len();
-                        let xid = *ctx.next_xid;
-                        *ctx.next_xid += 1;
+                        // Unique across the run without a world counter: node ids fit 8 bits.
+                        const _: () = assert!(crate::scenario::MAX_NODES <= 256);
+                        let xid = (self.exchanges_started << 8) | ctx.node();
+                        self.exchanges_started += 1;
                         let root = self.shared_tree(ctx, peer).root();
-                        self.ae = Some(AeSession { xid, peer, started_us: ctx.now, hashes_compared: 0, in_flight: 1 });
-                        out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Start { initiator: ctx.me, peer } }));
+                        self.ae =
+                            Some(AeSession { xid, peer, started_us: ctx.now_us, hashes_compared: 0, in_flight: 1 });
+                        out.push(Cmd::Trace(Ev::Merkle {
+                            xid,
+                            step: MerkleStep::Start { initiator: ctx.node(), peer },
+                        }));
                         out.push(Cmd::Send {
                             to: Addr::Node(peer),
                             msg: Msg::MerkleHashes { xid, level: 0, hashes: vec![(1, root)] },
                         });
-                        out.push(Cmd::Timer { at_us: ctx.now + s.timeout_us, timer: Timer::AeDeadline(ctx.me, xid) });
+                        out.push(Cmd::Timer { at_us: ctx.now_us + s.timeout_us, timer: Timer::AeDeadline(xid) });
                         return;
                     }
                 }
             }
-            Timer::AeDeadline(_, xid) => {
+            Timer::AeDeadline(xid) => {
                 if self.ae.as_ref().is_some_and(|a| a.xid == xid) {
                     self.ae = None;
                     out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Abandoned }));

@@ -1,163 +1,9 @@
 //! The trace: every step the simulation takes, as plain data. This is the product boundary — the
 //! visualizer draws trace events and snapshots and never reaches into node internals.
 
-use crate::data::Data;
-use crate::scenario::{Addr, KeyId, NodeId};
+use crate::ids::{Addr, KeyId, NodeId};
+pub use crate::msg::{Msg, MsgKind};
 use serde::Serialize;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum MsgKind {
-    Put,
-    PutAck,
-    Get,
-    GetReply,
-    ReadRepair,
-    Handoff,
-    HandoffAck,
-    Merkle,
-}
-
-impl MsgKind {
-    pub const ALL: [MsgKind; 8] = [
-        MsgKind::Put,
-        MsgKind::PutAck,
-        MsgKind::Get,
-        MsgKind::GetReply,
-        MsgKind::ReadRepair,
-        MsgKind::Handoff,
-        MsgKind::HandoffAck,
-        MsgKind::Merkle,
-    ];
-
-    /// The stable name used in JSON and in `data-message` attributes.
-    pub fn name(self) -> &'static str {
-        match self {
-            MsgKind::Put => "put",
-            MsgKind::PutAck => "put_ack",
-            MsgKind::Get => "get",
-            MsgKind::GetReply => "get_reply",
-            MsgKind::ReadRepair => "read_repair",
-            MsgKind::Handoff => "handoff",
-            MsgKind::HandoffAck => "handoff_ack",
-            MsgKind::Merkle => "merkle",
-        }
-    }
-}
-
-/// A message's payload.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Msg {
-    /// `hint_for`: the receiver is a fallback standing in for this home replica.
-    Put {
-        op: u32,
-        key: KeyId,
-        data: Data,
-        hint_for: Option<NodeId>,
-    },
-    PutAck {
-        op: u32,
-        key: KeyId,
-    },
-    Get {
-        op: u32,
-        key: KeyId,
-    },
-    GetReply {
-        op: u32,
-        key: KeyId,
-        data: Option<Data>,
-    },
-    ReadRepair {
-        op: u32,
-        key: KeyId,
-        data: Data,
-        hint_for: Option<NodeId>,
-    },
-    Handoff {
-        key: KeyId,
-        data: Data,
-    },
-    HandoffAck {
-        key: KeyId,
-        digest: u64,
-    },
-    /// Anti-entropy: the initiator's hashes at one tree level (heap index, hash).
-    MerkleHashes {
-        xid: u32,
-        level: u32,
-        hashes: Vec<(u32, u64)>,
-    },
-    /// The responder's answer: which of those differ.
-    MerkleDiff {
-        xid: u32,
-        level: u32,
-        differing: Vec<u32>,
-    },
-    /// The initiator's keys in the differing leaves, with digests.
-    MerkleKeys {
-        xid: u32,
-        leaves: Vec<u32>,
-        keys: Vec<(KeyId, u64)>,
-    },
-    /// Copies of differing keys; `want` asks for the other side's copies.
-    MerkleData {
-        xid: u32,
-        data: Vec<(KeyId, Data)>,
-        want: Vec<KeyId>,
-    },
-}
-
-impl Msg {
-    pub fn kind(&self) -> MsgKind {
-        match self {
-            Msg::Put { .. } => MsgKind::Put,
-            Msg::PutAck { .. } => MsgKind::PutAck,
-            Msg::Get { .. } => MsgKind::Get,
-            Msg::GetReply { .. } => MsgKind::GetReply,
-            Msg::ReadRepair { .. } => MsgKind::ReadRepair,
-            Msg::Handoff { .. } => MsgKind::Handoff,
-            Msg::HandoffAck { .. } => MsgKind::HandoffAck,
-            Msg::MerkleHashes { .. } | Msg::MerkleDiff { .. } | Msg::MerkleKeys { .. } | Msg::MerkleData { .. } => {
-                MsgKind::Merkle
-            }
-        }
-    }
-
-    pub fn op(&self) -> Option<u32> {
-        match self {
-            Msg::Put { op, .. }
-            | Msg::PutAck { op, .. }
-            | Msg::Get { op, .. }
-            | Msg::GetReply { op, .. }
-            | Msg::ReadRepair { op, .. } => Some(*op),
-            _ => None,
-        }
-    }
-
-    pub fn key(&self) -> Option<KeyId> {
-        match self {
-            Msg::Put { key, .. }
-            | Msg::PutAck { key, .. }
-            | Msg::Get { key, .. }
-            | Msg::GetReply { key, .. }
-            | Msg::ReadRepair { key, .. }
-            | Msg::Handoff { key, .. }
-            | Msg::HandoffAck { key, .. } => Some(*key),
-            _ => None,
-        }
-    }
-
-    pub fn xid(&self) -> Option<u32> {
-        match self {
-            Msg::MerkleHashes { xid, .. }
-            | Msg::MerkleDiff { xid, .. }
-            | Msg::MerkleKeys { xid, .. }
-            | Msg::MerkleData { xid, .. } => Some(*xid),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -185,10 +31,27 @@ pub struct MsgRecord {
     pub to: Addr,
     pub kind: MsgKind,
     pub sent_us: u64,
-    /// When it would arrive (for a lost message: where it was lost).
+    /// When it reaches (or would have reached) the receiver.
     pub arrive_us: u64,
+    /// When it was lost on the way, if it was (decided by `net::send`).
+    pub lost_at_us: Option<u64>,
     pub fate: Fate,
     pub payload: Msg,
+}
+
+impl MsgRecord {
+    /// When it stops being in the air: delivered or dropped at the receiver, or lost on the way.
+    pub fn gone_us(&self) -> u64 {
+        self.lost_at_us.unwrap_or(self.arrive_us)
+    }
+
+    /// How far along its path it is at `t_us`, from 0 (sent) to 1 (arrived); a lost message stops
+    /// where it was lost.
+    pub fn progress_at(&self, t_us: u64) -> f64 {
+        let t = t_us.clamp(self.sent_us, self.gone_us());
+        let span = self.arrive_us.saturating_sub(self.sent_us).max(1);
+        (t - self.sent_us) as f64 / span as f64
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -370,7 +233,7 @@ impl Recording {
             });
             return;
         }
-        // Exchanges are recorded in xid order, so the newest ones are at the end.
+        // Exchanges are recorded in start order: the one a step belongs to is near the end.
         let Some(x) = self.exchanges.iter_mut().rev().find(|x| x.xid == xid) else { return };
         match step {
             MerkleStep::Level { level, compared, .. } => {

@@ -200,7 +200,7 @@ fn sloppy_quorum_writes_land_on_fallbacks_and_handoff_brings_them_home() {
         &[],
     );
     assert!(r["final"]["ap1"].as_object().unwrap().is_empty(), "the fallback dropped its copy after handoff");
-    let handed: Vec<_> = sim.rec.trace.iter().filter(|e| matches!(e.ev, Ev::HandedOff { .. })).collect();
+    let handed: Vec<_> = sim.recording().trace.iter().filter(|e| matches!(e.ev, Ev::HandedOff { .. })).collect();
     assert_eq!(handed.len(), 3);
     assert!(handed.iter().all(|e| e.at_us > 1_000_000), "handoff waits for handoff_ms");
 }
@@ -229,7 +229,7 @@ fn sloppy_get_before_detection_still_uses_the_old_view() {
         &[("/ops/0/status", json!("failed")), ("/ops/0/sent_to", json!(["us1", "us2", "us3"]))],
         &[],
     );
-    let timeouts = sim.rec.trace.iter().filter(|e| matches!(e.ev, Ev::RequestTimeout { op: 0, .. })).count();
+    let timeouts = sim.recording().trace.iter().filter(|e| matches!(e.ev, Ev::RequestTimeout { op: 0, .. })).count();
     assert_eq!(timeouts, 3);
     assert_eq!(r["ops"][1]["values"], json!([]));
 }
@@ -241,7 +241,7 @@ fn read_repair_heals_the_stale_replica() {
         &[("/ops/2/values", json!(["v2"])), ("/ops/2/read_repaired", json!(["C"])), ("/final/C/x", json!(["v2"]))],
         &[],
     );
-    assert!(sim.rec.trace.iter().any(|e| matches!(e.ev, Ev::ReadRepair { node: 2, .. })));
+    assert!(sim.recording().trace.iter().any(|e| matches!(e.ev, Ev::ReadRepair { node: 2, .. })));
     // The same run without read repair leaves C behind.
     let mut v: Value = serde_json::from_str(&lesson("read-repair")).unwrap();
     v["replication"]["read_repair"] = json!(false);
@@ -296,7 +296,7 @@ fn anti_entropy_exchanges_only_differing_keys_at_the_merkle_cost() {
     // Replicas that agree settle it with one hash.
     assert!(xs.iter().any(|x| x["keys_exchanged"] == 0 && x["hashes_compared"] == 1));
     // Each step is a trace event.
-    assert!(sim.rec.trace.iter().any(|e| matches!(&e.ev, Ev::Merkle { step: MerkleStep::Level { .. }, .. })));
+    assert!(sim.recording().trace.iter().any(|e| matches!(&e.ev, Ev::Merkle { step: MerkleStep::Level { .. }, .. })));
 }
 
 #[test]
@@ -342,7 +342,7 @@ fn partition_cuts_messages_and_heal_restores_them() {
         &[],
     );
     let dropped = sim
-        .rec
+        .recording()
         .trace
         .iter()
         .filter(|e| matches!(e.ev, Ev::Dropped { reason: quorumscope_core::trace::DropReason::Partition, .. }))
@@ -359,18 +359,24 @@ fn message_loss_drops_messages_halfway() {
     });
     let (sim, _) = run(&text.to_string());
     let lost: Vec<_> = sim
-        .rec
+        .recording()
         .messages
         .iter()
         .filter(|m| m.fate == quorumscope_core::trace::Fate::Dropped(quorumscope_core::trace::DropReason::Lost))
         .collect();
     assert!(
-        lost.len() > 10 && lost.len() < sim.rec.messages.len() - 10,
+        lost.len() > 10 && lost.len() < sim.recording().messages.len() - 10,
         "{} of {}",
         lost.len(),
-        sim.rec.messages.len()
+        sim.recording().messages.len()
     );
-    assert!(lost.iter().all(|m| m.arrive_us - m.sent_us == 5_000));
+    // Lost halfway: the record keeps the real flight time, so a lost message is drawn moving at
+    // the speed of every other message and stopping where it was lost.
+    assert!(lost.iter().all(|m| m.arrive_us - m.sent_us == 10_000 && m.lost_at_us == Some(m.sent_us + 5_000)));
+    assert!(lost.iter().all(|m| (m.progress_at(m.sent_us + 2_500) - 0.25).abs() < 1e-12));
+    assert!(lost.iter().all(|m| (m.progress_at(m.arrive_us) - 0.5).abs() < 1e-12), "stops where it was lost");
+    let delivered = sim.recording().messages.iter().find(|m| m.fate == quorumscope_core::trace::Fate::Delivered);
+    assert_eq!(delivered.map(|m| (m.lost_at_us, m.progress_at(m.arrive_us))), Some((None, 1.0)));
 }
 
 #[test]

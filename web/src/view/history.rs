@@ -44,7 +44,7 @@ fn Row(p: &RowProps) -> Html {
     let o = &m.report.ops[p.index as usize];
     let (started, done) = (p.phase != Phase::Later, p.phase == Phase::Done);
     let status = if done {
-        o.status
+        o.status.name()
     } else if started {
         "in progress"
     } else {
@@ -73,12 +73,12 @@ fn Row(p: &RowProps) -> Html {
         })
     };
     html! {
-        <tr data-op={idx.to_string()} data-status={o.status}
+        <tr data-op={idx.to_string()} data-status={o.status.name()}
             class={classes!(p.selected.then_some("selected"), p.related.then_some("related"), (!started).then_some("future"), (started && !done).then_some("active"))}
             tabindex="0" {onclick} {onkeydown} aria-selected={p.selected.to_string()}>
             <td>{ idx }</td>
             <td>{ o.client.clone() }</td>
-            <td>{ o.op }</td>
+            <td>{ o.op.name() }</td>
             <td class="result">{ result }</td>
             <td class="num">{ o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default() }</td>
             <td class="num">{ if done { o.end_ms.map(|s| fixed(s, 1)).unwrap_or_default() } else { String::new() } }</td>

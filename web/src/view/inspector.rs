@@ -58,9 +58,9 @@ pub fn Inspector(p: &InspectorProps) -> Html {
         let list = |v: &Option<Vec<String>>| v.as_ref().map(|v| if v.is_empty() { "none".to_string() } else { v.join(", ") }).unwrap_or_default();
         html! {
             <div class="inspect-op">
-                <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op, o.key, o.client) }</h3>
+                <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op.name(), o.key, o.client) }</h3>
                 <dl>
-                    <dt>{ "status" }</dt><dd>{ o.status }</dd>
+                    <dt>{ "status" }</dt><dd>{ o.status.name() }</dd>
                     <dt>{ "time" }</dt><dd>{ format!("{} → {}", o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default(), o.end_ms.map(|s| format!("{} ms", fixed(s, 1))).unwrap_or("…".into())) }</dd>
                     <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
                     <dt>{ "sent to" }</dt><dd>{ o.sent_to.join(", ") }{ for o.hinted.iter().map(|[f, h]| html! { <span class="muted">{ format!(" ({f} stands in for {h})") }</span> }) }</dd>
@@ -79,7 +79,7 @@ pub fn Inspector(p: &InspectorProps) -> Html {
             <div class="inspect-msg">
                 <h3>{ format!("Message: {}", super::msg_label(r.kind)) }</h3>
                 <p>{ m.describe_msg(r) }</p>
-                <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), if matches!(r.fate, quorumscope_core::trace::Fate::Dropped(_)) { "lost at" } else { "arrives" }, fmt_ms(r.arrive_us)) }</p>
+                <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), match (r.fate, r.lost_at_us) { (_, Some(_)) => "lost at", (quorumscope_core::trace::Fate::Dropped(_), None) => "dropped at", _ => "arrives" }, fmt_ms(r.gone_us())) }</p>
                 if let Some(o) = r.payload.op() {
                     <button onclick={{ let cb = p.on_op.clone(); Callback::from(move |_| cb.emit(o)) }}>{ format!("Show operation {o}") }</button>
                 }

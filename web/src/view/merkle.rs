@@ -20,8 +20,7 @@ pub struct MerkleProps {
 }
 
 fn tree_of(m: &Model, snap: &Snapshot, me: u32, peer: u32) -> Tree {
-    let store = &snap.nodes[me as usize].store;
-    m.sim.setup.shared_tree(|k| store.binary_search_by_key(&k, |e| e.0).ok().map(|i| &store[i].1), me, peer)
+    m.sim.shared_tree(snap, me, peer)
 }
 
 fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {

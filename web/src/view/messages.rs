@@ -38,14 +38,16 @@ pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel
     let focus = sel.focus_ops(model);
     let dropped = model.recently_dropped(t, DROP_FADE_US);
     for (id, m) in flying.iter().chain(dropped.iter()).take(MAX_DRAWN) {
-        let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t;
-        let at = if is_dropped {
+        let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.gone_us() <= t;
+        // A message lost on the way stops where the network lost it (the core's record says
+        // when); one dropped at the receiver (down, or cut off) fails just short of it.
+        let at = if is_dropped && m.lost_at_us.is_none() {
             geometry::drop_pos(lay.pos(m.from), lay.pos(m.to), lay.radius)
         } else {
-            geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t)
+            geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t.min(m.gone_us()))
         };
         let related = m.payload.op().is_some_and(|o| focus.contains(&o));
-        let mut alpha = if is_dropped { 1.0 - (t - m.arrive_us) as f64 / DROP_FADE_US as f64 } else { 1.0 };
+        let mut alpha = if is_dropped { 1.0 - (t - m.gone_us()) as f64 / DROP_FADE_US as f64 } else { 1.0 };
         if !focus.is_empty() && !related {
             alpha *= 0.35;
         }
@@ -72,7 +74,7 @@ pub fn hooks_at(model: &Model, t: u64) -> String {
         .iter()
         .chain(dropped.iter())
         .take(MAX_DRAWN)
-        .map(|(id, m)| (*id, m.kind, matches!(m.fate, Fate::Dropped(_)) && m.arrive_us <= t));
+        .map(|(id, m)| (*id, m.kind, matches!(m.fate, Fate::Dropped(_)) && m.gone_us() <= t));
     hooks_html(items)
 }
 

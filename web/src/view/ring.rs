@@ -78,7 +78,6 @@ fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
     let differs = |k: &KeyId| {
         let copies: Vec<Option<u64>> = model
             .sim
-            .setup
             .home(*k)
             .iter()
             .map(|h| snap.nodes[*h as usize].store.iter().find(|(kk, _)| kk == k).map(|(_, d)| d.digest()))
@@ -142,24 +141,10 @@ pub fn Ring(p: &RingProps) -> Html {
         op.and_then(|o| o.acked_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
     let read_set: Vec<usize> =
         op.and_then(|o| o.replied_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
-    // For a get, the write set it should meet is that of the latest put it might have missed.
+    // For a get, the write set it should meet is that of the write it should have seen.
     let prior_write: Vec<usize> = op
-        .filter(|o| o.op == "get")
-        .and_then(|o| {
-            model
-                .report
-                .ops
-                .iter()
-                .filter(|q| {
-                    q.op == "put"
-                        && q.key == o.key
-                        && q.status == "ok"
-                        && q.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)
-                })
-                .last()
-        })
-        .and_then(|q| q.acked_by.as_ref())
-        .map(|v| v.iter().filter_map(idx).collect())
+        .and_then(|o| o.ids.expected)
+        .map(|e| model.report.ops[e.put as usize].ids.write_set.iter().map(|n| *n as usize).collect())
         .unwrap_or_default();
     let write_set = if write_set.is_empty() { prior_write } else { write_set };
 

@@ -178,7 +178,7 @@ fn Plot(p: &PlotProps) -> Html {
         if e_us < win.0 || s_us > win.1 {
             return None;
         }
-        let c = sc.clients.iter().position(|c| c.name == o.client)?;
+        let c = o.ids.client as usize;
         let lane = sc.nodes.len() + c;
         let (x0, x1) = (x(s_us.max(win.0)), x(e_us.min(win.1)));
         let selected = p.sel_op == Some(o.index);
@@ -189,25 +189,27 @@ fn Plot(p: &PlotProps) -> Html {
             None => format!("get {}", o.key),
         };
         Some(html! {
-            <g class={classes!("op-span", o.status, o.op, selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
+            <g class={classes!("op-span", o.status.name(), o.op.name(), selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
                 <rect x={fixed(x0, 1)} y={fixed(y(lane) - 8.0, 1)} width={fixed((x1 - x0).max(2.0), 1)} height="16" rx="3" />
                 if x1 - x0 > 50.0 { <text x={fixed(x0 + 4.0, 1)} y={fixed(y(lane) + 4.0, 1)}>{ label.clone() }</text> }
-                <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, o.status) }</title>
+                <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, o.status.name()) }</title>
             </g>
         })
     });
 
     // Message arrows inside the window.
     let msgs = &model.rec().messages;
-    let first = msgs.partition_point(|m| m.arrive_us < win.0.saturating_sub(model.rec().max_flight_us));
+    let first = msgs.partition_point(|m| m.sent_us < win.0.saturating_sub(model.rec().max_flight_us));
     let arrows = msgs[first..]
         .iter()
         .enumerate()
         .take_while(|(_, m)| m.sent_us <= win.1)
-        .filter(|(_, m)| m.arrive_us >= win.0)
+        .filter(|(_, m)| m.gone_us() >= win.0)
         .take(MAX_ARROWS)
         .map(|(i, m)| {
-            let (x0, y0, x1, y1) = (x(m.sent_us), y(lane_of(m.from)), x(m.arrive_us), y(lane_of(m.to)));
+            // A lost message's arrow stops where it was lost, part way to the receiver's lane.
+            let (x0, y0) = (x(m.sent_us), y(lane_of(m.from)));
+            let (x1, y1) = (x(m.gone_us()), y0 + (y(lane_of(m.to)) - y0) * m.progress_at(m.gone_us()));
             let dropped = matches!(m.fate, Fate::Dropped(_));
             let related = m.payload.op().is_some_and(|o| p.focus.contains(&o));
             let dim = !p.focus.is_empty() && !related;

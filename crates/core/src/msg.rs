@@ -1,0 +1,160 @@
+//! What actors say to each other. Every message a node or client sends is one of these; the
+//! world moves them, the trace records them, the app draws them by [`MsgKind`].
+
+use crate::data::Data;
+use crate::ids::{KeyId, NodeId};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum MsgKind {
+    Put,
+    PutAck,
+    Get,
+    GetReply,
+    ReadRepair,
+    Handoff,
+    HandoffAck,
+    Merkle,
+}
+
+impl MsgKind {
+    pub const ALL: [MsgKind; 8] = [
+        MsgKind::Put,
+        MsgKind::PutAck,
+        MsgKind::Get,
+        MsgKind::GetReply,
+        MsgKind::ReadRepair,
+        MsgKind::Handoff,
+        MsgKind::HandoffAck,
+        MsgKind::Merkle,
+    ];
+
+    /// The stable name used in JSON and in `data-message` attributes.
+    pub fn name(self) -> &'static str {
+        match self {
+            MsgKind::Put => "put",
+            MsgKind::PutAck => "put_ack",
+            MsgKind::Get => "get",
+            MsgKind::GetReply => "get_reply",
+            MsgKind::ReadRepair => "read_repair",
+            MsgKind::Handoff => "handoff",
+            MsgKind::HandoffAck => "handoff_ack",
+            MsgKind::Merkle => "merkle",
+        }
+    }
+}
+
+/// A message's payload.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Msg {
+    /// `hint_for`: the receiver is a fallback standing in for this home replica.
+    Put {
+        op: u32,
+        key: KeyId,
+        data: Data,
+        hint_for: Option<NodeId>,
+    },
+    PutAck {
+        op: u32,
+        key: KeyId,
+    },
+    Get {
+        op: u32,
+        key: KeyId,
+    },
+    GetReply {
+        op: u32,
+        key: KeyId,
+        data: Option<Data>,
+    },
+    ReadRepair {
+        op: u32,
+        key: KeyId,
+        data: Data,
+        hint_for: Option<NodeId>,
+    },
+    Handoff {
+        key: KeyId,
+        data: Data,
+    },
+    HandoffAck {
+        key: KeyId,
+        digest: u64,
+    },
+    /// Anti-entropy: the initiator's hashes at one tree level (heap index, hash).
+    MerkleHashes {
+        xid: u32,
+        level: u32,
+        hashes: Vec<(u32, u64)>,
+    },
+    /// The responder's answer: which of those differ.
+    MerkleDiff {
+        xid: u32,
+        level: u32,
+        differing: Vec<u32>,
+    },
+    /// The initiator's keys in the differing leaves, with digests.
+    MerkleKeys {
+        xid: u32,
+        leaves: Vec<u32>,
+        keys: Vec<(KeyId, u64)>,
+    },
+    /// Copies of differing keys; `want` asks for the other side's copies.
+    MerkleData {
+        xid: u32,
+        data: Vec<(KeyId, Data)>,
+        want: Vec<KeyId>,
+    },
+}
+
+impl Msg {
+    pub fn kind(&self) -> MsgKind {
+        match self {
+            Msg::Put { .. } => MsgKind::Put,
+            Msg::PutAck { .. } => MsgKind::PutAck,
+            Msg::Get { .. } => MsgKind::Get,
+            Msg::GetReply { .. } => MsgKind::GetReply,
+            Msg::ReadRepair { .. } => MsgKind::ReadRepair,
+            Msg::Handoff { .. } => MsgKind::Handoff,
+            Msg::HandoffAck { .. } => MsgKind::HandoffAck,
+            Msg::MerkleHashes { .. } | Msg::MerkleDiff { .. } | Msg::MerkleKeys { .. } | Msg::MerkleData { .. } => {
+                MsgKind::Merkle
+            }
+        }
+    }
+
+    pub fn op(&self) -> Option<u32> {
+        match self {
+            Msg::Put { op, .. }
+            | Msg::PutAck { op, .. }
+            | Msg::Get { op, .. }
+            | Msg::GetReply { op, .. }
+            | Msg::ReadRepair { op, .. } => Some(*op),
+            _ => None,
+        }
+    }
+
+    pub fn key(&self) -> Option<KeyId> {
+        match self {
+            Msg::Put { key, .. }
+            | Msg::PutAck { key, .. }
+            | Msg::Get { key, .. }
+            | Msg::GetReply { key, .. }
+            | Msg::ReadRepair { key, .. }
+            | Msg::Handoff { key, .. }
+            | Msg::HandoffAck { key, .. } => Some(*key),
+            _ => None,
+        }
+    }
+
+    pub fn xid(&self) -> Option<u32> {
+        match self {
+            Msg::MerkleHashes { xid, .. }
+            | Msg::MerkleDiff { xid, .. }
+            | Msg::MerkleKeys { xid, .. }
+            | Msg::MerkleData { xid, .. } => Some(*xid),
+            _ => None,
+        }
+    }
+}

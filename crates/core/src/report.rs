@@ -1,0 +1,372 @@
+//! The report: the CLI's output, and what the browser shows in its history.
+
+use crate::check::Anomaly;
+use crate::client::{OpKind, OpState, Status};
+use crate::data::Data;
+use crate::expect::{Expected, OkPuts};
+use crate::ids::{us_to_ms, ClientId, KeyId, NodeId, ValueId};
+use crate::run::Sim;
+use crate::scenario::Scenario;
+use crate::setup::Setup;
+use crate::sim::World;
+use crate::trace::{Exchange, Fate};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OpReport {
+    pub index: u32,
+    pub client: String,
+    pub op: OpType,
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub blind: bool,
+    pub start_ms: Option<f64>,
+    pub end_ms: Option<f64>,
+    pub status: OpStatus,
+    pub preference: Vec<String>,
+    pub sent_to: Vec<String>,
+    /// Fallbacks used, with the home replica each stood in for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hinted: Vec<[String; 2]>,
+    /// The write set: the acknowledgements that made (or failed to make) the quorum.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acked_by: Option<Vec<String>>,
+    /// Acknowledgements that arrived after the put had completed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub late_acks: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replied_by: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub read_repaired: Vec<String>,
+    /// The same facts by index, for the app (which must not map names back to indices).
+    #[serde(skip)]
+    pub ids: OpIds,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpType {
+    Put,
+    Get,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    Pending,
+    Ok,
+    Failed,
+}
+
+impl OpType {
+    pub fn name(self) -> &'static str {
+        match self {
+            OpType::Put => "put",
+            OpType::Get => "get",
+        }
+    }
+}
+
+impl OpStatus {
+    /// The name the report writes, also the `data-status` hook.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpStatus::Pending => "pending",
+            OpStatus::Ok => "ok",
+            OpStatus::Failed => "failed",
+        }
+    }
+}
+
+/// An operation's facts by index.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OpIds {
+    pub client: ClientId,
+    pub key: KeyId,
+    pub preference: Vec<NodeId>,
+    pub sent_to: Vec<NodeId>,
+    /// A put's write set; empty for a get.
+    pub write_set: Vec<NodeId>,
+    /// A get's read set (the replies its answer was built from); empty for a put.
+    pub read_set: Vec<NodeId>,
+    /// For a get: the write it should have seen (`expect.rs`), and whether it missed it.
+    pub expected: Option<Expected>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HintReport {
+    pub holder: String,
+    #[serde(rename = "for")]
+    pub for_node: String,
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnomalyReport {
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<u32>,
+    pub key: String,
+    pub related_ops: Vec<u32>,
+    pub nodes: Vec<String>,
+    pub at_ms: f64,
+    pub explanation: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExchangeReport {
+    pub at_ms: f64,
+    pub end_ms: Option<f64>,
+    pub between: [String; 2],
+    pub depth: u32,
+    pub hashes_compared: u64,
+    pub keys_exchanged: usize,
+    pub keys: Vec<String>,
+    pub naive_hashes: u64,
+    pub completed: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Stats {
+    pub events: u64,
+    pub messages: u64,
+    pub steps: u64,
+    pub sim_end_ms: f64,
+    pub truncated: bool,
+}
+
+/// Node -> key -> values, in scenario order (JSON objects keep insertion order here).
+#[derive(Clone, Debug)]
+pub struct FinalState(pub Vec<(String, Vec<(String, Vec<String>)>)>);
+
+impl Serialize for FinalState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Keys<'a>(&'a [(String, Vec<String>)]);
+        impl Serialize for Keys<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (node, keys) in &self.0 {
+            m.serialize_entry(node, &Keys(keys))?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub title: String,
+    pub seed: u64,
+    pub ops: Vec<OpReport>,
+    #[serde(rename = "final")]
+    pub final_state: FinalState,
+    pub hints: Vec<HintReport>,
+    pub anomalies: Vec<AnomalyReport>,
+    pub anti_entropy: Vec<ExchangeReport>,
+    pub stats: Stats,
+}
+
+/// Names for ids, and sorted value lists, as the report writes them.
+struct Names<'a>(&'a Scenario);
+
+impl Names<'_> {
+    fn node(&self, n: &NodeId) -> String {
+        self.0.nodes[*n as usize].name.clone()
+    }
+
+    fn nodes(&self, ns: &[NodeId]) -> Vec<String> {
+        ns.iter().map(|n| self.node(n)).collect()
+    }
+
+    fn values(&self, vs: &[ValueId]) -> Vec<String> {
+        let mut v: Vec<String> = vs.iter().map(|v| self.0.values[*v as usize].clone()).collect();
+        crate::order::sort_small(&mut v);
+        v
+    }
+
+    fn data(&self, d: &Data) -> Vec<String> {
+        self.values(&d.values())
+    }
+}
+
+impl Report {
+    pub fn build(sim: &Sim, anomalies: &[Anomaly]) -> Report {
+        let (s, w) = (&sim.setup, &sim.world);
+        let sc = &s.sc;
+        let names = Names(sc);
+        let ok_puts = OkPuts::new(sc.keys.len(), &w.ops);
+        Report {
+            title: sc.title.clone(),
+            seed: sc.seed,
+            ops: w.ops.iter().enumerate().map(|(i, o)| op_report(s, &names, &ok_puts, &w.ops, i as u32, o)).collect(),
+            final_state: final_state(&names, w),
+            hints: hints(&names, w),
+            anomalies: anomalies.iter().map(|a| anomaly_report(&names, a)).collect(),
+            anti_entropy: sim.rec.exchanges.iter().map(|x| exchange_report(&names, x)).collect(),
+            stats: Stats {
+                events: sim.rec.events,
+                messages: sim.rec.messages_sent,
+                steps: w.steps,
+                sim_end_ms: us_to_ms(w.now),
+                truncated: sim.truncated(),
+            },
+        }
+    }
+}
+
+fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32, o: &OpState) -> OpReport {
+    let sc = &s.sc;
+    let is_put = matches!(o.kind, OpKind::Put { .. });
+    let (value, blind) = match o.kind {
+        OpKind::Put { value, blind } => (Some(sc.values[value as usize].clone()), blind),
+        OpKind::Get => (None, false),
+    };
+    let mut repaired: Vec<NodeId> = o.repaired.iter().map(|r| r.0).collect();
+    repaired.dedup();
+    let ids = OpIds {
+        client: o.client,
+        key: o.key,
+        preference: s.pref[o.key as usize].clone(),
+        sent_to: o.sent_to.iter().map(|(n, _)| *n).collect(),
+        write_set: if is_put { o.write_set().to_vec() } else { vec![] },
+        read_set: if is_put { vec![] } else { o.replied_by() },
+        expected: ok_puts.expected(s, ops, o),
+    };
+    OpReport {
+        index: i,
+        client: sc.clients[o.client as usize].name.clone(),
+        op: if is_put { OpType::Put } else { OpType::Get },
+        key: sc.keys[o.key as usize].clone(),
+        value,
+        blind,
+        start_ms: o.start_us.map(us_to_ms),
+        end_ms: o.end_us.map(us_to_ms),
+        status: match o.status {
+            Status::Ok => OpStatus::Ok,
+            Status::Failed => OpStatus::Failed,
+            Status::Pending => OpStatus::Pending,
+        },
+        preference: names.nodes(&ids.preference),
+        sent_to: names.nodes(&ids.sent_to),
+        hinted: o.sent_to.iter().filter_map(|(n, h)| h.map(|h| [names.node(n), names.node(&h)])).collect(),
+        acked_by: is_put.then(|| names.nodes(o.write_set())),
+        late_acks: names.nodes(o.late_acks()),
+        values: (!is_put).then(|| names.values(&o.values())),
+        replied_by: (!is_put).then(|| names.nodes(&ids.read_set)),
+        read_repaired: names.nodes(&repaired),
+        ids,
+    }
+}
+
+fn final_state(names: &Names, w: &World) -> FinalState {
+    let sc = names.0;
+    FinalState(
+        w.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let keys = (0..sc.keys.len())
+                    .filter_map(|k| n.read(k as KeyId).map(|d| (sc.keys[k].clone(), names.data(&d))))
+                    .collect();
+                (sc.nodes[i].name.clone(), keys)
+            })
+            .collect(),
+    )
+}
+
+fn hints(names: &Names, w: &World) -> Vec<HintReport> {
+    let sc = names.0;
+    w.nodes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, n)| {
+            n.hints.iter().map(move |((h, k), d)| HintReport {
+                holder: sc.nodes[i].name.clone(),
+                for_node: sc.nodes[*h as usize].name.clone(),
+                key: sc.keys[*k as usize].clone(),
+                values: names.data(d),
+            })
+        })
+        .collect()
+}
+
+fn anomaly_report(names: &Names, a: &Anomaly) -> AnomalyReport {
+    AnomalyReport {
+        kind: a.kind.name(),
+        op: a.op,
+        key: names.0.keys[a.key as usize].clone(),
+        related_ops: a.related_ops.clone(),
+        nodes: names.nodes(&a.nodes),
+        at_ms: us_to_ms(a.at_us),
+        explanation: a.explanation.clone(),
+    }
+}
+
+fn exchange_report(names: &Names, x: &Exchange) -> ExchangeReport {
+    let depth = names.0.repl.merkle_depth;
+    ExchangeReport {
+        at_ms: us_to_ms(x.start_us),
+        end_ms: x.end_us.map(us_to_ms),
+        between: [names.node(&x.initiator), names.node(&x.peer)],
+        depth,
+        hashes_compared: x.hashes_compared,
+        keys_exchanged: x.keys.len(),
+        keys: x.keys.iter().map(|k| names.0.keys[*k as usize].clone()).collect(),
+        naive_hashes: 1u64 << depth,
+        completed: x.completed,
+    }
+}
+
+/// The full trace as JSON, with names instead of indices, for `quorumscope run --trace`.
+pub fn trace_json(sim: &Sim) -> serde_json::Value {
+    let sc = &sim.setup.sc;
+    let msgs: Vec<serde_json::Value> = sim
+        .rec
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            serde_json::json!({
+                "id": i,
+                "kind": m.kind.name(),
+                "from": sc.name(m.from),
+                "to": sc.name(m.to),
+                "op": m.payload.op(),
+                "key": m.payload.key().map(|k| sc.keys[k as usize].clone()),
+                "sent_ms": us_to_ms(m.sent_us),
+                "arrive_ms": us_to_ms(m.arrive_us),
+                "lost_ms": m.lost_at_us.map(us_to_ms),
+                "fate": match m.fate { Fate::Delivered => "delivered".to_string(), Fate::InFlight => "in_flight".to_string(), Fate::Dropped(r) => format!("dropped_{}", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()) },
+            })
+        })
+        .collect();
+    let events: Vec<serde_json::Value> = sim
+        .rec
+        .trace
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
+            v["at_ms"] = serde_json::json!(us_to_ms(e.at_us));
+            v
+        })
+        .collect();
+    serde_json::json!({
+        "nodes": sc.nodes.iter().map(|n| &n.name).collect::<Vec<_>>(),
+        "clients": sc.clients.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "keys": sc.keys,
+        "messages": msgs,
+        "events": events,
+    })
+}

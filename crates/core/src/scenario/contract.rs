@@ -1,0 +1,242 @@
+//! The JSON contract, field for field: written with serde, read by `read.rs`. It round-trips, so
+//! the visualizer can append interventions and export the result.
+
+use crate::latency::Latency;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictMode {
+    /// Last write wins by the client's timestamp.
+    #[default]
+    Lww,
+    /// Version vectors; concurrent puts are kept side by side.
+    Siblings,
+    /// No versions: each replica keeps whatever arrived last.
+    LastArrival,
+}
+
+impl ConflictMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConflictMode::Lww => "lww",
+            ConflictMode::Siblings => "siblings",
+            ConflictMode::LastArrival => "last_arrival",
+        }
+    }
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
+}
+
+/// `replication` — every field has a default, listed in README.md.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Replication {
+    pub n: u32,
+    pub w: u32,
+    pub r: u32,
+    pub sloppy_quorum: bool,
+    pub hinted_handoff: bool,
+    pub read_repair: bool,
+    /// Period of anti-entropy rounds; `null` turns it off.
+    pub anti_entropy_ms: Option<f64>,
+    pub conflicts: ConflictMode,
+    pub timeout_ms: f64,
+    pub detect_ms: f64,
+    pub handoff_ms: f64,
+    /// Depth of the binary Merkle trees (2^depth leaves).
+    pub merkle_depth: u32,
+    /// Virtual nodes per physical node on the ring.
+    pub vnodes: u32,
+}
+
+impl Default for Replication {
+    fn default() -> Self {
+        Replication {
+            n: 3,
+            w: 2,
+            r: 2,
+            sloppy_quorum: false,
+            hinted_handoff: true,
+            read_repair: false,
+            anti_entropy_ms: None,
+            conflicts: ConflictMode::Lww,
+            timeout_ms: 500.0,
+            detect_ms: 50.0,
+            handoff_ms: 1000.0,
+            merkle_depth: 10,
+            vnodes: 8,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkSpec {
+    pub from: String,
+    pub to: String,
+    pub latency_ms: Latency,
+    /// By default a link override applies both ways.
+    #[serde(skip_serializing_if = "is_default")]
+    pub one_way: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NetworkSpec {
+    pub latency_ms: Latency,
+    /// Added to every message between two datacenters (unless a link overrides it).
+    pub between_dcs_ms: f64,
+    /// Probability that any one message is lost.
+    pub loss: f64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkSpec>,
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec { latency_ms: Latency::default(), between_dcs_ms: 0.0, loss: 0.0, links: vec![] }
+    }
+}
+
+/// A node: `"A"` or `{"id": "A", "dc": "us"}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeDecl {
+    pub id: String,
+    pub dc: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClientDecl {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dc: Option<String>,
+    #[serde(skip_serializing_if = "is_default")]
+    pub clock_skew_ms: f64,
+}
+
+/// What a scenario event does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    Put { client: String, key: String, value: String, blind: bool },
+    Get { client: String, key: String },
+    Crash(String),
+    Recover(String),
+    CrashDc(String),
+    RecoverDc(String),
+    Partition(Vec<Vec<String>>),
+    Heal,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventDecl {
+    pub at_ms: f64,
+    pub action: Action,
+}
+
+/// A narrated step of a lesson: a caption shown from `at_ms`, optionally a question that pauses
+/// the run until the student answers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepDecl {
+    pub at_ms: f64,
+    pub caption: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predict: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reveal: Option<String>,
+}
+
+/// The JSON contract, as written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScenarioFile {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub title: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub seed: u64,
+    pub nodes: Vec<NodeDecl>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<ClientDecl>,
+    /// Pinned preference lists: key name -> its home nodes, ordered by key name (a JSON object in
+    /// the file; a sorted list here, so the bundle carries no B-tree for it).
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pins_as_object")]
+    pub keys: Vec<(String, Vec<String>)>,
+    pub replication: Replication,
+    pub network: NetworkSpec,
+    pub events: Vec<EventDecl>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_until_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepDecl>,
+}
+
+impl Serialize for NodeDecl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.dc {
+            None => s.serialize_str(&self.id),
+            Some(dc) => {
+                #[derive(Serialize)]
+                struct N<'a> {
+                    id: &'a str,
+                    dc: &'a str,
+                }
+                N { id: &self.id, dc }.serialize(s)
+            }
+        }
+    }
+}
+
+fn pins_as_object<S: Serializer>(pins: &[(String, Vec<String>)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(pins.len()))?;
+    for (k, v) in pins {
+        m.serialize_entry(k, v)?;
+    }
+    m.end()
+}
+
+impl Serialize for EventDecl {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = Map::new();
+        m.insert("at_ms".into(), serde_json::json!(self.at_ms));
+        let st = |x: &String| Value::String(x.clone());
+        match &self.action {
+            Action::Put { client, key, value, blind } => {
+                m.insert("client".into(), st(client));
+                m.insert("put".into(), st(key));
+                m.insert("value".into(), st(value));
+                if *blind {
+                    m.insert("blind".into(), Value::Bool(true));
+                }
+            }
+            Action::Get { client, key } => {
+                m.insert("client".into(), st(client));
+                m.insert("get".into(), st(key));
+            }
+            Action::Crash(n) => {
+                m.insert("crash".into(), st(n));
+            }
+            Action::Recover(n) => {
+                m.insert("recover".into(), st(n));
+            }
+            Action::CrashDc(n) => {
+                m.insert("crash_dc".into(), st(n));
+            }
+            Action::RecoverDc(n) => {
+                m.insert("recover_dc".into(), st(n));
+            }
+            Action::Partition(groups) => {
+                m.insert("partition".into(), serde_json::json!(groups));
+            }
+            Action::Heal => {
+                m.insert("heal".into(), Value::Bool(true));
+            }
+        }
+        // serde_json's Map is ordered by key; the field order of the output is therefore stable.
+        Value::Object(m).serialize(s)
+    }
+}

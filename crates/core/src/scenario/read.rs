@@ -1,0 +1,413 @@
+use super::*;
+use crate::latency::Latency;
+use serde_json::{Map, Value};
+
+// ---------------------------------------------------------------------------------------------
+// Reading a file. The JSON tree is read by hand rather than through derived `Deserialize`: every
+// problem gets its exact path (`network.links[0].latency_ms`), and the browser carries one small
+// reader instead of a deserializer per type (that saved about a tenth of the app's download).
+
+/// Parses scenario text. Errors name the field (`replication.w`, `events[3]`) and the problem.
+pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::new(
+            "",
+            format!("the scenario is {} bytes; the limit is {MAX_SCENARIO_BYTES}", text.len()),
+        ));
+    }
+    if text.trim_start().chars().next() != Some('{') {
+        return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
+    }
+    // Malformed JSON is reported with its line and column.
+    let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
+    from_value(&v)
+}
+
+/// `a.b`, or `b` at the top.
+fn join(path: &str, k: &str) -> String {
+    if path.is_empty() {
+        k.to_string()
+    } else {
+        format!("{path}.{k}")
+    }
+}
+
+/// A JSON value in a message, shortened: a whole object in an error helps nobody.
+fn shown(v: &Value) -> String {
+    let s = v.to_string();
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s,
+    }
+}
+
+/// The fields of one JSON object, each read with its path; fields not in `known` are rejected.
+struct Fields<'a> {
+    m: &'a Map<String, Value>,
+    path: &'a str,
+}
+
+impl<'a> Fields<'a> {
+    fn of(v: &'a Value, path: &'a str, what: &str, known: &[&str]) -> Result<Self, ScenarioError> {
+        let Value::Object(m) = v else {
+            return Err(ScenarioError::new(path, format!("{what} is a JSON object, got {}", shown(v))));
+        };
+        if let Some(k) = m.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(ScenarioError::new(
+                join(path, k),
+                format!("unknown field `{k}`, expected one of {}", known.join(", ")),
+            ));
+        }
+        Ok(Fields { m, path })
+    }
+
+    fn err<T>(&self, k: &str, msg: String) -> Result<T, ScenarioError> {
+        Err(ScenarioError::new(join(self.path, k), msg))
+    }
+
+    /// A field that is present and not `null`.
+    fn get(&self, k: &str) -> Option<&'a Value> {
+        self.m.get(k).filter(|v| !v.is_null())
+    }
+
+    fn f64_or(&self, k: &str, default: f64) -> Result<f64, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default),
+            Some(v) => v.as_f64().map_or_else(|| self.err(k, format!("must be a number, got {}", shown(v))), Ok),
+        }
+    }
+
+    fn opt_f64(&self, k: &str) -> Result<Option<f64>, ScenarioError> {
+        self.get(k).map(|_| self.f64_or(k, 0.0)).transpose()
+    }
+
+    fn u64_or(&self, k: &str, default: u64) -> Result<u64, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default),
+            Some(v) => {
+                v.as_u64().map_or_else(|| self.err(k, format!("must be a whole number >= 0, got {}", shown(v))), Ok)
+            }
+        }
+    }
+
+    fn u32_or(&self, k: &str, default: u32) -> Result<u32, ScenarioError> {
+        let x = self.u64_or(k, u64::from(default))?;
+        u32::try_from(x).map_or_else(|_| self.err(k, format!("{x} is too large")), Ok)
+    }
+
+    fn bool_or(&self, k: &str, default: bool) -> Result<bool, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => self.err(k, format!("must be true or false, got {}", shown(v))),
+        }
+    }
+
+    fn string_or(&self, k: &str, default: &str) -> Result<String, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(default.to_string()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => self.err(k, format!("must be a string, got {}", shown(v))),
+        }
+    }
+
+    fn opt_string(&self, k: &str) -> Result<Option<String>, ScenarioError> {
+        self.get(k).map(|_| self.string_or(k, "")).transpose()
+    }
+
+    fn string(&self, k: &str, what: &str) -> Result<String, ScenarioError> {
+        if !self.m.contains_key(k) {
+            return Err(ScenarioError::new(self.path, format!("{what} needs `{k}`")));
+        }
+        self.string_or(k, "")
+    }
+
+    /// A list, read item by item with `item(value, "path[i]")`; absent means empty.
+    fn list<T>(
+        &self,
+        k: &str,
+        mut item: impl FnMut(&'a Value, &str) -> Result<T, ScenarioError>,
+    ) -> Result<Vec<T>, ScenarioError> {
+        match self.m.get(k) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => {
+                let path = join(self.path, k);
+                items.iter().enumerate().map(|(i, v)| item(v, &format!("{path}[{i}]"))).collect()
+            }
+            Some(v) => self.err(k, format!("must be a list, got {}", shown(v))),
+        }
+    }
+}
+
+fn string_at(v: &Value, path: &str) -> Result<String, ScenarioError> {
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| ScenarioError::new(path, format!("must be a string, got {}", shown(v))))
+}
+
+pub(super) fn latency_at(v: &Value, path: &str) -> Result<Latency, ScenarioError> {
+    // The latency reader's messages start with the exact path they are about, e.g.
+    // "network.latency_ms.mix[1]: ..." or "network.latency_ms.pareto.alpha must be > 0".
+    Latency::from_json(v, path).map_err(|m| {
+        let end = m.find(": ").or_else(|| m.find(' ')).unwrap_or(0);
+        ScenarioError::new(&m[..end], m[end..].trim_start_matches(':').trim())
+    })
+}
+
+/// Turns a JSON tree into a file, naming the exact field of any problem.
+pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
+    const TOP: [&str; 11] = [
+        "title",
+        "description",
+        "seed",
+        "nodes",
+        "clients",
+        "keys",
+        "replication",
+        "network",
+        "events",
+        "run_until_ms",
+        "steps",
+    ];
+    let f = Fields::of(v, "", "a scenario", &TOP)?;
+    if !f.m.contains_key("nodes") {
+        return Err(ScenarioError::new("nodes", "missing: a scenario lists its nodes"));
+    }
+    let keys = match f.m.get("keys") {
+        None => Vec::new(),
+        Some(Value::Object(m)) => {
+            // The JSON object's keys come in name order (serde_json's map is sorted).
+            let pins = Fields { m, path: "keys" };
+            let mut keys = Vec::with_capacity(m.len());
+            for name in m.keys() {
+                keys.push((name.clone(), pins.list(name, string_at)?));
+            }
+            keys
+        }
+        Some(v) => {
+            return f.err("keys", format!("maps each pinned key to its home nodes (an object), got {}", shown(v)))
+        }
+    };
+    Ok(ScenarioFile {
+        title: f.string_or("title", "")?,
+        description: f.string_or("description", "")?,
+        seed: f.u64_or("seed", 0)?,
+        nodes: f.list("nodes", node_at)?,
+        clients: f.list("clients", client_at)?,
+        keys,
+        replication: f
+            .get("replication")
+            .map_or_else(|| Ok(Replication::default()), |r| replication_at(r, "replication"))?,
+        network: f.get("network").map_or_else(|| Ok(NetworkSpec::default()), |n| network_at(n, "network"))?,
+        events: f.list("events", event_at)?,
+        run_until_ms: f.opt_f64("run_until_ms")?,
+        steps: f.list("steps", step_at)?,
+    })
+}
+
+fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
+    const KNOWN: [&str; 13] = [
+        "n",
+        "w",
+        "r",
+        "sloppy_quorum",
+        "hinted_handoff",
+        "read_repair",
+        "anti_entropy_ms",
+        "conflicts",
+        "timeout_ms",
+        "detect_ms",
+        "handoff_ms",
+        "merkle_depth",
+        "vnodes",
+    ];
+    let f = Fields::of(v, path, "`replication`", &KNOWN)?;
+    let d = Replication::default();
+    let conflicts = match f.string_or("conflicts", d.conflicts.name())?.as_str() {
+        "lww" => ConflictMode::Lww,
+        "siblings" => ConflictMode::Siblings,
+        "last_arrival" => ConflictMode::LastArrival,
+        other => {
+            return f
+                .err("conflicts", format!("unknown variant `{other}`, expected one of lww, siblings, last_arrival"))
+        }
+    };
+    Ok(Replication {
+        n: f.u32_or("n", d.n)?,
+        w: f.u32_or("w", d.w)?,
+        r: f.u32_or("r", d.r)?,
+        sloppy_quorum: f.bool_or("sloppy_quorum", d.sloppy_quorum)?,
+        hinted_handoff: f.bool_or("hinted_handoff", d.hinted_handoff)?,
+        read_repair: f.bool_or("read_repair", d.read_repair)?,
+        anti_entropy_ms: f.opt_f64("anti_entropy_ms")?,
+        conflicts,
+        timeout_ms: f.f64_or("timeout_ms", d.timeout_ms)?,
+        detect_ms: f.f64_or("detect_ms", d.detect_ms)?,
+        handoff_ms: f.f64_or("handoff_ms", d.handoff_ms)?,
+        merkle_depth: f.u32_or("merkle_depth", d.merkle_depth)?,
+        vnodes: f.u32_or("vnodes", d.vnodes)?,
+    })
+}
+
+fn network_at(v: &Value, path: &str) -> Result<NetworkSpec, ScenarioError> {
+    let f = Fields::of(v, path, "`network`", &["latency_ms", "between_dcs_ms", "loss", "links"])?;
+    let latency_ms = match f.m.get("latency_ms") {
+        None => Latency::default(),
+        Some(l) => latency_at(l, &join(path, "latency_ms"))?,
+    };
+    Ok(NetworkSpec {
+        latency_ms,
+        between_dcs_ms: f.f64_or("between_dcs_ms", 0.0)?,
+        loss: f.f64_or("loss", 0.0)?,
+        links: f.list("links", |v, p| {
+            let l = Fields::of(v, p, "a link", &["from", "to", "latency_ms", "one_way"])?;
+            let latency = l.m.get("latency_ms").ok_or_else(|| ScenarioError::new(p, "a link needs `latency_ms`"))?;
+            Ok(LinkSpec {
+                from: l.string("from", "a link")?,
+                to: l.string("to", "a link")?,
+                latency_ms: latency_at(latency, &join(p, "latency_ms"))?,
+                one_way: l.bool_or("one_way", false)?,
+            })
+        })?,
+    })
+}
+
+/// A node: `"A"` or `{"id": "A", "dc": "us"}`.
+fn node_at(v: &Value, path: &str) -> Result<NodeDecl, ScenarioError> {
+    if let Value::String(id) = v {
+        return Ok(NodeDecl { id: id.clone(), dc: None });
+    }
+    if !v.is_object() {
+        return Err(ScenarioError::new(
+            path,
+            format!("a node is a name or {{\"id\": ..., \"dc\": ...}}, got {}", shown(v)),
+        ));
+    }
+    let f = Fields::of(v, path, "a node", &["id", "dc"])?;
+    Ok(NodeDecl { id: f.string("id", "a node object")?, dc: f.opt_string("dc")? })
+}
+
+fn client_at(v: &Value, path: &str) -> Result<ClientDecl, ScenarioError> {
+    let f = Fields::of(v, path, "a client", &["id", "dc", "clock_skew_ms"])?;
+    Ok(ClientDecl {
+        id: f.string("id", "a client")?,
+        dc: f.opt_string("dc")?,
+        clock_skew_ms: f.f64_or("clock_skew_ms", 0.0)?,
+    })
+}
+
+fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
+    let f = Fields::of(v, path, "a step", &["at_ms", "caption", "predict", "choices", "answer", "reveal"])?;
+    if !f.m.contains_key("at_ms") {
+        return Err(ScenarioError::new(path, "a step needs `at_ms`"));
+    }
+    let answer = f.get("answer").map(|_| f.u64_or("answer", 0).map(|a| a as usize)).transpose()?;
+    Ok(StepDecl {
+        at_ms: f.f64_or("at_ms", 0.0)?,
+        caption: f.string("caption", "a step")?,
+        predict: f.opt_string("predict")?,
+        choices: f.list("choices", string_at)?,
+        answer,
+        reveal: f.opt_string("reveal")?,
+    })
+}
+
+/// An event: `at_ms` and exactly one action (`put`, `get`, `crash`, ...).
+fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
+    const KINDS: [&str; 8] = ["put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
+    const ALLOWED: [&str; 12] = [
+        "at_ms",
+        "client",
+        "value",
+        "blind",
+        "put",
+        "get",
+        "crash",
+        "recover",
+        "crash_dc",
+        "recover_dc",
+        "partition",
+        "heal",
+    ];
+    let f = Fields::of(v, path, "an event", &ALLOWED).map_err(|mut e| {
+        if e.path != path {
+            e.message = format!(
+                "{} (an event has at_ms and one of {})",
+                e.message.split(", expected").next().unwrap_or_default(),
+                KINDS.join(", ")
+            );
+        }
+        e
+    })?;
+    if !f.m.contains_key("at_ms") {
+        return Err(ScenarioError::new(path, "an event needs `at_ms`"));
+    }
+    let at_ms = f.f64_or("at_ms", 0.0)?;
+    let kinds: Vec<&str> = KINDS.iter().copied().filter(|k| f.m.contains_key(*k)).collect();
+    let kind = match kinds.as_slice() {
+        [one] => *one,
+        [] => return Err(ScenarioError::new(path, format!("says nothing to do: add one of {}", KINDS.join(", ")))),
+        many => {
+            return Err(ScenarioError::new(
+                path,
+                format!("has several actions ({}); one event does one thing", many.join(", ")),
+            ))
+        }
+    };
+    let what = format!("a {kind} event");
+    let only = |fields: &[&str]| -> Result<(), ScenarioError> {
+        match f.m.keys().find(|k| *k != "at_ms" && *k != kind && !fields.contains(&k.as_str())) {
+            Some(k) => f.err(k, format!("field `{k}` does not belong to {what}")),
+            None => Ok(()),
+        }
+    };
+    let action = match kind {
+        "put" => {
+            only(&["client", "value", "blind"])?;
+            Action::Put {
+                client: f.string("client", &what)?,
+                key: f.string("put", &what)?,
+                value: f.string("value", &what)?,
+                blind: f.bool_or("blind", false)?,
+            }
+        }
+        "get" => {
+            only(&["client"])?;
+            Action::Get { client: f.string("client", &what)?, key: f.string("get", &what)? }
+        }
+        "partition" => {
+            only(&[])?;
+            Action::Partition(f.list("partition", |g, p| match g {
+                Value::Array(names) => {
+                    names.iter().enumerate().map(|(i, n)| string_at(n, &format!("{p}[{i}]"))).collect()
+                }
+                other => Err(ScenarioError::new(p, format!("a group is a list of names, got {}", shown(other)))),
+            })?)
+        }
+        "heal" => {
+            only(&[])?;
+            if f.m["heal"] != Value::Bool(true) {
+                return f.err("heal", format!("must be true, got {}", shown(&f.m["heal"])));
+            }
+            Action::Heal
+        }
+        _ => {
+            only(&[])?;
+            let name = f.string(kind, &what)?;
+            match kind {
+                "crash" => Action::Crash(name),
+                "recover" => Action::Recover(name),
+                "crash_dc" => Action::CrashDc(name),
+                _ => Action::RecoverDc(name),
+            }
+        }
+    };
+    Ok(EventDecl { at_ms, action })
+}
+
+/// Parses and checks scenario text in one go.
+pub fn parse(text: &str) -> Result<(ScenarioFile, Scenario), ScenarioError> {
+    let file = parse_file(text)?;
+    let sc = Scenario::from_file(&file)?;
+    Ok((file, sc))
+}

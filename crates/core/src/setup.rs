@@ -1,0 +1,106 @@
+//! Static facts derived from the scenario once, before the run: placement, shared key ranges,
+//! periods in microseconds, and the order in which the scenario's events run.
+
+use crate::data::Data;
+use crate::ids::{ms_to_us, KeyId, NodeId};
+use crate::merkle::Tree;
+use crate::ring::Ring;
+use crate::scenario::{Event, Scenario};
+
+/// Static facts derived from the scenario once: placement, shared key ranges, periods.
+#[derive(Debug)]
+pub struct Setup {
+    pub sc: Scenario,
+    pub ring: Ring,
+    /// Preference list of every key: home replicas first, then fallbacks.
+    pub pref: Vec<Vec<NodeId>>,
+    /// Ring position of every key.
+    pub key_pos: Vec<u64>,
+    /// `is_home[key][node]`.
+    pub is_home: Vec<Vec<bool>>,
+    /// Anti-entropy peers of every node: nodes it is a home replica with for some key.
+    pub peers: Vec<Vec<NodeId>>,
+    pub timeout_us: u64,
+    pub detect_us: u64,
+    pub handoff_us: u64,
+    pub ae_period_us: Option<u64>,
+    /// Put op -> value it writes, and value -> put op.
+    pub put_of_value: Vec<u32>,
+    /// Events in the order they run: by time, then file order.
+    pub order: Vec<u32>,
+}
+
+impl Setup {
+    pub fn new(sc: Scenario) -> Setup {
+        let names: Vec<&str> = sc.nodes.iter().map(|n| n.name.as_str()).collect();
+        let ring = Ring::new(&names, sc.repl.vnodes);
+        let pref: Vec<Vec<NodeId>> = (0..sc.keys.len())
+            .map(|k| match sc.pinned.binary_search_by_key(&(k as KeyId), |p| p.0) {
+                Ok(i) => sc.pinned[i].1.clone(),
+                Err(_) => ring.preference_list(&sc.keys[k]),
+            })
+            .collect();
+        let key_pos = sc.keys.iter().map(|k| Ring::key_position(k)).collect();
+        let n = sc.repl.n as usize;
+        let is_home: Vec<Vec<bool>> = pref
+            .iter()
+            .map(|p| {
+                let mut v = vec![false; sc.nodes.len()];
+                for h in &p[..n] {
+                    v[*h as usize] = true;
+                }
+                v
+            })
+            .collect();
+        let mut peers = vec![Vec::new(); sc.nodes.len()];
+        for (a, list) in peers.iter_mut().enumerate() {
+            for b in 0..sc.nodes.len() {
+                if a != b && is_home.iter().any(|h| h[a] && h[b]) {
+                    list.push(b as NodeId);
+                }
+            }
+        }
+        let mut put_of_value = vec![u32::MAX; sc.values.len()];
+        for te in &sc.events {
+            if let Event::Put { value, op, .. } = te.event {
+                put_of_value[value as usize] = op;
+            }
+        }
+        // Run order: by time, then file order (the sort is stable).
+        let mut order: Vec<u32> = (0..sc.events.len() as u32).collect();
+        crate::order::sort_by_key(&mut order, |&i| u128::from(sc.events[i as usize].at_us));
+        let r = &sc.repl;
+        Setup {
+            timeout_us: ms_to_us(r.timeout_ms),
+            detect_us: ms_to_us(r.detect_ms),
+            handoff_us: ms_to_us(r.handoff_ms),
+            ae_period_us: r.anti_entropy_ms.map(ms_to_us),
+            sc,
+            ring,
+            pref,
+            key_pos,
+            is_home,
+            peers,
+            put_of_value,
+            order,
+        }
+    }
+
+    /// Keys for which both nodes are home replicas, in key order.
+    pub fn shared_keys(&self, a: NodeId, b: NodeId) -> impl Iterator<Item = KeyId> + '_ {
+        self.is_home.iter().enumerate().filter(move |(_, h)| h[a as usize] && h[b as usize]).map(|(k, _)| k as KeyId)
+    }
+
+    /// The Merkle tree two replicas compare: over the keys they are both home replicas of, built
+    /// from one side's copies (`store` is indexed by key id).
+    pub fn shared_tree<'a>(&self, store: impl Fn(KeyId) -> Option<&'a Data>, a: NodeId, b: NodeId) -> Tree {
+        Tree::build(
+            self.sc.repl.merkle_depth,
+            self.shared_keys(a, b).filter_map(|k| store(k).map(|d| (self.key_pos[k as usize], d.digest()))),
+        )
+    }
+
+    pub fn home(&self, key: KeyId) -> &[NodeId] {
+        &self.pref[key as usize][..self.sc.repl.n as usize]
+    }
+}
