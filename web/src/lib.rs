@@ -69,7 +69,7 @@ pub fn qs_run_trace(text: &str) -> Result<String, JsValue> {
     let sim = quorumscope_core::run_text(text, quorumscope_core::Level::Full)
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let mut v = serde_json::to_value(sim.report()).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    v["trace"] = quorumscope_core::report::trace_json(&sim);
+    v["trace"] = sim.trace_json();
     serde_json::to_string(&v).map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
@@ -133,7 +133,7 @@ pub fn qs_bench_seek(minutes: u32, seeks: u32) -> String {
     let model = model::Model::new(file, sc);
     let build_ms = app::perf_now() - t0;
     let mut times = Vec::new();
-    let mut rng = quorumscope_core::Rng::new(9);
+    let mut rng = quorumscope_core::bench::Rng::new(9);
     for _ in 0..seeks {
         let t = rng.next_u64() % model.end_us;
         let t0 = app::perf_now();

@@ -1,13 +1,13 @@
 //! One run of the current experiment and everything the views derive from it. Views read trace
 //! events, the report and snapshots — never node internals.
 
-use quorumscope_core::check::Anomaly;
-use quorumscope_core::data::Data;
 use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::{Addr, KeyId, NodeId, Scenario, ScenarioFile};
-use quorumscope_core::trace::{Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent};
+use quorumscope_core::Anomaly;
+use quorumscope_core::Data;
 use quorumscope_core::Report;
 use quorumscope_core::{Cursor, Sim, Snapshot};
+use quorumscope_core::{Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent};
 use std::cell::RefCell;
 
 pub struct Model {
@@ -96,7 +96,7 @@ impl Model {
     }
 
     /// The anti-entropy exchange running at `t`, if any (the latest started).
-    pub fn exchange_at(&self, t_us: u64) -> Option<&quorumscope_core::trace::Exchange> {
+    pub fn exchange_at(&self, t_us: u64) -> Option<&quorumscope_core::Exchange> {
         self.rec().exchanges.iter().rev().find(|x| x.start_us <= t_us && x.end_us.map_or(true, |e| t_us <= e + 200_000))
     }
 
@@ -331,11 +331,11 @@ impl Model {
     }
 }
 
-pub fn drop_words(r: quorumscope_core::trace::DropReason) -> &'static str {
+pub fn drop_words(r: quorumscope_core::DropReason) -> &'static str {
     match r {
-        quorumscope_core::trace::DropReason::Lost => "lost in the network",
-        quorumscope_core::trace::DropReason::NodeDown => "the receiver is down",
-        quorumscope_core::trace::DropReason::Partition => "cut off by the partition",
+        quorumscope_core::DropReason::Lost => "lost in the network",
+        quorumscope_core::DropReason::NodeDown => "the receiver is down",
+        quorumscope_core::DropReason::Partition => "cut off by the partition",
     }
 }
 

@@ -150,7 +150,7 @@ impl AppState {
                 Ok(m) => {
                     let lesson = sh.lesson.clone().filter(|l| lessons::text(l).is_some());
                     let mut s = AppState::with_model(m, lesson);
-                    s.t_us = quorumscope_core::scenario::ms_to_us(sh.t_ms).min(s.model.end_us);
+                    s.t_us = quorumscope_core::ms_to_us(sh.t_ms).min(s.model.end_us);
                     s.selection.op = sh.op.filter(|o| (*o as usize) < s.model.report.ops.len());
                     if let Some(v) = sh.speed {
                         s.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]);
@@ -170,8 +170,7 @@ impl AppState {
             },
         };
         if let Some(t) = f.t_ms {
-            s.t_us = quorumscope_core::scenario::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS))
-                .min(s.model.end_us);
+            s.t_us = quorumscope_core::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS)).min(s.model.end_us);
         }
         s.view = f.view.clone();
         s.playing = f.view.autoplay;
@@ -207,7 +206,7 @@ impl AppState {
             h.extend(n.store.iter().map(|(k, d)| (*k as u64) << 32 ^ d.digest()));
             h.extend(n.hints.iter().map(|(a, k, d)| ((*a as u64) << 48) ^ ((*k as u64) << 32) ^ d.digest()));
         }
-        quorumscope_core::hash::hash_u64s(&h)
+        quorumscope_core::hash_u64s(&h)
     }
 
     /// The time for views made of text (lists, the live region, the hidden message hooks). While
@@ -276,7 +275,7 @@ impl AppState {
             st.predict.is_some() && st.at_ms > from_ms && st.at_ms <= to_ms && !self.answers.iter().any(|(a, _)| a == i)
         });
         if let Some((i, st)) = checkpoint {
-            self.t_us = quorumscope_core::scenario::ms_to_us(st.at_ms);
+            self.t_us = quorumscope_core::ms_to_us(st.at_ms);
             self.playing = false;
             self.question = Some(i);
             return;
@@ -490,7 +489,7 @@ mod tests {
         let end = s.model.end_us;
         let s = go(s, &[Action::Seek(end), Action::Intervene(Ev::Get { client: "bob".into(), key: "x".into() })]);
         assert!(s.model.end_us > end);
-        assert_eq!(s.model.report.ops.last().unwrap().status, quorumscope_core::report::OpStatus::Ok);
+        assert_eq!(s.model.report.ops.last().unwrap().status, quorumscope_core::OpStatus::Ok);
     }
 
     #[test]

@@ -88,7 +88,7 @@ fn main() -> ExitCode {
             sim.run();
             let mut v = serde_json::to_value(sim.report()).map_err(|e| Failure::Other(e.to_string()))?;
             if trace {
-                v["trace"] = quorumscope_core::report::trace_json(&sim);
+                v["trace"] = sim.trace_json();
             }
             let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
             emit(&out.map_err(|e| Failure::Other(e.to_string()))?)

@@ -2,8 +2,9 @@
 //! puts and gets over a key space, with a few crashes so that timeouts and repair paths run too.
 
 use crate::latency::Latency;
+/// The simulation's PCG32, for benchmarks that need reproducible random numbers (seek times).
+pub use crate::rng::Rng;
 use crate::scenario::{Action, ClientDecl, EventDecl, NodeDecl, Replication, ScenarioFile};
-use crate::Rng;
 
 pub fn workload(nodes: usize, ops: usize, keys: usize, seed: u64) -> ScenarioFile {
     let mut rng = Rng::new(seed);

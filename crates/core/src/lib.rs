@@ -2,42 +2,64 @@
 //! key-value store. No I/O, no wall clock, no ambient randomness: the same scenario gives the same
 //! trace and report, byte for byte, natively and in wasm.
 //!
+//! This file is the façade: everything the CLI and the app may use is named here, and nothing
+//! else is reachable from outside the crate. The app moves a [`Cursor`] and reads the
+//! [`Recording`] (trace, messages, exchanges), [`Snapshot`]s and the [`Report`] — never a node's
+//! or a client's internals.
+//!
 //! Entry points: [`scenario::parse`] checks a scenario file, [`Sim`] runs it, [`Sim::report`]
-//! summarises it, [`Sim::snapshot_at`] shows the state at any instant.
+//! summarises it, [`Sim::cursor`] and [`Sim::snapshot_at`] show the state at any instant.
 
+// The simulation's layers, from the bottom: ids and the file; the actor interface; the actors;
+// the world that drives them; what comes out.
 mod actor;
-pub mod bench;
-pub mod check;
-pub mod client;
-pub mod data;
+mod check;
+mod client;
+mod data;
 mod expect;
-pub mod hash;
-pub mod ids;
-pub mod latency;
-pub mod merkle;
-pub mod msg;
+mod hash;
+mod ids;
+mod latency;
+mod merkle;
+mod msg;
 mod net;
-pub mod node;
-pub mod num;
-pub mod order;
-pub mod report;
-pub mod ring;
+mod node;
+mod report;
+mod ring;
 mod rng;
-pub mod run;
+mod run;
 pub mod scenario;
 mod setup;
-pub mod sim;
-pub mod snapshot;
-pub mod trace;
+mod sim;
+mod snapshot;
+mod trace;
 
+// Utilities the app shares with the core, so the bundle carries one copy of each.
+pub mod bench;
+pub mod num;
+pub mod order;
+
+/// The verdicts and the report (the CLI's output).
+pub use check::{Anomaly, AnomalyKind};
+/// The state at one instant.
+pub use data::{Data, Dot, Sibling};
 pub use expect::Expected;
+pub use hash::hash_u64s;
+/// Who is who, and the file's milliseconds against the simulation's microseconds.
+pub use ids::{ms_to_us, us_to_ms, Addr, ClientId, DcId, KeyId, NodeId, ValueId};
+/// Merkle trees, for the panel that shows an exchange level by level.
+pub use merkle::{compare, leaf_of, Tree};
+/// What the app draws: the trace, messages in flight, anti-entropy exchanges.
+pub use msg::{Msg, MsgKind};
 pub use net::Faults;
-pub use report::Report;
-pub use rng::Rng;
+pub use report::{OpIds, OpReport, OpStatus, OpType, Report};
+/// Placement, for tests and tools that check where a key lands.
+pub use ring::Ring;
+/// Running a scenario and moving through it.
 pub use run::{Cursor, Sim};
 pub use scenario::{parse, Scenario, ScenarioError, ScenarioFile};
-pub use snapshot::Snapshot;
-pub use trace::Level;
+pub use snapshot::{NodeSnap, Snapshot};
+pub use trace::{DropReason, Ev, Exchange, Fate, FaultWhat, Level, MerkleStep, MsgRecord, Recording, TraceEvent};
 
 /// Parses, runs and reports in one call.
 pub fn run_text(text: &str, level: Level) -> Result<Sim, ScenarioError> {

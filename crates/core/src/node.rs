@@ -14,7 +14,6 @@ use crate::trace::{Ev, MerkleStep};
 pub struct AeSession {
     pub xid: u32,
     pub peer: NodeId,
-    pub started_us: u64,
     pub hashes_compared: u64,
     /// Hashes sent in the last MerkleHashes, counted when the peer answers.
     pub in_flight: u32,
@@ -61,10 +60,6 @@ impl Hints {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
     }
 }
 
@@ -312,8 +307,7 @@ impl NodeState {
                         let xid = (self.exchanges_started << 8) | ctx.node();
                         self.exchanges_started += 1;
                         let root = self.shared_tree(ctx, peer).root();
-                        self.ae =
-                            Some(AeSession { xid, peer, started_us: ctx.now_us, hashes_compared: 0, in_flight: 1 });
+                        self.ae = Some(AeSession { xid, peer, hashes_compared: 0, in_flight: 1 });
                         out.push(Cmd::Trace(Ev::Merkle {
                             xid,
                             step: MerkleStep::Start { initiator: ctx.node(), peer },

@@ -5,11 +5,10 @@ use crate::client::{OpKind, OpState, Status};
 use crate::data::Data;
 use crate::expect::{Expected, OkPuts};
 use crate::ids::{us_to_ms, ClientId, KeyId, NodeId, ValueId};
-use crate::run::Sim;
 use crate::scenario::Scenario;
 use crate::setup::Setup;
-use crate::sim::World;
-use crate::trace::{Exchange, Fate};
+use crate::sim::{World, MAX_STEPS};
+use crate::trace::{Exchange, Recording};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -202,8 +201,7 @@ impl Names<'_> {
 }
 
 impl Report {
-    pub fn build(sim: &Sim, anomalies: &[Anomaly]) -> Report {
-        let (s, w) = (&sim.setup, &sim.world);
+    pub(crate) fn build(s: &Setup, w: &World, rec: &Recording, anomalies: &[Anomaly]) -> Report {
         let sc = &s.sc;
         let names = Names(sc);
         let ok_puts = OkPuts::new(sc.keys.len(), &w.ops);
@@ -214,13 +212,13 @@ impl Report {
             final_state: final_state(&names, w),
             hints: hints(&names, w),
             anomalies: anomalies.iter().map(|a| anomaly_report(&names, a)).collect(),
-            anti_entropy: sim.rec.exchanges.iter().map(|x| exchange_report(&names, x)).collect(),
+            anti_entropy: rec.exchanges.iter().map(|x| exchange_report(&names, x)).collect(),
             stats: Stats {
-                events: sim.rec.events,
-                messages: sim.rec.messages_sent,
+                events: rec.events,
+                messages: rec.messages_sent,
                 steps: w.steps,
                 sim_end_ms: us_to_ms(w.now),
-                truncated: sim.truncated(),
+                truncated: w.steps >= MAX_STEPS,
             },
         }
     }
@@ -327,46 +325,4 @@ fn exchange_report(names: &Names, x: &Exchange) -> ExchangeReport {
         naive_hashes: 1u64 << depth,
         completed: x.completed,
     }
-}
-
-/// The full trace as JSON, with names instead of indices, for `quorumscope run --trace`.
-pub fn trace_json(sim: &Sim) -> serde_json::Value {
-    let sc = &sim.setup.sc;
-    let msgs: Vec<serde_json::Value> = sim
-        .rec
-        .messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            serde_json::json!({
-                "id": i,
-                "kind": m.kind.name(),
-                "from": sc.name(m.from),
-                "to": sc.name(m.to),
-                "op": m.payload.op(),
-                "key": m.payload.key().map(|k| sc.keys[k as usize].clone()),
-                "sent_ms": us_to_ms(m.sent_us),
-                "arrive_ms": us_to_ms(m.arrive_us),
-                "lost_ms": m.lost_at_us.map(us_to_ms),
-                "fate": match m.fate { Fate::Delivered => "delivered".to_string(), Fate::InFlight => "in_flight".to_string(), Fate::Dropped(r) => format!("dropped_{}", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()) },
-            })
-        })
-        .collect();
-    let events: Vec<serde_json::Value> = sim
-        .rec
-        .trace
-        .iter()
-        .map(|e| {
-            let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
-            v["at_ms"] = serde_json::json!(us_to_ms(e.at_us));
-            v
-        })
-        .collect();
-    serde_json::json!({
-        "nodes": sc.nodes.iter().map(|n| &n.name).collect::<Vec<_>>(),
-        "clients": sc.clients.iter().map(|c| &c.name).collect::<Vec<_>>(),
-        "keys": sc.keys,
-        "messages": msgs,
-        "events": events,
-    })
 }

@@ -145,7 +145,12 @@ impl Sim {
     }
 
     pub fn report(&self) -> Report {
-        Report::build(self, self.anomalies())
+        Report::build(&self.setup, &self.world, &self.rec, self.anomalies())
+    }
+
+    /// The full trace as JSON, with names instead of indices (`quorumscope run --trace`).
+    pub fn trace_json(&self) -> serde_json::Value {
+        crate::trace::to_json(&self.setup.sc, &self.rec)
     }
 }
 

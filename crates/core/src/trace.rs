@@ -1,8 +1,9 @@
 //! The trace: every step the simulation takes, as plain data. This is the product boundary — the
 //! visualizer draws trace events and snapshots and never reaches into node internals.
 
-use crate::ids::{Addr, KeyId, NodeId};
+use crate::ids::{us_to_ms, Addr, KeyId, NodeId};
 pub use crate::msg::{Msg, MsgKind};
+use crate::scenario::Scenario;
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -254,4 +255,43 @@ impl Recording {
     pub fn first_at_or_after(&self, t_us: u64) -> usize {
         self.trace.partition_point(|e| e.at_us < t_us)
     }
+}
+
+/// The full trace as JSON, with names instead of indices, for `quorumscope run --trace`.
+pub(crate) fn to_json(sc: &Scenario, rec: &Recording) -> serde_json::Value {
+    let msgs: Vec<serde_json::Value> = rec
+        .messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            serde_json::json!({
+                "id": i,
+                "kind": m.kind.name(),
+                "from": sc.name(m.from),
+                "to": sc.name(m.to),
+                "op": m.payload.op(),
+                "key": m.payload.key().map(|k| sc.keys[k as usize].clone()),
+                "sent_ms": us_to_ms(m.sent_us),
+                "arrive_ms": us_to_ms(m.arrive_us),
+                "lost_ms": m.lost_at_us.map(us_to_ms),
+                "fate": match m.fate { Fate::Delivered => "delivered".to_string(), Fate::InFlight => "in_flight".to_string(), Fate::Dropped(r) => format!("dropped_{}", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()) },
+            })
+        })
+        .collect();
+    let events: Vec<serde_json::Value> = rec
+        .trace
+        .iter()
+        .map(|e| {
+            let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
+            v["at_ms"] = serde_json::json!(us_to_ms(e.at_us));
+            v
+        })
+        .collect();
+    serde_json::json!({
+        "nodes": sc.nodes.iter().map(|n| &n.name).collect::<Vec<_>>(),
+        "clients": sc.clients.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "keys": sc.keys,
+        "messages": msgs,
+        "events": events,
+    })
 }

@@ -1,8 +1,8 @@
 //! One test per lesson of the product: each runs a scenario file from `lessons/` and checks the
 //! report at a few JSON pointers plus the exact set of anomalies.
 
-use quorumscope_core::trace::{Ev, Level, MerkleStep};
 use quorumscope_core::{run_text, Sim};
+use quorumscope_core::{Ev, Level, MerkleStep};
 use serde_json::{json, Value};
 
 fn lesson(name: &str) -> String {
@@ -289,7 +289,7 @@ fn anti_entropy_exchanges_only_differing_keys_at_the_merkle_cost() {
     assert_eq!(first["keys"], json!(["item03", "item11", "item17"]));
     let leaves: Vec<u32> = ["item03", "item11", "item17"]
         .iter()
-        .map(|k| quorumscope_core::merkle::leaf_of(quorumscope_core::ring::Ring::key_position(k), depth))
+        .map(|k| quorumscope_core::leaf_of(quorumscope_core::Ring::key_position(k), depth))
         .collect();
     assert_eq!(first["hashes_compared"].as_u64().unwrap(), 1 + 2 * ancestors(&leaves, depth) as u64);
     assert_eq!(first["naive_hashes"], json!(16));
@@ -345,7 +345,7 @@ fn partition_cuts_messages_and_heal_restores_them() {
         .recording()
         .trace
         .iter()
-        .filter(|e| matches!(e.ev, Ev::Dropped { reason: quorumscope_core::trace::DropReason::Partition, .. }))
+        .filter(|e| matches!(e.ev, Ev::Dropped { reason: quorumscope_core::DropReason::Partition, .. }))
         .count();
     assert_eq!(dropped, 2);
 }
@@ -362,7 +362,7 @@ fn message_loss_drops_messages_halfway() {
         .recording()
         .messages
         .iter()
-        .filter(|m| m.fate == quorumscope_core::trace::Fate::Dropped(quorumscope_core::trace::DropReason::Lost))
+        .filter(|m| m.fate == quorumscope_core::Fate::Dropped(quorumscope_core::DropReason::Lost))
         .collect();
     assert!(
         lost.len() > 10 && lost.len() < sim.recording().messages.len() - 10,
@@ -375,7 +375,7 @@ fn message_loss_drops_messages_halfway() {
     assert!(lost.iter().all(|m| m.arrive_us - m.sent_us == 10_000 && m.lost_at_us == Some(m.sent_us + 5_000)));
     assert!(lost.iter().all(|m| (m.progress_at(m.sent_us + 2_500) - 0.25).abs() < 1e-12));
     assert!(lost.iter().all(|m| (m.progress_at(m.arrive_us) - 0.5).abs() < 1e-12), "stops where it was lost");
-    let delivered = sim.recording().messages.iter().find(|m| m.fate == quorumscope_core::trace::Fate::Delivered);
+    let delivered = sim.recording().messages.iter().find(|m| m.fate == quorumscope_core::Fate::Delivered);
     assert_eq!(delivered.map(|m| (m.lost_at_us, m.progress_at(m.arrive_us))), Some((None, 1.0)));
 }
 

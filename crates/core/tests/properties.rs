@@ -1,8 +1,8 @@
 //! Properties over generated scenarios.
 
 use proptest::prelude::*;
-use quorumscope_core::check::AnomalyKind;
-use quorumscope_core::trace::Level;
+use quorumscope_core::AnomalyKind;
+use quorumscope_core::Level;
 use quorumscope_core::{run_text, Sim};
 use serde_json::{json, Value};
 
@@ -135,8 +135,8 @@ proptest! {
         let text = scenario(&s, &ops, &faults, json!({"network": {"latency_ms": {"exp": 5}, "loss": loss}, "replication": {"anti_entropy_ms": 300, "read_repair": true, "sloppy_quorum": true}}));
         let a = run_text(&text, Level::Full).unwrap();
         let b = run_text(&text, Level::Full).unwrap();
-        let ta = serde_json::to_string(&quorumscope_core::report::trace_json(&a)).unwrap();
-        let tb = serde_json::to_string(&quorumscope_core::report::trace_json(&b)).unwrap();
+        let ta = serde_json::to_string(&a.trace_json()).unwrap();
+        let tb = serde_json::to_string(&b.trace_json()).unwrap();
         prop_assert_eq!(ta, tb);
         prop_assert_eq!(serde_json::to_string(&a.report()).unwrap(), serde_json::to_string(&b.report()).unwrap());
     }

@@ -79,7 +79,7 @@ pub fn Inspector(p: &InspectorProps) -> Html {
             <div class="inspect-msg">
                 <h3>{ format!("Message: {}", super::msg_label(r.kind)) }</h3>
                 <p>{ m.describe_msg(r) }</p>
-                <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), match (r.fate, r.lost_at_us) { (_, Some(_)) => "lost at", (quorumscope_core::trace::Fate::Dropped(_), None) => "dropped at", _ => "arrives" }, fmt_ms(r.gone_us())) }</p>
+                <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), match (r.fate, r.lost_at_us) { (_, Some(_)) => "lost at", (quorumscope_core::Fate::Dropped(_), None) => "dropped at", _ => "arrives" }, fmt_ms(r.gone_us())) }</p>
                 if let Some(o) = r.payload.op() {
                     <button onclick={{ let cb = p.on_op.clone(); Callback::from(move |_| cb.emit(o)) }}>{ format!("Show operation {o}") }</button>
                 }

@@ -2,10 +2,10 @@
 //! subtrees found to differ as the exchange descends, and the cost against a naive comparison.
 
 use crate::model::{fmt_ms, Model};
-use quorumscope_core::merkle::{compare, Tree};
 use quorumscope_core::num::fixed;
-use quorumscope_core::trace::{Ev, MerkleStep};
 use quorumscope_core::Snapshot;
+use quorumscope_core::{compare, Tree};
+use quorumscope_core::{Ev, MerkleStep};
 use std::rc::Rc;
 use yew::prelude::*;
 

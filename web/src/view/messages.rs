@@ -9,7 +9,7 @@ use crate::geometry::{self, Pt};
 use crate::model::Model;
 use crate::state::Selection;
 use crate::view::ring::Layout;
-use quorumscope_core::trace::{Fate, MsgKind, MsgRecord};
+use quorumscope_core::{Fate, MsgKind, MsgRecord};
 use wasm_bindgen::JsCast;
 
 /// How long (simulated) a dropped message stays visible, fading, where it was lost.

@@ -9,7 +9,7 @@ pub mod ring;
 pub mod spacetime;
 pub mod transport;
 
-use quorumscope_core::trace::MsgKind;
+use quorumscope_core::MsgKind;
 use yew::prelude::*;
 
 /// Each message kind has a colour (Okabe–Ito, via CSS variables) *and* a shape and fill, so

@@ -6,7 +6,7 @@ use crate::model::{fmt_ms, Model};
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::Addr;
-use quorumscope_core::trace::{Ev, Fate, FaultWhat};
+use quorumscope_core::{Ev, Fate, FaultWhat};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
