@@ -25,7 +25,7 @@ pub fn workload(nodes: usize, ops: usize, keys: usize, seed: u64) -> ScenarioFil
         t += 0.5 * rng.unit_f64() * 2.0;
         let client = format!("c{}", rng.next_u64() % 16);
         let key = format!("k{}", rng.next_u64() % keys as u64);
-        let action = if rng.next_u64() % 2 == 0 {
+        let action = if rng.next_u64().is_multiple_of(2) {
             Action::Put { client, key, value: format!("v{i}"), blind: false }
         } else {
             Action::Get { client, key }

@@ -89,7 +89,7 @@ impl Ctx<'_> {
     }
 
     fn ms(us: u64) -> String {
-        format!("{} ms", crate::num::fixed(us as f64 / 1000.0, if us % 1000 == 0 { 0 } else { 1 }))
+        format!("{} ms", crate::num::fixed(us as f64 / 1000.0, if us.is_multiple_of(1000) { 0 } else { 1 }))
     }
 }
 
@@ -122,6 +122,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
     let ok_puts = OkPuts::new(keys, &w.ops);
     let mut last_start: Vec<Option<u64>> = vec![None; keys];
     // (client, key, end, newest value read), grouped by client and key once sorted.
+    #[allow(clippy::type_complexity)] // Rewritten with the checker split.
     let mut reads: Vec<(u32, KeyId, u64, Option<(u64, u32, ValueId)>)> = Vec::new();
     for (i, o) in w.ops.iter().enumerate() {
         let k = o.key as usize;

@@ -140,9 +140,12 @@ pub struct Stats {
     pub truncated: bool,
 }
 
+/// One node's keys, each with its values.
+pub type NodeKeys = Vec<(String, Vec<String>)>;
+
 /// Node -> key -> values, in scenario order (JSON objects keep insertion order here).
 #[derive(Clone, Debug)]
-pub struct FinalState(pub Vec<(String, Vec<(String, Vec<String>)>)>);
+pub struct FinalState(pub Vec<(String, NodeKeys)>);
 
 impl Serialize for FinalState {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

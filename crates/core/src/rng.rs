@@ -5,7 +5,7 @@ use rand_core::RngCore;
 use rand_pcg::Pcg32;
 
 /// PCG's default stream constant; fixed so that a seed alone names a run.
-const STREAM: u64 = 0xa02b_dbf7_bb3c_0a7;
+const STREAM: u64 = 0x0a02_bdbf_7bb3_c0a7;
 
 #[derive(Clone, Debug)]
 pub struct Rng(Pcg32);

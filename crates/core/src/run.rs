@@ -56,7 +56,7 @@ impl Sim {
     pub fn run(&mut self) {
         let until = self.setup.sc.run_until_us;
         while self.world.step(&self.setup, &mut self.rec, until) {
-            if self.keep_checkpoints && self.world.steps % self.checkpoint_every == 0 {
+            if self.keep_checkpoints && self.world.steps.is_multiple_of(self.checkpoint_every) {
                 self.checkpoints.push(self.world.clone());
                 if self.checkpoints.len() > MAX_CHECKPOINTS {
                     // Keep every other one: memory stays bounded, seeking stays O(spacing).

@@ -15,7 +15,7 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
             format!("the scenario is {} bytes; the limit is {MAX_SCENARIO_BYTES}", text.len()),
         ));
     }
-    if text.trim_start().chars().next() != Some('{') {
+    if !text.trim_start().starts_with('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
     }
     // Malformed JSON is reported with its line and column.
