@@ -451,6 +451,9 @@ fn every_lesson_has_narrated_steps_within_its_run() {
     let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue; // expected/: the reviewed reports
+        }
         let text = std::fs::read_to_string(&path).unwrap();
         let (file, sc) = quorumscope_core::parse(&text).unwrap();
         assert!(!file.steps.is_empty(), "{path:?} has no steps");
@@ -463,4 +466,34 @@ fn every_lesson_has_narrated_steps_within_its_run() {
             );
         }
     }
+}
+
+/// Every lesson's whole report is kept, reviewed, in `lessons/expected/NAME.json`, so a change in
+/// what a lesson shows (an outcome, an anomaly, a sentence) is a visible diff. After a deliberate
+/// change, `QS_BLESS=1 cargo test -p quorumscope-core --test lessons` rewrites them; review the
+/// diff before committing.
+#[test]
+fn every_lesson_report_matches_its_reviewed_expectation() {
+    let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(String::from))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 13, "{names:?}");
+    let bless = std::env::var_os("QS_BLESS").is_some();
+    let mut changed = Vec::new();
+    for name in &names {
+        let (_, report) = run(&lesson(name));
+        let got = serde_json::to_string_pretty(&report).unwrap() + "\n";
+        let path = format!("{dir}/expected/{name}.json");
+        if bless {
+            std::fs::create_dir_all(format!("{dir}/expected")).unwrap();
+            std::fs::write(&path, &got).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(got.as_str()) {
+            changed.push(path);
+        }
+    }
+    assert!(changed.is_empty(), "reports differ from the reviewed expectations (QS_BLESS=1 rewrites them): {changed:#?}");
 }
