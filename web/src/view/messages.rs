@@ -8,7 +8,7 @@
 use crate::geometry::{self, Pt};
 use crate::model::Model;
 use crate::state::Selection;
-use crate::view::ring::Layout;
+use crate::view::layout::Layout;
 use quorumscope_core::trace::{Fate, MsgKind, MsgRecord};
 use wasm_bindgen::JsCast;
 
@@ -249,7 +249,7 @@ mod tests {
     #[test]
     fn what_is_drawn_follows_the_messages_and_the_selection() {
         let m = model("failed-write");
-        let lay = crate::view::ring::layout(&m);
+        let lay = crate::view::layout::layout(&m);
         let items = at(&m, &lay, &m.in_flight(102_000), 102_000, &Selection::default());
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(|d| d.kind == MsgKind::Put && !d.dropped && d.alpha == 1.0));
@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn an_anomaly_highlights_the_messages_of_the_operations_behind_it() {
         let m = model("stale-read");
-        let lay = crate::view::ring::layout(&m);
+        let lay = crate::view::layout::layout(&m);
         // Alice's put (op 0) is still reaching B and C at 40 ms; the stale read (op 1) missed it.
         let sel = Selection { anomaly: Some(0), op: Some(1), ..Selection::default() };
         let items = at(&m, &lay, &m.in_flight(40_000), 40_000, &sel);

@@ -3,6 +3,7 @@
 pub mod controls;
 pub mod history;
 pub mod inspector;
+pub mod layout;
 pub mod merkle;
 pub mod messages;
 pub mod ring;

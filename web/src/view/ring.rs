@@ -1,12 +1,13 @@
 //! The ring: nodes grouped by datacenter, clients around it, messages in flight, the selected
 //! operation's quorums, crashed nodes and partitions.
 
+use super::layout::layout_with;
 use super::messages;
-use crate::geometry::{self, polar, Pt, CLIENT_R, RING_R, VIEW};
+use crate::geometry::{self, polar, RING_R, VIEW};
 use crate::model::Model;
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
-use quorumscope_core::scenario::{Addr, KeyId};
+use quorumscope_core::scenario::KeyId;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -25,41 +26,6 @@ pub struct RingProps {
     pub selection: Selection,
     pub on_node: Callback<Option<u32>>,
     pub on_msg: Callback<u32>,
-}
-
-pub struct Layout {
-    pub nodes: Vec<Pt>,
-    pub node_angles: Vec<f64>,
-    pub clients: Vec<Pt>,
-    pub radius: f64,
-}
-
-pub fn layout(model: &Model) -> Layout {
-    layout_with(model, geometry::ring_font_units(0.0, 1.0))
-}
-
-/// The layout for a given ring font size (clients spread further apart when text is larger).
-pub fn layout_with(model: &Model, font: f64) -> Layout {
-    let sc = model.sc();
-    let node_dc: Vec<usize> = sc.nodes.iter().map(|n| n.dc as usize).collect();
-    let client_dc: Vec<usize> = sc.clients.iter().map(|c| c.dc as usize).collect();
-    let node_angles = geometry::node_angles(&node_dc, sc.dcs.len());
-    let client_angles = geometry::client_angles(&client_dc, &node_dc, sc.dcs.len(), geometry::client_step(font));
-    Layout {
-        nodes: node_angles.iter().map(|a| polar(RING_R, *a)).collect(),
-        clients: client_angles.iter().map(|a| polar(CLIENT_R, *a)).collect(),
-        node_angles,
-        radius: geometry::node_radius(sc.nodes.len()),
-    }
-}
-
-impl Layout {
-    pub fn pos(&self, a: Addr) -> Pt {
-        match a {
-            Addr::Node(n) => self.nodes[n as usize],
-            Addr::Client(c) => self.clients[c as usize],
-        }
-    }
 }
 
 /// Keys worth showing on the ring: the selected operation's key; else keys the replicas disagree
