@@ -3,6 +3,7 @@
 
 use crate::lessons;
 use crate::model::fmt_ms;
+use crate::panel::Panel;
 use crate::state::{Action, AppState, Setting};
 use crate::view::controls::Controls;
 use crate::view::history::History;
@@ -373,7 +374,7 @@ pub fn App(props: &AppProps) -> Html {
     let embed = state.view.embed;
     let panels = state.view.panels.clone();
     let open_more = *more;
-    let show = move |panel: &str| !embed || open_more || panels.iter().any(|p| p == panel);
+    let show = move |panel: Panel| !embed || open_more || panels.contains(&panel);
     let class = classes!(
         "app",
         state.reduced_motion.then_some("reduced-motion"),
@@ -416,8 +417,8 @@ pub fn App(props: &AppProps) -> Html {
                 <p class="step-caption" role="status" aria-live="polite">{ step.caption.clone() }</p>
             }
             { checkpoint(&state, dispatch.clone()) }
-            <main class={classes!("grid", (!show("controls")).then_some("no-left"), (!show("inspector")).then_some("no-right"))}>
-                if show("controls") {
+            <main class={classes!("grid", (!show(Panel::Controls)).then_some("no-left"), (!show(Panel::Inspector)).then_some("no-right"))}>
+                if show(Panel::Controls) {
                     <aside class="left">
                         <Controls model={Rc::clone(&model)} on_set={on_set} on_intervene={on_intervene.clone()} on_undo={on_undo} can_undo={!state.interventions.is_empty()} />
                     </aside>
@@ -425,9 +426,9 @@ pub fn App(props: &AppProps) -> Html {
                 <section class="center" aria-label="Cluster">
                     <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} hooks_t_us={text_t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />
                     if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
-                    if show("legend") { { legend() } }
+                    if show(Panel::Legend) { { legend() } }
                 </section>
-                if show("inspector") {
+                if show(Panel::Inspector) {
                     <aside class="right">
                         <Inspector model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={text_t} selection={state.selection.clone()} on_intervene={on_intervene} on_msg={on_msg} on_op={on_op.clone()} />
                     </aside>
@@ -442,13 +443,13 @@ pub fn App(props: &AppProps) -> Html {
                     <a ref={open_ref} href={page_url(false)} target="_blank" rel="noopener" onmousedown={fill_href.reform(|e: MouseEvent| e.into())} onfocus={fill_href.reform(|e: FocusEvent| e.into())}>{ "Open in Quorumscope ↗" }</a>
                 </p>
             }
-            if show("spacetime") {
+            if show(Panel::SpaceTime) {
                 <SpaceTime model={Rc::clone(&model)} t_us={t} selection={state.selection.clone()} on_seek={on_seek} on_op={on_op.clone()} />
             }
-            if show("history") || show("merkle") {
+            if show(Panel::History) || show(Panel::Merkle) {
                 <div class="bottom">
-                    if show("history") { <History model={Rc::clone(&model)} t_us={text_t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} /> }
-                    if show("merkle") { { merkle_view(&MerkleProps { model: Rc::clone(&model), snap: Rc::clone(&snap), t_us: t }) } }
+                    if show(Panel::History) { <History model={Rc::clone(&model)} t_us={text_t} selection={state.selection.clone()} on_op={on_op} on_anomaly={on_anomaly} /> }
+                    if show(Panel::Merkle) { { merkle_view(&MerkleProps { model: Rc::clone(&model), snap: Rc::clone(&snap), t_us: t }) } }
                 </div>
             }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration }</div>

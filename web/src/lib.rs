@@ -10,6 +10,7 @@ pub mod glossary;
 pub mod lessons;
 pub mod link;
 pub mod model;
+pub mod panel;
 pub mod state;
 pub mod view;
 
