@@ -8,7 +8,7 @@ use crate::state::{Action, AppState, Setting};
 use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
-use crate::view::legend;
+use crate::view::kinds::Legend;
 use crate::view::merkle::{merkle_view, MerkleProps};
 use crate::view::ring::Ring;
 use crate::view::spacetime::SpaceTime;
@@ -426,7 +426,7 @@ pub fn App(props: &AppProps) -> Html {
                 <section class="center" aria-label="Cluster">
                     <Ring model={Rc::clone(&model)} snap={Rc::clone(&snap)} t_us={t} hooks_t_us={text_t} selection={state.selection.clone()} on_node={on_node} on_msg={on_msg.clone()} />
                     if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
-                    if show(Panel::Legend) { { legend() } }
+                    if show(Panel::Legend) { <Legend /> }
                 </section>
                 if show(Panel::Inspector) {
                     <aside class="right">

@@ -56,10 +56,19 @@ pub async fn location_fragment() -> link::Fragment {
 /// Renders the app once the address is read (a shared experiment unpacks asynchronously, in a
 /// millisecond or two).
 pub fn start() {
+    add_kind_styles();
     wasm_bindgen_futures::spawn_local(async {
         let fragment = location_fragment().await;
         yew::Renderer::<app::App>::with_props(app::AppProps { fragment }).render();
     });
+}
+
+/// The message kinds' colour rules (`view::kinds::css`), as a `<style>` in the page's head.
+fn add_kind_styles() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let (Ok(style), Some(head)) = (doc.create_element("style"), doc.head()) else { return };
+    style.set_text_content(Some(&view::kinds::css()));
+    let _ = head.append_child(&style);
 }
 
 /// Runs a scenario and returns the CLI's `run --trace` JSON (report plus trace), so a test can

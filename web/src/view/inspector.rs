@@ -77,7 +77,7 @@ pub fn Inspector(p: &InspectorProps) -> Html {
     let msg = p.selection.msg.and_then(|i| m.rec().messages.get(i as usize)).map(|r| {
         html! {
             <div class="inspect-msg">
-                <h3>{ format!("Message: {}", super::msg_label(r.kind)) }</h3>
+                <h3>{ format!("Message: {}", super::kinds::label(r.kind)) }</h3>
                 <p>{ m.describe_msg(r) }</p>
                 <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), if matches!(r.fate, quorumscope_core::trace::Fate::Dropped(_)) { "lost at" } else { "arrives" }, fmt_ms(r.arrive_us)) }</p>
                 if let Some(o) = r.payload.op() {
