@@ -4,7 +4,7 @@
 use crate::lessons;
 use crate::model::fmt_ms;
 use crate::panel::Panel;
-use crate::state::{Action, AppState, Setting};
+use crate::state::{Action, AppState, Dialog, Setting};
 use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
@@ -202,14 +202,6 @@ fn attr_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-#[derive(Clone, PartialEq)]
-enum Dialog {
-    None,
-    Glossary,
-    Link(String),
-    Embed(String),
-}
-
 #[function_component]
 pub fn App(props: &AppProps) -> Html {
     RENDERS.with(|r| r.set(r.get() + 1));
@@ -219,7 +211,6 @@ pub fn App(props: &AppProps) -> Html {
         s.reduced_motion = prefers_reduced_motion();
         s
     });
-    let dialog = use_state(|| Dialog::None);
     let more = use_state(|| false);
     let dispatch = state.dispatcher();
     DISPATCH.with(|d| *d.borrow_mut() = Some(dispatch.clone()));
@@ -299,10 +290,10 @@ pub fn App(props: &AppProps) -> Html {
 
     // Links are packed by the browser's CompressionStream, which answers asynchronously.
     let on_copy_link = {
-        let (state, dialog, dispatch) = (state.clone(), dialog.clone(), dispatch.clone());
+        let (state, dispatch) = (state.clone(), dispatch.clone());
         Callback::from(move |_: MouseEvent| {
             let (shared, unchanged, view) = (state.shared(), state.unchanged_lesson(), state.view.clone());
-            let (dialog, dispatch) = (dialog.clone(), dispatch.clone());
+            let dispatch = dispatch.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let frag = match crate::link::fragment_in_browser(shared, unchanged, view).await {
                     Ok(frag) => frag,
@@ -316,25 +307,25 @@ pub fn App(props: &AppProps) -> Html {
                     }
                     let url = format!("{}{}", page_url(false), frag);
                     let _ = w.navigator().clipboard().write_text(&url);
-                    dialog.set(Dialog::Link(url));
+                    dispatch.dispatch(Action::OpenDialog(Dialog::Link(url)));
                 }
             });
         })
     };
     let on_embed = {
-        let (state, dialog, dispatch) = (state.clone(), dialog.clone(), dispatch.clone());
+        let (state, dispatch) = (state.clone(), dispatch.clone());
         Callback::from(move |_: MouseEvent| {
             let view = crate::link::View { embed: true, ..state.view.clone() };
             let (shared, unchanged) = (state.shared(), state.unchanged_lesson());
             let title = attr_escape(&state.model.sc().title);
-            let (dialog, dispatch) = (dialog.clone(), dispatch.clone());
+            let dispatch = dispatch.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match crate::link::fragment_in_browser(shared, unchanged, view).await {
-                    Ok(frag) => dialog.set(Dialog::Embed(format!(
+                    Ok(frag) => dispatch.dispatch(Action::OpenDialog(Dialog::Embed(format!(
                         "<iframe src=\"{}{}\" width=\"720\" height=\"480\" style=\"border:0;max-width:100%\" title=\"Quorumscope: {title}\" loading=\"lazy\"></iframe>",
                         attr_escape(&page_url(true)),
                         attr_escape(&frag)
-                    ))),
+                    )))),
                     Err(e) => dispatch.dispatch(Action::Fail(e)),
                 }
             });
@@ -361,8 +352,8 @@ pub fn App(props: &AppProps) -> Html {
         })
     };
     let close_dialog = {
-        let dialog = dialog.clone();
-        Callback::from(move |_: MouseEvent| dialog.set(Dialog::None))
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::CloseDialog))
     };
     let sc = model.sc();
     let text_t = state.text_t_us();
@@ -398,7 +389,7 @@ pub fn App(props: &AppProps) -> Html {
                     <label class="button" title="Load a scenario JSON file">{ "Import" }
                         <input type="file" accept=".json,application/json" class="visually-hidden" onchange={on_import} aria-label="Import a scenario file" />
                     </label>
-                    <button onclick={{ let d = dialog.clone(); Callback::from(move |_| d.set(Dialog::Glossary)) }} data-action="glossary">{ "Glossary" }</button>
+                    <button onclick={{ let d = dispatch.clone(); Callback::from(move |_| d.dispatch(Action::OpenDialog(Dialog::Glossary))) }} data-action="glossary">{ "Glossary" }</button>
                     <button onclick={on_copy_link} data-action="copy-link" title="Put the whole experiment in the address and copy it">{ "Copy link" }</button>
                     <button onclick={on_embed} data-action="embed" title="An iframe snippet for a course page">{ "Embed" }</button>
                     <button onclick={on_export} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
@@ -454,8 +445,8 @@ pub fn App(props: &AppProps) -> Html {
             }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration }</div>
             if !embed { <footer class="foot muted">{ format!("seed {} · {} nodes · {} events simulated · {}", sc.seed, sc.nodes.len(), model.rec().events, fmt_ms(model.end_us)) }</footer> }
-            if state.help { { help(cb(|_| Action::ToggleHelp)) } }
-            { share_dialog(&dialog, close_dialog) }
+            if state.dialog == Dialog::Help { { help(cb(|_| Action::ToggleHelp)) } }
+            { share_dialog(&state.dialog, close_dialog) }
         </div>
     }
 }
@@ -491,7 +482,7 @@ fn checkpoint(state: &AppState, dispatch: UseReducerDispatcher<AppState>) -> Htm
 /// The share dialog: the link (already copied if the browser allowed it) or the embed snippet.
 fn share_dialog(dialog: &Dialog, on_close: Callback<MouseEvent>) -> Html {
     let (title, text, note) = match dialog {
-        Dialog::None => return html! {},
+        Dialog::None | Dialog::Help => return html! {},
         Dialog::Glossary => {
             return html! {
                 <div class="help-dialog" role="dialog" aria-modal="true" aria-labelledby="glossary-title">
