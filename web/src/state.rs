@@ -4,6 +4,7 @@
 
 use crate::lessons;
 use crate::model::Model;
+use crate::words;
 use quorumscope_core::scenario::{
     Action as Ev, ConflictMode, EventDecl, NodeDecl, ScenarioFile, MAX_NODES, MAX_TIME_MS,
 };
@@ -187,15 +188,12 @@ impl AppState {
                     }
                     s
                 }
-                Err(e) => fallback(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+                Err(e) => fallback(words::link_unreadable(&e)),
             },
-            Some(Err(e)) => fallback(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+            Some(Err(e)) => fallback(words::link_unreadable(e)),
             None => match f.lesson.as_deref() {
                 Some(slug) if lessons::text(slug).is_some() => AppState::from_lesson(slug),
-                Some(slug) => {
-                    let shown: String = slug.chars().take(40).collect();
-                    fallback(format!("There is no lesson called \"{shown}\". Showing the first lesson instead."))
-                }
+                Some(slug) => fallback(words::no_such_lesson(slug)),
                 None => AppState::from_lesson(lessons::DEFAULT),
             },
         };
@@ -570,7 +568,7 @@ impl AppState {
                 Ok(n) => n,
                 Err(e) => {
                     let mut s = (*self).clone();
-                    s.error = Some(format!("Could not load that scenario — {e}"));
+                    s.error = Some(words::not_loaded(&e));
                     return Rc::new(s);
                 }
             },
