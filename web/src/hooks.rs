@@ -12,6 +12,8 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 type Cleanup = Box<dyn FnOnce()>;
+/// The frame callback, which schedules itself again (and is dropped to break the loop).
+type FrameLoop = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 
 /// Advances simulated time while playing. With reduced motion, time jumps from event to event on
 /// a timer instead of gliding. Paused: nothing is scheduled at all.
@@ -39,7 +41,7 @@ fn jump_every(ms: u32, dispatch: UseReducerDispatcher<AppState>) -> Cleanup {
 fn animate(dispatch: UseReducerDispatcher<AppState>) -> Cleanup {
     let Some(window) = web_sys::window() else { return Box::new(|| ()) };
     let handle: Rc<Cell<Option<i32>>> = Rc::new(Cell::new(None));
-    let frame: Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>> = Rc::new(RefCell::new(None));
+    let frame: FrameLoop = Rc::new(RefCell::new(None));
     let last: Rc<Cell<Option<f64>>> = Rc::new(Cell::new(None));
     {
         let (handle, frame2, window) = (Rc::clone(&handle), Rc::clone(&frame), window.clone());
@@ -71,7 +73,8 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Cleanup {
 pub fn shortcut(key: &str, tag: Option<&str>) -> Option<Action> {
     let in_control = matches!(tag, Some("INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
     let in_text = matches!(tag, Some("INPUT" | "TEXTAREA"));
-    if in_control && key != "Escape" && !(key == "?" && !in_text) {
+    let passes_controls = key == "Escape" || (key == "?" && !in_text);
+    if in_control && !passes_controls {
         return None;
     }
     Some(match key {
@@ -118,7 +121,7 @@ pub fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {
         listen("hashchange", move |_: web_sys::Event| {
             let dispatch = dispatch.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                dispatch.dispatch(Action::OpenFragment(dom::location_fragment().await))
+                dispatch.dispatch(Action::OpenFragment(Box::new(dom::location_fragment().await)))
             });
         })
     });

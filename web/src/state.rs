@@ -60,7 +60,7 @@ pub enum Action {
     /// Close the checkpoint and play on.
     Continue,
     /// Open a share link's fragment in place (the address changed).
-    OpenFragment(crate::link::Fragment),
+    OpenFragment(Box<crate::link::Fragment>),
     SetSpeed(f64),
     Set(Setting),
     /// A scenario event at the current time (crash, recover, partition, heal, put, get).
@@ -253,7 +253,7 @@ impl AppState {
     /// The lesson caption in force at the current time, if any.
     pub fn caption(&self) -> Option<&quorumscope_core::scenario::StepDecl> {
         let t_ms = self.t_us as f64 / 1000.0;
-        self.model.file.steps.iter().filter(|s| s.at_ms <= t_ms).last()
+        self.model.file.steps.iter().rev().find(|s| s.at_ms <= t_ms)
     }
 
     pub fn from_text(text: &str) -> Result<AppState, String> {

@@ -164,17 +164,12 @@ fn quorum_sets(model: &Model, sel: &Selection) -> Quorum {
     let prior_write: Vec<usize> = op
         .filter(|o| o.op == "get")
         .and_then(|o| {
-            model
-                .report
-                .ops
-                .iter()
-                .filter(|q| {
-                    q.op == "put"
-                        && q.key == o.key
-                        && q.status == "ok"
-                        && q.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)
-                })
-                .last()
+            model.report.ops.iter().rev().find(|q| {
+                q.op == "put"
+                    && q.key == o.key
+                    && q.status == "ok"
+                    && q.end_ms.zip(o.start_ms).is_some_and(|(e, s)| e < s)
+            })
         })
         .and_then(|q| q.acked_by.as_ref())
         .map(|v| v.iter().filter_map(idx).collect())
