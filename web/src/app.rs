@@ -1,9 +1,9 @@
 //! The page: one reducer, the hooks that drive it (time, keyboard, address) and the layout of the
 //! views, the header and the dialogs around it.
 
-use crate::dialogs::{Checkpoint, Dialogs};
+use crate::dialogs::{self, CheckpointProps};
 use crate::dom;
-use crate::header::{EmbedBar, Header};
+use crate::header;
 use crate::hooks;
 use crate::model::fmt_ms;
 use crate::panel::Panel;
@@ -12,7 +12,7 @@ use crate::test_hooks;
 use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
-use crate::view::kinds::Legend;
+use crate::view::kinds::legend;
 use crate::view::merkle::{merkle_view, MerkleProps};
 use crate::view::ring::Ring;
 use crate::view::spacetime::SpaceTime;
@@ -33,9 +33,6 @@ pub struct AppProps {
 /// Callback each render would make every child's props differ and re-render the whole page on
 /// every frame.
 struct Callbacks {
-    toggle: Callback<()>,
-    step_prev: Callback<()>,
-    step_next: Callback<()>,
     seek: Callback<u64>,
     speed: Callback<f64>,
     set: Callback<Setting>,
@@ -45,16 +42,10 @@ struct Callbacks {
     msg: Callback<u32>,
     op: Callback<u32>,
     anomaly: Callback<usize>,
-    answer: Callback<(usize, usize)>,
-    go_on: Callback<()>,
-    close_dialog: Callback<()>,
 }
 
 #[hook]
 fn use_callbacks(d: UseReducerDispatcher<AppState>) -> Callbacks {
-    let toggle = use_callback(d.clone(), |_: (), d| d.dispatch(Action::TogglePlay));
-    let step_prev = use_callback(d.clone(), |_: (), d| d.dispatch(Action::StepPrev));
-    let step_next = use_callback(d.clone(), |_: (), d| d.dispatch(Action::StepNext));
     let seek = use_callback(d.clone(), |t: u64, d| d.dispatch(Action::Seek(t)));
     let speed = use_callback(d.clone(), |s: f64, d| d.dispatch(Action::SetSpeed(s)));
     let set = use_callback(d.clone(), |s: Setting, d| d.dispatch(Action::Set(s)));
@@ -63,27 +54,8 @@ fn use_callbacks(d: UseReducerDispatcher<AppState>) -> Callbacks {
     let node = use_callback(d.clone(), |n: Option<u32>, d| d.dispatch(Action::SelectNode(n)));
     let msg = use_callback(d.clone(), |m: u32, d| d.dispatch(Action::SelectMsg(m)));
     let op = use_callback(d.clone(), |o: u32, d| d.dispatch(Action::SelectOp(o)));
-    let anomaly = use_callback(d.clone(), |i: usize, d| d.dispatch(Action::SelectAnomaly(i)));
-    let answer = use_callback(d.clone(), |(s, c): (usize, usize), d| d.dispatch(Action::Answer(s, c)));
-    let go_on = use_callback(d.clone(), |_: (), d| d.dispatch(Action::Continue));
-    let close_dialog = use_callback(d, |_: (), d| d.dispatch(Action::CloseDialog));
-    Callbacks {
-        toggle,
-        step_prev,
-        step_next,
-        seek,
-        speed,
-        set,
-        intervene,
-        undo,
-        node,
-        msg,
-        op,
-        anomaly,
-        answer,
-        go_on,
-        close_dialog,
-    }
+    let anomaly = use_callback(d, |i: usize, d| d.dispatch(Action::SelectAnomaly(i)));
+    Callbacks { seek, speed, set, intervene, undo, node, msg, op, anomaly }
 }
 
 #[function_component]
@@ -96,6 +68,7 @@ pub fn App(props: &AppProps) -> Html {
         s
     });
     let more = use_state(|| false);
+    let open_ref = use_node_ref();
     let dispatch = state.dispatcher();
     test_hooks::register(&dispatch);
     hooks::use_clock(state.playing, state.reduced_motion, dispatch.clone());
@@ -120,25 +93,25 @@ pub fn App(props: &AppProps) -> Html {
         end_us,
         playing: state.playing,
         speed: state.speed,
-        on_toggle: cb.toggle.clone(),
-        on_step_prev: cb.step_prev.clone(),
-        on_step_next: cb.step_next.clone(),
+        on_toggle: act(&dispatch, Action::TogglePlay),
+        on_step_prev: act(&dispatch, Action::StepPrev),
+        on_step_next: act(&dispatch, Action::StepNext),
         on_seek: cb.seek.clone(),
         on_speed: cb.speed.clone(),
     };
     html! {
         <div {class}>
-            if !embed { <Header state={state.clone()} /> }
+            if !embed { { header::header(&state) } }
             { error_bar(&state) }
             { captions(&state) }
-            { checkpoint(&state, &cb) }
+            { checkpoint(&state) }
             { main_grid(&state, &snap, &cb, &show) }
             { transport(&times) }
-            if embed { <EmbedBar state={state.clone()} more={more.clone()} /> }
+            if embed { { header::embed_bar(&state, &more, &open_ref) } }
             { lower_panels(&state, &snap, &cb, &show) }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
             if !embed { { footer(&state) } }
-            <Dialogs dialog={state.dialog.clone()} on_close={cb.close_dialog.clone()} />
+            { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog)) }
         </div>
     }
 }
@@ -168,12 +141,25 @@ fn captions(state: &AppState) -> Html {
     }
 }
 
+/// A callback that dispatches `action`.
+fn act(d: &UseReducerDispatcher<AppState>, action: Action) -> Callback<()> {
+    let d = d.clone();
+    Callback::from(move |_: ()| d.dispatch(action.clone()))
+}
+
 /// The checkpoint question waiting for the student, if any.
-fn checkpoint(state: &AppState, cb: &Callbacks) -> Html {
+fn checkpoint(state: &UseReducerHandle<AppState>) -> Html {
     let Some(i) = state.question else { return html! {} };
     let Some(step) = state.model.file.steps.get(i) else { return html! {} };
     let answered = state.answers.iter().find(|(a, _)| *a == i).map(|(_, c)| *c);
-    html! { <Checkpoint index={i} step={step.clone()} {answered} on_answer={cb.answer.clone()} on_continue={cb.go_on.clone()} /> }
+    let d = state.dispatcher().to_callback();
+    dialogs::checkpoint(&CheckpointProps {
+        index: i,
+        step,
+        answered,
+        on_answer: d.reform(|(s, c)| Action::Answer(s, c)),
+        on_continue: d.reform(|_| Action::Continue),
+    })
 }
 
 /// Controls on the left, the ring (with the quorum line and the legend) in the middle, the
@@ -197,7 +183,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
             <section class="center" aria-label="Cluster">
                 <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} selection={state.selection.clone()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} />
                 if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
-                if show(Panel::Legend) { <Legend /> }
+                if show(Panel::Legend) { { legend() } }
             </section>
             if show(Panel::Inspector) {
                 <aside class="right">

@@ -7,17 +7,10 @@ use crate::words;
 use quorumscope_core::scenario::StepDecl;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct DialogsProps {
-    pub dialog: Dialog,
-    pub on_close: Callback<()>,
-}
-
-/// Whichever dialog is open.
-#[function_component]
-pub fn Dialogs(p: &DialogsProps) -> Html {
-    let on_close = p.on_close.clone();
-    match &p.dialog {
+/// Whichever dialog is open. (Plain functions where no state or effect is needed: each
+/// component costs the bundle code of its own.)
+pub fn dialogs(dialog: &Dialog, on_close: Callback<()>) -> Html {
+    match dialog {
         Dialog::None => html! {},
         Dialog::Help => html! {
             <Modal labelledby="help-title" {on_close}>
@@ -74,11 +67,10 @@ fn Modal(p: &ModalProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct CheckpointProps {
+pub struct CheckpointProps<'a> {
     /// The step's index in the scenario's `steps`.
     pub index: usize,
-    pub step: StepDecl,
+    pub step: &'a StepDecl,
     /// The choice the student made, once answered.
     pub answered: Option<usize>,
     /// (step, choice)
@@ -87,9 +79,8 @@ pub struct CheckpointProps {
 }
 
 /// A predict-then-reveal checkpoint: the run paused here and asks what happens next.
-#[function_component]
-pub fn Checkpoint(p: &CheckpointProps) -> Html {
-    let (i, step, answered) = (p.index, &p.step, p.answered);
+pub fn checkpoint(p: &CheckpointProps) -> Html {
+    let (i, step, answered) = (p.index, p.step, p.answered);
     let choices = step.choices.iter().enumerate().map(|(ci, c)| {
         let verdict = words::verdict(ci, answered, step.answer);
         let onclick = p.on_answer.reform(move |_: MouseEvent| (i, ci));

@@ -11,14 +11,8 @@ use quorumscope_core::scenario::MAX_SCENARIO_BYTES;
 use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct ChromeProps {
-    pub state: UseReducerHandle<AppState>,
-}
-
-#[function_component]
-pub fn Header(p: &ChromeProps) -> Html {
-    let state = &p.state;
+/// The header. A plain function, not a component: what its buttons share changes on every frame.
+pub fn header(state: &UseReducerHandle<AppState>) -> Html {
     let d = state.dispatcher();
     let custom = state.lesson.is_none() || !state.interventions.is_empty();
     let on_glossary = d.to_callback().reform(|_: MouseEvent| Action::OpenDialog(Dialog::Glossary));
@@ -158,23 +152,15 @@ fn on_embed(state: UseReducerHandle<AppState>) -> Callback<MouseEvent> {
     })
 }
 
-#[derive(Properties, PartialEq)]
-pub struct EmbedBarProps {
-    pub state: UseReducerHandle<AppState>,
-    /// The reader asked for every panel.
-    pub more: UseStateHandle<bool>,
-}
-
-/// Embed mode's bar: "More" (every panel) and a link to the full app with this experiment.
-#[function_component]
-pub fn EmbedBar(p: &EmbedBarProps) -> Html {
+/// Embed mode's bar: "More" (every panel: `more`) and a link to the full app with this
+/// experiment (`open_ref` is that link).
+pub fn embed_bar(state: &UseReducerHandle<AppState>, more: &UseStateHandle<bool>, open_ref: &NodeRef) -> Html {
     // The link carries the experiment as it is when followed. It is filled in on focus or
     // mouse-down (both come well before the click that follows the link; packing takes a
     // millisecond or two), not encoded on every frame. Yew delegates events to the app's root,
     // so the event's `current_target` is not the link: the link is found by its NodeRef.
-    let open_ref = use_node_ref();
     let fill_href = {
-        let (state, open_ref) = (p.state.clone(), open_ref.clone());
+        let (state, open_ref) = (state.clone(), open_ref.clone());
         Callback::from(move |_: web_sys::Event| {
             let Some(a) = open_ref.cast::<web_sys::HtmlAnchorElement>() else { return };
             let (shared, unchanged) = (state.shared(), state.unchanged_lesson());
@@ -185,12 +171,12 @@ pub fn EmbedBar(p: &EmbedBarProps) -> Html {
             });
         })
     };
-    let more = p.more.clone();
+    let more = more.clone();
     let label = if *more { "Less" } else { "More: controls, history, diagrams" };
     html! {
         <p class="embed-bar">
             <button onclick={{ let m = more.clone(); Callback::from(move |_| m.set(!*m)) }} aria-expanded={more.to_string()} data-action="more">{ label }</button>
-            <a ref={open_ref} href={page_url(false)} target="_blank" rel="noopener" onmousedown={fill_href.reform(|e: MouseEvent| e.into())} onfocus={fill_href.reform(|e: FocusEvent| e.into())}>{ "Open in Quorumscope ↗" }</a>
+            <a ref={open_ref.clone()} href={page_url(false)} target="_blank" rel="noopener" onmousedown={fill_href.reform(|e: MouseEvent| e.into())} onfocus={fill_href.reform(|e: FocusEvent| e.into())}>{ "Open in Quorumscope ↗" }</a>
         </p>
     }
 }

@@ -114,9 +114,8 @@ pub fn marker(kind: MsgKind) -> Html {
     }
 }
 
-/// The key to message markers. No props: it renders once.
-#[function_component]
-pub fn Legend() -> Html {
+/// The key to message markers (a plain function: it has no state of its own).
+pub fn legend() -> Html {
     html! {
         <ul class="legend" aria-label="Message kinds">
             { for MsgKind::ALL.iter().map(|k| html! {
