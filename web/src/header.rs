@@ -20,7 +20,7 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
     html! {
         <header class="top">
             <h1><span class="logo" aria-hidden="true">{ "◎" }</span>{ " Quorumscope" }</h1>
-            <LessonPicker lesson={state.lesson.clone().filter(|_| !custom)} dispatch={d.clone()} />
+            { lesson_picker(state.lesson.as_deref().filter(|_| !custom), &d) }
             <div class="actions">
                 <label class="button" title="Load a scenario JSON file">{ "Import" }
                     <input type="file" accept=".json,application/json" class="visually-hidden" onchange={on_import(d.clone())} aria-label="Import a scenario file" />
@@ -35,18 +35,10 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct PickerProps {
-    /// The lesson shown, unless the experiment is the reader's own.
-    lesson: Option<String>,
-    dispatch: UseReducerDispatcher<AppState>,
-}
-
-/// The lesson menu. Its props change only when another lesson (or an experiment) is loaded, so
-/// it does not re-render while the run plays.
-#[function_component]
-fn LessonPicker(p: &PickerProps) -> Html {
-    let d = p.dispatch.clone();
+/// The lesson menu, with `lesson` selected (`None`: the experiment is the reader's own). The
+/// titles are read from the files once (`lessons::title`), not on every render.
+fn lesson_picker(lesson: Option<&str>, d: &UseReducerDispatcher<AppState>) -> Html {
+    let d = d.clone();
     let onchange = Callback::from(move |e: Event| {
         if let Some(s) = dom::target::<web_sys::HtmlSelectElement>(&e) {
             if !s.value().is_empty() {
@@ -57,9 +49,9 @@ fn LessonPicker(p: &PickerProps) -> Html {
     html! {
         <label class="lesson-pick">{ "Lesson " }
             <select {onchange} aria-label="Lesson">
-                if p.lesson.is_none() { <option value="" selected=true>{ "Your experiment" }</option> }
+                if lesson.is_none() { <option value="" selected=true>{ "Your experiment" }</option> }
                 { for lessons::LESSONS.iter().enumerate().map(|(i, l)| html! {
-                    <option value={l.slug} selected={p.lesson.as_deref() == Some(l.slug)}>{ format!("{}. {}", i + 1, lessons::title(l.slug)) }</option>
+                    <option value={l.slug} selected={lesson == Some(l.slug)}>{ format!("{}. {}", i + 1, lessons::title(l.slug)) }</option>
                 }) }
             </select>
         </label>
