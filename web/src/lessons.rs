@@ -35,12 +35,28 @@ pub fn text(slug: &str) -> Option<&'static str> {
     LESSONS.iter().find(|l| l.slug == slug).map(|l| l.text)
 }
 
-/// The lesson's title, read from its file.
+thread_local! {
+    /// Every lesson's title, in `LESSONS` order, read from the files once: the lesson picker asks
+    /// for them on every render.
+    static TITLES: std::cell::OnceCell<Vec<String>> = const { std::cell::OnceCell::new() };
+}
+
+/// The lesson's title, read from its file (once per page).
 pub fn title(slug: &str) -> String {
-    text(slug)
-        .and_then(|t| quorumscope_core::scenario::parse_file(t).ok())
-        .map(|f| f.title)
-        .unwrap_or_else(|| slug.to_string())
+    let Some(i) = LESSONS.iter().position(|l| l.slug == slug) else { return slug.to_string() };
+    TITLES.with(|t| {
+        t.get_or_init(|| {
+            LESSONS
+                .iter()
+                .map(|l| {
+                    quorumscope_core::scenario::parse_file(l.text)
+                        .map(|f| f.title)
+                        .unwrap_or_else(|_| l.slug.to_string())
+                })
+                .collect()
+        })[i]
+            .clone()
+    })
 }
 
 #[cfg(test)]
@@ -53,5 +69,27 @@ mod tests {
             assert!(!sim.report().ops.is_empty(), "{}", l.slug);
             assert!(!super::title(l.slug).is_empty());
         }
+    }
+
+    #[test]
+    fn titles_come_from_the_files() {
+        assert_eq!(super::title("stale-read"), "W+R≤N: a stale read");
+        assert_eq!(super::title("no-such-lesson"), "no-such-lesson");
+    }
+
+    /// The app's lesson list is exactly the files in `lessons/` (a new file must be listed, a
+    /// listed one must exist).
+    #[test]
+    fn the_list_is_the_lessons_directory() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|n| n.strip_suffix(".json").map(str::to_string))
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = super::LESSONS.iter().map(|l| l.slug.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, files);
     }
 }

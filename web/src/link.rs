@@ -71,8 +71,9 @@ impl Shared {
 pub struct View {
     pub embed: bool,
     pub autoplay: bool,
-    /// Panels to show in embed mode (`history`, `spacetime`, `controls`, `inspector`, `merkle`).
-    pub panels: Vec<String>,
+    /// Panels to show in embed mode, in the link's order (`history`, `spacetime`, `controls`,
+    /// `inspector`, `merkle`, `legend`); names this version does not know are left out.
+    pub panels: Vec<crate::panel::Panel>,
 }
 
 /// What a fragment asks for.
@@ -298,7 +299,7 @@ fn parse_params(hash: &str, query: &str) -> Fragment {
                     .split(',')
                     .filter(|s| !s.is_empty())
                     .take(8)
-                    .map(|s| s.chars().take(16).collect())
+                    .filter_map(crate::panel::Panel::from_name)
                     .collect()
             }
             "v1" => match unpack(v) {
@@ -331,7 +332,8 @@ fn assemble(shared: &Shared, packed: Option<&[u8]>, view: &View) -> String {
         parts.push("autoplay=1".into());
     }
     if !view.panels.is_empty() {
-        parts.push(format!("panels={}", view.panels.join(",")));
+        let names: Vec<&str> = view.panels.iter().map(|p| p.name()).collect();
+        parts.push(format!("panels={}", names.join(",")));
     }
     format!("#{}", parts.join("&"))
 }
@@ -339,6 +341,7 @@ fn assemble(shared: &Shared, packed: Option<&[u8]>, view: &View) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::panel::Panel;
     use quorumscope_core::scenario::{Action, EventDecl};
 
     fn lesson(slug: &str) -> ScenarioFile {
@@ -377,7 +380,7 @@ mod tests {
                 };
                 s.scenario.events.push(EventDecl { at_ms: 100.0 + i as f64 * 37.5, action });
             }
-            let frag = fragment(&s, false, &View { embed: true, autoplay: true, panels: vec!["history".into()] });
+            let frag = fragment(&s, false, &View { embed: true, autoplay: true, panels: vec![Panel::History] });
             assert!(frag.len() < 2000, "{}: {} characters", l.slug, frag.len());
             assert_eq!(parse(&frag, "").shared.unwrap().unwrap(), s);
         }
@@ -386,7 +389,7 @@ mod tests {
     #[test]
     fn presets_have_short_links_and_view_options_survive() {
         let s = shared("sloppy-quorum");
-        let view = View { embed: true, autoplay: true, panels: vec!["history".into(), "spacetime".into()] };
+        let view = View { embed: true, autoplay: true, panels: vec![Panel::History, Panel::SpaceTime] };
         let frag = fragment(&s, true, &view);
         assert_eq!(frag, "#lesson=sloppy-quorum&t=350.5&embed=1&autoplay=1&panels=history,spacetime");
         let back = parse(&frag, "");
@@ -394,6 +397,9 @@ mod tests {
         assert_eq!(back.t_ms, Some(350.5));
         assert_eq!(back.view, view);
         assert!(parse("", "?embed").view.embed);
+        // Names this version does not know are ignored; the known ones keep their order.
+        let back = parse("#lesson=stale-read&panels=merkle,sparkles,,history,Legend", "");
+        assert_eq!(back.view.panels, vec![Panel::Merkle, Panel::History]);
     }
 
     #[test]

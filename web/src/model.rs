@@ -97,7 +97,7 @@ impl Model {
 
     /// The anti-entropy exchange running at `t`, if any (the latest started).
     pub fn exchange_at(&self, t_us: u64) -> Option<&quorumscope_core::Exchange> {
-        self.rec().exchanges.iter().rev().find(|x| x.start_us <= t_us && x.end_us.map_or(true, |e| t_us <= e + 200_000))
+        self.rec().exchanges.iter().rev().find(|x| x.start_us <= t_us && x.end_us.is_none_or(|e| t_us <= e + 200_000))
     }
 
     pub fn node_name(&self, n: NodeId) -> &str {

@@ -4,6 +4,7 @@
 
 use crate::lessons;
 use crate::model::Model;
+use crate::words;
 pub use quorumscope_core::scenario::edit::Setting;
 use quorumscope_core::scenario::edit::{add_event, apply_setting};
 use quorumscope_core::scenario::{Action as Ev, ScenarioFile};
@@ -29,13 +30,12 @@ pub enum Action {
     /// A frame passed while playing: real milliseconds since the last one.
     Tick(f64),
     TogglePlay,
-    Pause,
     Seek(u64),
     StepNext,
     StepPrev,
     /// Reduced-motion playback: jump to the next event and keep playing.
     JumpNext,
-    /// Close the help if open, else clear the selection.
+    /// Close the open dialog if there is one, else clear the selection.
     Escape,
     /// Show a message (a refused download, an unreadable file).
     Fail(String),
@@ -44,14 +44,13 @@ pub enum Action {
     /// Close the checkpoint and play on.
     Continue,
     /// Open a share link's fragment in place (the address changed).
-    OpenFragment(crate::link::Fragment),
+    OpenFragment(Box<crate::link::Fragment>),
     SetSpeed(f64),
     Set(Setting),
     /// A scenario event at the current time (crash, recover, partition, heal, put, get).
     Intervene(Ev),
     /// Remove the last intervention made in this session.
     Undo,
-    Select(Selection),
     SelectOp(u32),
     /// Show a message in the inspector, keeping the rest of the selection.
     SelectMsg(u32),
@@ -62,7 +61,23 @@ pub enum Action {
     LoadText(String),
     DismissError,
     ToggleHelp,
-    SetReducedMotion(bool),
+    /// Show a dialog (the glossary; a share link or embed snippet once the browser packed it).
+    OpenDialog(Dialog),
+    CloseDialog,
+}
+
+/// The modal dialog on top of the page, if any (one at a time). The lesson's checkpoint question
+/// is not one of them: it is part of the page and waits for an answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Dialog {
+    #[default]
+    None,
+    Help,
+    Glossary,
+    /// The share link (already copied if the browser allowed it).
+    Link(String),
+    /// The iframe snippet for a course page.
+    Embed(String),
 }
 
 #[derive(Clone)]
@@ -77,7 +92,7 @@ pub struct AppState {
     /// before it (an intervention near the end extends the run).
     pub interventions: Vec<(usize, Option<f64>)>,
     pub error: Option<String>,
-    pub help: bool,
+    pub dialog: Dialog,
     pub reduced_motion: bool,
     /// Page options from the link: embed mode, panels, autoplay.
     pub view: crate::link::View,
@@ -95,7 +110,7 @@ impl PartialEq for AppState {
             && self.speed == o.speed
             && self.selection == o.selection
             && self.error == o.error
-            && self.help == o.help
+            && self.dialog == o.dialog
             && self.reduced_motion == o.reduced_motion
             && self.lesson == o.lesson
             && self.view == o.view
@@ -121,7 +136,7 @@ impl AppState {
             lesson,
             interventions: vec![],
             error: None,
-            help: false,
+            dialog: Dialog::None,
             reduced_motion: false,
             view: crate::link::View::default(),
             answers: vec![],
@@ -157,15 +172,12 @@ impl AppState {
                     }
                     s
                 }
-                Err(e) => fallback(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+                Err(e) => fallback(words::link_unreadable(&e)),
             },
-            Some(Err(e)) => fallback(format!("This link could not be opened: {e}. Showing the first lesson instead.")),
+            Some(Err(e)) => fallback(words::link_unreadable(e)),
             None => match f.lesson.as_deref() {
                 Some(slug) if lessons::text(slug).is_some() => AppState::from_lesson(slug),
-                Some(slug) => {
-                    let shown: String = slug.chars().take(40).collect();
-                    fallback(format!("There is no lesson called \"{shown}\". Showing the first lesson instead."))
-                }
+                Some(slug) => fallback(words::no_such_lesson(slug)),
                 None => AppState::from_lesson(lessons::DEFAULT),
             },
         };
@@ -224,7 +236,7 @@ impl AppState {
     /// The lesson caption in force at the current time, if any.
     pub fn caption(&self) -> Option<&quorumscope_core::scenario::StepDecl> {
         let t_ms = self.t_us as f64 / 1000.0;
-        self.model.file.steps.iter().filter(|s| s.at_ms <= t_ms).last()
+        self.model.file.steps.iter().rev().find(|s| s.at_ms <= t_ms)
     }
 
     pub fn from_text(text: &str) -> Result<AppState, String> {
@@ -291,6 +303,33 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            Action::Tick(_)
+            | Action::TogglePlay
+            | Action::Seek(_)
+            | Action::StepNext
+            | Action::StepPrev
+            | Action::JumpNext
+            | Action::SetSpeed(_) => self.reduce_time(action),
+            Action::Answer(..) | Action::Continue => self.reduce_checkpoint(action),
+            Action::Set(_) | Action::Intervene(_) | Action::Undo => self.reduce_experiment(action),
+            Action::LoadLesson(_) | Action::LoadText(_) | Action::OpenFragment(_) => self.reduce_load(action),
+            Action::SelectOp(_) | Action::SelectMsg(_) | Action::SelectNode(_) | Action::SelectAnomaly(_) => {
+                self.reduce_selection(action)
+            }
+            Action::Escape
+            | Action::Fail(_)
+            | Action::DismissError
+            | Action::ToggleHelp
+            | Action::OpenDialog(_)
+            | Action::CloseDialog => self.reduce_page(action),
+        }
+    }
+}
+
+impl AppState {
+    /// Playing, pausing, seeking, stepping, speed.
+    fn reduce_time(self: Rc<Self>, action: Action) -> Rc<Self> {
         let end = self.model.end_us;
         let mut s = (*self).clone();
         match action {
@@ -312,7 +351,6 @@ impl Reducible for AppState {
                     s.t_us = 0;
                 }
             }
-            Action::Pause => s.playing = false,
             Action::Seek(t) => s.t_us = t.min(end),
             Action::StepNext => {
                 s.playing = false;
@@ -329,6 +367,16 @@ impl Reducible for AppState {
                 let next = s.model.next_event_after(s.t_us);
                 s.advance_to(next);
             }
+            Action::SetSpeed(v) => s.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]),
+            _ => return self,
+        }
+        Rc::new(s)
+    }
+
+    /// A predict-then-reveal checkpoint: the answer, then playing on.
+    fn reduce_checkpoint(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
             Action::Answer(step, choice) => {
                 if !s.answers.iter().any(|(i, _)| *i == step) {
                     s.answers.push((step, choice));
@@ -338,16 +386,15 @@ impl Reducible for AppState {
                 s.question = None;
                 s.playing = true;
             }
-            Action::Escape => {
-                if s.help {
-                    s.help = false;
-                } else {
-                    s.selection = Selection::default();
-                }
-            }
-            Action::Fail(msg) => s.error = Some(msg),
-            Action::SetSpeed(v) => s.speed = v.clamp(SPEEDS[0], SPEEDS[SPEEDS.len() - 1]),
-            Action::Set(setting) => return Rc::new(self.with_file(apply_setting(&self.model.file, &setting))),
+            _ => return self,
+        }
+        Rc::new(s)
+    }
+
+    /// Settings and interventions: each re-runs the experiment from the start.
+    fn reduce_experiment(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            Action::Set(setting) => Rc::new(self.with_file(apply_setting(&self.model.file, &setting))),
             Action::Intervene(ev) => {
                 let before = self.model.file.run_until_ms;
                 let file = add_event(&self.model.file, self.t_us, ev);
@@ -356,20 +403,52 @@ impl Reducible for AppState {
                 if next.error.is_none() {
                     next.interventions.push((idx, before));
                 }
-                return Rc::new(next);
+                Rc::new(next)
             }
             Action::Undo => {
-                let Some((idx, run_until)) = s.interventions.pop() else { return self };
+                let mut interventions = self.interventions.clone();
+                let Some((idx, run_until)) = interventions.pop() else { return self };
                 let mut file = self.model.file.clone();
                 if idx < file.events.len() {
                     file.events.remove(idx);
                 }
                 file.run_until_ms = run_until;
-                let mut next = s.with_file(file);
-                next.interventions = s.interventions;
-                return Rc::new(next);
+                let mut next = self.with_file(file);
+                next.interventions = interventions;
+                Rc::new(next)
             }
-            Action::Select(sel) => s.selection = sel,
+            _ => self,
+        }
+    }
+
+    /// Another experiment: a lesson, an imported file, a link pasted into the address bar.
+    fn reduce_load(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut n = match action {
+            Action::LoadLesson(slug) => AppState::from_lesson(&slug),
+            Action::LoadText(text) => match AppState::from_text(&text) {
+                Ok(n) => n,
+                Err(e) => {
+                    let mut s = (*self).clone();
+                    s.error = Some(words::not_loaded(&e));
+                    return Rc::new(s);
+                }
+            },
+            Action::OpenFragment(f) => {
+                let mut n = AppState::from_fragment(&f);
+                n.reduced_motion = self.reduced_motion;
+                return Rc::new(n);
+            }
+            _ => return self,
+        };
+        n.speed = self.speed;
+        n.reduced_motion = self.reduced_motion;
+        Rc::new(n)
+    }
+
+    fn reduce_selection(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let end = self.model.end_us;
+        let mut s = (*self).clone();
+        match action {
             Action::SelectOp(op) => {
                 s.selection = Selection { op: Some(op), ..Selection::default() };
                 if let Some(start) = s.model.report.ops.get(op as usize).and_then(|o| o.start_ms) {
@@ -395,28 +474,30 @@ impl Reducible for AppState {
                     s.playing = false;
                 }
             }
-            Action::LoadLesson(slug) => {
-                let mut n = AppState::from_lesson(&slug);
-                n.speed = s.speed;
-                n.reduced_motion = s.reduced_motion;
-                return Rc::new(n);
-            }
-            Action::LoadText(text) => match AppState::from_text(&text) {
-                Ok(mut n) => {
-                    n.speed = s.speed;
-                    n.reduced_motion = s.reduced_motion;
-                    return Rc::new(n);
+            _ => return self,
+        }
+        Rc::new(s)
+    }
+
+    /// Dialogs, errors and Escape.
+    fn reduce_page(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Escape => {
+                if s.dialog != Dialog::None {
+                    s.dialog = Dialog::None;
+                } else {
+                    s.selection = Selection::default();
                 }
-                Err(e) => s.error = Some(format!("Could not load that scenario — {e}")),
-            },
-            Action::DismissError => s.error = None,
-            Action::OpenFragment(f) => {
-                let mut n = AppState::from_fragment(&f);
-                n.reduced_motion = s.reduced_motion;
-                return Rc::new(n);
             }
-            Action::ToggleHelp => s.help = !s.help,
-            Action::SetReducedMotion(b) => s.reduced_motion = b,
+            Action::Fail(msg) => s.error = Some(msg),
+            Action::DismissError => s.error = None,
+            Action::ToggleHelp => {
+                s.dialog = if s.dialog == Dialog::Help { Dialog::None } else { Dialog::Help };
+            }
+            Action::OpenDialog(d) => s.dialog = d,
+            Action::CloseDialog => s.dialog = Dialog::None,
+            _ => return self,
         }
         Rc::new(s)
     }
@@ -618,6 +699,24 @@ mod tests {
         // Answered checkpoints are not asked again when the run is replayed.
         let s = go(s, &[Action::Seek(0), Action::Tick(50.0)]);
         assert!(s.question.is_none());
+    }
+
+    #[test]
+    fn escape_closes_any_dialog_before_it_clears_the_selection() {
+        let s = go(start("stale-read"), &[Action::SelectOp(1)]);
+        for d in [Dialog::Help, Dialog::Glossary, Dialog::Link("#x".into()), Dialog::Embed("<iframe>".into())] {
+            let open = s.clone().reduce(Action::OpenDialog(d.clone()));
+            assert_eq!(open.dialog, d);
+            let closed = open.reduce(Action::Escape);
+            assert_eq!(closed.dialog, Dialog::None, "{d:?}");
+            assert_eq!(closed.selection.op, Some(1), "the first Escape only closes the dialog");
+            assert_eq!(closed.reduce(Action::Escape).selection, Selection::default());
+        }
+        // `?` toggles the help, replacing any other dialog; Close closes whatever is open.
+        let s = go(s, &[Action::OpenDialog(Dialog::Glossary), Action::ToggleHelp]);
+        assert_eq!(s.dialog, Dialog::Help);
+        assert_eq!(s.clone().reduce(Action::ToggleHelp).dialog, Dialog::None);
+        assert_eq!(s.reduce(Action::CloseDialog).dialog, Dialog::None);
     }
 
     #[test]

@@ -140,6 +140,20 @@ test('keyboard: space plays and pauses, arrows step, ? opens help; paused means 
   await page.close();
 });
 
+test('Escape closes every dialog and gives the focus back to the button that opened it', async () => {
+  const page = await open(b, `${srv.base}/#lesson=stale-read`);
+  for (const action of ['glossary', 'copy-link', 'embed']) {
+    await page.click(`[data-action=${action}]`);
+    await page.waitForSelector('[role=dialog][aria-modal=true]');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Close', `${action}: focus moves into the dialog`);
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('[role=dialog]').count(), 0, `${action}: Escape closes it`);
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.action), action, `${action}: focus comes back`);
+  }
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('reduced motion: playback jumps from event to event', async () => {
   const page = await open(b, `${srv.base}/#lesson=stale-read`, { reducedMotion: 'reduce' });
   assert.equal(await page.locator('.app.reduced-motion').count(), 1);

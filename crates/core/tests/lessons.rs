@@ -495,5 +495,8 @@ fn every_lesson_report_matches_its_reviewed_expectation() {
             changed.push(path);
         }
     }
-    assert!(changed.is_empty(), "reports differ from the reviewed expectations (QS_BLESS=1 rewrites them): {changed:#?}");
+    assert!(
+        changed.is_empty(),
+        "reports differ from the reviewed expectations (QS_BLESS=1 rewrites them): {changed:#?}"
+    );
 }

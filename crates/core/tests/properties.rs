@@ -89,7 +89,7 @@ fn scenario(s: &Shape, ops: &[(u32, bool, u8, u8)], faults: &[(u32, u8, u8)], ex
 }
 
 fn kinds(sim: &Sim) -> Vec<AnomalyKind> {
-    sim.anomalies().into_iter().map(|a| a.kind).collect()
+    sim.anomalies().iter().map(|a| a.kind).collect()
 }
 
 proptest! {
@@ -101,7 +101,7 @@ proptest! {
         // One writer (client c0 does every put); the others only read.
         let ops: Vec<_> = ops.into_iter().map(|(t, p, c, k)| if p { (t, p, 0, k) } else { (t, p, 1 + c % 2, k) }).collect();
         let sim = run_text(&scenario(&s, &ops, &[], json!({})), Level::Summary).unwrap();
-        let stale: Vec<_> = sim.anomalies().into_iter().filter(|a| a.kind == AnomalyKind::StaleRead).collect();
+        let stale: Vec<_> = sim.anomalies().iter().filter(|a| a.kind == AnomalyKind::StaleRead).collect();
         prop_assert!(stale.is_empty(), "{:?}", stale);
     }
 
@@ -125,7 +125,7 @@ proptest! {
         }
         let text = scenario(&s, &ops, &faults, json!({"run_until_ms": 15_000, "replication": {"anti_entropy_ms": 200}}));
         let sim = run_text(&text, Level::Summary).unwrap();
-        let div: Vec<_> = sim.anomalies().into_iter().filter(|a| a.kind == AnomalyKind::Divergence).collect();
+        let div: Vec<_> = sim.anomalies().iter().filter(|a| a.kind == AnomalyKind::Divergence).collect();
         prop_assert!(div.is_empty(), "{:?}", div);
     }
 

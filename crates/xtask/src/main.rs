@@ -1,14 +1,17 @@
 //! Project automation (`cargo xtask <task>`), in Rust rather than shell glue.
 //!
-//! - `setup`  installs what a fresh machine lacks: the wasm target, trunk 0.21.14, the
-//!            wasm-bindgen-cli matching Cargo.lock, a wasm-opt that reads rustc 1.95 output
-//!            (npm binaryen), Node's playwright-core, Chromium and ChromeDriver.
-//! - `test`   everything: native unit, scenario and property tests, the wasm build, the
-//!            in-browser determinism check and the end-to-end browser tests.
-//! - `build`  the release web bundle in `dist/`.
-//! - `serve`  setup, then serve the app on http://127.0.0.1:8080.
-//! - `bench`  native events/s, then the browser figures (frame times, seek, bundle size, wasm
-//!            events/s) measured in headless Chromium.
+//! - `setup`: installs what a fresh machine lacks: the wasm target, trunk 0.21.14, the
+//!   wasm-bindgen-cli matching Cargo.lock, a wasm-opt that reads rustc 1.95 output (npm
+//!   binaryen), Node's playwright-core, Chromium and ChromeDriver.
+//! - `test`: everything: formatting, lints, the module boundaries, native unit, scenario and
+//!   property tests, the wasm build, the in-browser determinism check and the browser tests.
+//! - `structure`: only the boundaries (no import cycle; the core used through its façade).
+//! - `build`: the release web bundle in `dist/`.
+//! - `serve`: setup, then serve the app on http://127.0.0.1:8080.
+//! - `bench`: native events/s, then the browser figures (frame times, seek, bundle size, wasm
+//!   events/s) measured in headless Chromium.
+
+mod structure;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -127,6 +130,9 @@ fn main() {
     match task.as_str() {
         "setup" => setup(),
         "test" => {
+            // The habits CI enforces: formatting, lints, and the boundaries ARCHITECTURE.md states.
+            run(cmd("cargo").args(["fmt", "--all", "--check"]));
+            run(cmd("cargo").args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]));
             run(cmd("cargo").args(["test", "--workspace", "--locked"]));
             if env::args().any(|a| a == "--native-only") {
                 return;
@@ -153,6 +159,14 @@ fn main() {
             // What people download, without the hooks: it must work on its own.
             build_web();
             node_test("web/tests/shipped.test.mjs", &root().join("dist"));
+        }
+        "structure" => {
+            let problems = structure::check(&root());
+            problems.iter().for_each(|p| eprintln!("xtask: {p}"));
+            if !problems.is_empty() {
+                fail("the boundaries in ARCHITECTURE.md do not hold");
+            }
+            eprintln!("xtask: no import cycles; the core is used through its façade");
         }
         "build" => {
             setup();
@@ -187,7 +201,7 @@ fn main() {
                 .env("QS_ROOT", root()));
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test [--native-only]|build|serve|bench [--native-only]>");
+            eprintln!("usage: cargo xtask <setup|test [--native-only]|structure|build|serve|bench [--native-only]>");
             exit(2);
         }
     }

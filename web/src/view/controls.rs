@@ -75,73 +75,64 @@ fn toggle(name: &str, label: &str, value: bool, help: &str, emit: Callback<bool>
 #[function_component]
 pub fn Controls(p: &ControlsProps) -> Html {
     let form = use_form(&p.model);
+    html! {
+        <section class="panel controls" aria-label="Settings">
+            <header class="panel-head"><h2>{ "Replication" }</h2></header>
+            { replication(p) }
+            { anti_entropy_and_conflicts(p) }
+            { cluster(p) }
+            { interventions(p, form) }
+        </section>
+    }
+}
+
+/// A callback that turns a control's value into a setting.
+fn set<T: 'static>(p: &ControlsProps, f: fn(T) -> Setting) -> Callback<T> {
+    p.on_set.reform(f)
+}
+
+/// N, W and R, whether they overlap, and the sloppy-quorum, handoff and read-repair toggles.
+fn replication(p: &ControlsProps) -> Html {
     let sc = p.model.sc();
     let r = &sc.repl;
     let nodes = sc.nodes.len() as u32;
-    let set = |f: fn(u32) -> Setting| {
-        let on = p.on_set.clone();
-        Callback::from(move |v: u32| on.emit(f(v)))
-    };
-    let set_bool = |f: fn(bool) -> Setting| {
-        let on = p.on_set.clone();
-        Callback::from(move |v: bool| on.emit(f(v)))
-    };
-    let on_ae = {
-        let on = p.on_set.clone();
-        Callback::from(move |e: Event| {
-            let v = input_value(&e).and_then(|v| crate::parse_f64(&v));
-            on.emit(Setting::AntiEntropy(v))
-        })
-    };
-    let on_conflicts = {
-        let on = p.on_set.clone();
-        Callback::from(move |e: Event| {
-            let mode = match input_value(&e).as_deref() {
-                Some("siblings") => ConflictMode::Siblings,
-                Some("last_arrival") => ConflictMode::LastArrival,
-                _ => ConflictMode::Lww,
-            };
-            on.emit(Setting::Conflicts(mode))
-        })
-    };
-    let on_seed = {
-        let on = p.on_set.clone();
-        Callback::from(move |e: Event| {
-            if let Some(v) = input_value(&e).and_then(|v| v.trim().parse::<u64>().ok()) {
-                on.emit(Setting::Seed(v))
-            }
-        })
-    };
-    let on_loss = {
-        let on = p.on_set.clone();
-        Callback::from(move |e: Event| {
-            if let Some(v) = input_value(&e).and_then(|v| crate::parse_f64(&v)) {
-                on.emit(Setting::Loss(v / 100.0))
-            }
-        })
-    };
-    let conflict_help = match r.conflicts {
-        ConflictMode::Lww => "Last write wins by the client's clock (Cassandra; Riak last_write_wins): concurrent losers vanish silently.",
-        ConflictMode::Siblings => "Version vectors (Riak allow_mult, Dynamo's cart): concurrent puts are kept side by side; a put with the context of a read replaces what it saw.",
-        ConflictMode::LastArrival => "No versions: each replica keeps whatever arrived last, so replicas can disagree for good. Repair copies the coordinator's value.",
-    };
     let wr = r.w + r.r;
     let overlap = if wr > r.n {
         format!("W+R = {wr} > N = {}: read and write sets overlap", r.n)
     } else {
         format!("W+R = {wr} ≤ N = {}: a read can miss the latest write", r.n)
     };
-
     html! {
-        <section class="panel controls" aria-label="Settings">
-            <header class="panel-head"><h2>{ "Replication" }</h2></header>
-            { slider("n", "N replicas", r.n, 1, nodes, "Home replicas per key", set(Setting::N)) }
-            { slider("w", "W acks", r.w, 1, r.n, "Acknowledgements a put waits for", set(Setting::W)) }
-            { slider("r", "R replies", r.r, 1, r.n, "Replies a get waits for", set(Setting::R)) }
+        <>
+            { slider("n", "N replicas", r.n, 1, nodes, "Home replicas per key", set(p, Setting::N)) }
+            { slider("w", "W acks", r.w, 1, r.n, "Acknowledgements a put waits for", set(p, Setting::W)) }
+            { slider("r", "R replies", r.r, 1, r.n, "Replies a get waits for", set(p, Setting::R)) }
             <p class={classes!("overlap", if wr > r.n { "yes" } else { "no" })} role="status">{ overlap }</p>
-            { toggle("sloppy", "Sloppy quorum", r.sloppy_quorum, "Use the first N healthy nodes, leaving hints on fallbacks (Dynamo, Riak)", set_bool(Setting::Sloppy)) }
-            { toggle("hinted_handoff", "Hinted handoff", r.hinted_handoff, "Fallbacks hand hinted writes home once the replica is reachable", set_bool(Setting::HintedHandoff)) }
-            { toggle("read_repair", "Read repair", r.read_repair, "After a get, send the newest version to replicas that answered with older data (Dynamo/Riak style, asynchronous)", set_bool(Setting::ReadRepair)) }
+            { toggle("sloppy", "Sloppy quorum", r.sloppy_quorum, "Use the first N healthy nodes, leaving hints on fallbacks (Dynamo, Riak)", set(p, Setting::Sloppy)) }
+            { toggle("hinted_handoff", "Hinted handoff", r.hinted_handoff, "Fallbacks hand hinted writes home once the replica is reachable", set(p, Setting::HintedHandoff)) }
+            { toggle("read_repair", "Read repair", r.read_repair, "After a get, send the newest version to replicas that answered with older data (Dynamo/Riak style, asynchronous)", set(p, Setting::ReadRepair)) }
+        </>
+    }
+}
+
+/// The anti-entropy period and the conflict mode, with a sentence on what the mode does.
+fn anti_entropy_and_conflicts(p: &ControlsProps) -> Html {
+    let r = &p.model.sc().repl;
+    let on_ae = p.on_set.reform(|e: Event| Setting::AntiEntropy(input_value(&e).and_then(|v| crate::parse_f64(&v))));
+    let on_conflicts = p.on_set.reform(|e: Event| {
+        Setting::Conflicts(match input_value(&e).as_deref() {
+            Some("siblings") => ConflictMode::Siblings,
+            Some("last_arrival") => ConflictMode::LastArrival,
+            _ => ConflictMode::Lww,
+        })
+    });
+    let conflict_help = match r.conflicts {
+        ConflictMode::Lww => "Last write wins by the client's clock (Cassandra; Riak last_write_wins): concurrent losers vanish silently.",
+        ConflictMode::Siblings => "Version vectors (Riak allow_mult, Dynamo's cart): concurrent puts are kept side by side; a put with the context of a read replaces what it saw.",
+        ConflictMode::LastArrival => "No versions: each replica keeps whatever arrived last, so replicas can disagree for good. Repair copies the coordinator's value.",
+    };
+    html! {
+        <>
             <label class="field">{ "Anti-entropy " }
                 <select name="anti_entropy" onchange={on_ae}>
                     { for ae_choices(r.anti_entropy_ms).iter().map(|c| html! {
@@ -159,23 +150,43 @@ pub fn Controls(p: &ControlsProps) -> Html {
                 </select>
             </label>
             <p class="help">{ conflict_help }</p>
-            <details class="cluster">
-                <summary>{ "Cluster and network" }</summary>
-                { slider("nodes", "Nodes", nodes, 1, 64, "Number of nodes", set(|v| Setting::Nodes(v as usize))) }
-                { slider("datacenters", "Datacenters", sc.dcs.len() as u32, 1, 4, "Nodes are split into this many datacenters", set(|v| Setting::Datacenters(v as usize))) }
-                <label class="field">{ "Message loss % " }
-                    <input type="number" name="loss" min="0" max="50" step="1" value={fixed(p.model.sc().loss * 100.0, 0)} onchange={on_loss} />
-                </label>
-                <label class="field">{ "Seed " }
-                    <input type="number" name="seed" min="0" value={sc.seed.to_string()} onchange={on_seed} />
-                </label>
-            </details>
-            { interventions(p, form) }
-        </section>
+        </>
+    }
+}
+
+/// Node and datacenter counts, message loss, seed.
+fn cluster(p: &ControlsProps) -> Html {
+    let sc = p.model.sc();
+    let nodes = sc.nodes.len() as u32;
+    let on = p.on_set.clone();
+    let on_seed = Callback::from(move |e: Event| {
+        if let Some(v) = input_value(&e).and_then(|v| v.trim().parse::<u64>().ok()) {
+            on.emit(Setting::Seed(v))
+        }
+    });
+    let on = p.on_set.clone();
+    let on_loss = Callback::from(move |e: Event| {
+        if let Some(v) = input_value(&e).and_then(|v| crate::parse_f64(&v)) {
+            on.emit(Setting::Loss(v / 100.0))
+        }
+    });
+    html! {
+        <details class="cluster">
+            <summary>{ "Cluster and network" }</summary>
+            { slider("nodes", "Nodes", nodes, 1, 64, "Number of nodes", set(p, |v| Setting::Nodes(v as usize))) }
+            { slider("datacenters", "Datacenters", sc.dcs.len() as u32, 1, 4, "Nodes are split into this many datacenters", set(p, |v| Setting::Datacenters(v as usize))) }
+            <label class="field">{ "Message loss % " }
+                <input type="number" name="loss" min="0" max="50" step="1" value={fixed(sc.loss * 100.0, 0)} onchange={on_loss} />
+            </label>
+            <label class="field">{ "Seed " }
+                <input type="number" name="seed" min="0" value={sc.seed.to_string()} onchange={on_seed} />
+            </label>
+        </details>
     }
 }
 
 /// The put/get form and the partition picker: state that lives in the Controls component.
+#[derive(Clone)]
 pub struct Form {
     client: UseStateHandle<String>,
     key: UseStateHandle<String>,
@@ -201,8 +212,24 @@ fn use_form(model: &Model) -> Form {
 }
 
 fn interventions(p: &ControlsProps, form: Form) -> Html {
+    let on_undo = p.on_undo.reform(|_: MouseEvent| ());
+    html! {
+        <div class="interventions">
+            <h3>{ "Do something now" }</h3>
+            <p class="help">{ "Each action becomes a scenario event at the current time; the run replays from the start with it." }</p>
+            { requests(p, &form) }
+            { dc_buttons(p) }
+            { partition_picker(p, form.side) }
+            <p class="help">{ "Crash or recover a node: click it on the ring (or focus it and press Enter)." }</p>
+            <button onclick={on_undo} disabled={!p.can_undo} data-action="undo">{ "Undo last action" }</button>
+        </div>
+    }
+}
+
+/// Put and get from any client, on any key.
+fn requests(p: &ControlsProps, form: &Form) -> Html {
     let sc = p.model.sc();
-    let Form { client, key, counter, value, blind, side } = form;
+    let Form { client, key, counter, value, blind, .. } = form.clone();
     let text_input = |h: UseStateHandle<String>| {
         Callback::from(move |e: InputEvent| {
             if let Some(i) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
@@ -238,23 +265,50 @@ fn interventions(p: &ControlsProps, form: Form) -> Html {
             }
         })
     };
-    let dc_buttons = if sc.dcs.len() > 1 {
-        html! {
+    html! {
+        <>
             <div class="row">
-                { for sc.dcs.iter().map(|d| {
-                    let (on1, on2, d1, d2) = (p.on_intervene.clone(), p.on_intervene.clone(), d.clone(), d.clone());
-                    html! {
-                        <span class="dc-actions">
-                            <button onclick={Callback::from(move |_| on1.emit(Ev::CrashDc(d1.clone())))} aria-label={format!("Take datacenter {d} down")}>{ format!("{d} down") }</button>
-                            <button onclick={Callback::from(move |_| on2.emit(Ev::RecoverDc(d2.clone())))} aria-label={format!("Bring datacenter {d} back")}>{ format!("{d} up") }</button>
-                        </span>
-                    }
-                }) }
+                <label class="field small">{ "client" }<input name="client" list="client-names" value={(*client).clone()} oninput={text_input(client.clone())} /></label>
+                <label class="field small">{ "key" }<input name="key" list="key-names" value={(*key).clone()} oninput={text_input(key.clone())} /></label>
+                <label class="field small">{ "value" }<input name="value" placeholder={next_value.clone()} value={(*value).clone()} oninput={text_input(value.clone())} /></label>
             </div>
-        }
-    } else {
-        html! {}
-    };
+            <datalist id="client-names">{ for sc.clients.iter().map(|c| html! { <option value={c.name.clone()} /> }) }</datalist>
+            <datalist id="key-names">{ for sc.keys.iter().map(|k| html! { <option value={k.clone()} /> }) }</datalist>
+            <div class="row">
+                <button class="primary" onclick={on_put} data-action="put">{ format!("Put {}", next_value) }</button>
+                <button class="primary" onclick={on_get} data-action="get">{ "Get" }</button>
+                <label class="toggle small" title="A blind put carries no context, so it replaces nothing (siblings mode)">
+                    <input type="checkbox" checked={*blind} onchange={{ let b = blind.clone(); Callback::from(move |_: Event| b.set(!*b)) }} />{ "blind" }
+                </label>
+            </div>
+        </>
+    }
+}
+
+/// A datacenter down or back up, when there are several.
+fn dc_buttons(p: &ControlsProps) -> Html {
+    let sc = p.model.sc();
+    if sc.dcs.len() <= 1 {
+        return html! {};
+    }
+    html! {
+        <div class="row">
+            { for sc.dcs.iter().map(|d| {
+                let (on1, on2, d1, d2) = (p.on_intervene.clone(), p.on_intervene.clone(), d.clone(), d.clone());
+                html! {
+                    <span class="dc-actions">
+                        <button onclick={Callback::from(move |_| on1.emit(Ev::CrashDc(d1.clone())))} aria-label={format!("Take datacenter {d} down")}>{ format!("{d} down") }</button>
+                        <button onclick={Callback::from(move |_| on2.emit(Ev::RecoverDc(d2.clone())))} aria-label={format!("Bring datacenter {d} back")}>{ format!("{d} up") }</button>
+                    </span>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// Cut the network between the ticked nodes and everyone else, or heal it.
+fn partition_picker(p: &ControlsProps, side: UseStateHandle<Vec<String>>) -> Html {
+    let sc = p.model.sc();
     let partition_boxes = sc.nodes.iter().map(|n| {
         let name = n.name.clone();
         let side = side.clone();
@@ -288,44 +342,16 @@ fn interventions(p: &ControlsProps, form: Form) -> Html {
             on.emit(Ev::Partition(vec![(*side).clone(), rest]));
         })
     };
-    let on_heal = {
-        let on = p.on_intervene.clone();
-        Callback::from(move |_: MouseEvent| on.emit(Ev::Heal))
-    };
-    let on_undo = {
-        let on = p.on_undo.clone();
-        Callback::from(move |_: MouseEvent| on.emit(()))
-    };
+    let on_heal = p.on_intervene.reform(|_: MouseEvent| Ev::Heal);
     html! {
-        <div class="interventions">
-            <h3>{ "Do something now" }</h3>
-            <p class="help">{ "Each action becomes a scenario event at the current time; the run replays from the start with it." }</p>
+        <details class="partition">
+            <summary>{ "Partition the network" }</summary>
+            <p class="help">{ "Tick the nodes on one side of the cut; clients stay with the other side." }</p>
+            <div class="chips">{ for partition_boxes }</div>
             <div class="row">
-                <label class="field small">{ "client" }<input name="client" list="client-names" value={(*client).clone()} oninput={text_input(client.clone())} /></label>
-                <label class="field small">{ "key" }<input name="key" list="key-names" value={(*key).clone()} oninput={text_input(key.clone())} /></label>
-                <label class="field small">{ "value" }<input name="value" placeholder={next_value.clone()} value={(*value).clone()} oninput={text_input(value.clone())} /></label>
+                <button onclick={on_cut} data-action="partition">{ "Cut" }</button>
+                <button onclick={on_heal} data-action="heal">{ "Heal" }</button>
             </div>
-            <datalist id="client-names">{ for sc.clients.iter().map(|c| html! { <option value={c.name.clone()} /> }) }</datalist>
-            <datalist id="key-names">{ for sc.keys.iter().map(|k| html! { <option value={k.clone()} /> }) }</datalist>
-            <div class="row">
-                <button class="primary" onclick={on_put} data-action="put">{ format!("Put {}", next_value) }</button>
-                <button class="primary" onclick={on_get} data-action="get">{ "Get" }</button>
-                <label class="toggle small" title="A blind put carries no context, so it replaces nothing (siblings mode)">
-                    <input type="checkbox" checked={*blind} onchange={{ let b = blind.clone(); Callback::from(move |_: Event| b.set(!*b)) }} />{ "blind" }
-                </label>
-            </div>
-            { dc_buttons }
-            <details class="partition">
-                <summary>{ "Partition the network" }</summary>
-                <p class="help">{ "Tick the nodes on one side of the cut; clients stay with the other side." }</p>
-                <div class="chips">{ for partition_boxes }</div>
-                <div class="row">
-                    <button onclick={on_cut} data-action="partition">{ "Cut" }</button>
-                    <button onclick={on_heal} data-action="heal">{ "Heal" }</button>
-                </div>
-            </details>
-            <p class="help">{ "Crash or recover a node: click it on the ring (or focus it and press Enter)." }</p>
-            <button onclick={on_undo} disabled={!p.can_undo} data-action="undo">{ "Undo last action" }</button>
-        </div>
+        </details>
     }
 }

@@ -4,6 +4,8 @@ use crate::model::{fmt_ms, Model};
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::Action as Ev;
+use quorumscope_core::MsgRecord;
+use quorumscope_core::OpReport;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -23,69 +25,9 @@ pub struct InspectorProps {
 pub fn Inspector(p: &InspectorProps) -> Html {
     let m = &p.model;
     let sc = m.sc();
-    let node = p.selection.node.filter(|n| (*n as usize) < sc.nodes.len()).map(|n| {
-        let ns = &p.snap.nodes[n as usize];
-        let name = sc.nodes[n as usize].name.clone();
-        let believed = p.snap.view.up[n as usize];
-        let on = p.on_intervene.clone();
-        let nm = name.clone();
-        let action = if ns.up {
-            html! { <button class="danger" data-action="crash" onclick={Callback::from(move |_| on.emit(Ev::Crash(nm.clone())))}>{ format!("Crash {name}") }</button> }
-        } else {
-            html! { <button class="primary" data-action="recover" onclick={Callback::from(move |_| on.emit(Ev::Recover(nm.clone())))}>{ format!("Recover {name}") }</button> }
-        };
-        html! {
-            <div class="inspect-node" data-inspect-node={name.clone()}>
-                <h3>{ format!("Node {name}") }</h3>
-                <p>
-                    { format!("Datacenter {} · ", sc.dcs[sc.nodes[n as usize].dc as usize]) }
-                    <strong class={if ns.up { "ok" } else { "bad" }}>{ if ns.up { "up" } else { "down (its data survives)" } }</strong>
-                    if believed != ns.up { <span class="muted">{ " — the others have not noticed yet" }</span> }
-                </p>
-                { action }
-                <h4>{ "Stores" }</h4>
-                if ns.store.is_empty() { <p class="muted">{ "nothing yet" }</p> }
-                <ul>{ for ns.store.iter().map(|(k, d)| html! { <li><code>{ m.key(*k) }</code>{ " = " }{ m.describe_data(d) }</li> }) }</ul>
-                if !ns.hints.is_empty() {
-                    <h4>{ "Hints held for others" }</h4>
-                    <ul>{ for ns.hints.iter().map(|(h, k, d)| html! { <li>{ format!("for {}: ", m.node_name(*h)) }<code>{ m.key(*k) }</code>{ " = " }{ m.describe_data(d) }</li> }) }</ul>
-                }
-                if sc.repl.anti_entropy_ms.is_some() { <p class="muted">{ format!("Merkle root {:016x}", ns.merkle_root) }</p> }
-            </div>
-        }
-    });
-    let op = p.selection.op.and_then(|o| m.report.ops.get(o as usize)).map(|o| {
-        let list = |v: &Option<Vec<String>>| v.as_ref().map(|v| if v.is_empty() { "none".to_string() } else { v.join(", ") }).unwrap_or_default();
-        html! {
-            <div class="inspect-op">
-                <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op.name(), o.key, o.client) }</h3>
-                <dl>
-                    <dt>{ "status" }</dt><dd>{ o.status.name() }</dd>
-                    <dt>{ "time" }</dt><dd>{ format!("{} → {}", o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default(), o.end_ms.map(|s| format!("{} ms", fixed(s, 1))).unwrap_or("…".into())) }</dd>
-                    <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
-                    <dt>{ "sent to" }</dt><dd>{ o.sent_to.join(", ") }{ for o.hinted.iter().map(|[f, h]| html! { <span class="muted">{ format!(" ({f} stands in for {h})") }</span> }) }</dd>
-                    if let Some(v) = &o.value { <dt>{ "writes" }</dt><dd>{ v.clone() }{ if o.blind { " (blind)" } else { "" } }</dd> }
-                    if o.acked_by.is_some() { <dt>{ "write set" }</dt><dd>{ list(&o.acked_by) }{ if o.late_acks.is_empty() { String::new() } else { format!(" (later: {})", o.late_acks.join(", ")) } }</dd> }
-                    if o.replied_by.is_some() { <dt>{ "read set" }</dt><dd>{ list(&o.replied_by) }</dd> }
-                    if o.values.is_some() { <dt>{ "returned" }</dt><dd>{ o.values.as_ref().map(|v| if v.is_empty() { "∅ (nothing)".to_string() } else { v.join(" | ") }).unwrap_or_default() }</dd> }
-                    if !o.read_repaired.is_empty() { <dt>{ "read repair" }</dt><dd>{ o.read_repaired.join(", ") }</dd> }
-                </dl>
-                <p class="quorum-line">{ m.quorum_line(o.index) }</p>
-            </div>
-        }
-    });
-    let msg = p.selection.msg.and_then(|i| m.rec().messages.get(i as usize)).map(|r| {
-        html! {
-            <div class="inspect-msg">
-                <h3>{ format!("Message: {}", super::msg_label(r.kind)) }</h3>
-                <p>{ m.describe_msg(r) }</p>
-                <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), match (r.fate, r.lost_at_us) { (_, Some(_)) => "lost at", (quorumscope_core::Fate::Dropped(_), None) => "dropped at", _ => "arrives" }, fmt_ms(r.gone_us())) }</p>
-                if let Some(o) = r.payload.op() {
-                    <button onclick={{ let cb = p.on_op.clone(); Callback::from(move |_| cb.emit(o)) }}>{ format!("Show operation {o}") }</button>
-                }
-            </div>
-        }
-    });
+    let node = p.selection.node.filter(|n| (*n as usize) < sc.nodes.len()).map(|n| node_section(p, n));
+    let op = p.selection.op.and_then(|o| m.report.ops.get(o as usize)).map(|o| op_section(p, o));
+    let msg = p.selection.msg.and_then(|i| m.rec().messages.get(i as usize)).map(|r| msg_section(p, r));
     let flying = m.in_flight(p.t_us);
     let flying_list = flying.iter().take(12).map(|(id, r)| {
         let cb = p.on_msg.clone();
@@ -109,5 +51,79 @@ pub fn Inspector(p: &InspectorProps) -> Html {
             <h3>{ "What just happened" }</h3>
             <ol class="log" reversed=true>{ for recent.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
         </section>
+    }
+}
+
+/// The selected node: up or down, what it stores, the hints it holds, a crash/recover button.
+fn node_section(p: &InspectorProps, n: u32) -> Html {
+    let (m, sc) = (&p.model, p.model.sc());
+    let ns = &p.snap.nodes[n as usize];
+    let name = sc.nodes[n as usize].name.clone();
+    let believed = p.snap.view.up[n as usize];
+    let on = p.on_intervene.clone();
+    let nm = name.clone();
+    let action = if ns.up {
+        html! { <button class="danger" data-action="crash" onclick={Callback::from(move |_| on.emit(Ev::Crash(nm.clone())))}>{ format!("Crash {name}") }</button> }
+    } else {
+        html! { <button class="primary" data-action="recover" onclick={Callback::from(move |_| on.emit(Ev::Recover(nm.clone())))}>{ format!("Recover {name}") }</button> }
+    };
+    html! {
+        <div class="inspect-node" data-inspect-node={name.clone()}>
+            <h3>{ format!("Node {name}") }</h3>
+            <p>
+                { format!("Datacenter {} · ", sc.dcs[sc.nodes[n as usize].dc as usize]) }
+                <strong class={if ns.up { "ok" } else { "bad" }}>{ if ns.up { "up" } else { "down (its data survives)" } }</strong>
+                if believed != ns.up { <span class="muted">{ " — the others have not noticed yet" }</span> }
+            </p>
+            { action }
+            <h4>{ "Stores" }</h4>
+            if ns.store.is_empty() { <p class="muted">{ "nothing yet" }</p> }
+            <ul>{ for ns.store.iter().map(|(k, d)| html! { <li><code>{ m.key(*k) }</code>{ " = " }{ m.describe_data(d) }</li> }) }</ul>
+            if !ns.hints.is_empty() {
+                <h4>{ "Hints held for others" }</h4>
+                <ul>{ for ns.hints.iter().map(|(h, k, d)| html! { <li>{ format!("for {}: ", m.node_name(*h)) }<code>{ m.key(*k) }</code>{ " = " }{ m.describe_data(d) }</li> }) }</ul>
+            }
+            if sc.repl.anti_entropy_ms.is_some() { <p class="muted">{ format!("Merkle root {:016x}", ns.merkle_root) }</p> }
+        </div>
+    }
+}
+
+/// The selected operation: its status, sets and result, and the quorum line.
+fn op_section(p: &InspectorProps, o: &OpReport) -> Html {
+    let (m, sc) = (&p.model, p.model.sc());
+    let list = |v: &Option<Vec<String>>| {
+        v.as_ref().map(|v| if v.is_empty() { "none".to_string() } else { v.join(", ") }).unwrap_or_default()
+    };
+    html! {
+        <div class="inspect-op">
+            <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op.name(), o.key, o.client) }</h3>
+            <dl>
+                <dt>{ "status" }</dt><dd>{ o.status.name() }</dd>
+                <dt>{ "time" }</dt><dd>{ format!("{} → {}", o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default(), o.end_ms.map(|s| format!("{} ms", fixed(s, 1))).unwrap_or("…".into())) }</dd>
+                <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
+                <dt>{ "sent to" }</dt><dd>{ o.sent_to.join(", ") }{ for o.hinted.iter().map(|[f, h]| html! { <span class="muted">{ format!(" ({f} stands in for {h})") }</span> }) }</dd>
+                if let Some(v) = &o.value { <dt>{ "writes" }</dt><dd>{ v.clone() }{ if o.blind { " (blind)" } else { "" } }</dd> }
+                if o.acked_by.is_some() { <dt>{ "write set" }</dt><dd>{ list(&o.acked_by) }{ if o.late_acks.is_empty() { String::new() } else { format!(" (later: {})", o.late_acks.join(", ")) } }</dd> }
+                if o.replied_by.is_some() { <dt>{ "read set" }</dt><dd>{ list(&o.replied_by) }</dd> }
+                if o.values.is_some() { <dt>{ "returned" }</dt><dd>{ o.values.as_ref().map(|v| if v.is_empty() { "∅ (nothing)".to_string() } else { v.join(" | ") }).unwrap_or_default() }</dd> }
+                if !o.read_repaired.is_empty() { <dt>{ "read repair" }</dt><dd>{ o.read_repaired.join(", ") }</dd> }
+            </dl>
+            <p class="quorum-line">{ m.quorum_line(o.index) }</p>
+        </div>
+    }
+}
+
+/// The selected message, in words, and when it is sent and arrives (or is lost).
+fn msg_section(p: &InspectorProps, r: &MsgRecord) -> Html {
+    let m = &p.model;
+    html! {
+        <div class="inspect-msg">
+            <h3>{ format!("Message: {}", super::kinds::label(r.kind)) }</h3>
+            <p>{ m.describe_msg(r) }</p>
+            <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), match (r.fate, r.lost_at_us) { (_, Some(_)) => "lost at", (quorumscope_core::Fate::Dropped(_), None) => "dropped at", _ => "arrives" }, fmt_ms(r.gone_us())) }</p>
+            if let Some(o) = r.payload.op() {
+                <button onclick={{ let cb = p.on_op.clone(); Callback::from(move |_| cb.emit(o)) }}>{ format!("Show operation {o}") }</button>
+            }
+        </div>
     }
 }

@@ -8,7 +8,8 @@
 use crate::geometry::{self, Pt};
 use crate::model::Model;
 use crate::state::Selection;
-use crate::view::ring::Layout;
+use crate::view::kinds::{self, Shape};
+use crate::view::layout::Layout;
 use quorumscope_core::{Fate, MsgKind, MsgRecord};
 use wasm_bindgen::JsCast;
 
@@ -101,8 +102,8 @@ pub fn hit(items: &[Drawn], x: f64, y: f64) -> Option<u32> {
         .map(|(_, id)| id)
 }
 
-/// One message's outline relative to its position: the legend's shapes (`msg_shape`), `k` times
-/// their legend size (larger when the ring is drawn small, so they stay visible).
+/// One message's outline relative to its position: the table's shape (`kinds::style`), `k` times
+/// its legend size (larger when the ring is drawn small, so they stay visible).
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Outline {
     Circle(f64),
@@ -111,22 +112,15 @@ enum Outline {
 }
 
 fn outline(kind: MsgKind, k: f64) -> Outline {
-    let poly = |pts: &[(f64, f64)]| {
-        let mut out = [(0.0, 0.0); 6];
-        for (o, (x, y)) in out.iter_mut().zip(pts) {
-            *o = (x * k, y * k);
+    match kinds::style(kind).shape {
+        Shape::Circle(r) => Outline::Circle(r * k),
+        Shape::Polygon(pts) => {
+            let mut out = [(0.0, 0.0); 6];
+            for (o, (x, y)) in out.iter_mut().zip(pts) {
+                *o = (x * k, y * k);
+            }
+            Outline::Polygon(out, pts.len().min(6))
         }
-        Outline::Polygon(out, pts.len())
-    };
-    match kind {
-        MsgKind::Put => Outline::Circle(6.0 * k),
-        MsgKind::PutAck => Outline::Circle(4.5 * k),
-        MsgKind::Get => poly(&[(0.0, -7.0), (7.0, 0.0), (0.0, 7.0), (-7.0, 0.0)]),
-        MsgKind::GetReply => poly(&[(0.0, -6.0), (6.0, 0.0), (0.0, 6.0), (-6.0, 0.0)]),
-        MsgKind::ReadRepair => poly(&[(-5.5, -5.5), (5.5, -5.5), (5.5, 5.5), (-5.5, 5.5)]),
-        MsgKind::Handoff => poly(&[(0.0, -7.0), (7.0, 6.0), (-7.0, 6.0)]),
-        MsgKind::HandoffAck => poly(&[(0.0, -6.0), (6.0, 5.0), (-6.0, 5.0)]),
-        MsgKind::Merkle => poly(&[(-3.5, -6.0), (3.5, -6.0), (7.0, 0.0), (3.5, 6.0), (-3.5, 6.0), (-7.0, 0.0)]),
     }
 }
 
@@ -150,7 +144,7 @@ fn trace(ctx: &web_sys::CanvasRenderingContext2d, o: &Outline, x: f64, y: f64) {
 
 /// Fills (or, for replies and acks, outlines) the current path in the kind's colour.
 fn paint(ctx: &web_sys::CanvasRenderingContext2d, kind: MsgKind, colour: &str, panel: &str) {
-    if hollow(kind) {
+    if kinds::style(kind).hollow {
         ctx.set_fill_style_str(panel);
         ctx.fill();
         ctx.set_stroke_style_str(colour);
@@ -159,10 +153,6 @@ fn paint(ctx: &web_sys::CanvasRenderingContext2d, kind: MsgKind, colour: &str, p
         ctx.set_fill_style_str(colour);
         ctx.fill();
     }
-}
-
-fn hollow(kind: MsgKind) -> bool {
-    matches!(kind, MsgKind::PutAck | MsgKind::GetReply | MsgKind::HandoffAck)
 }
 
 /// Draws `items` on `canvas`, whose box matches the SVG's viewBox (`x0`, width `w`, height `h`).
@@ -188,7 +178,7 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
     let style = window.get_computed_style(canvas).ok()??;
     let var = |name: &str| style.get_property_value(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let colours: Vec<String> =
-        MsgKind::ALL.iter().map(|k| var(&format!("--c-{}", k.name())).unwrap_or("#888".into())).collect();
+        MsgKind::ALL.iter().map(|k| var(kinds::style(*k).colour).unwrap_or("#888".into())).collect();
     let panel = var("--panel").unwrap_or("#fff".into());
     let fg = var("--fg").unwrap_or("#000".into());
     let bad = var("--bad").unwrap_or("#c00".into());
@@ -251,7 +241,7 @@ mod tests {
     #[test]
     fn what_is_drawn_follows_the_messages_and_the_selection() {
         let m = model("failed-write");
-        let lay = crate::view::ring::layout(&m);
+        let lay = crate::view::layout::layout(&m);
         let items = at(&m, &lay, &m.in_flight(102_000), 102_000, &Selection::default());
         assert_eq!(items.len(), 3);
         assert!(items.iter().all(|d| d.kind == MsgKind::Put && !d.dropped && d.alpha == 1.0));
@@ -267,7 +257,7 @@ mod tests {
         assert_eq!(outline(MsgKind::Put, 2.0), Outline::Circle(12.0));
         let Outline::Polygon(pts, n) = outline(MsgKind::Merkle, 1.0) else { panic!("a hexagon") };
         assert_eq!(&pts[..n], &[(-3.5, -6.0), (3.5, -6.0), (7.0, 0.0), (3.5, 6.0), (-3.5, 6.0), (-7.0, 0.0)]);
-        // The legend's corners (`msg_shape`: "M0 -6 L6 5 L-6 5 Z").
+        // The legend's corners ("M0 -6 L6 5 L-6 5 Z").
         let Outline::Polygon(pts, n) = outline(MsgKind::HandoffAck, 1.0) else { panic!("a triangle") };
         assert_eq!(&pts[..n], &[(0.0, -6.0), (6.0, 5.0), (-6.0, 5.0)]);
         let Outline::Polygon(pts, n) = outline(MsgKind::Get, 0.5) else { panic!("a diamond") };
@@ -286,7 +276,7 @@ mod tests {
     #[test]
     fn an_anomaly_highlights_the_messages_of_the_operations_behind_it() {
         let m = model("stale-read");
-        let lay = crate::view::ring::layout(&m);
+        let lay = crate::view::layout::layout(&m);
         // Alice's put (op 0) is still reaching B and C at 40 ms; the stale read (op 1) missed it.
         let sel = Selection { anomaly: Some(0), op: Some(1), ..Selection::default() };
         let items = at(&m, &lay, &m.in_flight(40_000), 40_000, &sel);

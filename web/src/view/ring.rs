@@ -1,12 +1,15 @@
 //! The ring: nodes grouped by datacenter, clients around it, messages in flight, the selected
 //! operation's quorums, crashed nodes and partitions.
 
+use super::layout::{layout_with, Layout};
 use super::messages;
-use crate::geometry::{self, polar, Pt, CLIENT_R, RING_R, VIEW};
+use crate::geometry::{self, polar, Pt, RING_R, VIEW};
+use crate::hooks;
 use crate::model::Model;
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
-use quorumscope_core::scenario::{Addr, KeyId};
+use quorumscope_core::scenario::KeyId;
+use quorumscope_core::MsgRecord;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -25,41 +28,6 @@ pub struct RingProps {
     pub selection: Selection,
     pub on_node: Callback<Option<u32>>,
     pub on_msg: Callback<u32>,
-}
-
-pub struct Layout {
-    pub nodes: Vec<Pt>,
-    pub node_angles: Vec<f64>,
-    pub clients: Vec<Pt>,
-    pub radius: f64,
-}
-
-pub fn layout(model: &Model) -> Layout {
-    layout_with(model, geometry::ring_font_units(0.0, 1.0))
-}
-
-/// The layout for a given ring font size (clients spread further apart when text is larger).
-pub fn layout_with(model: &Model, font: f64) -> Layout {
-    let sc = model.sc();
-    let node_dc: Vec<usize> = sc.nodes.iter().map(|n| n.dc as usize).collect();
-    let client_dc: Vec<usize> = sc.clients.iter().map(|c| c.dc as usize).collect();
-    let node_angles = geometry::node_angles(&node_dc, sc.dcs.len());
-    let client_angles = geometry::client_angles(&client_dc, &node_dc, sc.dcs.len(), geometry::client_step(font));
-    Layout {
-        nodes: node_angles.iter().map(|a| polar(RING_R, *a)).collect(),
-        clients: client_angles.iter().map(|a| polar(CLIENT_R, *a)).collect(),
-        node_angles,
-        radius: geometry::node_radius(sc.nodes.len()),
-    }
-}
-
-impl Layout {
-    pub fn pos(&self, a: Addr) -> Pt {
-        match a {
-            Addr::Node(n) => self.nodes[n as usize],
-            Addr::Client(c) => self.clients[c as usize],
-        }
-    }
 }
 
 /// Keys worth showing on the ring: the selected operation's key; else keys the replicas disagree
@@ -91,46 +59,96 @@ fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
     first
 }
 
+/// How big the ring's text and shapes are drawn. Text must stay legible (≥ 12 px on screen)
+/// however small the ring is drawn, e.g. in a 640 × 400 iframe: the SVG's base font size, in
+/// viewBox units, follows its rendered width.
+#[derive(Clone, Copy)]
+struct Scale {
+    /// The base font size in viewBox units.
+    font: f64,
+    /// Shapes' size relative to the legend's.
+    k: f64,
+    /// Room beside the ring for node cards: it grows with the text.
+    margin: f64,
+}
+
+impl Scale {
+    fn for_width(width_px: f64) -> Scale {
+        let font = geometry::ring_font_units(width_px, VIEW + 2.0 * SIDE_MARGIN);
+        let k = font / geometry::ring_font_units(0.0, 1.0);
+        Scale { font, k, margin: (SIDE_MARGIN * k).min(220.0) }
+    }
+
+    /// The viewBox's width, margins included.
+    fn width(&self) -> f64 {
+        VIEW + 2.0 * self.margin
+    }
+}
+
 #[function_component]
 pub fn Ring(p: &RingProps) -> Html {
     let model = &p.model;
     let sc = model.sc();
-    let snap = &p.snap;
-    let sel = &p.selection;
-    let few = sc.nodes.len() <= 12;
-    let keys = shown_keys(model, snap, sel);
-    // Text must stay legible (≥ 12 px on screen) however small the ring is drawn, e.g. in a
-    // 640 × 400 iframe: the SVG's base font size, in viewBox units, follows its rendered width.
     let wrap = use_node_ref();
-    let width_px = use_state(|| 0.0f64);
+    let scale = Scale::for_width(hooks::use_width(wrap.clone()));
+    let lay =
+        use_memo((Rc::clone(&p.model), (scale.font * 10.0).round() as i64), |(m, f)| layout_with(m, *f as f64 / 10.0));
+    let keys = shown_keys(model, &p.snap, &p.selection);
+    let quorum = quorum_sets(model, &p.selection);
+    let nodes = (0..sc.nodes.len()).map(|i| node(p, &lay, &keys, &quorum, scale.font, i));
+
+    // Messages in flight, and recently dropped ones fading where they were lost: drawn on the
+    // canvas after render; listed in the DOM (hidden) for tests and authors' scripts.
+    let in_flight = model.in_flight(p.t_us);
+    let drawn = Rc::new(messages::at(model, &lay, &in_flight, p.t_us, &p.selection));
+    let canvas = use_node_ref();
     {
-        let (wrap, width_px) = (wrap.clone(), width_px.clone());
-        use_effect_with((), move |_| -> Box<dyn FnOnce()> {
-            let Some(el) = wrap.cast::<web_sys::Element>() else { return Box::new(|| ()) };
-            let cb = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-                if let Some(e) = entries.get(0).dyn_into::<web_sys::ResizeObserverEntry>().ok() {
-                    let w = e.content_rect().width();
-                    // Only a real change re-renders (the observer also reports the first size).
-                    if (w - *width_px).abs() > 1.0 {
-                        width_px.set(w);
-                    }
-                }
-            });
-            let Ok(obs) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) else { return Box::new(|| ()) };
-            obs.observe(&el);
-            Box::new(move || {
-                obs.disconnect();
-                drop(cb);
-            })
+        let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
+        use_effect(move || {
+            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
+                messages::draw(&c, &drawn, -scale.margin, scale.width(), scale.k);
+            }
         });
     }
-    let font = geometry::ring_font_units(*width_px, VIEW + 2.0 * SIDE_MARGIN);
-    let lay = use_memo((Rc::clone(&p.model), (font * 10.0).round() as i64), |(m, f)| layout_with(m, *f as f64 / 10.0));
-    // Room beside the ring for node cards grows with the text; shapes grow with it too.
-    let scale = font / geometry::ring_font_units(0.0, 1.0);
-    let margin = (SIDE_MARGIN * scale).min(220.0);
+    // One string, set as the list's contents: far cheaper than diffing a thousand elements.
+    // It follows the coarse text clock, so while playing it is rebuilt a few times a second.
+    let hooks_html = use_memo((Rc::clone(&p.model), p.hooks_t_us), |(m, t)| messages::hooks_at(m, *t));
+    let hooks = Html::from_html_unchecked(AttrValue::from((*hooks_html).clone()));
+    let (on_bg, on_move) = pointer_callbacks(p, &drawn, scale);
+    let (w, view) = (fixed(scale.width(), 0), fixed(VIEW, 0));
 
-    // The selected operation's sets.
+    html! {
+        // The box has the viewBox's proportions, so the canvas and the SVG map points alike.
+        <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {w} / {view}")}>
+        <svg class="ring" style={format!("font-size: {}px", fixed(scale.font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {w} {view}", fixed(-scale.margin, 0))} role="img" aria-label={format!("Ring of {} nodes", sc.nodes.len())} onclick={on_bg}>
+            <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
+            { datacenters(model, &p.snap) }
+            { trails(&lay, &in_flight, p.selection.op) }
+            { partition_cuts(&lay, &p.snap, sc.nodes.len()) }
+            { clients(model, &lay, &p.selection, scale.font) }
+            { for nodes }
+            if in_flight.len() > messages::MAX_DRAWN {
+                <text class="overflow" x="10" y="690">{ format!("{} more messages in flight not drawn", in_flight.len() - messages::MAX_DRAWN) }</text>
+            }
+        </svg>
+        <canvas class="msg-canvas" ref={canvas} aria-hidden="true"></canvas>
+        <ul class="msg-hooks" hidden=true aria-hidden="true">{ hooks }</ul>
+        </div>
+    }
+}
+
+/// The selected operation's sets, as node indices.
+#[derive(Default)]
+struct Quorum {
+    /// The preference list in order; the first `home_n` are home replicas.
+    pref: Vec<usize>,
+    home_n: usize,
+    write_set: Vec<usize>,
+    read_set: Vec<usize>,
+}
+
+fn quorum_sets(model: &Model, sel: &Selection) -> Quorum {
+    let sc = model.sc();
     let op = sel.op.and_then(|o| model.report.ops.get(o as usize));
     let idx = |name: &String| sc.nodes.iter().position(|n| &n.name == name);
     let (pref, home_n) = match op {
@@ -147,8 +165,12 @@ pub fn Ring(p: &RingProps) -> Html {
         .map(|e| model.report.ops[e.put as usize].ids.write_set.iter().map(|n| *n as usize).collect())
         .unwrap_or_default();
     let write_set = if write_set.is_empty() { prior_write } else { write_set };
+    Quorum { pref, home_n, write_set, read_set }
+}
 
-    // Datacenter sectors and labels.
+/// Datacenter sectors and labels.
+fn datacenters(model: &Model, snap: &Snapshot) -> Html {
+    let sc = model.sc();
     let mut per_dc = vec![0usize; sc.dcs.len()];
     for n in &sc.nodes {
         per_dc[n.dc as usize] += 1;
@@ -174,9 +196,12 @@ pub fn Ring(p: &RingProps) -> Html {
             </g>
         }
     });
+    dcs.collect()
+}
 
-    // Partition: a drawn cut between groups of nodes.
-    let node_groups: Vec<u16> = (0..sc.nodes.len()).map(|i| snap.actual.group[i]).collect();
+/// Partition: a drawn cut between groups of nodes.
+fn partition_cuts(lay: &Layout, snap: &Snapshot, nodes: usize) -> Html {
+    let node_groups: Vec<u16> = (0..nodes).map(|i| snap.actual.group[i]).collect();
     let cuts = geometry::partition_cuts(&lay.node_angles, &node_groups);
     let cut_html = cuts.iter().map(|(a, b)| {
         html! {
@@ -186,99 +211,153 @@ pub fn Ring(p: &RingProps) -> Html {
             </g>
         }
     });
+    cut_html.collect()
+}
 
-    let r = lay.radius;
-    let nodes = sc.nodes.iter().enumerate().map(|(i, n)| {
-        let pos = lay.nodes[i];
-        let ns = &snap.nodes[i];
-        let ang = lay.node_angles[i];
-        let rank = pref.iter().position(|x| *x == i);
-        let is_home = rank.is_some_and(|r| r < home_n);
-        let in_w = write_set.contains(&i);
-        let in_r = read_set.contains(&i);
-        let selected = sel.node == Some(i as u32);
-        let believed_down = snap.view.up[i] != ns.up;
-        let on_node = p.on_node.clone();
-        let id = i as u32;
-        let onclick = Callback::from(move |e: MouseEvent| {
+/// One node: its circle (rings for home and fallback replicas, W and R badges, a cross when
+/// down), and its card of keys, hints and Merkle root beside it.
+fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, font: f64, i: usize) -> Html {
+    let (model, sel) = (&p.model, &p.selection);
+    let n = &model.sc().nodes[i];
+    let ns = &p.snap.nodes[i];
+    let (pos, r) = (lay.nodes[i], lay.radius);
+    let rank = q.pref.iter().position(|x| *x == i);
+    let is_home = rank.is_some_and(|r| r < q.home_n);
+    let (in_w, in_r) = (q.write_set.contains(&i), q.read_set.contains(&i));
+    let selected = sel.node == Some(i as u32);
+    let believed_down = p.snap.view.up[i] != ns.up;
+    let id = i as u32;
+    let onclick = p.on_node.reform(move |e: MouseEvent| {
+        e.stop_propagation();
+        Some(id)
+    });
+    let on_node = p.on_node.clone();
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
             e.stop_propagation();
-            on_node.emit(Some(id))
-        });
-        let on_node = p.on_node.clone();
-        let onkeydown = Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" || e.key() == " " {
-                e.prevent_default();
-                e.stop_propagation();
-                on_node.emit(Some(id));
-            }
-        });
-        let status = if ns.up { "up" } else { "down" };
-        let aria = format!(
-            "Node {} in {}, {}{}. {}",
-            n.name,
-            sc.dcs[n.dc as usize],
-            status,
-            if believed_down { " (the cluster has not noticed yet)" } else { "" },
-            keys.iter()
-                .map(|k| format!("{}: {}", model.key(*k), model.values_text(ns.store.iter().find(|(kk, _)| kk == k).map(|x| &x.1))))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-        // The card with contents sits outward, on the side the node is on.
-        let out = polar(RING_R + r + 16.0, ang);
-        let (cos, sin) = geometry::cos_sin(ang);
-        let anchor = if cos > 0.2 { "start" } else if cos < -0.2 { "end" } else { "middle" };
-        let below = sin > 0.3;
-        let mut lines: Vec<(String, &'static str)> = Vec::new();
-        if few {
-            for k in &keys {
-                let d = ns.store.iter().find(|(kk, _)| kk == k).map(|x| &x.1);
-                lines.push((format!("{} = {}", model.key(*k), d.map(|d| model.describe_data(d)).unwrap_or("∅".into())), "card-line"));
-            }
-            for (h, k, d) in &ns.hints {
-                lines.push((format!("hint→{}: {} = {}", model.node_name(*h), model.key(*k), model.values_text(Some(d))), "card-hint"));
-            }
-            if sc.repl.anti_entropy_ms.is_some() {
-                lines.push((format!("merkle {:04x}", ns.merkle_root >> 48), "card-merkle"));
-            }
-        }
-        let line_h = font * 1.05;
-        let y0 = if below { out.y + font * 0.8 } else { out.y - line_h * lines.len() as f64 + font * 0.5 };
-        // The preference rank sits on the inner side of the node, away from its card.
-        let (rx, ry) = (-cos * (r + 11.0), -sin * (r + 11.0) + 4.0);
-        html! {
-            <g key={n.name.clone()}>
-                <g class={classes!("node", status, selected.then_some("selected"), is_home.then_some("home"), (rank.is_some() && !is_home).then_some("fallback"), believed_down.then_some("unnoticed"))}
-                   data-node={n.name.clone()} data-up={ns.up.to_string()}
-                   transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}
-                   tabindex="0" role="button" aria-label={aria} aria-pressed={selected.to_string()} {onclick} {onkeydown}>
-                    <title>{ format!("{} ({status})", n.name) }</title>
-                    if is_home { <circle class="home-ring" r={fixed(r + 5.0, 1)} /> }
-                    if rank.is_some() && !is_home { <circle class="fallback-ring" r={fixed(r + 5.0, 1)} /> }
-                    <circle class="node-body" r={fixed(r, 1)} />
-                    if !ns.up { <path class="node-x" d={{ let (a, b) = (fixed(-r * 0.55, 1), fixed(r * 0.55, 1)); format!("M{a} {a} L{b} {b} M{b} {a} L{a} {b}") }} /> }
-                    <text class="node-name" y="4" text-anchor="middle">{ if r >= 12.0 { n.name.clone() } else { String::new() } }</text>
-                    if let Some(rk) = rank { if few {
-                        <text class="pref-rank" x={fixed(rx, 1)} y={fixed(ry, 1)} text-anchor="middle">{ rk + 1 }</text>
-                    } }
-                    if in_w { <g class="badge badge-w" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(-r * 0.8, 1))}><circle r="7.5" /><text y="4" text-anchor="middle">{"W"}</text></g> }
-                    if in_r { <g class="badge badge-r" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(r * 0.8, 1))}><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{"R"}</text></g> }
-                </g>
-                if !lines.is_empty() || !ns.up {
-                    <text class="node-card" x={fixed(out.x, 1)} y={fixed(y0, 1)} text-anchor={anchor}>
-                        if !ns.up { <tspan class="card-down" x={fixed(out.x, 1)} dy="0">{ "down" }</tspan> }
-                        { for lines.iter().enumerate().map(|(j, (l, c))| html! {
-                            <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0".to_string() } else { fixed(line_h, 1) } }>{ l.clone() }</tspan>
-                        }) }
-                    </text>
-                }
-            </g>
+            on_node.emit(Some(id));
         }
     });
+    let status = if ns.up { "up" } else { "down" };
+    let aria = node_label(model, &p.snap, keys, i);
+    // The preference rank sits on the inner side of the node, away from its card.
+    let (cos, sin) = geometry::cos_sin(lay.node_angles[i]);
+    let (rx, ry) = (-cos * (r + 11.0), -sin * (r + 11.0) + 4.0);
+    let few = model.sc().nodes.len() <= 12;
+    let class = classes!(
+        "node",
+        status,
+        selected.then_some("selected"),
+        is_home.then_some("home"),
+        (rank.is_some() && !is_home).then_some("fallback"),
+        believed_down.then_some("unnoticed")
+    );
+    html! {
+        <g key={n.name.clone()}>
+            <g {class} data-node={n.name.clone()} data-up={ns.up.to_string()}
+               transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}
+               tabindex="0" role="button" aria-label={aria} aria-pressed={selected.to_string()} {onclick} {onkeydown}>
+                <title>{ format!("{} ({status})", n.name) }</title>
+                if is_home { <circle class="home-ring" r={fixed(r + 5.0, 1)} /> }
+                if rank.is_some() && !is_home { <circle class="fallback-ring" r={fixed(r + 5.0, 1)} /> }
+                <circle class="node-body" r={fixed(r, 1)} />
+                if !ns.up { <path class="node-x" d={{ let (a, b) = (fixed(-r * 0.55, 1), fixed(r * 0.55, 1)); format!("M{a} {a} L{b} {b} M{b} {a} L{a} {b}") }} /> }
+                <text class="node-name" y="4" text-anchor="middle">{ if r >= 12.0 { n.name.clone() } else { String::new() } }</text>
+                if let Some(rk) = rank { if few {
+                    <text class="pref-rank" x={fixed(rx, 1)} y={fixed(ry, 1)} text-anchor="middle">{ rk + 1 }</text>
+                } }
+                if in_w { <g class="badge badge-w" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(-r * 0.8, 1))}><circle r="7.5" /><text y="4" text-anchor="middle">{"W"}</text></g> }
+                if in_r { <g class="badge badge-r" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(r * 0.8, 1))}><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{"R"}</text></g> }
+            </g>
+            { node_card(model, &p.snap, keys, lay, font, i) }
+        </g>
+    }
+}
 
-    let clients = sc.clients.iter().enumerate().map(|(i, c)| {
+/// What a screen reader says for node `i`: where it is, whether it is up, what it stores.
+fn node_label(model: &Model, snap: &Snapshot, keys: &[KeyId], i: usize) -> String {
+    let sc = model.sc();
+    let (n, ns) = (&sc.nodes[i], &snap.nodes[i]);
+    format!(
+        "Node {} in {}, {}{}. {}",
+        n.name,
+        sc.dcs[n.dc as usize],
+        if ns.up { "up" } else { "down" },
+        if snap.view.up[i] != ns.up { " (the cluster has not noticed yet)" } else { "" },
+        keys.iter()
+            .map(|k| format!(
+                "{}: {}",
+                model.key(*k),
+                model.values_text(ns.store.iter().find(|(kk, _)| kk == k).map(|x| &x.1))
+            ))
+            .collect::<Vec<_>>()
+            .join("; ")
+    )
+}
+
+/// The card beside node `i`, outward on the side the node is on: "down", then (in small
+/// clusters) each shown key's value, the hints it holds, its Merkle root.
+fn node_card(model: &Model, snap: &Snapshot, keys: &[KeyId], lay: &Layout, font: f64, i: usize) -> Html {
+    let ns = &snap.nodes[i];
+    let lines = card_lines(model, snap, keys, i);
+    if lines.is_empty() && ns.up {
+        return html! {};
+    }
+    let ang = lay.node_angles[i];
+    let out = polar(RING_R + lay.radius + 16.0, ang);
+    let (cos, sin) = geometry::cos_sin(ang);
+    let anchor = if cos > 0.2 {
+        "start"
+    } else if cos < -0.2 {
+        "end"
+    } else {
+        "middle"
+    };
+    let line_h = font * 1.05;
+    let y0 = if sin > 0.3 { out.y + font * 0.8 } else { out.y - line_h * lines.len() as f64 + font * 0.5 };
+    html! {
+        <text class="node-card" x={fixed(out.x, 1)} y={fixed(y0, 1)} text-anchor={anchor}>
+            if !ns.up { <tspan class="card-down" x={fixed(out.x, 1)} dy="0">{ "down" }</tspan> }
+            { for lines.iter().enumerate().map(|(j, (l, c))| html! {
+                <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0".to_string() } else { fixed(line_h, 1) } }>{ l.clone() }</tspan>
+            }) }
+        </text>
+    }
+}
+
+/// The card's lines and their classes (none for clusters of more than 12 nodes).
+fn card_lines(model: &Model, snap: &Snapshot, keys: &[KeyId], i: usize) -> Vec<(String, &'static str)> {
+    let sc = model.sc();
+    let ns = &snap.nodes[i];
+    let mut lines: Vec<(String, &'static str)> = Vec::new();
+    if sc.nodes.len() > 12 {
+        return lines;
+    }
+    for k in keys {
+        let d = ns.store.iter().find(|(kk, _)| kk == k).map(|x| &x.1);
+        lines.push((
+            format!("{} = {}", model.key(*k), d.map(|d| model.describe_data(d)).unwrap_or("∅".into())),
+            "card-line",
+        ));
+    }
+    for (h, k, d) in &ns.hints {
+        lines.push((
+            format!("hint→{}: {} = {}", model.node_name(*h), model.key(*k), model.values_text(Some(d))),
+            "card-hint",
+        ));
+    }
+    if sc.repl.anti_entropy_ms.is_some() {
+        lines.push((format!("merkle {:04x}", ns.merkle_root >> 48), "card-merkle"));
+    }
+    lines
+}
+
+fn clients(model: &Model, lay: &Layout, sel: &Selection, font: f64) -> Html {
+    let active_client = sel.op.and_then(|o| model.report.ops.get(o as usize)).map(|o| &o.client);
+    let clients = model.sc().clients.iter().enumerate().map(|(i, c)| {
         let pos = lay.clients[i];
-        let active = sel.op.and_then(|o| model.report.ops.get(o as usize)).is_some_and(|o| o.client == c.name);
+        let active = active_client.is_some_and(|a| *a == c.name);
         html! {
             <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
                 <rect x={fixed(-2.1 * font, 1)} y={fixed(-0.95 * font, 1)} width={fixed(4.2 * font, 1)} height={fixed(1.9 * font, 1)} rx={fixed(0.95 * font, 1)} />
@@ -286,77 +365,50 @@ pub fn Ring(p: &RingProps) -> Html {
             </g>
         }
     });
+    clients.collect()
+}
 
-    // Messages in flight, and recently dropped ones fading where they were lost: drawn on the
-    // canvas after render; listed in the DOM (hidden) for tests and authors' scripts.
-    let t = p.t_us;
-    let focus_op = sel.op;
-    let in_flight = model.in_flight(t);
-    let drawn = Rc::new(messages::at(model, &lay, &in_flight, t, sel));
-    let canvas = use_node_ref();
-    {
-        let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
-        use_effect(move || {
-            if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                messages::draw(&c, &drawn, -margin, VIEW + 2.0 * margin, scale);
-            }
-        });
-    }
-    // One string, set as the list's contents: far cheaper than diffing a thousand elements.
-    // It follows the coarse text clock, so while playing it is rebuilt a few times a second.
-    let hooks_html = use_memo((Rc::clone(&p.model), p.hooks_t_us), |(m, t)| messages::hooks_at(m, *t));
-    let hooks = Html::from_html_unchecked(AttrValue::from((*hooks_html).clone()));
-    // Clicks and hovers on the ring: a message under the pointer is picked by position.
-    let to_view = move |e: &MouseEvent| -> Option<(f64, f64)> {
+/// Trails for the selected operation's messages, so its fan-out is visible.
+fn trails(lay: &Layout, in_flight: &[(u32, &MsgRecord)], focus_op: Option<u32>) -> Html {
+    let trails = in_flight.iter().filter(|(_, m)| focus_op.is_some() && m.payload.op() == focus_op).map(|(id, m)| {
+        let (a, b) = (lay.pos(m.from), lay.pos(m.to));
+        html! { <line key={format!("t{id}")} class={classes!("trail", format!("k-{}", m.kind.name()))} x1={fixed(a.x, 1)} y1={fixed(a.y, 1)} x2={fixed(b.x, 1)} y2={fixed(b.y, 1)} /> }
+    });
+    trails.collect()
+}
+
+/// Clicks and hovers on the ring: a message under the pointer is picked by position; a click
+/// elsewhere clears the node selection.
+fn pointer_callbacks(
+    p: &RingProps,
+    drawn: &Rc<Vec<messages::Drawn>>,
+    scale: Scale,
+) -> (Callback<MouseEvent>, Callback<MouseEvent>) {
+    let to_view = move |e: &MouseEvent| -> Option<Pt> {
         let el = e.current_target()?.dyn_into::<web_sys::Element>().ok()?;
         let r = el.get_bounding_client_rect();
         if r.width() <= 0.0 || r.height() <= 0.0 {
             return None;
         }
-        let w = VIEW + 2.0 * margin;
-        Some((
-            -margin + (e.client_x() as f64 - r.left()) / r.width() * w,
-            (e.client_y() as f64 - r.top()) / r.height() * VIEW,
-        ))
+        Some(Pt {
+            x: -scale.margin + (e.client_x() as f64 - r.left()) / r.width() * scale.width(),
+            y: (e.client_y() as f64 - r.top()) / r.height() * VIEW,
+        })
     };
     let on_bg = {
-        let (on_node, on_msg, drawn) = (p.on_node.clone(), p.on_msg.clone(), Rc::clone(&drawn));
-        Callback::from(move |e: MouseEvent| match to_view(&e).and_then(|(x, y)| messages::hit(&drawn, x, y)) {
+        let (on_node, on_msg, drawn) = (p.on_node.clone(), p.on_msg.clone(), Rc::clone(drawn));
+        Callback::from(move |e: MouseEvent| match to_view(&e).and_then(|pt| messages::hit(&drawn, pt.x, pt.y)) {
             Some(id) => on_msg.emit(id),
             None => on_node.emit(None),
         })
     };
     let on_move = {
-        let (on_msg, drawn) = (p.on_msg.clone(), Rc::clone(&drawn));
+        let (on_msg, drawn) = (p.on_msg.clone(), Rc::clone(drawn));
         Callback::from(move |e: MouseEvent| {
-            if let Some(id) = to_view(&e).and_then(|(x, y)| messages::hit(&drawn, x, y)) {
+            if let Some(id) = to_view(&e).and_then(|pt| messages::hit(&drawn, pt.x, pt.y)) {
                 on_msg.emit(id);
             }
         })
     };
-
-    // Trails for the selected operation's messages, so its fan-out is visible.
-    let trails = in_flight.iter().filter(|(_, m)| focus_op.is_some() && m.payload.op() == focus_op).map(|(id, m)| {
-        let (a, b) = (lay.pos(m.from), lay.pos(m.to));
-        html! { <line key={format!("t{id}")} class={classes!("trail", format!("k-{}", m.kind.name()))} x1={fixed(a.x, 1)} y1={fixed(a.y, 1)} x2={fixed(b.x, 1)} y2={fixed(b.y, 1)} /> }
-    });
-
-    html! {
-        // The box has the viewBox's proportions, so the canvas and the SVG map points alike.
-        <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {} / {}", fixed(VIEW + 2.0 * margin, 0), fixed(VIEW, 0))}>
-        <svg class="ring" style={format!("font-size: {}px", fixed(font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {} {}", fixed(-margin, 0), fixed(VIEW + 2.0 * margin, 0), fixed(VIEW, 0))} role="img" aria-label={format!("Ring of {} nodes", sc.nodes.len())} onclick={on_bg}>
-            <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
-            { for dcs }
-            { for trails }
-            { for cut_html }
-            { for clients }
-            { for nodes }
-            if in_flight.len() > messages::MAX_DRAWN {
-                <text class="overflow" x="10" y="690">{ format!("{} more messages in flight not drawn", in_flight.len() - messages::MAX_DRAWN) }</text>
-            }
-        </svg>
-        <canvas class="msg-canvas" ref={canvas} aria-hidden="true"></canvas>
-        <ul class="msg-hooks" hidden=true aria-hidden="true">{ hooks }</ul>
-        </div>
-    }
+    (on_bg, on_move)
 }

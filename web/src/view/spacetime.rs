@@ -141,15 +141,9 @@ fn Plot(p: &PlotProps) -> Html {
     let model = &p.model;
     let sc = model.sc();
     let win = p.win;
-    let end = model.end_us.max(1);
     let lanes = sc.nodes.len() + sc.clients.len();
-    let lane_of = |a: Addr| match a {
-        Addr::Node(n) => n as usize,
-        Addr::Client(c) => sc.nodes.len() + c as usize,
-    };
-    let y = |lane: usize| TOP + lane as f64 * LANE_H + LANE_H / 2.0;
-    let plot_w = WIDTH - LEFT - 10.0;
-    let x = |t: u64| time_x(t, win, LEFT, plot_w);
+    let axes = Axes { nodes: sc.nodes.len(), win };
+    let (x, y) = (|t: u64| axes.x(t), |lane: usize| axes.y(lane));
     // Crashed stretches, computed once per run (the trace can be long).
     let down_spans = use_memo(Rc::clone(&p.model), |m| down_spans(m));
     let lane_labels = (0..lanes).map(|l| {
@@ -171,7 +165,48 @@ fn Plot(p: &PlotProps) -> Html {
         html! { <rect class="down-span" x={fixed(x0, 1)} y={fixed(y(*n) - 7.0, 1)} width={fixed((x1 - x0).max(1.0), 1)} height="14"><title>{ format!("{} down {}–{}", sc.nodes[*n].name, fmt_ms(*a), fmt_ms(*b)) }</title></rect> }
     });
 
-    // Operation spans on client lanes.
+    let spans = op_spans(p, &axes);
+    let arrows = message_arrows(p, &axes);
+    html! {
+        <>
+            { for lane_labels }
+            { for downs }
+            { spans }
+            <g class="arrows">{ arrows }</g>
+        </>
+    }
+}
+
+/// Where an instant and a lane go in the diagram.
+struct Axes {
+    /// Node lanes come first, then client lanes.
+    nodes: usize,
+    win: (u64, u64),
+}
+
+impl Axes {
+    fn lane_of(&self, a: Addr) -> usize {
+        match a {
+            Addr::Node(n) => n as usize,
+            Addr::Client(c) => self.nodes + c as usize,
+        }
+    }
+
+    fn y(&self, lane: usize) -> f64 {
+        TOP + lane as f64 * LANE_H + LANE_H / 2.0
+    }
+
+    fn x(&self, t: u64) -> f64 {
+        time_x(t, self.win, LEFT, WIDTH - LEFT - 10.0)
+    }
+}
+
+/// Operation spans on client lanes.
+fn op_spans(p: &PlotProps, axes: &Axes) -> Html {
+    let model = &p.model;
+    let sc = model.sc();
+    let (win, end) = (p.win, model.end_us.max(1));
+    let (x, y) = (|t: u64| axes.x(t), |lane: usize| axes.y(lane));
     let spans = model.report.ops.iter().filter_map(|o| {
         let (s, e) = (o.start_ms?, o.end_ms.unwrap_or(end as f64 / 1000.0));
         let (s_us, e_us) = ((s * 1000.0) as u64, (e * 1000.0) as u64);
@@ -197,7 +232,14 @@ fn Plot(p: &PlotProps) -> Html {
         })
     });
 
-    // Message arrows inside the window.
+    spans.collect()
+}
+
+/// Message arrows inside the window.
+fn message_arrows(p: &PlotProps, axes: &Axes) -> Html {
+    let model = &p.model;
+    let win = p.win;
+    let (x, y, lane_of) = (|t: u64| axes.x(t), |lane: usize| axes.y(lane), |a: Addr| axes.lane_of(a));
     let msgs = &model.rec().messages;
     let first = msgs.partition_point(|m| m.sent_us < win.0.saturating_sub(model.rec().max_flight_us));
     let arrows = msgs[first..]
@@ -226,12 +268,5 @@ fn Plot(p: &PlotProps) -> Html {
             }
         });
 
-    html! {
-        <>
-            { for lane_labels }
-            { for downs }
-            { for spans }
-            <g class="arrows">{ for arrows }</g>
-        </>
-    }
+    arrows.collect()
 }

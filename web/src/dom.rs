@@ -1,0 +1,81 @@
+//! Small helpers over the browser: its clock, the page's address, the reduced-motion preference,
+//! downloads, focus and event targets. Natively they do nothing (or return nothing).
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Milliseconds from the page's high-resolution clock (for measurements, never the simulation).
+pub fn perf_now() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+pub fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|m| m.matches())
+}
+
+/// What the page's address asks for: a lesson, a share link, embed options.
+pub async fn location_fragment() -> crate::link::Fragment {
+    let loc = web_sys::window().map(|w| w.location());
+    let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    let search = loc.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
+    crate::link::parse_in_browser(&hash, &search).await
+}
+
+/// The page's address without its fragment, for links and embed snippets.
+pub fn page_url(embed: bool) -> String {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else { return String::new() };
+    let base = format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
+    if embed {
+        format!("{base}?embed")
+    } else {
+        base
+    }
+}
+
+/// Text for an HTML attribute value.
+pub fn attr_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Text as a JSON file download.
+pub fn download(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let doc = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)
+}
+
+/// Adds a stylesheet (our own rules, never text from a scenario) to the page's head.
+pub fn add_style(css: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let (Ok(style), Some(head)) = (doc.create_element("style"), doc.head()) else { return };
+    style.set_text_content(Some(css));
+    let _ = head.append_child(&style);
+}
+
+/// The element that has the keyboard focus, if it can take it back later.
+pub fn focused() -> Option<web_sys::HtmlElement> {
+    web_sys::window()?.document()?.active_element()?.dyn_into().ok()
+}
+
+/// An event's target as a given kind of element (an `<input>`, a `<select>`...).
+pub fn target<T: JsCast>(e: &web_sys::Event) -> Option<T> {
+    e.target()?.dyn_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn attribute_text_cannot_close_the_attribute_or_open_a_tag() {
+        assert_eq!(super::attr_escape(r#"a "b" <c> & d"#), "a &quot;b&quot; &lt;c&gt; &amp; d");
+    }
+}

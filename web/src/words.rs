@@ -1,0 +1,87 @@
+//! What the app says in its own words: the help, the dialogs' titles and notes, and the messages
+//! it shows when something cannot be done. (Descriptions of the run itself come from `model`; the
+//! glossary's terms are in `glossary`.)
+
+use quorumscope_core::num::fixed;
+
+/// The help dialog's text: shortcuts, and which behaviour of which real system each mechanism
+/// follows. Static markup written here, not user input, so it is inserted as HTML: the same
+/// elements built by `html!` cost several kilobytes of code in the bundle.
+pub const HELP_HTML: &str = concat!(
+    r#"<div><h2 id="help-title">Keyboard shortcuts</h2><dl class="keys">"#,
+    r#"<dt><kbd>space</kbd></dt><dd>play / pause</dd>"#,
+    r#"<dt><kbd>←</kbd> <kbd>→</kbd></dt><dd>previous / next event</dd>"#,
+    r#"<dt><kbd>Home</kbd> <kbd>End</kbd></dt><dd>start / end of the run</dd>"#,
+    r#"<dt><kbd>Tab</kbd>, <kbd>Enter</kbd></dt><dd>focus a node or row, select it</dd>"#,
+    r#"<dt><kbd>?</kbd></dt><dd>this help</dd>"#,
+    r#"<dt><kbd>Esc</kbd></dt><dd>close, clear the selection</dd></dl>"#,
+    r#"<h2>What this simulator models</h2><ul>"#,
+    r#"<li>The client coordinates its own requests: a put goes to the key's N home replicas and succeeds on W acknowledgements before the timeout; a get returns the newest of the first R replies (Dynamo, Riak). A failed put is never rolled back.</li>"#,
+    r#"<li>Sloppy quorum uses the first N healthy nodes of the preference list; a fallback keeps the write with a hint and hands it home once the replica is reachable (Dynamo, Riak). Fallback answers count toward W and R.</li>"#,
+    r#"<li>Failures are noticed after detect_ms; until then clients act on their old view and requests to lost nodes time out.</li>"#,
+    r#"<li>Read repair is asynchronous, as in Dynamo and Riak (not Cassandra's blocking repair): it also fixes replicas whose replies arrive after the get returned.</li>"#,
+    r#"<li>Anti-entropy compares binary Merkle trees top-down: 1 hash when replicas agree, 1 + 2 × depth for one differing key.</li>"#,
+    r#"<li>Conflicts: last-write-wins by client timestamps (Cassandra), version vectors with siblings (Riak allow_mult, Dynamo's cart), or no versions at all.</li>"#,
+    r#"</ul></div>"#,
+);
+
+pub const GLOSSARY_TITLE: &str = "Glossary";
+pub const LINK_TITLE: &str = "Link to this experiment";
+pub const LINK_NOTE: &str = "Copied to the clipboard if the browser allowed it; the address bar holds it too. Opening it reproduces this run at this instant.";
+pub const EMBED_TITLE: &str = "Embed in a course page";
+pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle and autoplay=1 in the link.";
+pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
+
+/// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
+pub fn verdict(choice: usize, chosen: Option<usize>, right: Option<usize>) -> &'static str {
+    match (chosen, right) {
+        (Some(a), Some(r)) if a == choice && a == r => " ✓ right",
+        (Some(a), Some(_)) if a == choice => " ✗ not quite",
+        (Some(_), Some(r)) if r == choice => " ✓",
+        _ => "",
+    }
+}
+
+pub const DOWNLOAD_REFUSED: &str = "The browser refused the download.";
+
+pub fn too_big(file: &str, bytes: f64, limit_bytes: usize) -> String {
+    format!("{file} is {} KB; scenario files are limited to {} KB.", fixed(bytes / 1024.0, 0), limit_bytes / 1024)
+}
+
+pub fn unreadable(file: &str) -> String {
+    format!("Could not read {file} as text.")
+}
+
+pub fn not_loaded(why: &str) -> String {
+    format!("Could not load that scenario — {why}")
+}
+
+pub fn link_unreadable(why: &str) -> String {
+    format!("This link could not be opened: {why}. Showing the first lesson instead.")
+}
+
+/// `slug` as typed in the address (shown only in part: it is not ours).
+pub fn no_such_lesson(slug: &str) -> String {
+    let shown: String = slug.chars().take(40).collect();
+    format!("There is no lesson called \"{shown}\". Showing the first lesson instead.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoint_marks() {
+        // Chose 0, the answer is 1.
+        let marks: Vec<&str> = (0..3).map(|c| verdict(c, Some(0), Some(1))).collect();
+        assert_eq!(marks, [" ✗ not quite", " ✓", ""]);
+        assert_eq!(verdict(1, Some(1), Some(1)), " ✓ right");
+        assert_eq!(verdict(1, None, Some(1)), "", "not answered yet");
+        assert_eq!(verdict(1, Some(0), None), "", "no right answer");
+    }
+
+    #[test]
+    fn a_long_lesson_name_is_cut() {
+        assert_eq!(no_such_lesson(&"x".repeat(100)).matches('x').count(), 40);
+    }
+}
