@@ -2,15 +2,16 @@
 //! and Riak's client-side routing): it sends a put to the replicas, counts acknowledgements against
 //! W, sends a get, takes the first R replies, and does read repair itself.
 
-use crate::data::{Data, Dot, Sibling, Vv};
+use crate::data::{Data, Dot, DotSet, Sibling};
 use crate::scenario::{Addr, ClientId, ConflictMode, KeyId, NodeId, ValueId};
 use crate::sim::{Cmd, Ctx, Timer};
 use crate::trace::{Ev, Msg};
 
 #[derive(Clone, Debug, Default)]
 pub struct ClientState {
-    /// Causal context of the last get of each key (siblings mode), by key id.
-    pub last_ctx: Vec<Option<Vv>>,
+    /// Causal context of the last completed get of each key (siblings mode), by key id: the exact
+    /// dots it returned and everything they had replaced.
+    pub last_ctx: Vec<Option<DotSet>>,
     /// Dots issued per key (by key id), so every put has a unique dot.
     pub dots: Vec<u32>,
     /// Puts issued so far, for LWW tie-breaking.
@@ -149,12 +150,14 @@ impl ClientState {
                     ConflictMode::Siblings => {
                         let counter = &mut self.dots[op.key as usize];
                         *counter += 1;
-                        let ctx_vv = if blind {
-                            Vv::default()
+                        // The new version replaces exactly what the client's last get returned
+                        // (and what those had replaced); a blind put replaces nothing.
+                        let ctx = if blind {
+                            DotSet::default()
                         } else {
                             self.last_ctx[op.key as usize].clone().unwrap_or_default()
                         };
-                        Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx: ctx_vv }])
+                        Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx }])
                     }
                 };
                 self.puts += 1;

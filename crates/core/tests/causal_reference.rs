@@ -147,6 +147,8 @@ fn census() {
     let strategy = runs();
     let total = cases();
     let (mut bad_runs, mut lost, mut lost_acked, mut resurrected, mut writes) = (0, 0, 0, 0, 0);
+    // The same, counted only over keys whose replicas agree: wrong answers, not unfinished repair.
+    let (mut diverged_runs, mut agreed_lost, mut agreed_lost_acked, mut agreed_resurrected) = (0, 0, 0, 0);
     for _ in 0..total {
         let run = strategy.new_tree(&mut runner).unwrap().current();
         writes += run.ops.iter().filter(|o| o.1).count();
@@ -154,12 +156,21 @@ fn census() {
         if !v.ok() {
             bad_runs += 1;
         }
+        if !v.diverged.is_empty() {
+            diverged_runs += 1;
+        }
+        let agreed = |k: &String| !v.diverged.contains(k);
+        agreed_lost += v.lost.iter().filter(|l| agreed(&l.0)).count();
+        agreed_lost_acked += v.lost.iter().filter(|l| agreed(&l.0) && l.2).count();
+        agreed_resurrected += v.resurrected.iter().filter(|l| agreed(&l.0)).count();
         lost += v.lost.len();
         lost_acked += v.lost.iter().filter(|l| l.2).count();
         resurrected += v.resurrected.len();
     }
     println!(
         "census: {total} runs, {writes} puts; {bad_runs} runs differ from the reference; {lost} writes lost \
-         ({lost_acked} of them acknowledged), {resurrected} superseded values resurrected"
+         ({lost_acked} of them acknowledged), {resurrected} superseded values resurrected; {diverged_runs} runs \
+         with replicas that never agreed; on keys whose replicas agreed: {agreed_lost} writes lost \
+         ({agreed_lost_acked} acknowledged), {agreed_resurrected} resurrected"
     );
 }

@@ -52,9 +52,10 @@ fn s9_a_concurrent_acknowledged_write_survives_a_put_that_never_saw_it() {
     assert_eq!(r["ops"][2]["values"], json!(["v2"]), "c2 read only v2");
     // c3's get reaches A first (1 ms) and read repair spreads what the replicas hold.
     assert_eq!(r["ops"][4]["values"], json!(["v1", "v3"]));
+    // Anti-entropy from 1 s on (after the last get) spreads that to every replica.
     let with_ae = {
         let mut v: Value = serde_json::from_str(S9).unwrap();
-        v["replication"]["anti_entropy_ms"] = json!(200);
+        v["replication"]["anti_entropy_ms"] = json!(1000);
         run(&v.to_string()).1
     };
     assert_eq!(finals(&with_ae, &["A", "B", "C"], "x"), vec![json!(["v1", "v3"]); 3]);

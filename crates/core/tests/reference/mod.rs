@@ -25,6 +25,8 @@ pub struct Verdict {
     pub lost: Vec<(String, String, bool)>,
     /// Values some home replica holds that the reference says were superseded.
     pub resurrected: Vec<(String, String)>,
+    /// Keys whose home replicas do not all hold the same values.
+    pub diverged: Vec<String>,
 }
 
 impl Verdict {
@@ -133,6 +135,9 @@ pub fn verdict(sim: &Sim, n: usize) -> Verdict {
                 if !v.resurrected.contains(&entry) {
                     v.resurrected.push(entry);
                 }
+            }
+            if v.held.iter().any(|((_, k), h)| k == key && *h != held) && !v.diverged.contains(key) {
+                v.diverged.push(key.clone());
             }
             v.held.insert((node.to_string(), key.clone()), held);
         }
