@@ -217,6 +217,9 @@ pub struct ExchangeReport {
     pub keys: Vec<String>,
     pub naive_hashes: u64,
     pub completed: bool,
+    /// Why it was abandoned, if it was: `peer_unreachable`, `crashed` or `no_answer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abandoned: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -370,6 +373,7 @@ impl Report {
                 keys: x.keys.iter().map(|k| sc.keys[*k as usize].clone()).collect(),
                 naive_hashes: 1u64 << sc.repl.merkle_depth,
                 completed: x.completed,
+                abandoned: x.abandoned.map(|r| r.name()),
             })
             .collect();
         Report {

@@ -157,7 +157,8 @@ impl Faults {
 pub enum Timer {
     Handoff(NodeId),
     AeTick(NodeId),
-    AeDeadline(NodeId, u32),
+    /// Retransmission deadline of one anti-entropy step: (initiator, exchange, step).
+    AeRetry(NodeId, u32, u32),
     OpDeadline(u32),
 }
 
@@ -418,7 +419,7 @@ impl World {
                 let ctx = Ctx { now: self.now, me: 0, setup: s, view: &self.view, next_xid: &mut self.next_xid };
                 self.clients[c as usize].on_deadline(&ctx, op, &mut self.ops[op as usize], &mut self.out.0);
             }
-            Timer::Handoff(n) | Timer::AeTick(n) | Timer::AeDeadline(n, _) => {
+            Timer::Handoff(n) | Timer::AeTick(n) | Timer::AeRetry(n, ..) => {
                 self.current = Addr::Node(n);
                 let mut ctx = Ctx { now: self.now, me: n, setup: s, view: &self.view, next_xid: &mut self.next_xid };
                 self.nodes[n as usize].on_timer(&mut ctx, timer, &mut self.out.0);

@@ -106,6 +106,10 @@ pub enum Msg {
         data: Vec<(KeyId, Data)>,
         want: Vec<KeyId>,
     },
+    /// The responder got the initiator's copies: the exchange is over.
+    MerkleAck {
+        xid: u32,
+    },
 }
 
 impl Msg {
@@ -118,9 +122,11 @@ impl Msg {
             Msg::ReadRepair { .. } => MsgKind::ReadRepair,
             Msg::Handoff { .. } => MsgKind::Handoff,
             Msg::HandoffAck { .. } => MsgKind::HandoffAck,
-            Msg::MerkleHashes { .. } | Msg::MerkleDiff { .. } | Msg::MerkleKeys { .. } | Msg::MerkleData { .. } => {
-                MsgKind::Merkle
-            }
+            Msg::MerkleHashes { .. }
+            | Msg::MerkleDiff { .. }
+            | Msg::MerkleKeys { .. }
+            | Msg::MerkleData { .. }
+            | Msg::MerkleAck { .. } => MsgKind::Merkle,
         }
     }
 
@@ -153,7 +159,8 @@ impl Msg {
             Msg::MerkleHashes { xid, .. }
             | Msg::MerkleDiff { xid, .. }
             | Msg::MerkleKeys { xid, .. }
-            | Msg::MerkleData { xid, .. } => Some(*xid),
+            | Msg::MerkleData { xid, .. }
+            | Msg::MerkleAck { xid } => Some(*xid),
             _ => None,
         }
     }
@@ -221,7 +228,33 @@ pub enum MerkleStep {
         hashes_compared: u64,
         keys_exchanged: u32,
     },
-    Abandoned,
+    /// The initiator gave up on the exchange, and why.
+    Abandoned {
+        reason: AbandonReason,
+    },
+}
+
+/// Why an anti-entropy exchange was abandoned. A lost step is never a reason: it is sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbandonReason {
+    /// The initiator believes its peer crashed or cut off (its detected view of faults).
+    PeerUnreachable,
+    /// The initiator itself crashed, losing the exchange's state.
+    Crashed,
+    /// One step went unanswered through every retransmission (as TCP gives up on a connection).
+    NoAnswer,
+}
+
+impl AbandonReason {
+    /// In words, for the trace and the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            AbandonReason::PeerUnreachable => "peer_unreachable",
+            AbandonReason::Crashed => "crashed",
+            AbandonReason::NoAnswer => "no_answer",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -305,6 +338,8 @@ pub struct Exchange {
     pub hashes_compared: u64,
     pub keys: Vec<KeyId>,
     pub completed: bool,
+    /// Set when the exchange was abandoned.
+    pub abandoned: Option<AbandonReason>,
 }
 
 /// How much a run records. Replays from a checkpoint record nothing: the full run already has.
@@ -367,6 +402,7 @@ impl Recording {
                 hashes_compared: 0,
                 keys: vec![],
                 completed: false,
+                abandoned: None,
             });
             return;
         }
@@ -382,7 +418,10 @@ impl Recording {
                 x.end_us = Some(at_us);
                 x.completed = true;
             }
-            MerkleStep::Abandoned => x.end_us = Some(at_us),
+            MerkleStep::Abandoned { reason } => {
+                x.end_us = Some(at_us);
+                x.abandoned = Some(reason);
+            }
             MerkleStep::Start { .. } => {}
         }
     }

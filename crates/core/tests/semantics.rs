@@ -108,3 +108,106 @@ fn resurrection_outcome_does_not_depend_on_merge_order() {
     let (_, r) = run(&v.to_string());
     assert_eq!(finals(&r, &["A", "B", "C"], "x"), vec![json!(["v2", "v4"]); 3]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2. Anti-entropy completes at any latency and loss the scenario allows.
+
+/// Issue 9's AE3: the README's own settings (`between_dcs_ms` 75, `timeout_ms` 500). A depth-10
+/// walk takes a dozen round trips of 150 ms; exchanges are not bounded by the client timeout.
+const AE3: &str = r#"{"title":"AE3","nodes":[{"id":"us1","dc":"us"},{"id":"us2","dc":"us"},{"id":"ap1","dc":"apac"}],
+ "clients":[{"id":"c","dc":"us"}],
+ "replication":{"n":3,"w":2,"r":1,"anti_entropy_ms":1000,"timeout_ms":500},
+ "network":{"latency_ms":{"uniform":[2,8]},"between_dcs_ms":75},
+ "events":[{"at_ms":0,"partition":[["us1","us2","c"],["ap1"]]},{"at_ms":100,"client":"c","put":"x","value":"v1"},
+   {"at_ms":200,"heal":true}],
+ "run_until_ms":30000}"#;
+
+fn converges(text: &str, nodes: &[&str]) -> Value {
+    let (_, r) = run(text);
+    assert_eq!(finals(&r, nodes, "x"), vec![json!(["v1"]); nodes.len()], "{:#}", r["anti_entropy"]);
+    assert!(!kinds(&r).iter().any(|k| k.0 == "divergence"), "{:#}", r["anomalies"]);
+    r
+}
+
+#[test]
+fn ae3_exchanges_with_the_other_datacenter_complete() {
+    let r = converges(AE3, &["us1", "us2", "ap1"]);
+    let xs = r["anti_entropy"].as_array().unwrap();
+    let repair = xs.iter().find(|x| x["keys"] == json!(["x"])).expect("an exchange repaired x");
+    assert_eq!(repair["completed"], json!(true));
+    assert!(repair["between"].as_array().unwrap().contains(&json!("ap1")));
+    // A dozen sequential round trips of 150+ ms: far beyond the clients' 500 ms timeout.
+    assert!(repair["end_ms"].as_f64().unwrap() - repair["at_ms"].as_f64().unwrap() > 1_500.0, "{repair}");
+    assert!(xs.iter().all(|x| x.get("abandoned").is_none()), "nothing was unreachable: {xs:#?}");
+}
+
+#[test]
+fn anti_entropy_completes_at_30_ms_inside_one_datacenter() {
+    let mut v: Value = serde_json::from_str(AE3).unwrap();
+    v["nodes"] = json!(["us1", "us2", "ap1"]);
+    v["clients"] = json!([{"id": "c"}]);
+    v["network"] = json!({"latency_ms": 30});
+    converges(&v.to_string(), &["us1", "us2", "ap1"]);
+}
+
+#[test]
+fn anti_entropy_completes_at_75_ms_between_datacenters_and_20_percent_loss() {
+    for seed in 0..8 {
+        let mut v: Value = serde_json::from_str(AE3).unwrap();
+        v["seed"] = json!(seed);
+        v["network"]["loss"] = json!(0.2);
+        v["replication"]["w"] = json!(1);
+        let (_, r) = run(&v.to_string());
+        if r["ops"][0]["acked_by"].as_array().unwrap().is_empty() {
+            continue;
+        }
+        converges(&v.to_string(), &["us1", "us2", "ap1"]);
+    }
+}
+
+#[test]
+fn a_lost_step_is_sent_again_not_fatal() {
+    let mut v: Value = serde_json::from_str(AE3).unwrap();
+    v["network"]["loss"] = json!(0.2);
+    v["replication"]["w"] = json!(1);
+    let (sim, r) = run(&v.to_string());
+    let trace = quorumscope_core::run::trace_json(&sim);
+    let lost_merkle = trace["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "merkle" && m["fate"] == "dropped_lost")
+        .count();
+    assert!(lost_merkle > 0, "the scenario loses some anti-entropy messages");
+    let xs = r["anti_entropy"].as_array().unwrap();
+    assert!(xs.iter().all(|x| x.get("abandoned").is_none()), "a loss never abandons an exchange: {xs:#?}");
+}
+
+#[test]
+fn an_exchange_is_abandoned_when_its_peer_is_detected_down_and_the_trace_says_why() {
+    // B crashes while A walks the tree with it (20 ms per hop): A gives up once it has detected the
+    // crash, and says so; after B recovers, anti-entropy repairs it.
+    let text = json!({
+        "nodes": ["A", "B"], "keys": {"x": ["A", "B"]},
+        "replication": {"n": 2, "w": 1, "r": 1, "anti_entropy_ms": 1000, "detect_ms": 50},
+        "network": {"latency_ms": 20},
+        "events": [
+            {"at_ms": 0, "crash": "B"},
+            {"at_ms": 100, "client": "c", "put": "x", "value": "v1"},
+            {"at_ms": 900, "recover": "B"},
+            {"at_ms": 1100, "crash": "B"},
+            {"at_ms": 4000, "recover": "B"}
+        ],
+        "run_until_ms": 10000
+    });
+    let (sim, r) = run(&text.to_string());
+    let xs = r["anti_entropy"].as_array().unwrap();
+    let first = &xs[0];
+    assert_eq!(first["abandoned"], json!("peer_unreachable"), "{xs:#?}");
+    assert_eq!(first["completed"], json!(false));
+    let trace = quorumscope_core::run::trace_json(&sim);
+    let abandoned: Vec<&Value> =
+        trace["events"].as_array().unwrap().iter().filter(|e| e["step"]["step"] == "abandoned").collect();
+    assert_eq!(abandoned[0]["step"]["reason"], json!("peer_unreachable"));
+    assert_eq!(finals(&r, &["A", "B"], "x"), vec![json!(["v1"]); 2]);
+}
