@@ -58,6 +58,11 @@ pub struct OpState {
     pub closed: bool,
     /// What the put wrote.
     pub written: Option<Data>,
+    /// What actually happened, which the client cannot know (for the report and the checker):
+    /// the replicas that received this put (and so stored it) ...
+    pub stored_on: Vec<NodeId>,
+    /// ... and those that received one of its read repairs, once per repair.
+    pub repair_arrived: Vec<NodeId>,
 }
 
 impl OpState {
@@ -79,7 +84,45 @@ impl OpState {
             repaired: vec![],
             closed: false,
             written: None,
+            stored_on: vec![],
+            repair_arrived: vec![],
         }
+    }
+
+    /// A message of this op reached replica `node` (the world tells; the client never learns).
+    pub fn arrived(&mut self, node: NodeId, msg: &Msg) {
+        match msg {
+            Msg::Put { .. } => self.stored_on.push(node),
+            Msg::ReadRepair { .. } => self.repair_arrived.push(node),
+            _ => {}
+        }
+    }
+
+    /// Was this put stored by any replica (home copy or hint)?
+    pub fn stored(&self) -> bool {
+        !self.stored_on.is_empty()
+    }
+
+    /// Replicas sent a read repair, each once, in the order of their first repair.
+    pub fn repaired_nodes(&self) -> Vec<NodeId> {
+        let mut out: Vec<NodeId> = vec![];
+        for (n, _) in &self.repaired {
+            if !out.contains(n) {
+                out.push(*n);
+            }
+        }
+        out
+    }
+
+    /// Replicas sent a read repair that never arrived (lost, or the replica was down or cut off).
+    pub fn repairs_undelivered(&self) -> Vec<NodeId> {
+        self.repaired_nodes()
+            .into_iter()
+            .filter(|n| {
+                let sent = self.repaired.iter().filter(|r| r.0 == *n).count();
+                sent > self.repair_arrived.iter().filter(|m| *m == n).count()
+            })
+            .collect()
     }
 
     pub fn values(&self) -> Vec<ValueId> {

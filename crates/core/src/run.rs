@@ -181,8 +181,12 @@ pub struct OpReport {
     pub values: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replied_by: Option<Vec<String>>,
+    /// Replicas this get sent a read repair to, each once.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read_repaired: Vec<String>,
+    /// Of those, the ones a repair never reached (lost, or the replica was down or cut off).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub read_repair_undelivered: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -290,8 +294,6 @@ impl Report {
                     OpKind::Put { value, blind } => (Some(sc.values[value as usize].clone()), blind),
                     OpKind::Get => (None, false),
                 };
-                let mut repaired: Vec<NodeId> = o.repaired.iter().map(|r| r.0).collect();
-                repaired.dedup();
                 OpReport {
                     index: i as u32,
                     client: sc.clients[o.client as usize].name.clone(),
@@ -317,7 +319,8 @@ impl Report {
                         v
                     }),
                     replied_by: (!is_put).then(|| nodes(&o.replied_by())),
-                    read_repaired: nodes(&repaired),
+                    read_repaired: nodes(&o.repaired_nodes()),
+                    read_repair_undelivered: nodes(&o.repairs_undelivered()),
                 }
             })
             .collect();
@@ -395,6 +398,47 @@ impl Report {
     }
 }
 
+/// Replaces node and key indices in a trace event's JSON by their names, as the messages have
+/// them: `node`, `holder`, `for_node`, `initiator`, `peer` and `nodes` name nodes, `key` and `keys`
+/// keys, and a partition's `groups` (a group number per actor) become lists of names.
+fn name_ids(sc: &Scenario, v: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(m) = v else { return };
+    let node = |x: &Value| x.as_u64().map_or(x.clone(), |n| Value::from(sc.nodes[n as usize].name.clone()));
+    let key = |x: &Value| x.as_u64().map_or(x.clone(), |k| Value::from(sc.keys[k as usize].clone()));
+    for (field, x) in m.iter_mut() {
+        match field.as_str() {
+            "node" | "holder" | "for_node" | "initiator" | "peer" => *x = node(x),
+            "key" => *x = key(x),
+            "nodes" => *x = Value::Array(x.as_array().map(|a| a.iter().map(node).collect()).unwrap_or_default()),
+            "keys" => *x = Value::Array(x.as_array().map(|a| a.iter().map(key).collect()).unwrap_or_default()),
+            "groups" => {
+                let slots: Vec<u64> =
+                    x.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
+                let names: Vec<String> =
+                    sc.nodes.iter().map(|n| n.name.clone()).chain(sc.clients.iter().map(|c| c.name.clone())).collect();
+                let count = slots.iter().max().map_or(0, |g| g + 1);
+                *x = Value::Array(
+                    (0..count)
+                        .map(|g| {
+                            Value::Array(
+                                slots
+                                    .iter()
+                                    .zip(&names)
+                                    .filter(|(s, _)| **s == g)
+                                    .map(|(_, n)| Value::from(n.clone()))
+                                    .collect(),
+                            )
+                        })
+                        .filter(|g| g.as_array().is_some_and(|a| !a.is_empty()))
+                        .collect(),
+                );
+            }
+            _ => name_ids(sc, x),
+        }
+    }
+}
+
 /// The full trace as JSON, with names instead of indices, for `quorumscope run --trace`.
 pub fn trace_json(sim: &Sim) -> serde_json::Value {
     let sc = &sim.setup.sc;
@@ -423,6 +467,7 @@ pub fn trace_json(sim: &Sim) -> serde_json::Value {
         .iter()
         .map(|e| {
             let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
+            name_ids(sc, &mut v);
             v["at_ms"] = serde_json::json!(us_to_ms(e.at_us));
             v
         })

@@ -389,6 +389,9 @@ impl World {
         }
         rec.push(self.now, Ev::Delivered { msg: id });
         self.current = to;
+        if let (Addr::Node(n), Some(op)) = (to, msg.op()) {
+            self.ops[op as usize].arrived(n, &msg);
+        }
         let Addr::Node(from_node) = from else {
             // From a client to a node.
             let Addr::Node(n) = to else { unreachable!("clients only talk to nodes") };
