@@ -499,7 +499,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             .collect();
         let hint = match repl.conflicts {
             ConflictMode::LastArrival => {
-                " Without versions, nothing can tell which copy is right, so no repair will fix this."
+                " Without versions nothing can tell which copy is right, so there is no repair in this mode (read repair and anti-entropy are off): they will disagree for good."
             }
             _ if repl.anti_entropy_ms.is_none() && !repl.read_repair => {
                 " Neither read repair nor anti-entropy is on to reconcile them."

@@ -246,8 +246,8 @@ impl ClientState {
             }
             Msg::GetReply { data, .. } => {
                 if s.sc.repl.conflicts == ConflictMode::LastArrival {
-                    // No versions to compare: the client keeps the reply that arrived last, and
-                    // read repair spreads what the client returned.
+                    // No versions to compare: the client keeps the reply that arrived last (and
+                    // there is no read repair: see `data::repair_available`).
                     if op.status == Status::Pending {
                         if let Some(d) = &data {
                             op.newest = Some(d.clone());
@@ -265,7 +265,10 @@ impl ClientState {
                     self.last_ctx[op.key as usize] = op.result.as_ref().map(|d| d.context());
                     out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
                 }
-                if op.status == Status::Ok && s.sc.repl.read_repair {
+                if op.status == Status::Ok
+                    && s.sc.repl.read_repair
+                    && crate::data::repair_available(s.sc.repl.conflicts)
+                {
                     self.repair(op_id, op, out);
                 }
             }

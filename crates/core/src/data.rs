@@ -18,10 +18,22 @@
 //! associative and idempotent, so no order of delivery loses or resurrects a version.
 
 use crate::hash::hash_u64s;
-use crate::scenario::{ClientId, ValueId};
+use crate::scenario::{ClientId, ConflictMode, ValueId};
 
 /// One sentence for the UI on what `siblings` mode shows.
 pub const SIBLINGS_DESIGN: &str = "Siblings as in Riak (allow_mult) and Dynamo's cart, tracked like dotted version vectors: every write gets a unique dot and replaces exactly the versions its client's last read returned, so a concurrent write is never lost and a replaced one never comes back.";
+
+/// One sentence for the UI on why `last_arrival` has no repair.
+pub const LAST_ARRIVAL_NO_REPAIR: &str = "Without versions no replica can tell which of two copies is newer, so there is nothing to repair by: read repair and anti-entropy are off in this mode, and replicas that disagree stay that way.";
+
+/// Can replicas repair each other in this conflict mode? Not under `last_arrival`: with no
+/// version there is no rule to pick the copy to keep, and pushing one copy over another (as a
+/// repair without versions would) only moves values around between replicas, forever. So read
+/// repair and anti-entropy do nothing in that mode; a real store without versions could do no
+/// better.
+pub fn repair_available(mode: ConflictMode) -> bool {
+    mode != ConflictMode::LastArrival
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Dot {

@@ -4,7 +4,7 @@
 
 use crate::data::Data;
 use crate::merkle::{leaf_of, Tree};
-use crate::scenario::{Addr, ConflictMode, KeyId, NodeId};
+use crate::scenario::{Addr, KeyId, NodeId};
 use crate::sim::{Cmd, Ctx, Timer};
 use crate::trace::{AbandonReason, Ev, MerkleStep, Msg};
 
@@ -252,13 +252,8 @@ impl NodeState {
                     .collect();
                 crate::order::sort_u32(&mut differ);
                 differ.dedup();
-                // Under last_arrival there is no version to merge by: the initiator's copy goes
-                // one way only, or the two sides would simply swap values.
-                let data = if ctx.setup.sc.repl.conflicts == ConflictMode::LastArrival {
-                    vec![]
-                } else {
-                    differ.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect()
-                };
+                // (Never under last_arrival, which has no anti-entropy: see `data::repair_available`.)
+                let data = differ.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleData { xid, data, want: differ } });
             }
             Msg::MerkleData { xid, data, want } => {
@@ -404,6 +399,9 @@ impl NodeState {
                 self.arm_handoff(ctx, out);
             }
             Timer::AeTick(_) => {
+                if !crate::data::repair_available(s.sc.repl.conflicts) {
+                    return; // no versions, nothing to repair by: the rounds stop here
+                }
                 let period = s.ae_period_us.expect("ticks only run with anti-entropy on");
                 out.push(Cmd::Timer { at_us: ctx.now + period, timer: Timer::AeTick(ctx.me) });
                 if !self.up {

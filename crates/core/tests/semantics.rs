@@ -211,3 +211,22 @@ fn an_exchange_is_abandoned_when_its_peer_is_detected_down_and_the_trace_says_wh
     assert_eq!(abandoned[0]["step"]["reason"], json!("peer_unreachable"));
     assert_eq!(finals(&r, &["A", "B"], "x"), vec![json!(["v1"]); 2]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. last_arrival has no repair: no endless shuffle, and the words say why.
+
+#[test]
+fn last_arrival_does_not_repair_so_values_do_not_move_around() {
+    let path = format!("{}/../../lessons/racing-last-arrival.json", env!("CARGO_MANIFEST_DIR"));
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["replication"]["read_repair"] = json!(true);
+    v["replication"]["anti_entropy_ms"] = json!(500);
+    v["run_until_ms"] = json!(60_000);
+    let (sim, r) = run(&v.to_string());
+    assert_eq!(finals(&r, &["A", "B", "C"], "color"), vec![json!(["blue"]), json!(["red"]), json!(["green"])]);
+    assert_eq!(r["anti_entropy"], json!([]), "no exchanges");
+    let trace = quorumscope_core::run::trace_json(&sim);
+    assert!(!trace["messages"].as_array().unwrap().iter().any(|m| m["kind"] == "read_repair" || m["kind"] == "merkle"));
+    let div = r["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "divergence").unwrap();
+    assert!(div["explanation"].as_str().unwrap().contains("no repair in this mode"), "{div}");
+}
