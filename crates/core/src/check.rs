@@ -17,7 +17,9 @@ pub enum AnomalyKind {
     /// nothing).
     StaleRead,
     /// A get returned a value written by a put that was reported failed: not confirmed, because it
-    /// had fewer than W acknowledgements before its timeout — yet stored by some replica.
+    /// had fewer than W acknowledgements before its timeout — yet stored by some replica. (As
+    /// Jepsen names it, such a put's outcome is *indeterminate*: the report says `"outcome":
+    /// "indeterminate"` beside `"status": "failed"`.)
     FailedWriteRead,
     /// A client's get lost something that one of its earlier gets of the key (completed before
     /// this one began) had returned. With siblings: a value this get neither returned nor had
@@ -342,7 +344,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
                     nodes: replied.clone(),
                     at_us: gend,
                     explanation: format!(
-                        "{}'s get returned {}, written by {}'s put that was reported failed at {} (acknowledged by {}; W={}). A failed put is not rolled back: the replicas that stored it keep it and serve it.",
+                        "{}'s get returned {}, written by {}'s put that was reported failed at {}: not confirmed (acknowledged by {}; W={}), so its outcome was indeterminate to the client — it may or may not have taken effect. It had: a failed put is not rolled back, and the replicas that stored it keep it and serve it.",
                         c.client(gi),
                         c.value(*v),
                         c.client(*q),

@@ -166,6 +166,10 @@ pub struct OpReport {
     pub start_ms: Option<f64>,
     pub end_ms: Option<f64>,
     pub status: &'static str,
+    /// For a failed put, `indeterminate` (as Jepsen says): "failed" means not confirmed — fewer
+    /// than W acknowledgements before the timeout — not "not written"; it may be stored anywhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'static str>,
     pub preference: Vec<String>,
     pub sent_to: Vec<String>,
     /// Fallbacks used, with the home replica each stood in for.
@@ -308,6 +312,7 @@ impl Report {
                         Status::Failed => "failed",
                         Status::Pending => "pending",
                     },
+                    outcome: (is_put && o.status == Status::Failed).then_some("indeterminate"),
                     preference: nodes(&s.pref[o.key as usize]),
                     sent_to: o.sent_to.iter().map(|(n, _)| node(n)).collect(),
                     hinted: o.sent_to.iter().filter_map(|(n, h)| h.map(|h| [node(n), node(&h)])).collect(),

@@ -60,6 +60,15 @@ fn stale_read_near_miss_a_get_that_began_before_the_put_succeeded() {
 
 // failed_write_read ----------------------------------------------------------------------------
 
+#[test]
+fn a_failed_get_is_not_indeterminate() {
+    // Reads change nothing: a failed get simply failed.
+    let r = report(&json!({"nodes": ["A"], "replication": {"n": 1, "w": 1, "r": 1},
+        "events": [{"at_ms": 0, "crash": "A"}, {"at_ms": 100, "client": "c", "get": "k"}]}));
+    assert_eq!(r["ops"][0]["status"], json!("failed"));
+    assert!(r["ops"][0].get("outcome").is_none());
+}
+
 fn failed(w: u32) -> Value {
     json!({
         "nodes": ["A", "B", "C"], "keys": {"k": ["A", "B", "C"]},
@@ -74,17 +83,21 @@ fn failed(w: u32) -> Value {
 }
 
 #[test]
-fn failed_write_read_flagged() {
+fn failed_write_read_flagged_and_worded_as_not_confirmed() {
     let r = report(&failed(2));
     assert_eq!(r["ops"][0]["status"], json!("failed"));
+    assert_eq!(r["ops"][0]["outcome"], json!("indeterminate"));
     let a = flagged(&r, "failed_write_read");
     assert_eq!(a.len(), 1, "{}", ops(&r));
+    let why = a[0]["explanation"].as_str().unwrap();
+    assert!(why.contains("not confirmed") && why.contains("indeterminate") && !why.contains("not written"), "{why}");
 }
 
 #[test]
 fn failed_write_read_near_miss_the_same_read_of_a_confirmed_put() {
     let r = report(&failed(1));
     assert_eq!(r["ops"][0]["status"], json!("ok"));
+    assert!(r["ops"][0].get("outcome").is_none());
     assert_eq!(r["ops"][1]["values"], json!(["draft"]));
     assert!(flagged(&r, "failed_write_read").is_empty(), "{}", ops(&r));
 }
