@@ -506,6 +506,12 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             _ if repl.anti_entropy_ms.is_none() && !repl.read_repair => {
                 " Neither read repair nor anti-entropy is on to reconcile them."
             }
+            _ if live.iter().any(|a| live.iter().any(|b| w.actual.group[*a as usize] != w.actual.group[*b as usize])) => {
+                " A partition still separates them, so no repair can reach across until it heals."
+            }
+            _ if repl.anti_entropy_ms.is_none() => {
+                " Read repair only fixes what a get happens to read, and anti-entropy is off."
+            }
             _ => " Repair had not reached them by the end of the run.",
         };
         out.push(Anomaly {

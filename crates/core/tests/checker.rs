@@ -312,3 +312,16 @@ fn trace_events_name_nodes_and_keys() {
     let timeout = events.iter().find(|e| e["type"] == "request_timeout");
     assert!(timeout.is_none_or(|t| t["node"].is_string()));
 }
+
+#[test]
+fn divergence_across_a_partition_says_repair_cannot_reach() {
+    let text = json!({
+        "nodes": ["A", "B", "C"], "keys": {"k": ["A", "B", "C"]},
+        "replication": {"n": 3, "w": 1, "r": 1, "anti_entropy_ms": 200}, "network": {"latency_ms": 5},
+        "events": [{"at_ms": 0, "partition": [["C"]]}, {"at_ms": 10, "client": "c", "put": "k", "value": "v"}],
+        "run_until_ms": 3000
+    });
+    let r = report(&text);
+    let d = flagged(&r, "divergence");
+    assert!(d[0]["explanation"].as_str().unwrap().contains("partition still separates them"), "{}", d[0]);
+}
