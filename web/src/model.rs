@@ -161,6 +161,7 @@ impl Model {
             Msg::MerkleDiff { level, differing, .. } => format!("Merkle: {} differ at level {level}", differing.len()),
             Msg::MerkleKeys { keys, .. } => format!("Merkle: digests of {} key(s) in differing leaves", keys.len()),
             Msg::MerkleData { data, want, .. } => format!("Merkle: {} copy(ies), asks for {}", data.len(), want.len()),
+            Msg::MerkleAck { .. } => "Merkle: copies received".into(),
         };
         let fate = match m.fate {
             Fate::Dropped(r) => format!(" — dropped ({})", drop_words(r)),
@@ -279,7 +280,7 @@ impl Model {
                 MerkleStep::Done { hashes_compared, keys_exchanged } => {
                     format!("Anti-entropy done: {hashes_compared} hash(es) compared, {keys_exchanged} key(s) exchanged")
                 }
-                MerkleStep::Abandoned => "Anti-entropy exchange abandoned (no answer)".into(),
+                MerkleStep::Abandoned { reason } => format!("Anti-entropy exchange abandoned ({})", reason.name()),
             },
         };
         Some(format!("{t}: {s}"))

@@ -12,8 +12,8 @@ use crate::trace::Ev;
 pub enum Timer {
     Handoff,
     AeTick,
-    /// The anti-entropy exchange with this id has run out of time.
-    AeDeadline(u32),
+    /// Retransmission deadline of one anti-entropy step: (exchange, step).
+    AeRetry(u32, u32),
     /// The operation with this index has run out of time.
     OpDeadline(u32),
 }

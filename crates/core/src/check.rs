@@ -2,24 +2,63 @@
 //! writes a distinct value, so a value read identifies the put that wrote it.
 
 use crate::client::{OpKind, OpState, Status};
-use crate::expect::{Expected, OkPuts};
+use crate::data::Data;
 use crate::ids::{KeyId, NodeId, ValueId};
 use crate::scenario::ConflictMode;
 use crate::setup::Setup;
 use crate::sim::World;
 use serde::Serialize;
 
+/// The anomalies the checker names. Each definition is written once, here, and the README and the
+/// app repeat it word for word ([`AnomalyKind::definition`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyKind {
+    /// A get returned only values older than a put that had succeeded before the get began: every
+    /// value it returned was written by a put that ended before that put started (or it returned
+    /// nothing).
     StaleRead,
+    /// A get returned a value written by a put that was reported failed: not confirmed, because it
+    /// had fewer than W acknowledgements before its timeout — yet stored by some replica. (As
+    /// Jepsen names it, such a put's outcome is *indeterminate*: the report says `"outcome":
+    /// "indeterminate"` beside `"status": "failed"`.)
     FailedWriteRead,
+    /// A client's get lost something that one of its earlier gets of the key (completed before
+    /// this one began) had returned. With siblings: a value this get neither returned nor had
+    /// replaced (its version is not in the causal context of what this get returned). With lww and
+    /// last_arrival: this get returned only values whose puts ended before the put of the newest
+    /// value read earlier had started.
     MonotonicRead,
+    /// An acknowledged put whose value no node holds at the end (in its store or in a hint),
+    /// although no put that replaced it was stored by any node. A put Q replaces P when, with
+    /// siblings, Q's causal context contains P's version; with lww, Q started after P was
+    /// acknowledged and has the higher timestamp; with last_arrival, Q started after P was
+    /// acknowledged.
     LostUpdate,
+    /// At the end, the live home replicas of a key hold different values.
     Divergence,
 }
 
 impl AnomalyKind {
+    pub const ALL: [AnomalyKind; 5] = [
+        AnomalyKind::StaleRead,
+        AnomalyKind::FailedWriteRead,
+        AnomalyKind::MonotonicRead,
+        AnomalyKind::LostUpdate,
+        AnomalyKind::Divergence,
+    ];
+
+    /// The definition, in the words of the doc comments above (and of the README).
+    pub fn definition(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "A get returned only values older than a put that had succeeded before the get began: every value it returned was written by a put that ended before that put started (or it returned nothing).",
+            AnomalyKind::FailedWriteRead => "A get returned a value written by a put that was reported failed: not confirmed, because it had fewer than W acknowledgements before its timeout — yet stored by some replica.",
+            AnomalyKind::MonotonicRead => "A client's get lost something that one of its earlier gets of the key (completed before this one began) had returned. With siblings: a value this get neither returned nor had replaced (its version is not in the causal context of what this get returned). With lww and last_arrival: this get returned only values whose puts ended before the put of the newest value read earlier had started.",
+            AnomalyKind::LostUpdate => "An acknowledged put whose value no node holds at the end (in its store or in a hint), although no put that replaced it was stored by any node. A put Q replaces P when, with siblings, Q's causal context contains P's version; with lww, Q started after P was acknowledged and has the higher timestamp; with last_arrival, Q started after P was acknowledged.",
+            AnomalyKind::Divergence => "At the end, the live home replicas of a key hold different values.",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             AnomalyKind::StaleRead => "stale_read",
@@ -65,6 +104,22 @@ impl Ctx<'_> {
         self.s.put_of_value[v as usize]
     }
 
+    /// The dot of the version that wrote `v` (siblings mode).
+    fn dot_of(&self, v: ValueId) -> Option<crate::data::Dot> {
+        match &self.ops[self.put_of(v) as usize].written {
+            Some(Data::Siblings(s)) => s.first().map(|x| x.dot),
+            _ => None,
+        }
+    }
+
+    /// Had the put that wrote `v` seen version `d` (is `d` in its causal context)?
+    fn saw(&self, v: ValueId, d: crate::data::Dot) -> bool {
+        match &self.ops[self.put_of(v) as usize].written {
+            Some(Data::Siblings(s)) => s.iter().any(|x| x.ctx.contains(d)),
+            _ => false,
+        }
+    }
+
     fn client(&self, op: u32) -> &str {
         &self.s.sc.clients[self.ops[op as usize].client as usize].name
     }
@@ -89,7 +144,7 @@ impl Ctx<'_> {
     }
 
     fn ms(us: u64) -> String {
-        format!("{} ms", crate::num::fixed(us as f64 / 1000.0, if us.is_multiple_of(1000) { 0 } else { 1 }))
+        format!("{} ms", crate::num::fixed(us as f64 / 1000.0, if us % 1000 == 0 { 0 } else { 1 }))
     }
 }
 
@@ -100,6 +155,21 @@ fn signed(us: i64) -> String {
         format!("+{s}")
     } else {
         s
+    }
+}
+
+/// Does put `q` replace put `p` (see `AnomalyKind::LostUpdate`)?
+fn replaces(q: &OpState, p: &OpState) -> bool {
+    let after = || q.start_us.zip(p.end_us).is_some_and(|(qs, pe)| qs > pe);
+    match (&q.written, &p.written) {
+        (Some(Data::Siblings(qs)), Some(Data::Siblings(ps))) => {
+            ps.iter().all(|pv| qs.iter().any(|qv| qv.ctx.contains(pv.dot)))
+        }
+        (Some(Data::Lww { ts_us: qt, tie: qi, .. }), Some(Data::Lww { ts_us: pt, tie: pi, .. })) => {
+            after() && (qt, qi) > (pt, pi)
+        }
+        (Some(Data::Arrival { .. }), Some(Data::Arrival { .. })) => after(),
+        _ => false,
     }
 }
 
@@ -117,18 +187,21 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
     let repl = &s.sc.repl;
     let keys = s.sc.keys.len();
     // Indexes, so the whole check is O(ops log ops), not O(ops²): per key, the successful puts
-    // sorted by end time, and the latest start of any put; per (client, key), the client's reads
-    // sorted by end time with the newest value read so far.
-    let ok_puts = OkPuts::new(keys, &w.ops);
-    let mut last_start: Vec<Option<u64>> = vec![None; keys];
+    // sorted by end time, and the puts some replica stored; per (client, key), the client's reads
+    // sorted by end time with the newest value read so far. (Only an acknowledged put that
+    // vanished scans its key's stored puts.)
+    let mut ok_puts: Vec<Vec<(u64, u64, u32)>> = vec![Vec::new(); keys];
+    let mut stored_puts: Vec<Vec<u32>> = vec![Vec::new(); keys];
     // (client, key, end, newest value read), grouped by client and key once sorted.
-    #[allow(clippy::type_complexity)] // Rewritten with the checker split.
-    let mut reads: Vec<(u32, KeyId, u64, Option<(u64, u32, ValueId)>)> = Vec::new();
+    let mut reads: Vec<(u32, KeyId, u64, Option<(u64, u32, ValueId)>, u32)> = Vec::new();
     for (i, o) in w.ops.iter().enumerate() {
         let k = o.key as usize;
         if written_value(o).is_some() {
-            if let Some(st) = o.start_us {
-                last_start[k] = last_start[k].max(Some(st));
+            if o.stored() {
+                stored_puts[k].push(i as u32);
+            }
+            if let (Status::Ok, Some(st), Some(e)) = (o.status, o.start_us, o.end_us) {
+                ok_puts[k].push((e, st, i as u32));
             }
         } else if let (Status::Ok, Some(e)) = (o.status, o.end_us) {
             // The value of this read whose put started last: the newest thing it saw.
@@ -137,12 +210,15 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
                 .into_iter()
                 .filter_map(|v| c.ops[c.put_of(v) as usize].start_us.map(|st| (st, i as u32, v)))
                 .max_by_key(|x| x.0);
-            reads.push((o.client, o.key, e, newest));
+            reads.push((o.client, o.key, e, newest, i as u32));
         }
+    }
+    for list in &mut ok_puts {
+        crate::order::sort_by_key(list, |&(e, st, _)| crate::order::pair(e, st));
     }
     // Each (client, key) run becomes (end, newest value read by then), a running maximum.
     // End times are below 2^32 µs (the scenario caps time at an hour), so all three fit 96 bits.
-    crate::order::sort_by_key(&mut reads, |&(cl, k, e, _)| {
+    crate::order::sort_by_key(&mut reads, |&(cl, k, e, _, _)| {
         assert!(e < 1 << 32, "operation times are capped at one hour, below 2^32 µs");
         (u128::from(cl) << 64) | (u128::from(k) << 32) | u128::from(e)
     });
@@ -155,6 +231,28 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             best = reads[i].3;
         }
         reads[i].3 = best;
+    }
+    // With siblings, each (client, key) run also becomes its frontier: the values read so far
+    // that nothing read since had replaced, each with the read that returned it.
+    let siblings = repl.conflicts == ConflictMode::Siblings;
+    let mut frontier: Vec<Vec<(ValueId, u32)>> = Vec::with_capacity(if siblings { reads.len() } else { 0 });
+    for i in (0..reads.len()).filter(|_| siblings) {
+        let mut f = if i == 0 || (reads[i].0, reads[i].1) != (reads[i - 1].0, reads[i - 1].1) {
+            vec![]
+        } else {
+            frontier[i - 1].clone()
+        };
+        let r = &w.ops[reads[i].4 as usize];
+        let got = r.values();
+        let ctx = r.result.as_ref().map(|d| d.context()).unwrap_or_default();
+        f.retain(|(u, _)| !got.contains(u) && !c.dot_of(*u).is_some_and(|d| ctx.contains(d)));
+        for v in got {
+            let older = f.iter().any(|(u, _)| c.dot_of(v).is_some_and(|d| c.saw(*u, d)));
+            if !older {
+                f.push((v, reads[i].4));
+            }
+        }
+        frontier.push(f);
     }
 
     for (gi, g) in w.ops.iter().enumerate() {
@@ -174,7 +272,16 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
         let writers_end: Option<u64> =
             writers.iter().map(|q| w.ops[*q as usize].end_us).try_fold(0u64, |m, e| e.map(|e| m.max(e)));
         let precedes_all = |p_start: u64| writers.is_empty() || writers_end.is_some_and(|we| we < p_start);
-        if let Some(Expected { put: p, missed: true }) = ok_puts.expected(s, &w.ops, g) {
+        let puts = &ok_puts[g.key as usize];
+        let before = puts.partition_point(|x| x.0 < gstart);
+        // Newest first; a put that ended before the read values' puts ended cannot qualify.
+        let missed = puts[..before]
+            .iter()
+            .rev()
+            .take_while(|x| writers.is_empty() || writers_end.is_some_and(|we| x.0 > we))
+            .find(|x| precedes_all(x.1))
+            .map(|x| x.2);
+        if let Some(p) = missed {
             let p_op = &w.ops[p as usize];
             let v = written_value(p_op).expect("a put");
             let overlap: Vec<NodeId> = replied.iter().copied().filter(|n| p_op.write_set().contains(n)).collect();
@@ -239,7 +346,7 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
                     nodes: replied.clone(),
                     at_us: gend,
                     explanation: format!(
-                        "{}'s get returned {}, written by {}'s put that was reported failed at {} (acknowledged by {}; W={}). A failed put is not rolled back: the replicas that stored it keep it and serve it.",
+                        "{}'s get returned {}, written by {}'s put that was reported failed at {}: not confirmed (acknowledged by {}; W={}), so its outcome was indeterminate to the client — it may or may not have taken effect. It had: a failed put is not rolled back, and the replicas that stored it keep it and serve it.",
                         c.client(gi),
                         c.value(*v),
                         c.client(*q),
@@ -251,38 +358,59 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             }
         }
 
-        // monotonic_read: this client had already read a newer value of the key — the newest
-        // value it had read by the time this read began is newer than everything this one got.
+        // monotonic_read: see `AnomalyKind::MonotonicRead`. With siblings, something of the
+        // frontier of this client's earlier reads is gone and was not replaced; otherwise, the
+        // newest value it had read by the time this read began is newer than everything this
+        // one got.
         let group = (g.client, g.key);
         let from = reads.partition_point(|x| (x.0, x.1) < group);
         let upto = reads.partition_point(|x| (x.0, x.1) < group || ((x.0, x.1) == group && x.2 <= gstart));
-        let seen = reads[from..upto].last().and_then(|x| x.3);
-        if let Some((u_start, ei, u)) = seen {
-            if precedes_all(u_start) {
-                let pu = c.put_of(u);
-                out.push(Anomaly {
-                    kind: AnomalyKind::MonotonicRead,
-                    op: Some(gi),
-                    key: g.key,
-                    related_ops: vec![ei, pu],
-                    nodes: replied.clone(),
-                    at_us: gend,
-                    explanation: format!(
-                        "{} read {} at {}, then read {} at {}: time went backwards for this client. The second read asked {}, which had not yet received {}.",
-                        c.client(gi),
-                        c.value(u),
-                        Ctx::ms(w.ops[ei as usize].end_us.unwrap_or(0)),
-                        c.values(&vals),
-                        Ctx::ms(gend),
-                        c.nodes(&replied),
-                        c.value(u)
-                    ),
-                });
-            }
+        let seen = if siblings {
+            let ctx = g.result.as_ref().map(|d| d.context()).unwrap_or_default();
+            (upto > from)
+                .then(|| {
+                    frontier[upto - 1]
+                        .iter()
+                        .find(|(u, _)| !vals.contains(u) && !c.dot_of(*u).is_some_and(|d| ctx.contains(d)))
+                        .map(|&(u, ei)| (ei, u))
+                })
+                .flatten()
+        } else {
+            reads[from..upto].last().and_then(|x| x.3).filter(|x| precedes_all(x.0)).map(|x| (x.1, x.2))
+        };
+        if let Some((ei, u)) = seen {
+            let pu = c.put_of(u);
+            let why = if siblings {
+                format!(
+                    "{} is gone, yet nothing this read returned had replaced it: it is concurrent with them, not older.",
+                    c.value(u)
+                )
+            } else {
+                "Time went backwards for this client.".to_string()
+            };
+            out.push(Anomaly {
+                kind: AnomalyKind::MonotonicRead,
+                op: Some(gi),
+                key: g.key,
+                related_ops: vec![ei, pu],
+                nodes: replied.clone(),
+                at_us: gend,
+                explanation: format!(
+                    "{} read {} at {}, then read {} at {}. {} The second read asked {}, which had not yet received {}.",
+                    c.client(gi),
+                    c.values(&w.ops[ei as usize].values()),
+                    Ctx::ms(w.ops[ei as usize].end_us.unwrap_or(0)),
+                    c.values(&vals),
+                    Ctx::ms(gend),
+                    why,
+                    c.nodes(&replied),
+                    c.value(u)
+                ),
+            });
         }
     }
 
-    // lost_update: an ok put whose value is on no node at the end, with no later put of the key.
+    // lost_update: see `AnomalyKind::LostUpdate`.
     let mut present = vec![false; s.sc.values.len()];
     for n in &w.nodes {
         for d in n.store.iter().flatten().chain(n.hints.values()) {
@@ -293,12 +421,11 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
     }
     for (pi, p) in w.ops.iter().enumerate() {
         let Some(v) = written_value(p) else { continue };
-        if p.status != Status::Ok {
+        if p.status != Status::Ok || present[v as usize] {
             continue;
         }
         let end = p.end_us.unwrap_or(0);
-        let later = last_start[p.key as usize].is_some_and(|st| st > end);
-        if later || present[v as usize] {
+        if stored_puts[p.key as usize].iter().any(|q| replaces(&w.ops[*q as usize], p)) {
             continue;
         }
         let mut survivors: Vec<ValueId> =
@@ -339,12 +466,17 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             nodes: p.acked_by.clone(),
             at_us: end,
             explanation: format!(
-                "{}'s put of {} succeeded at {} (acknowledged by {}), yet at the end no node holds it, and no later put of `{}` replaced it: it was silently discarded.{}",
+                "{}'s put of {} succeeded at {} (acknowledged by {}), yet at the end no node holds it, and no put of `{}` that {} was stored anywhere: it was silently discarded.{}",
                 c.client(pi as u32),
                 c.value(v),
                 Ctx::ms(end),
                 c.nodes(&p.acked_by),
                 s.sc.keys[p.key as usize],
+                match repl.conflicts {
+                    ConflictMode::Siblings => "had seen it",
+                    ConflictMode::Lww => "came after it with a higher timestamp",
+                    ConflictMode::LastArrival => "came after it",
+                },
                 why
             ),
         });
@@ -371,10 +503,16 @@ pub fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
             .collect();
         let hint = match repl.conflicts {
             ConflictMode::LastArrival => {
-                " Without versions, nothing can tell which copy is right, so no repair will fix this."
+                " Without versions nothing can tell which copy is right, so there is no repair in this mode (read repair and anti-entropy are off): they will disagree for good."
             }
             _ if repl.anti_entropy_ms.is_none() && !repl.read_repair => {
                 " Neither read repair nor anti-entropy is on to reconcile them."
+            }
+            _ if live.iter().any(|a| live.iter().any(|b| w.actual.group[*a as usize] != w.actual.group[*b as usize])) => {
+                " A partition still separates them, so no repair can reach across until it heals."
+            }
+            _ if repl.anti_entropy_ms.is_none() => {
+                " Read repair only fixes what a get happens to read, and anti-entropy is off."
             }
             _ => " Repair had not reached them by the end of the run.",
         };

@@ -3,7 +3,7 @@
 //! W, sends a get, takes the first R replies, and does read repair itself.
 
 use crate::actor::{Cmd, Ctx, Input, Timer};
-use crate::data::{Data, Dot, Sibling, Vv};
+use crate::data::{Data, Dot, DotSet, Sibling};
 use crate::ids::{Addr, ClientId, KeyId, NodeId, ValueId};
 use crate::msg::Msg;
 use crate::scenario::ConflictMode;
@@ -11,8 +11,9 @@ use crate::trace::Ev;
 
 #[derive(Clone, Debug, Default)]
 pub struct ClientState {
-    /// Causal context of the last get of each key (siblings mode), by key id.
-    pub last_ctx: Vec<Option<Vv>>,
+    /// Causal context of the last completed get of each key (siblings mode), by key id: the exact
+    /// dots it returned and everything they had replaced.
+    pub last_ctx: Vec<Option<DotSet>>,
     /// Dots issued per key (by key id), so every put has a unique dot.
     pub dots: Vec<u32>,
     /// Puts issued so far, for LWW tie-breaking.
@@ -59,6 +60,11 @@ pub struct OpState {
     pub closed: bool,
     /// What the put wrote.
     pub written: Option<Data>,
+    /// What actually happened, which the client cannot know (for the report and the checker):
+    /// the replicas that received this put (and so stored it) ...
+    pub stored_on: Vec<NodeId>,
+    /// ... and those that received one of its read repairs, once per repair.
+    pub repair_arrived: Vec<NodeId>,
 }
 
 impl OpState {
@@ -80,7 +86,45 @@ impl OpState {
             repaired: vec![],
             closed: false,
             written: None,
+            stored_on: vec![],
+            repair_arrived: vec![],
         }
+    }
+
+    /// A message of this op reached replica `node` (the world tells; the client never learns).
+    pub fn arrived(&mut self, node: NodeId, msg: &Msg) {
+        match msg {
+            Msg::Put { .. } => self.stored_on.push(node),
+            Msg::ReadRepair { .. } => self.repair_arrived.push(node),
+            _ => {}
+        }
+    }
+
+    /// Was this put stored by any replica (home copy or hint)?
+    pub fn stored(&self) -> bool {
+        !self.stored_on.is_empty()
+    }
+
+    /// Replicas sent a read repair, each once, in the order of their first repair.
+    pub fn repaired_nodes(&self) -> Vec<NodeId> {
+        let mut out: Vec<NodeId> = vec![];
+        for (n, _) in &self.repaired {
+            if !out.contains(n) {
+                out.push(*n);
+            }
+        }
+        out
+    }
+
+    /// Replicas sent a read repair that never arrived (lost, or the replica was down or cut off).
+    pub fn repairs_undelivered(&self) -> Vec<NodeId> {
+        self.repaired_nodes()
+            .into_iter()
+            .filter(|n| {
+                let sent = self.repaired.iter().filter(|r| r.0 == *n).count();
+                sent > self.repair_arrived.iter().filter(|m| *m == n).count()
+            })
+            .collect()
     }
 
     pub fn values(&self) -> Vec<ValueId> {
@@ -161,12 +205,14 @@ impl ClientState {
                     ConflictMode::Siblings => {
                         let counter = &mut self.dots[op.key as usize];
                         *counter += 1;
-                        let ctx_vv = if blind {
-                            Vv::default()
+                        // The new version replaces exactly what the client's last get returned
+                        // (and what those had replaced); a blind put replaces nothing.
+                        let ctx = if blind {
+                            DotSet::default()
                         } else {
                             self.last_ctx[op.key as usize].clone().unwrap_or_default()
                         };
-                        Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx: ctx_vv }])
+                        Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx }])
                     }
                 };
                 self.puts += 1;
@@ -204,8 +250,8 @@ impl ClientState {
             }
             Msg::GetReply { data, .. } => {
                 if s.sc.repl.conflicts == ConflictMode::LastArrival {
-                    // No versions to compare: the client keeps the reply that arrived last, and
-                    // read repair spreads what the client returned.
+                    // No versions to compare: the client keeps the reply that arrived last (and
+                    // there is no read repair: see `data::repair_available`).
                     if op.status == Status::Pending {
                         if let Some(d) = &data {
                             op.newest = Some(d.clone());
@@ -223,7 +269,10 @@ impl ClientState {
                     self.last_ctx[op.key as usize] = op.result.as_ref().map(|d| d.context());
                     out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
                 }
-                if op.status == Status::Ok && s.sc.repl.read_repair {
+                if op.status == Status::Ok
+                    && s.sc.repl.read_repair
+                    && crate::data::repair_available(s.sc.repl.conflicts)
+                {
                     self.repair(op_id, op, out);
                 }
             }

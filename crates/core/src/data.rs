@@ -1,13 +1,39 @@
 //! What a replica stores for one key, and how two copies merge. One representation per conflict
 //! mode; a scenario uses exactly one.
 //!
-//! `siblings` uses dotted version vectors with the *client* as actor (the client coordinates its
-//! own requests here): every put gets a unique dot (client, n) and carries the version vector of
-//! what its client last read of the key. A sibling is obsolete when another sibling's context
-//! covers its dot. A blind put carries an empty context and so replaces nothing.
+//! `siblings` shows the sibling semantics of Riak (`allow_mult=true`) and Dynamo's shopping cart,
+//! tracked the way dotted version vectors track it (Preguiça et al.; Riak 2.0's `dvv_enabled`):
+//! every put gets a unique *dot* (the client that coordinated it, and that client's n-th put of the
+//! key) and carries the *exact* causal context of its client's last get of the key — the set of
+//! dots that get returned, together with every dot those had replaced. A version is obsolete
+//! exactly when another version's context contains its dot. A blind put carries an empty context
+//! and replaces nothing.
+//!
+//! Why a set of dots and not a version vector with the client as actor: a vector entry `c: 2`
+//! claims "saw c's first and second puts", which is false when c's two puts were concurrent
+//! (written with no context, or reaching different replicas). Riak can summarise with a vector
+//! because its actors are the coordinating vnodes, whose updates are sequential; here the client
+//! coordinates, so the context is kept exactly. Every path — puts, read repair, anti-entropy,
+//! hinted handoff — merges copies with the same join ([`Data::merge_from`]), which is commutative,
+//! associative and idempotent, so no order of delivery loses or resurrects a version.
 
 use crate::hash::hash_u64s;
-use crate::scenario::{ClientId, ValueId};
+use crate::scenario::{ClientId, ConflictMode, ValueId};
+
+/// One sentence for the UI on what `siblings` mode shows.
+pub const SIBLINGS_DESIGN: &str = "Siblings as in Riak (allow_mult) and Dynamo's cart, tracked like dotted version vectors: every write gets a unique dot and replaces exactly the versions its client's last read returned, so a concurrent write is never lost and a replaced one never comes back.";
+
+/// One sentence for the UI on why `last_arrival` has no repair.
+pub const LAST_ARRIVAL_NO_REPAIR: &str = "Without versions no replica can tell which of two copies is newer, so there is nothing to repair by: read repair and anti-entropy are off in this mode, and replicas that disagree stay that way.";
+
+/// Can replicas repair each other in this conflict mode? Not under `last_arrival`: with no
+/// version there is no rule to pick the copy to keep, and pushing one copy over another (as a
+/// repair without versions would) only moves values around between replicas, forever. So read
+/// repair and anti-entropy do nothing in that mode; a real store without versions could do no
+/// better.
+pub fn repair_available(mode: ConflictMode) -> bool {
+    mode != ConflictMode::LastArrival
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Dot {
@@ -15,33 +41,34 @@ pub struct Dot {
     pub counter: u32,
 }
 
-/// A version vector: (actor, max counter), sorted by actor, no zero entries.
+impl Dot {
+    fn key(self) -> u128 {
+        crate::order::pair(u64::from(self.actor), u64::from(self.counter))
+    }
+}
+
+/// An exact set of dots: sorted, no duplicates. A causal context, never summarised.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub struct Vv(pub Vec<(ClientId, u32)>);
+pub struct DotSet(pub Vec<Dot>);
 
-impl Vv {
-    pub fn get(&self, actor: ClientId) -> u32 {
-        match self.0.binary_search_by_key(&actor, |e| e.0) {
-            Ok(i) => self.0[i].1,
-            Err(_) => 0,
-        }
+impl DotSet {
+    /// The set of `dots`, in any order, with repeats.
+    pub fn of(mut dots: Vec<Dot>) -> DotSet {
+        crate::order::sort_by_key(&mut dots, |d| d.key());
+        dots.dedup();
+        DotSet(dots)
     }
 
-    pub fn covers(&self, d: Dot) -> bool {
-        self.get(d.actor) >= d.counter
+    pub fn contains(&self, d: Dot) -> bool {
+        self.0.binary_search(&d).is_ok()
     }
 
-    pub fn bump(&mut self, d: Dot) {
-        match self.0.binary_search_by_key(&d.actor, |e| e.0) {
-            Ok(i) => self.0[i].1 = self.0[i].1.max(d.counter),
-            Err(i) => self.0.insert(i, (d.actor, d.counter)),
-        }
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
-    pub fn join(&mut self, o: &Vv) {
-        for &(a, c) in &o.0 {
-            self.bump(Dot { actor: a, counter: c });
-        }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -49,8 +76,9 @@ impl Vv {
 pub struct Sibling {
     pub value: ValueId,
     pub dot: Dot,
-    /// What the writer had seen: the siblings this one replaces.
-    pub ctx: Vv,
+    /// What the writer had seen: the exact dots this version replaces, transitively (it is the
+    /// context of a get, which includes everything the versions it returned had replaced).
+    pub ctx: DotSet,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -81,16 +109,7 @@ impl Data {
                 changed
             }
             (Data::Siblings(mine), Data::Siblings(theirs)) => {
-                let mut all: Vec<Sibling> = mine.iter().chain(theirs.iter()).cloned().collect();
-                crate::order::sort_by_key(&mut all, |s| {
-                    crate::order::pair(u64::from(s.dot.actor), u64::from(s.dot.counter))
-                });
-                all.dedup_by_key(|s| s.dot);
-                let keep: Vec<Sibling> = all
-                    .iter()
-                    .filter(|s| !all.iter().any(|t| t.dot != s.dot && t.ctx.covers(s.dot)))
-                    .cloned()
-                    .collect();
+                let keep = join_siblings(mine, theirs);
                 let changed = keep != *mine;
                 *mine = keep;
                 changed
@@ -130,16 +149,15 @@ impl Data {
         }
     }
 
-    /// The causal context a reader takes away: everything these siblings had seen, plus them.
-    pub fn context(&self) -> Vv {
-        let mut vv = Vv::default();
-        if let Data::Siblings(s) = self {
-            for sib in s {
-                vv.join(&sib.ctx);
-                vv.bump(sib.dot);
+    /// The causal context a reader takes away: the exact dots of these siblings and of everything
+    /// they replaced.
+    pub fn context(&self) -> DotSet {
+        match self {
+            Data::Siblings(s) => {
+                DotSet::of(s.iter().flat_map(|sib| sib.ctx.0.iter().copied().chain([sib.dot])).collect())
             }
+            _ => DotSet::default(),
         }
-        vv
     }
 
     /// Stable digest for Merkle leaves.
@@ -158,12 +176,28 @@ impl Data {
     }
 }
 
+/// The join of two sibling sets (each sorted by dot, none obsolete): every version of either side
+/// that no version of either side has in its context, sorted by dot. Linear in the siblings and
+/// their contexts, up to one sort of the contexts' dots.
+fn join_siblings(mine: &[Sibling], theirs: &[Sibling]) -> Vec<Sibling> {
+    let mut all: Vec<Sibling> = mine.iter().chain(theirs.iter()).cloned().collect();
+    crate::order::sort_by_key(&mut all, |s| s.dot.key());
+    all.dedup_by_key(|s| s.dot);
+    let replaced = DotSet::of(all.iter().flat_map(|s| s.ctx.0.iter().copied()).collect());
+    all.retain(|s| !replaced.contains(s.dot));
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn dots(ds: &[(u32, u32)]) -> DotSet {
+        DotSet::of(ds.iter().map(|&(actor, counter)| Dot { actor, counter }).collect())
+    }
+
     fn sib(value: ValueId, actor: u32, counter: u32, ctx: &[(u32, u32)]) -> Data {
-        Data::Siblings(vec![Sibling { value, dot: Dot { actor, counter }, ctx: Vv(ctx.to_vec()) }])
+        Data::Siblings(vec![Sibling { value, dot: Dot { actor, counter }, ctx: dots(ctx) }])
     }
 
     #[test]
@@ -177,13 +211,13 @@ mod tests {
     #[test]
     fn concurrent_puts_become_siblings_and_a_contextual_put_replaces_them() {
         // Dynamo's cart: two writers that had both read D2 write concurrently...
-        let mut d = sib(2, 0, 2, &[]);
-        d.merge_from(&sib(3, 1, 1, &[(0, 2)]));
-        d.merge_from(&sib(4, 2, 1, &[(0, 2)]));
+        let mut d = sib(2, 0, 2, &[(0, 1)]);
+        d.merge_from(&sib(3, 1, 1, &[(0, 1), (0, 2)]));
+        d.merge_from(&sib(4, 2, 1, &[(0, 1), (0, 2)]));
         assert_eq!(d.values(), vec![3, 4], "D3 and D4 are siblings; D2 is replaced by both");
         // ...and a reconciling write with the context of a read of both replaces both.
         let ctx = d.context();
-        assert_eq!(ctx, Vv(vec![(0, 2), (1, 1), (2, 1)]));
+        assert_eq!(ctx, dots(&[(0, 1), (0, 2), (1, 1), (2, 1)]));
         d.merge_from(&Data::Siblings(vec![Sibling { value: 5, dot: Dot { actor: 0, counter: 3 }, ctx }]));
         assert_eq!(d.values(), vec![5]);
     }
@@ -205,6 +239,29 @@ mod tests {
             .collect();
         assert_eq!(results[0], vec![2, 3], "blind put 2 stays beside 3; 1 is replaced by 3");
         assert!(results.iter().all(|r| *r == results[0]));
+    }
+
+    #[test]
+    fn a_context_names_exact_dots_not_a_count_per_client() {
+        // Client 0's two puts are concurrent (no context). A reader that saw only the second one
+        // replaces only the second: "0:2" does not imply "0:1".
+        let mut d = sib(1, 0, 1, &[]);
+        d.merge_from(&sib(2, 0, 2, &[]));
+        d.merge_from(&sib(3, 1, 1, &[(0, 2)]));
+        assert_eq!(d.values(), vec![1, 3]);
+    }
+
+    #[test]
+    fn replacement_is_transitive_through_versions_a_replica_never_saw() {
+        // 2 replaced 1, 3 replaced 2 (its context includes 2's). A replica that holds 1 and only
+        // ever hears of 3 drops 1, in either order.
+        let one = sib(1, 0, 1, &[]);
+        let three = sib(3, 2, 1, &[(0, 1), (1, 1)]);
+        let (mut a, mut b) = (one.clone(), three.clone());
+        a.merge_from(&three);
+        b.merge_from(&one);
+        assert_eq!(a.values(), vec![3]);
+        assert_eq!(a, b);
     }
 
     #[test]

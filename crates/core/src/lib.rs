@@ -59,7 +59,9 @@ pub use ring::Ring;
 pub use run::{Cursor, Sim};
 pub use scenario::{parse, Scenario, ScenarioError, ScenarioFile};
 pub use snapshot::{NodeSnap, Snapshot};
-pub use trace::{DropReason, Ev, Exchange, Fate, FaultWhat, Level, MerkleStep, MsgRecord, Recording, TraceEvent};
+pub use trace::{
+    AbandonReason, DropReason, Ev, Exchange, Fate, FaultWhat, Level, MerkleStep, MsgRecord, Recording, TraceEvent,
+};
 
 /// Parses, runs and reports in one call.
 pub fn run_text(text: &str, level: Level) -> Result<Sim, ScenarioError> {

@@ -106,6 +106,10 @@ pub enum Msg {
         data: Vec<(KeyId, Data)>,
         want: Vec<KeyId>,
     },
+    /// The responder got the initiator's copies: the exchange is over.
+    MerkleAck {
+        xid: u32,
+    },
 }
 
 impl Msg {
@@ -118,9 +122,11 @@ impl Msg {
             Msg::ReadRepair { .. } => MsgKind::ReadRepair,
             Msg::Handoff { .. } => MsgKind::Handoff,
             Msg::HandoffAck { .. } => MsgKind::HandoffAck,
-            Msg::MerkleHashes { .. } | Msg::MerkleDiff { .. } | Msg::MerkleKeys { .. } | Msg::MerkleData { .. } => {
-                MsgKind::Merkle
-            }
+            Msg::MerkleHashes { .. }
+            | Msg::MerkleDiff { .. }
+            | Msg::MerkleKeys { .. }
+            | Msg::MerkleData { .. }
+            | Msg::MerkleAck { .. } => MsgKind::Merkle,
         }
     }
 
@@ -153,7 +159,8 @@ impl Msg {
             Msg::MerkleHashes { xid, .. }
             | Msg::MerkleDiff { xid, .. }
             | Msg::MerkleKeys { xid, .. }
-            | Msg::MerkleData { xid, .. } => Some(*xid),
+            | Msg::MerkleData { xid, .. }
+            | Msg::MerkleAck { xid } => Some(*xid),
             _ => None,
         }
     }

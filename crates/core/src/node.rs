@@ -7,8 +7,21 @@ use crate::data::Data;
 use crate::ids::{Addr, KeyId, NodeId};
 use crate::merkle::{leaf_of, Tree};
 use crate::msg::Msg;
-use crate::scenario::ConflictMode;
-use crate::trace::{Ev, MerkleStep};
+use crate::trace::{AbandonReason, Ev, MerkleStep};
+
+/// Anti-entropy runs over node-to-node connections, so its steps are retried the way TCP retries
+/// a segment, with TCP's retransmission timer (RFC 6298, Linux's bounds): the timeout starts at
+/// 1 s, then follows the round trips measured to that peer (smoothed RTT + 4 × RTT variance, at
+/// least 200 ms; every answer is a sample, as with TCP timestamps, and the estimate is kept per
+/// peer across exchanges, as Linux caches it per destination), and doubles with each
+/// retransmission up to 60 s. Exchanges are not bounded by the clients'
+/// `timeout_ms`: one is abandoned only when the initiator believes its peer unreachable (its
+/// detected view of crashes and partitions), when the initiator crashes, or when one step goes
+/// unanswered through `AE_MAX_RETRIES` retransmissions (Linux's `tcp_retries2`).
+pub const AE_RTO_INITIAL_US: u64 = 1_000_000;
+pub const AE_RTO_MIN_US: u64 = 200_000;
+pub const AE_RTO_MAX_US: u64 = 60_000_000;
+pub const AE_MAX_RETRIES: u32 = 15;
 
 #[derive(Clone, Debug)]
 pub struct AeSession {
@@ -17,6 +30,47 @@ pub struct AeSession {
     pub hashes_compared: u64,
     /// Hashes sent in the last MerkleHashes, counted when the peer answers.
     pub in_flight: u32,
+    /// The request awaiting an answer, sent again when its retransmission timer fires first.
+    pub pending: Msg,
+    /// Which step `pending` is, so that the timer of an answered step does nothing.
+    pub step: u32,
+    /// Retransmissions of `pending` so far.
+    pub retries: u32,
+    /// When `pending` was first sent (for the round-trip estimate).
+    pub sent_us: u64,
+    /// TCP's retransmission state: timeout, smoothed round trip and its variance.
+    pub rto_us: u64,
+    pub srtt_us: Option<u64>,
+    pub rttvar_us: u64,
+    /// Keys found to differ, reported when the exchange is done.
+    pub keys: u32,
+}
+
+impl AeSession {
+    /// Is `pending` the request that `answer` answers? Duplicates (answers to retransmissions)
+    /// and stragglers from earlier steps are not.
+    fn awaits(&self, xid: u32, answer: &Msg) -> bool {
+        self.xid == xid
+            && match (&self.pending, answer) {
+                (Msg::MerkleHashes { level, .. }, Msg::MerkleDiff { level: l, .. }) => level == l,
+                (Msg::MerkleKeys { .. }, Msg::MerkleData { .. }) => true,
+                (Msg::MerkleData { .. }, Msg::MerkleAck { .. }) => true,
+                _ => false,
+            }
+    }
+
+    /// An answer came: update the round-trip estimate (Jacobson/Karels), timed from the last
+    /// transmission of the step.
+    fn answered(&mut self, now: u64) {
+        let r = now - self.sent_us;
+        let (srtt, var) = match self.srtt_us {
+            None => (r, r / 2),
+            Some(s) => ((7 * s + r) / 8, (3 * self.rttvar_us + s.abs_diff(r)) / 4),
+        };
+        self.srtt_us = Some(srtt);
+        self.rttvar_us = var;
+        self.rto_us = (srtt + 4 * var).clamp(AE_RTO_MIN_US, AE_RTO_MAX_US);
+    }
 }
 
 /// Copies held for unreachable home replicas: (intended replica, key) -> data, in that order.
@@ -75,6 +129,9 @@ pub struct NodeState {
     pub ae: Option<AeSession>,
     /// Exchanges this node has started: with the node's id, a unique exchange id.
     pub exchanges_started: u32,
+    /// Round-trip estimate to each anti-entropy peer (smoothed RTT, variance), by node id; grown
+    /// as peers are met.
+    pub ae_rtt: Vec<Option<(u64, u64)>>,
 }
 
 impl NodeState {
@@ -87,6 +144,7 @@ impl NodeState {
             ae_cursor: 0,
             ae: None,
             exchanges_started: 0,
+            ae_rtt: vec![],
         }
     }
 
@@ -190,7 +248,7 @@ impl NodeState {
                     hashes.iter().filter(|(i, h)| tree.hashes[*i as usize] != *h).map(|(i, _)| *i).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleDiff { xid, level, differing } });
             }
-            Msg::MerkleDiff { xid, level, differing } => self.on_merkle_diff(ctx, from, xid, level, differing, out),
+            Msg::MerkleDiff { xid, level, differing } => self.on_merkle_diff(ctx, xid, level, differing, out),
             Msg::MerkleKeys { xid, leaves, keys } => {
                 let Addr::Node(peer) = from else { return };
                 let mine = self.keys_in_leaves(ctx, peer, &leaves);
@@ -206,29 +264,43 @@ impl NodeState {
                     .collect();
                 crate::order::sort_u32(&mut differ);
                 differ.dedup();
-                // Under last_arrival there is no version to merge by: the initiator's copy goes
-                // one way only, or the two sides would simply swap values.
-                let data = if ctx.setup.sc.repl.conflicts == ConflictMode::LastArrival {
-                    vec![]
-                } else {
-                    differ.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect()
-                };
+                // (Never under last_arrival, which has no anti-entropy: see `data::repair_available`.)
+                let data = differ.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleData { xid, data, want: differ } });
             }
             Msg::MerkleData { xid, data, want } => {
+                let answer = Msg::MerkleData { xid, data: vec![], want: vec![] };
+                let Some(sess) = self.ae.as_mut().filter(|s| s.xid == xid) else {
+                    // The responder, receiving the initiator's copies of the keys it asked for
+                    // (perhaps again): store them and acknowledge, so the initiator stops resending.
+                    for (k, d) in &data {
+                        self.write(ctx, *k, d, None, out);
+                    }
+                    out.push(Cmd::Send { to: from, msg: Msg::MerkleAck { xid } });
+                    return;
+                };
+                if !sess.awaits(xid, &answer) {
+                    return;
+                }
+                sess.answered(ctx.now_us);
+                sess.keys = want.len() as u32;
                 for (k, d) in &data {
                     self.write(ctx, *k, d, None, out);
                 }
-                let initiating = self.ae.as_ref().is_some_and(|s| s.xid == xid);
-                if initiating {
-                    let reply: Vec<(KeyId, crate::data::Data)> =
-                        want.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
-                    out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Keys { keys: want.clone() } }));
-                    if !reply.is_empty() {
-                        out.push(Cmd::Send { to: from, msg: Msg::MerkleData { xid, data: reply, want: vec![] } });
-                    }
+                let reply: Vec<(KeyId, crate::data::Data)> =
+                    want.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
+                out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Keys { keys: want.clone() } }));
+                if reply.is_empty() {
                     self.finish_exchange(want.len() as u32, out);
+                } else {
+                    self.ae_send(ctx, Msg::MerkleData { xid, data: reply, want: vec![] }, out);
                 }
+            }
+            Msg::MerkleAck { xid } => {
+                let Some(sess) = self.ae.as_mut().filter(|s| s.awaits(xid, &Msg::MerkleAck { xid })) else { return };
+                sess.answered(ctx.now_us);
+                let keys = sess.keys;
+                self.finish_exchange(keys, out);
             }
             Msg::PutAck { .. } | Msg::GetReply { .. } => {
                 debug_assert!(false, "client messages never reach a node");
@@ -236,8 +308,10 @@ impl NodeState {
         }
     }
 
-    fn on_merkle_diff(&mut self, ctx: &Ctx, from: Addr, xid: u32, level: u32, differing: Vec<u32>, out: &mut Vec<Cmd>) {
-        let Some(sess) = self.ae.as_mut().filter(|s| s.xid == xid) else { return };
+    fn on_merkle_diff(&mut self, ctx: &Ctx, xid: u32, level: u32, differing: Vec<u32>, out: &mut Vec<Cmd>) {
+        let answer = Msg::MerkleDiff { xid, level, differing: vec![] };
+        let Some(sess) = self.ae.as_mut().filter(|s| s.awaits(xid, &answer)) else { return };
+        sess.answered(ctx.now_us);
         let compared = sess.in_flight;
         sess.hashes_compared += compared as u64;
         out.push(Cmd::Trace(Ev::Merkle {
@@ -256,16 +330,61 @@ impl NodeState {
                 differing.iter().flat_map(|i| [2 * i, 2 * i + 1]).map(|c| (c, tree.hashes[c as usize])).collect();
             let sess = self.ae.as_mut().expect("checked above");
             sess.in_flight = hashes.len() as u32;
-            out.push(Cmd::Send { to: from, msg: Msg::MerkleHashes { xid, level: level + 1, hashes } });
+            self.ae_send(ctx, Msg::MerkleHashes { xid, level: level + 1, hashes }, out);
         } else {
             let leaves: Vec<u32> = differing.iter().map(|i| i - (1u32 << depth)).collect();
             let keys = self.keys_in_leaves(ctx, peer, &leaves);
-            out.push(Cmd::Send { to: from, msg: Msg::MerkleKeys { xid, leaves, keys } });
+            self.ae_send(ctx, Msg::MerkleKeys { xid, leaves, keys }, out);
         }
+    }
+
+    /// Sends the exchange's next request to the peer and arms its retransmission timer.
+    fn ae_send(&mut self, ctx: &Ctx, msg: Msg, out: &mut Vec<Cmd>) {
+        let sess = self.ae.as_mut().expect("an exchange is running");
+        sess.step += 1;
+        sess.retries = 0;
+        sess.sent_us = ctx.now_us;
+        sess.pending = msg.clone();
+        let timer = Timer::AeRetry(sess.xid, sess.step);
+        out.push(Cmd::Timer { at_us: ctx.now_us + sess.rto_us, timer });
+        out.push(Cmd::Send { to: Addr::Node(sess.peer), msg });
+    }
+
+    /// A step's retransmission timer fired before its answer came: abandon the exchange if the
+    /// peer is (believed) unreachable, else send the step again with the timeout doubled.
+    fn on_ae_retry(&mut self, ctx: &Ctx, xid: u32, step: u32, out: &mut Vec<Cmd>) {
+        let Some(sess) = self.ae.as_mut().filter(|a| a.xid == xid && a.step == step) else { return };
+        let reason = if !self.up {
+            Some(AbandonReason::Crashed)
+        } else if !ctx.view.reachable(ctx.setup, Addr::Node(ctx.node()), Addr::Node(sess.peer)) {
+            Some(AbandonReason::PeerUnreachable)
+        } else if sess.retries >= AE_MAX_RETRIES {
+            Some(AbandonReason::NoAnswer)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.ae = None;
+            out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Abandoned { reason } }));
+            return;
+        }
+        sess.retries += 1;
+        sess.sent_us = ctx.now_us;
+        sess.rto_us = (sess.rto_us * 2).min(AE_RTO_MAX_US);
+        out.push(Cmd::Timer { at_us: ctx.now_us + sess.rto_us, timer: Timer::AeRetry(xid, step) });
+        out.push(Cmd::Send { to: Addr::Node(sess.peer), msg: sess.pending.clone() });
     }
 
     fn finish_exchange(&mut self, keys: u32, out: &mut Vec<Cmd>) {
         if let Some(s) = self.ae.take() {
+            // Keep the round-trip estimate for the next exchange with this peer.
+            if let Some(srtt) = s.srtt_us {
+                let p = s.peer as usize;
+                if self.ae_rtt.len() <= p {
+                    self.ae_rtt.resize(p + 1, None);
+                }
+                self.ae_rtt[p] = Some((srtt, s.rttvar_us));
+            }
             out.push(Cmd::Trace(Ev::Merkle {
                 xid: s.xid,
                 step: MerkleStep::Done { hashes_compared: s.hashes_compared, keys_exchanged: keys },
@@ -292,10 +411,24 @@ impl NodeState {
                 self.arm_handoff(ctx, out);
             }
             Timer::AeTick => {
+                if !crate::data::repair_available(s.sc.repl.conflicts) {
+                    return; // no versions, nothing to repair by: the rounds stop here
+                }
                 let period = s.ae_period_us.expect("ticks only run with anti-entropy on");
                 out.push(Cmd::Timer { at_us: ctx.now_us + period, timer: Timer::AeTick });
-                if !self.up || self.ae.is_some() {
+                if !self.up {
                     return;
+                }
+                // An exchange still running goes on, unless its peer has since been detected
+                // down or cut off: then it is abandoned now rather than at its next retry.
+                if let Some(sess) = &self.ae {
+                    if ctx.view.reachable(s, Addr::Node(ctx.node()), Addr::Node(sess.peer)) {
+                        return;
+                    }
+                    let xid = sess.xid;
+                    self.ae = None;
+                    let reason = AbandonReason::PeerUnreachable;
+                    out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Abandoned { reason } }));
                 }
                 let peers = &s.peers[ctx.node() as usize];
                 for i in 0..peers.len() {
@@ -307,26 +440,35 @@ impl NodeState {
                         let xid = (self.exchanges_started << 8) | ctx.node();
                         self.exchanges_started += 1;
                         let root = self.shared_tree(ctx, peer).root();
-                        self.ae = Some(AeSession { xid, peer, hashes_compared: 0, in_flight: 1 });
+                        let first = Msg::MerkleHashes { xid, level: 0, hashes: vec![(1, root)] };
+                        let known = self.ae_rtt.get(peer as usize).copied().flatten();
+                        let rto_us = known.map_or(AE_RTO_INITIAL_US, |(srtt, var)| {
+                            (srtt + 4 * var).clamp(AE_RTO_MIN_US, AE_RTO_MAX_US)
+                        });
+                        self.ae = Some(AeSession {
+                            xid,
+                            peer,
+                            hashes_compared: 0,
+                            in_flight: 1,
+                            pending: first.clone(),
+                            step: 0,
+                            retries: 0,
+                            sent_us: ctx.now_us,
+                            rto_us,
+                            srtt_us: known.map(|k| k.0),
+                            rttvar_us: known.map_or(0, |k| k.1),
+                            keys: 0,
+                        });
                         out.push(Cmd::Trace(Ev::Merkle {
                             xid,
                             step: MerkleStep::Start { initiator: ctx.node(), peer },
                         }));
-                        out.push(Cmd::Send {
-                            to: Addr::Node(peer),
-                            msg: Msg::MerkleHashes { xid, level: 0, hashes: vec![(1, root)] },
-                        });
-                        out.push(Cmd::Timer { at_us: ctx.now_us + s.timeout_us, timer: Timer::AeDeadline(xid) });
+                        self.ae_send(ctx, first, out);
                         return;
                     }
                 }
             }
-            Timer::AeDeadline(xid) => {
-                if self.ae.as_ref().is_some_and(|a| a.xid == xid) {
-                    self.ae = None;
-                    out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Abandoned }));
-                }
-            }
+            Timer::AeRetry(xid, step) => self.on_ae_retry(ctx, xid, step, out),
             Timer::OpDeadline(_) => debug_assert!(false, "op deadlines belong to clients"),
         }
     }

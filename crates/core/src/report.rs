@@ -25,6 +25,10 @@ pub struct OpReport {
     pub start_ms: Option<f64>,
     pub end_ms: Option<f64>,
     pub status: OpStatus,
+    /// For a failed put, `indeterminate` (as Jepsen says): "failed" means not confirmed — fewer
+    /// than W acknowledgements before the timeout — not "not written"; it may be stored anywhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<&'static str>,
     pub preference: Vec<String>,
     pub sent_to: Vec<String>,
     /// Fallbacks used, with the home replica each stood in for.
@@ -40,8 +44,12 @@ pub struct OpReport {
     pub values: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replied_by: Option<Vec<String>>,
+    /// Replicas this get sent a read repair to, each once.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub read_repaired: Vec<String>,
+    /// Of those, the ones a repair never reached (lost, or the replica was down or cut off).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub read_repair_undelivered: Vec<String>,
     /// The same facts by index, for the app (which must not map names back to indices).
     #[serde(skip)]
     pub ids: OpIds,
@@ -129,6 +137,9 @@ pub struct ExchangeReport {
     pub keys: Vec<String>,
     pub naive_hashes: u64,
     pub completed: bool,
+    /// Why it was abandoned, if it was: `peer_unreachable`, `crashed` or `no_answer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abandoned: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -234,8 +245,6 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
         OpKind::Put { value, blind } => (Some(sc.values[value as usize].clone()), blind),
         OpKind::Get => (None, false),
     };
-    let mut repaired: Vec<NodeId> = o.repaired.iter().map(|r| r.0).collect();
-    repaired.dedup();
     let ids = OpIds {
         client: o.client,
         key: o.key,
@@ -259,6 +268,7 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
             Status::Failed => OpStatus::Failed,
             Status::Pending => OpStatus::Pending,
         },
+        outcome: (is_put && o.status == Status::Failed).then_some("indeterminate"),
         preference: names.nodes(&ids.preference),
         sent_to: names.nodes(&ids.sent_to),
         hinted: o.sent_to.iter().filter_map(|(n, h)| h.map(|h| [names.node(n), names.node(&h)])).collect(),
@@ -266,7 +276,8 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
         late_acks: names.nodes(o.late_acks()),
         values: (!is_put).then(|| names.values(&o.values())),
         replied_by: (!is_put).then(|| names.nodes(&ids.read_set)),
-        read_repaired: names.nodes(&repaired),
+        read_repaired: names.nodes(&o.repaired_nodes()),
+        read_repair_undelivered: names.nodes(&o.repairs_undelivered()),
         ids,
     }
 }
@@ -327,5 +338,6 @@ fn exchange_report(names: &Names, x: &Exchange) -> ExchangeReport {
         keys: x.keys.iter().map(|k| names.0.keys[*k as usize].clone()).collect(),
         naive_hashes: 1u64 << depth,
         completed: x.completed,
+        abandoned: x.abandoned.map(|r| r.name()),
     }
 }

@@ -230,6 +230,10 @@ impl World {
             return;
         }
         rec.push(self.now, Ev::Delivered { msg: id });
+        // Which replicas a put or a read repair really reached: the checker needs it.
+        if let (Addr::Node(n), Some(op)) = (to, msg.op()) {
+            self.ops[op as usize].arrived(n, &msg);
+        }
         debug_assert!(matches!(from, Addr::Node(_)) || matches!(to, Addr::Node(_)), "clients only talk to nodes");
         self.dispatch(s, to, Input::Message { from, msg });
     }

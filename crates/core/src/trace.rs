@@ -85,7 +85,33 @@ pub enum MerkleStep {
         hashes_compared: u64,
         keys_exchanged: u32,
     },
-    Abandoned,
+    /// The initiator gave up on the exchange, and why.
+    Abandoned {
+        reason: AbandonReason,
+    },
+}
+
+/// Why an anti-entropy exchange was abandoned. A lost step is never a reason: it is sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbandonReason {
+    /// The initiator believes its peer crashed or cut off (its detected view of faults).
+    PeerUnreachable,
+    /// The initiator itself crashed, losing the exchange's state.
+    Crashed,
+    /// One step went unanswered through every retransmission (as TCP gives up on a connection).
+    NoAnswer,
+}
+
+impl AbandonReason {
+    /// In words, for the trace and the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            AbandonReason::PeerUnreachable => "peer_unreachable",
+            AbandonReason::Crashed => "crashed",
+            AbandonReason::NoAnswer => "no_answer",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -169,6 +195,8 @@ pub struct Exchange {
     pub hashes_compared: u64,
     pub keys: Vec<KeyId>,
     pub completed: bool,
+    /// Set when the exchange was abandoned.
+    pub abandoned: Option<AbandonReason>,
 }
 
 /// How much a run records. Replays from a checkpoint record nothing: the full run already has.
@@ -231,6 +259,7 @@ impl Recording {
                 hashes_compared: 0,
                 keys: vec![],
                 completed: false,
+                abandoned: None,
             });
             return;
         }
@@ -246,7 +275,10 @@ impl Recording {
                 x.end_us = Some(at_us);
                 x.completed = true;
             }
-            MerkleStep::Abandoned => x.end_us = Some(at_us),
+            MerkleStep::Abandoned { reason } => {
+                x.end_us = Some(at_us);
+                x.abandoned = Some(reason);
+            }
             MerkleStep::Start { .. } => {}
         }
     }
@@ -254,6 +286,47 @@ impl Recording {
     /// Index of the first trace event at or after `t_us`.
     pub fn first_at_or_after(&self, t_us: u64) -> usize {
         self.trace.partition_point(|e| e.at_us < t_us)
+    }
+}
+
+/// Replaces node and key indices in a trace event's JSON by their names, as the messages have
+/// them: `node`, `holder`, `for_node`, `initiator`, `peer` and `nodes` name nodes, `key` and `keys`
+/// keys, and a partition's `groups` (a group number per actor) become lists of names.
+fn name_ids(sc: &Scenario, v: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(m) = v else { return };
+    let node = |x: &Value| x.as_u64().map_or(x.clone(), |n| Value::from(sc.nodes[n as usize].name.clone()));
+    let key = |x: &Value| x.as_u64().map_or(x.clone(), |k| Value::from(sc.keys[k as usize].clone()));
+    for (field, x) in m.iter_mut() {
+        match field.as_str() {
+            "node" | "holder" | "for_node" | "initiator" | "peer" => *x = node(x),
+            "key" => *x = key(x),
+            "nodes" => *x = Value::Array(x.as_array().map(|a| a.iter().map(node).collect()).unwrap_or_default()),
+            "keys" => *x = Value::Array(x.as_array().map(|a| a.iter().map(key).collect()).unwrap_or_default()),
+            "groups" => {
+                let slots: Vec<u64> =
+                    x.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
+                let names: Vec<String> =
+                    sc.nodes.iter().map(|n| n.name.clone()).chain(sc.clients.iter().map(|c| c.name.clone())).collect();
+                let count = slots.iter().max().map_or(0, |g| g + 1);
+                *x = Value::Array(
+                    (0..count)
+                        .map(|g| {
+                            Value::Array(
+                                slots
+                                    .iter()
+                                    .zip(&names)
+                                    .filter(|(s, _)| **s == g)
+                                    .map(|(_, n)| Value::from(n.clone()))
+                                    .collect(),
+                            )
+                        })
+                        .filter(|g| g.as_array().is_some_and(|a| !a.is_empty()))
+                        .collect(),
+                );
+            }
+            _ => name_ids(sc, x),
+        }
     }
 }
 
@@ -283,6 +356,7 @@ pub(crate) fn to_json(sc: &Scenario, rec: &Recording) -> serde_json::Value {
         .iter()
         .map(|e| {
             let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
+            name_ids(sc, &mut v);
             v["at_ms"] = serde_json::json!(us_to_ms(e.at_us));
             v
         })

@@ -102,7 +102,7 @@ pub fn merkle_view(p: &MerkleProps) -> Html {
             )),
             MerkleStep::Done { hashes_compared, keys_exchanged } => lines
                 .push(format!("{}: done — {hashes_compared} hash(es), {keys_exchanged} key(s) exchanged", fmt_ms(*at))),
-            MerkleStep::Abandoned => lines.push(format!("{}: abandoned (no answer before the timeout)", fmt_ms(*at))),
+            MerkleStep::Abandoned { reason } => lines.push(format!("{}: abandoned ({})", fmt_ms(*at), reason.name())),
             MerkleStep::Start { .. } => lines.push(format!(
                 "{}: {} sends its root hash to {}",
                 fmt_ms(*at),
