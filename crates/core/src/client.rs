@@ -3,10 +3,9 @@
 //! W, sends a get, takes the first R replies, and does read repair itself.
 
 use crate::actor::{Cmd, Ctx, Input, Timer};
-use crate::data::{Data, Dot, DotSet, Sibling};
+use crate::data::{Data, DotSet, NewVersion};
 use crate::ids::{Addr, ClientId, KeyId, NodeId, ValueId};
 use crate::msg::Msg;
-use crate::scenario::ConflictMode;
 use crate::trace::Ev;
 
 #[derive(Clone, Debug, Default)]
@@ -196,25 +195,18 @@ impl ClientState {
         op.sent_to = targets(ctx, me, op.key);
         match op.kind {
             OpKind::Put { value, blind } => {
-                let data = match s.sc.repl.conflicts {
-                    ConflictMode::Lww => {
-                        let ts_us = ctx.now_us as i64 + s.sc.clients[me as usize].clock_skew_us;
-                        Data::Lww { value, ts_us, tie: ((me as u64) << 32) | self.puts as u64 }
-                    }
-                    ConflictMode::LastArrival => Data::Arrival { value },
-                    ConflictMode::Siblings => {
-                        let counter = &mut self.dots[op.key as usize];
-                        *counter += 1;
-                        // The new version replaces exactly what the client's last get returned
-                        // (and what those had replaced); a blind put replaces nothing.
-                        let ctx = if blind {
-                            DotSet::default()
-                        } else {
-                            self.last_ctx[op.key as usize].clone().unwrap_or_default()
-                        };
-                        Data::Siblings(vec![Sibling { value, dot: Dot { actor: me, counter: *counter }, ctx }])
-                    }
-                };
+                let counter = &mut self.dots[op.key as usize];
+                *counter += 1;
+                let data = s.sc.repl.conflicts.new_version(
+                    value,
+                    NewVersion {
+                        client: me,
+                        clock_us: ctx.now_us as i64 + s.sc.clients[me as usize].clock_skew_us,
+                        client_puts: self.puts,
+                        key_puts: *counter,
+                        context: (!blind).then(|| self.last_ctx[op.key as usize].clone().unwrap_or_default()),
+                    },
+                );
                 self.puts += 1;
                 for (node, hint_for) in &op.sent_to {
                     out.push(Cmd::Send {
@@ -249,9 +241,8 @@ impl ClientState {
                 }
             }
             Msg::GetReply { data, .. } => {
-                if s.sc.repl.conflicts == ConflictMode::LastArrival {
-                    // No versions to compare: the client keeps the reply that arrived last (and
-                    // there is no read repair: see `data::repair_available`).
+                if !s.sc.repl.conflicts.merges_replies() {
+                    // No versions to compare: the client keeps the reply that arrived last.
                     if op.status == Status::Pending {
                         if let Some(d) = &data {
                             op.newest = Some(d.clone());
@@ -269,10 +260,7 @@ impl ClientState {
                     self.last_ctx[op.key as usize] = op.result.as_ref().map(|d| d.context());
                     out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
                 }
-                if op.status == Status::Ok
-                    && s.sc.repl.read_repair
-                    && crate::data::repair_available(s.sc.repl.conflicts)
-                {
+                if op.status == Status::Ok && s.sc.repl.read_repair && s.sc.repl.conflicts.repairs() {
                     self.repair(op_id, op, out);
                 }
             }

@@ -20,19 +20,83 @@
 use crate::hash::hash_u64s;
 use crate::scenario::{ClientId, ConflictMode, ValueId};
 
-/// One sentence for the UI on what `siblings` mode shows.
-pub const SIBLINGS_DESIGN: &str = "Siblings as in Riak (allow_mult) and Dynamo's cart, tracked like dotted version vectors: every write gets a unique dot and replaces exactly the versions its client's last read returned, so a concurrent write is never lost and a replaced one never comes back.";
+/// Everything that differs between conflict modes, in one place: adding a mode means one arm in
+/// each `match` below (the compiler lists them), and the representation in [`Data`].
+impl ConflictMode {
+    /// The version a put writes. `client_puts` counts the client's puts so far (LWW's tie-break);
+    /// `key_puts` is this put's number among the client's puts of the key (its dot); `context` is
+    /// what the client's last get of the key returned, `None` for a blind put.
+    pub(crate) fn new_version(self, value: ValueId, w: NewVersion) -> Data {
+        match self {
+            ConflictMode::Lww => {
+                Data::Lww { value, ts_us: w.clock_us, tie: ((w.client as u64) << 32) | w.client_puts as u64 }
+            }
+            ConflictMode::LastArrival => Data::Arrival { value },
+            // The new version replaces exactly what the client's last get returned (and what those
+            // had replaced); a blind put replaces nothing.
+            ConflictMode::Siblings => Data::Siblings(vec![Sibling {
+                value,
+                dot: Dot { actor: w.client, counter: w.key_puts },
+                ctx: w.context.unwrap_or_default(),
+            }]),
+        }
+    }
 
-/// One sentence for the UI on why `last_arrival` has no repair.
-pub const LAST_ARRIVAL_NO_REPAIR: &str = "Without versions no replica can tell which of two copies is newer, so there is nothing to repair by: read repair and anti-entropy are off in this mode, and replicas that disagree stay that way.";
+    /// Does a get join its replies' versions? Without versions there is nothing to compare: the
+    /// get returns the reply that arrived last.
+    pub(crate) fn merges_replies(self) -> bool {
+        match self {
+            ConflictMode::Lww | ConflictMode::Siblings => true,
+            ConflictMode::LastArrival => false,
+        }
+    }
 
-/// Can replicas repair each other in this conflict mode? Not under `last_arrival`: with no
-/// version there is no rule to pick the copy to keep, and pushing one copy over another (as a
-/// repair without versions would) only moves values around between replicas, forever. So read
-/// repair and anti-entropy do nothing in that mode; a real store without versions could do no
-/// better.
-pub fn repair_available(mode: ConflictMode) -> bool {
-    mode != ConflictMode::LastArrival
+    /// Can replicas repair each other (read repair, anti-entropy)? Not under `last_arrival`: with
+    /// no version there is no rule to pick the copy to keep, and pushing one copy over another (as
+    /// a repair without versions would) only moves values around between replicas, forever. A real
+    /// store without versions could do no better.
+    pub fn repairs(self) -> bool {
+        match self {
+            ConflictMode::Lww | ConflictMode::Siblings => true,
+            ConflictMode::LastArrival => false,
+        }
+    }
+
+    /// One sentence for the UI: what the mode does and which real system's design it shows.
+    pub fn design(self) -> &'static str {
+        match self {
+            ConflictMode::Lww => "Last write wins, as in Cassandra and Riak's last_write_wins: each write carries its client's clock, and a replica keeps the copy with the higher timestamp, so a write from a client whose clock runs behind can silently lose.",
+            ConflictMode::Siblings => "Siblings as in Riak (allow_mult) and Dynamo's cart, tracked like dotted version vectors: every write gets a unique dot and replaces exactly the versions its client's last read returned, so a concurrent write is never lost and a replaced one never comes back.",
+            ConflictMode::LastArrival => "Without versions no replica can tell which of two copies is newer, so there is nothing to repair by: read repair and anti-entropy are off in this mode, and replicas that disagree stay that way.",
+        }
+    }
+
+    /// The checker's words for why a replica that had a put still answered with an older version.
+    pub(crate) fn why_older_answer(self) -> &'static str {
+        match self {
+            ConflictMode::Lww => " — last-write-wins kept the value with the higher client timestamp",
+            ConflictMode::Siblings | ConflictMode::LastArrival => "",
+        }
+    }
+
+    /// The checker's words for what a put must have done to replace another (`lost_update`).
+    pub(crate) fn replacing(self) -> &'static str {
+        match self {
+            ConflictMode::Siblings => "had seen it",
+            ConflictMode::Lww => "came after it with a higher timestamp",
+            ConflictMode::LastArrival => "came after it",
+        }
+    }
+}
+
+/// What a new version is made from, besides its value (see [`ConflictMode::new_version`]).
+pub(crate) struct NewVersion {
+    pub client: ClientId,
+    /// The client's clock: simulated time plus its skew.
+    pub clock_us: i64,
+    pub client_puts: u32,
+    pub key_puts: u32,
+    pub context: Option<DotSet>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

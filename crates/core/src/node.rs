@@ -264,7 +264,7 @@ impl NodeState {
                     .collect();
                 crate::order::sort_u32(&mut differ);
                 differ.dedup();
-                // (Never under last_arrival, which has no anti-entropy: see `data::repair_available`.)
+                // (Never under last_arrival, which has no anti-entropy: see `ConflictMode::repairs`.)
                 let data = differ.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleData { xid, data, want: differ } });
             }
@@ -411,7 +411,7 @@ impl NodeState {
                 self.arm_handoff(ctx, out);
             }
             Timer::AeTick => {
-                if !crate::data::repair_available(s.sc.repl.conflicts) {
+                if !s.sc.repl.conflicts.repairs() {
                     return; // no versions, nothing to repair by: the rounds stop here
                 }
                 let period = s.ae_period_us.expect("ticks only run with anti-entropy on");

@@ -1,0 +1,98 @@
+//! `lost_update`: see [`AnomalyKind::LostUpdate`].
+
+use super::words::{signed, written_value, Words};
+use super::{Anomaly, AnomalyKind};
+use crate::client::{OpState, Status};
+use crate::data::Data;
+use crate::ids::ValueId;
+use crate::scenario::ConflictMode;
+use crate::sim::World;
+
+/// Does put `q` replace put `p` (see `AnomalyKind::LostUpdate`)?
+fn replaces(q: &OpState, p: &OpState) -> bool {
+    let after = || q.start_us.zip(p.end_us).is_some_and(|(qs, pe)| qs > pe);
+    match (&q.written, &p.written) {
+        (Some(Data::Siblings(qs)), Some(Data::Siblings(ps))) => {
+            ps.iter().all(|pv| qs.iter().any(|qv| qv.ctx.contains(pv.dot)))
+        }
+        (Some(Data::Lww { ts_us: qt, tie: qi, .. }), Some(Data::Lww { ts_us: pt, tie: pi, .. })) => {
+            after() && (qt, qi) > (pt, pi)
+        }
+        (Some(Data::Arrival { .. }), Some(Data::Arrival { .. })) => after(),
+        _ => false,
+    }
+}
+
+pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
+    let s = c.s;
+    let mut present = vec![false; s.sc.values.len()];
+    for n in &w.nodes {
+        for d in n.store.iter().flatten().chain(n.hints.values()) {
+            for v in d.values() {
+                present[v as usize] = true;
+            }
+        }
+    }
+    // The puts some replica stored, per key: only an acknowledged put that vanished scans them.
+    let mut stored_puts: Vec<Vec<u32>> = vec![Vec::new(); s.sc.keys.len()];
+    for (i, o) in w.ops.iter().enumerate().filter(|(_, o)| written_value(o).is_some() && o.stored()) {
+        stored_puts[o.key as usize].push(i as u32);
+    }
+    for (pi, p) in w.ops.iter().enumerate() {
+        let Some(v) = written_value(p) else { continue };
+        if p.status != Status::Ok || present[v as usize] {
+            continue;
+        }
+        if stored_puts[p.key as usize].iter().any(|q| replaces(&w.ops[*q as usize], p)) {
+            continue;
+        }
+        let mut survivors: Vec<ValueId> =
+            w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
+        crate::order::sort_u32(&mut survivors);
+        survivors.dedup();
+        let end = p.end_us.unwrap_or(0);
+        out.push(Anomaly {
+            kind: AnomalyKind::LostUpdate,
+            op: Some(pi as u32),
+            key: p.key,
+            related_ops: survivors.iter().map(|v| c.put_of(*v)).collect(),
+            nodes: p.acked_by.clone(),
+            at_us: end,
+            explanation: format!(
+                "{}'s put of {} succeeded at {} (acknowledged by {}), yet at the end no node holds it, and no put of `{}` that {} was stored anywhere: it was silently discarded.{}",
+                c.client(pi as u32),
+                c.value(v),
+                Words::ms(end),
+                c.nodes(&p.acked_by),
+                s.sc.keys[p.key as usize],
+                s.sc.repl.conflicts.replacing(),
+                why(c, pi as u32, &survivors)
+            ),
+        });
+    }
+}
+
+/// What kept the value out: last-write-wins and its clocks, or the absence of versions.
+fn why(c: &Words, pi: u32, survivors: &[ValueId]) -> String {
+    let sc = &c.s.sc;
+    match sc.repl.conflicts {
+        ConflictMode::Lww => {
+            let Some(&sv) = survivors.first() else { return String::new() };
+            let q = c.put_of(sv);
+            let skew_p = sc.clients[c.ops[pi as usize].client as usize].clock_skew_us;
+            let skew_q = sc.clients[c.ops[q as usize].client as usize].clock_skew_us;
+            let skews = if skew_p != skew_q {
+                format!(" (clock skews: {} {} ms, {} {} ms)", c.client(pi), signed(skew_p), c.client(q), signed(skew_q))
+            } else {
+                String::new()
+            };
+            format!(
+                " Last-write-wins kept {} from {}'s put, whose timestamp was higher{skews}.",
+                c.value(sv),
+                c.client(q)
+            )
+        }
+        ConflictMode::LastArrival => " Without versions each replica kept whichever write arrived last.".into(),
+        ConflictMode::Siblings => String::new(),
+    }
+}

@@ -1,0 +1,125 @@
+//! The checker: names anomalies per operation in words a student can read, one module per
+//! anomaly. It assumes every put writes a distinct value, so a value read identifies the put
+//! that wrote it.
+
+mod divergence;
+mod failed_write;
+mod lost_update;
+mod monotonic;
+mod stale;
+mod words;
+
+use crate::client::{OpKind, Status};
+use crate::expect::OkPuts;
+use crate::ids::{KeyId, NodeId};
+use crate::setup::Setup;
+use crate::sim::World;
+use serde::Serialize;
+use words::Words;
+
+/// The anomalies the checker names. Each definition is written once, here, and the README and the
+/// app repeat it word for word ([`AnomalyKind::definition`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyKind {
+    /// A get returned only values older than a put that had succeeded before the get began: every
+    /// value it returned was written by a put that ended before that put started (or it returned
+    /// nothing).
+    StaleRead,
+    /// A get returned a value written by a put that was reported failed: not confirmed, because it
+    /// had fewer than W acknowledgements before its timeout — yet stored by some replica. (As
+    /// Jepsen names it, such a put's outcome is *indeterminate*: the report says `"outcome":
+    /// "indeterminate"` beside `"status": "failed"`.)
+    FailedWriteRead,
+    /// A client's get lost something that one of its earlier gets of the key (completed before
+    /// this one began) had returned. With siblings: a value this get neither returned nor had
+    /// replaced (its version is not in the causal context of what this get returned). With lww and
+    /// last_arrival: this get returned only values whose puts ended before the put of the newest
+    /// value read earlier had started.
+    MonotonicRead,
+    /// An acknowledged put whose value no node holds at the end (in its store or in a hint),
+    /// although no put that replaced it was stored by any node. A put Q replaces P when, with
+    /// siblings, Q's causal context contains P's version; with lww, Q started after P was
+    /// acknowledged and has the higher timestamp; with last_arrival, Q started after P was
+    /// acknowledged.
+    LostUpdate,
+    /// At the end, the live home replicas of a key hold different values.
+    Divergence,
+}
+
+impl AnomalyKind {
+    pub const ALL: [AnomalyKind; 5] = [
+        AnomalyKind::StaleRead,
+        AnomalyKind::FailedWriteRead,
+        AnomalyKind::MonotonicRead,
+        AnomalyKind::LostUpdate,
+        AnomalyKind::Divergence,
+    ];
+
+    /// The definition, in the words of the doc comments above (and of the README).
+    pub fn definition(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "A get returned only values older than a put that had succeeded before the get began: every value it returned was written by a put that ended before that put started (or it returned nothing).",
+            AnomalyKind::FailedWriteRead => "A get returned a value written by a put that was reported failed: not confirmed, because it had fewer than W acknowledgements before its timeout — yet stored by some replica.",
+            AnomalyKind::MonotonicRead => "A client's get lost something that one of its earlier gets of the key (completed before this one began) had returned. With siblings: a value this get neither returned nor had replaced (its version is not in the causal context of what this get returned). With lww and last_arrival: this get returned only values whose puts ended before the put of the newest value read earlier had started.",
+            AnomalyKind::LostUpdate => "An acknowledged put whose value no node holds at the end (in its store or in a hint), although no put that replaced it was stored by any node. A put Q replaces P when, with siblings, Q's causal context contains P's version; with lww, Q started after P was acknowledged and has the higher timestamp; with last_arrival, Q started after P was acknowledged.",
+            AnomalyKind::Divergence => "At the end, the live home replicas of a key hold different values.",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "stale_read",
+            AnomalyKind::FailedWriteRead => "failed_write_read",
+            AnomalyKind::MonotonicRead => "monotonic_read",
+            AnomalyKind::LostUpdate => "lost_update",
+            AnomalyKind::Divergence => "divergence",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead => "Stale read",
+            AnomalyKind::FailedWriteRead => "Read of a failed write",
+            AnomalyKind::MonotonicRead => "Monotonic-read violation",
+            AnomalyKind::LostUpdate => "Lost update",
+            AnomalyKind::Divergence => "Divergence",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Anomaly {
+    pub kind: AnomalyKind,
+    /// The operation it is about (none for divergence).
+    pub op: Option<u32>,
+    pub key: KeyId,
+    /// Other operations behind it (the missed put, the earlier read, the failed put...).
+    pub related_ops: Vec<u32>,
+    /// Nodes involved (replicas that answered, replicas that disagree).
+    pub nodes: Vec<NodeId>,
+    pub at_us: u64,
+    pub explanation: String,
+}
+
+/// All anomalies of a finished run: per completed get in operation order its stale read, reads of
+/// failed writes and monotonic-read violation; then lost updates; then divergence. Indexes are
+/// built once, so the whole check is O(ops log ops), not O(ops²).
+pub(crate) fn check(s: &Setup, w: &World) -> Vec<Anomaly> {
+    let c = Words { s, ops: &w.ops };
+    let ok_puts = OkPuts::new(s.sc.keys.len(), &w.ops);
+    let reads = monotonic::Reads::new(&c);
+    let mut out = Vec::new();
+    for (gi, g) in w.ops.iter().enumerate() {
+        if g.kind != OpKind::Get || g.status != Status::Ok {
+            continue;
+        }
+        let gi = gi as u32;
+        out.extend(stale::check(&c, &ok_puts, gi));
+        failed_write::check(&c, gi, &mut out);
+        out.extend(monotonic::check(&c, &reads, gi));
+    }
+    lost_update::check(&c, w, &mut out);
+    divergence::check(&c, w, &mut out);
+    out
+}
