@@ -2,12 +2,15 @@
 //! events, the report and snapshots — never node internals.
 
 use quorumscope_core::num::fixed;
-use quorumscope_core::scenario::{Addr, KeyId, NodeId, Scenario, ScenarioFile};
+use quorumscope_core::scenario::{Scenario, ScenarioFile};
 use quorumscope_core::Anomaly;
 use quorumscope_core::Data;
 use quorumscope_core::Report;
+use quorumscope_core::{
+    AbandonReason, Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent,
+};
+use quorumscope_core::{Addr, KeyId, NodeId};
 use quorumscope_core::{Cursor, Sim, Snapshot};
-use quorumscope_core::{Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent};
 use std::cell::RefCell;
 
 pub struct Model {
@@ -174,21 +177,10 @@ impl Model {
     pub fn narrate(&self, e: &TraceEvent) -> Option<String> {
         let sc = self.sc();
         let t = fmt_ms(e.at_us);
-        let nodes = |ns: &[NodeId]| ns.iter().map(|n| self.node_name(*n)).collect::<Vec<_>>().join(", ");
         let s = match &e.ev {
             Ev::Scenario { .. } | Ev::Delivered { .. } => return None,
-            Ev::Fault { what } => match what {
-                FaultWhat::Crash { nodes: ns } => format!("{} crashed", nodes(ns)),
-                FaultWhat::Recover { nodes: ns } => format!("{} recovered (its data survived)", nodes(ns)),
-                FaultWhat::Partition { .. } => "The network is partitioned".into(),
-                FaultWhat::Heal => "The partition heals".into(),
-            },
-            Ev::Detected { what } => match what {
-                FaultWhat::Crash { nodes: ns } => format!("The cluster notices {} is down", nodes(ns)),
-                FaultWhat::Recover { nodes: ns } => format!("The cluster notices {} is back", nodes(ns)),
-                FaultWhat::Partition { .. } => "The cluster notices the partition".into(),
-                FaultWhat::Heal => "The cluster notices the partition healed".into(),
-            },
+            Ev::Fault { what } => self.narrate_fault(what, false),
+            Ev::Detected { what } => self.narrate_fault(what, true),
             Ev::OpStart { op } => {
                 let o = &self.report.ops[*op as usize];
                 match &o.value {
@@ -196,30 +188,7 @@ impl Model {
                     None => format!("{} starts get {} (op {op})", o.client, o.key),
                 }
             }
-            Ev::OpEnd { op, ok } => {
-                let o = &self.report.ops[*op as usize];
-                match (&o.value, ok) {
-                    (Some(v), true) => format!(
-                        "{}'s put {}={} succeeded: acknowledged by {}",
-                        o.client,
-                        o.key,
-                        v,
-                        o.acked_by.clone().unwrap_or_default().join(", ")
-                    ),
-                    (Some(v), false) => format!(
-                        "{}'s put {}={} failed: too few acknowledgements before the timeout (it is not rolled back)",
-                        o.client, o.key, v
-                    ),
-                    (None, true) => format!(
-                        "{}'s get {} returned {} from {}",
-                        o.client,
-                        o.key,
-                        o.values.as_ref().filter(|v| !v.is_empty()).map(|v| v.join(" | ")).unwrap_or("nothing".into()),
-                        o.replied_by.clone().unwrap_or_default().join(", ")
-                    ),
-                    (None, false) => format!("{}'s get {} failed: too few replies before the timeout", o.client, o.key),
-                }
-            }
+            Ev::OpEnd { op, ok } => self.narrate_op_end(*op, *ok),
             Ev::Sent { msg } => {
                 let m = &self.rec().messages[*msg as usize];
                 if m.kind == MsgKind::Merkle {
@@ -264,26 +233,70 @@ impl Model {
                     self.node_name(*for_node)
                 )
             }
-            Ev::Merkle { step, .. } => match step {
-                MerkleStep::Start { initiator, peer } => format!(
-                    "Anti-entropy: {} compares Merkle trees with {}",
-                    self.node_name(*initiator),
-                    self.node_name(*peer)
-                ),
-                MerkleStep::Level { level, compared, differing } => {
-                    format!("Merkle level {level}: {compared} hash(es) compared, {} differ", differing.len())
-                }
-                MerkleStep::Keys { keys } => format!(
-                    "Merkle: keys that differ: {}",
-                    keys.iter().map(|k| self.key(*k)).collect::<Vec<_>>().join(", ")
-                ),
-                MerkleStep::Done { hashes_compared, keys_exchanged } => {
-                    format!("Anti-entropy done: {hashes_compared} hash(es) compared, {keys_exchanged} key(s) exchanged")
-                }
-                MerkleStep::Abandoned { reason } => format!("Anti-entropy exchange abandoned ({})", reason.name()),
-            },
+            Ev::Merkle { step, .. } => self.narrate_merkle(step),
         };
         Some(format!("{t}: {s}"))
+    }
+
+    fn narrate_fault(&self, what: &FaultWhat, detected: bool) -> String {
+        let nodes = |ns: &[NodeId]| ns.iter().map(|n| self.node_name(*n)).collect::<Vec<_>>().join(", ");
+        match (what, detected) {
+            (FaultWhat::Crash { nodes: ns }, false) => format!("{} crashed", nodes(ns)),
+            (FaultWhat::Recover { nodes: ns }, false) => format!("{} recovered (its data survived)", nodes(ns)),
+            (FaultWhat::Partition { .. }, false) => "The network is partitioned".into(),
+            (FaultWhat::Heal, false) => "The partition heals".into(),
+            (FaultWhat::Crash { nodes: ns }, true) => format!("The cluster notices {} is down", nodes(ns)),
+            (FaultWhat::Recover { nodes: ns }, true) => format!("The cluster notices {} is back", nodes(ns)),
+            (FaultWhat::Partition { .. }, true) => "The cluster notices the partition".into(),
+            (FaultWhat::Heal, true) => "The cluster notices the partition healed".into(),
+        }
+    }
+
+    fn narrate_op_end(&self, op: u32, ok: bool) -> String {
+        let o = &self.report.ops[op as usize];
+        let (c, k) = (&o.client, &o.key);
+        match (&o.value, ok) {
+            (Some(v), true) => {
+                format!("{c}'s put {k}={v} succeeded: acknowledged by {}", o.acked_by.clone().unwrap_or_default().join(", "))
+            }
+            (Some(v), false) => format!(
+                "{c}'s put {k}={v} failed: not confirmed, too few acknowledgements before the timeout. Its outcome is indeterminate: it is not rolled back, and the replicas that stored it keep it"
+            ),
+            (None, true) => format!(
+                "{c}'s get {k} returned {} from {}",
+                o.values.as_ref().filter(|v| !v.is_empty()).map(|v| v.join(" | ")).unwrap_or("nothing".into()),
+                o.replied_by.clone().unwrap_or_default().join(", ")
+            ),
+            (None, false) => format!("{c}'s get {k} failed: too few replies before the timeout"),
+        }
+    }
+
+    fn narrate_merkle(&self, step: &MerkleStep) -> String {
+        match step {
+            MerkleStep::Start { initiator, peer } => format!(
+                "Anti-entropy: {} compares Merkle trees with {}",
+                self.node_name(*initiator),
+                self.node_name(*peer)
+            ),
+            MerkleStep::Level { level, compared, differing } => {
+                format!("Merkle level {level}: {compared} hash(es) compared, {} differ", differing.len())
+            }
+            MerkleStep::Keys { keys } => format!(
+                "Merkle: keys that differ: {}",
+                keys.iter().map(|k| self.key(*k)).collect::<Vec<_>>().join(", ")
+            ),
+            MerkleStep::Done { hashes_compared, keys_exchanged } => {
+                format!("Anti-entropy done: {hashes_compared} hash(es) compared, {keys_exchanged} key(s) exchanged")
+            }
+            MerkleStep::Abandoned { reason } => format!(
+                "Anti-entropy exchange abandoned: {}",
+                match reason {
+                    AbandonReason::PeerUnreachable => "the peer is now believed down or cut off",
+                    AbandonReason::Crashed => "the initiator crashed",
+                    AbandonReason::NoAnswer => "a step went unanswered through every retry",
+                }
+            ),
+        }
     }
 
     /// The explanation of quorum overlap for an operation, in one line.

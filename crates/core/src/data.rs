@@ -18,7 +18,8 @@
 //! associative and idempotent, so no order of delivery loses or resurrects a version.
 
 use crate::hash::hash_u64s;
-use crate::scenario::{ClientId, ConflictMode, ValueId};
+use crate::ids::{ClientId, ValueId};
+use crate::scenario::ConflictMode;
 
 /// Everything that differs between conflict modes, in one place: adding a mode means one arm in
 /// each `match` below (the compiler lists them), and the representation in [`Data`].

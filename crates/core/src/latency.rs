@@ -91,16 +91,7 @@ impl Latency {
         if depth > MAX_MIX_DEPTH {
             return Err(format!("{path}: mixtures nest more than {MAX_MIX_DEPTH} deep"));
         }
-        let num = |v: &Value, what: &str| -> Result<f64, String> {
-            let x = v.as_f64().ok_or_else(|| format!("{path}: {what} must be a number, got {v}"))?;
-            if !x.is_finite() || x < 0.0 {
-                return Err(format!("{path}: {what} must be a finite number >= 0, got {}", show(x)));
-            }
-            if x > MAX_LATENCY_MS {
-                return Err(format!("{path}: {what} = {} is above the {} ms cap", show(x), show(MAX_LATENCY_MS)));
-            }
-            Ok(x)
-        };
+        let num = |v: &Value, what: &str| ms_at(v, path, what);
         if v.is_number() {
             return Ok(Latency::Const(num(v, "latency")?));
         }
@@ -128,53 +119,56 @@ impl Latency {
                 Ok(Latency::Uniform(a, b))
             }
             "exp" => Ok(Latency::Exp(num(inner, "exp mean")?)),
-            "pareto" => {
-                let o = inner
-                    .as_object()
-                    .ok_or_else(|| format!("{path}.pareto: expected {{\"xm\": x, \"alpha\": a}}, got {inner}"))?;
-                for key in o.keys() {
-                    if key != "xm" && key != "alpha" {
-                        return Err(format!("{path}.pareto: unknown field `{key}` (expected xm, alpha)"));
-                    }
-                }
-                let xm = num(o.get("xm").ok_or_else(|| format!("{path}.pareto: missing xm"))?, "xm")?;
-                let alpha = num(o.get("alpha").ok_or_else(|| format!("{path}.pareto: missing alpha"))?, "alpha")?;
-                if alpha <= 0.0 {
-                    return Err(format!("{path}.pareto.alpha must be > 0, got {}", show(alpha)));
-                }
-                Ok(Latency::Pareto { xm, alpha })
-            }
-            "mix" => {
-                let arr = inner
-                    .as_array()
-                    .ok_or_else(|| format!("{path}.mix: expected [[weight, latency], ...], got {inner}"))?;
-                if arr.is_empty() || arr.len() > MAX_MIX_PARTS {
-                    return Err(format!("{path}.mix: needs 1 to {MAX_MIX_PARTS} parts, got {}", arr.len()));
-                }
-                let mut parts = Vec::with_capacity(arr.len());
-                let mut sum = 0.0;
-                for (i, part) in arr.iter().enumerate() {
-                    let p = format!("{path}.mix[{i}]");
-                    let pair = part
-                        .as_array()
-                        .filter(|a| a.len() == 2)
-                        .ok_or_else(|| format!("{p}: expected [weight, latency], got {part}"))?;
-                    let w = pair[0]
-                        .as_f64()
-                        .filter(|w| w.is_finite() && *w >= 0.0)
-                        .ok_or_else(|| format!("{p}: weight must be a number >= 0, got {}", pair[0]))?;
-                    sum += w;
-                    parts.push((w, Self::parse(&pair[1], &format!("{p}[1]"), depth + 1)?));
-                }
-                if (sum - 1.0).abs() > 1e-6 {
-                    return Err(format!("{path}.mix: weights sum to {}, they must sum to 1", show(sum)));
-                }
-                Ok(Latency::Mix(parts))
-            }
+            "pareto" => Self::parse_pareto(inner, path),
+            "mix" => Self::parse_mix(inner, path, depth),
             other => {
                 Err(format!("{path}: unknown latency kind `{other}` (expected const, uniform, exp, pareto or mix)"))
             }
         }
+    }
+
+    fn parse_pareto(inner: &Value, path: &str) -> Result<Latency, String> {
+        let o = inner
+            .as_object()
+            .ok_or_else(|| format!("{path}.pareto: expected {{\"xm\": x, \"alpha\": a}}, got {inner}"))?;
+        for key in o.keys() {
+            if key != "xm" && key != "alpha" {
+                return Err(format!("{path}.pareto: unknown field `{key}` (expected xm, alpha)"));
+            }
+        }
+        let xm = ms_at(o.get("xm").ok_or_else(|| format!("{path}.pareto: missing xm"))?, path, "xm")?;
+        let alpha = ms_at(o.get("alpha").ok_or_else(|| format!("{path}.pareto: missing alpha"))?, path, "alpha")?;
+        if alpha <= 0.0 {
+            return Err(format!("{path}.pareto.alpha must be > 0, got {}", show(alpha)));
+        }
+        Ok(Latency::Pareto { xm, alpha })
+    }
+
+    fn parse_mix(inner: &Value, path: &str, depth: usize) -> Result<Latency, String> {
+        let arr =
+            inner.as_array().ok_or_else(|| format!("{path}.mix: expected [[weight, latency], ...], got {inner}"))?;
+        if arr.is_empty() || arr.len() > MAX_MIX_PARTS {
+            return Err(format!("{path}.mix: needs 1 to {MAX_MIX_PARTS} parts, got {}", arr.len()));
+        }
+        let mut parts = Vec::with_capacity(arr.len());
+        let mut sum = 0.0;
+        for (i, part) in arr.iter().enumerate() {
+            let p = format!("{path}.mix[{i}]");
+            let pair = part
+                .as_array()
+                .filter(|a| a.len() == 2)
+                .ok_or_else(|| format!("{p}: expected [weight, latency], got {part}"))?;
+            let w = pair[0]
+                .as_f64()
+                .filter(|w| w.is_finite() && *w >= 0.0)
+                .ok_or_else(|| format!("{p}: weight must be a number >= 0, got {}", pair[0]))?;
+            sum += w;
+            parts.push((w, Self::parse(&pair[1], &format!("{p}[1]"), depth + 1)?));
+        }
+        if (sum - 1.0).abs() > 1e-6 {
+            return Err(format!("{path}.mix: weights sum to {}, they must sum to 1", show(sum)));
+        }
+        Ok(Latency::Mix(parts))
     }
 
     /// Short human text, e.g. "uniform 2–8 ms".
@@ -224,6 +218,18 @@ impl Serialize for Latency {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.to_json().serialize(s)
     }
+}
+
+/// A number of ms (or a parameter) at `path`: finite, >= 0 and within the latency cap.
+fn ms_at(v: &Value, path: &str, what: &str) -> Result<f64, String> {
+    let x = v.as_f64().ok_or_else(|| format!("{path}: {what} must be a number, got {v}"))?;
+    if !x.is_finite() || x < 0.0 {
+        return Err(format!("{path}: {what} must be a finite number >= 0, got {}", show(x)));
+    }
+    if x > MAX_LATENCY_MS {
+        return Err(format!("{path}: {what} = {} is above the {} ms cap", show(x), show(MAX_LATENCY_MS)));
+    }
+    Ok(x)
 }
 
 #[cfg(test)]

@@ -249,53 +249,8 @@ impl NodeState {
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleDiff { xid, level, differing } });
             }
             Msg::MerkleDiff { xid, level, differing } => self.on_merkle_diff(ctx, xid, level, differing, out),
-            Msg::MerkleKeys { xid, leaves, keys } => {
-                let Addr::Node(peer) = from else { return };
-                let mine = self.keys_in_leaves(ctx, peer, &leaves);
-                // Both lists are in key order: a key differs when its digest differs or it is
-                // missing on one side.
-                let find =
-                    |list: &[(KeyId, u64)], k: KeyId| list.binary_search_by_key(&k, |e| e.0).ok().map(|i| list[i].1);
-                let mut differ: Vec<KeyId> = keys
-                    .iter()
-                    .filter(|(k, d)| find(&mine, *k) != Some(*d))
-                    .map(|(k, _)| *k)
-                    .chain(mine.iter().filter(|(k, _)| find(&keys, *k).is_none()).map(|(k, _)| *k))
-                    .collect();
-                crate::order::sort_u32(&mut differ);
-                differ.dedup();
-                // (Never under last_arrival, which has no anti-entropy: see `ConflictMode::repairs`.)
-                let data = differ.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
-                out.push(Cmd::Send { to: from, msg: Msg::MerkleData { xid, data, want: differ } });
-            }
-            Msg::MerkleData { xid, data, want } => {
-                let answer = Msg::MerkleData { xid, data: vec![], want: vec![] };
-                let Some(sess) = self.ae.as_mut().filter(|s| s.xid == xid) else {
-                    // The responder, receiving the initiator's copies of the keys it asked for
-                    // (perhaps again): store them and acknowledge, so the initiator stops resending.
-                    for (k, d) in &data {
-                        self.write(ctx, *k, d, None, out);
-                    }
-                    out.push(Cmd::Send { to: from, msg: Msg::MerkleAck { xid } });
-                    return;
-                };
-                if !sess.awaits(xid, &answer) {
-                    return;
-                }
-                sess.answered(ctx.now_us);
-                sess.keys = want.len() as u32;
-                for (k, d) in &data {
-                    self.write(ctx, *k, d, None, out);
-                }
-                let reply: Vec<(KeyId, crate::data::Data)> =
-                    want.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
-                out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Keys { keys: want.clone() } }));
-                if reply.is_empty() {
-                    self.finish_exchange(want.len() as u32, out);
-                } else {
-                    self.ae_send(ctx, Msg::MerkleData { xid, data: reply, want: vec![] }, out);
-                }
-            }
+            Msg::MerkleKeys { xid, leaves, keys } => self.on_merkle_keys(ctx, from, xid, leaves, keys, out),
+            Msg::MerkleData { xid, data, want } => self.on_merkle_data(ctx, from, xid, data, want, out),
             Msg::MerkleAck { xid } => {
                 let Some(sess) = self.ae.as_mut().filter(|s| s.awaits(xid, &Msg::MerkleAck { xid })) else { return };
                 sess.answered(ctx.now_us);
@@ -305,6 +260,76 @@ impl NodeState {
             Msg::PutAck { .. } | Msg::GetReply { .. } => {
                 debug_assert!(false, "client messages never reach a node");
             }
+        }
+    }
+
+    /// The responder's last comparison: which keys in the differing leaves differ, sent back with
+    /// its own copies of them and a request for the initiator's.
+    #[allow(clippy::too_many_arguments)]
+    fn on_merkle_keys(
+        &mut self,
+        ctx: &Ctx,
+        from: Addr,
+        xid: u32,
+        leaves: Vec<u32>,
+        keys: Vec<(KeyId, u64)>,
+        out: &mut Vec<Cmd>,
+    ) {
+        let Addr::Node(peer) = from else { return };
+        let mine = self.keys_in_leaves(ctx, peer, &leaves);
+        // Both lists are in key order: a key differs when its digest differs or it is
+        // missing on one side.
+        let find = |list: &[(KeyId, u64)], k: KeyId| list.binary_search_by_key(&k, |e| e.0).ok().map(|i| list[i].1);
+        let mut differ: Vec<KeyId> = keys
+            .iter()
+            .filter(|(k, d)| find(&mine, *k) != Some(*d))
+            .map(|(k, _)| *k)
+            .chain(mine.iter().filter(|(k, _)| find(&keys, *k).is_none()).map(|(k, _)| *k))
+            .collect();
+        crate::order::sort_u32(&mut differ);
+        differ.dedup();
+        // (Never under last_arrival, which has no anti-entropy: see `ConflictMode::repairs`.)
+        let data = differ.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
+        out.push(Cmd::Send { to: from, msg: Msg::MerkleData { xid, data, want: differ } });
+    }
+
+    /// Copies of differing keys. At the responder: the initiator's copies (store, acknowledge). At
+    /// the initiator: the responder's copies and the keys it wants (store, send ours or finish).
+    #[allow(clippy::too_many_arguments)]
+    fn on_merkle_data(
+        &mut self,
+        ctx: &Ctx,
+        from: Addr,
+        xid: u32,
+        data: Vec<(KeyId, Data)>,
+        want: Vec<KeyId>,
+        out: &mut Vec<Cmd>,
+    ) {
+        let answer = Msg::MerkleData { xid, data: vec![], want: vec![] };
+        let Some(sess) = self.ae.as_mut().filter(|s| s.xid == xid) else {
+            // The responder, receiving the initiator's copies of the keys it asked for
+            // (perhaps again): store them and acknowledge, so the initiator stops resending.
+            for (k, d) in &data {
+                self.write(ctx, *k, d, None, out);
+            }
+            out.push(Cmd::Send { to: from, msg: Msg::MerkleAck { xid } });
+            return;
+        };
+        if !sess.awaits(xid, &answer) {
+            return;
+        }
+        sess.answered(ctx.now_us);
+        sess.keys = want.len() as u32;
+        for (k, d) in &data {
+            self.write(ctx, *k, d, None, out);
+        }
+        let reply: Vec<(KeyId, crate::data::Data)> =
+            want.iter().filter_map(|k| self.store[*k as usize].clone().map(|d| (*k, d))).collect();
+        out.push(Cmd::Trace(Ev::Merkle { xid, step: MerkleStep::Keys { keys: want.clone() } }));
+        if reply.is_empty() {
+            self.finish_exchange(want.len() as u32, out);
+        } else {
+            self.ae_send(ctx, Msg::MerkleData { xid, data: reply, want: vec![] }, out);
         }
     }
 

@@ -3,7 +3,7 @@
 //! node skipped, as in Dynamo and Riak). The first N are home replicas, the rest fallbacks.
 
 use crate::hash::hash_str;
-use crate::scenario::NodeId;
+use crate::ids::NodeId;
 
 #[derive(Clone, Debug)]
 pub struct Ring {

@@ -3,7 +3,7 @@
 
 use crate::geometry::{self, polar, Pt, CLIENT_R, RING_R};
 use crate::model::Model;
-use quorumscope_core::scenario::Addr;
+use quorumscope_core::Addr;
 
 pub struct Layout {
     pub nodes: Vec<Pt>,

@@ -8,7 +8,7 @@ use crate::hooks;
 use crate::model::Model;
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
-use quorumscope_core::scenario::KeyId;
+use quorumscope_core::KeyId;
 use quorumscope_core::MsgRecord;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;

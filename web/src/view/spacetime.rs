@@ -5,7 +5,7 @@ use crate::geometry::{time_window, time_x};
 use crate::model::{fmt_ms, Model};
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
-use quorumscope_core::scenario::Addr;
+use quorumscope_core::Addr;
 use quorumscope_core::{Ev, Fate, FaultWhat};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;

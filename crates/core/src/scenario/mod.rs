@@ -53,12 +53,11 @@ mod resolve;
 pub use contract::*;
 pub use read::{from_value, parse, parse_file};
 pub use resolve::*;
-// Transitional: the ids lived here before `ids.rs`.
-pub use crate::ids::*;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::ms_to_us;
     use serde_json::Value;
 
     const EXAMPLE: &str = r#"{

@@ -354,6 +354,12 @@ fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
             ))
         }
     };
+    let action = action_at(&f, kind)?;
+    Ok(EventDecl { at_ms, action })
+}
+
+/// The action of an event of `kind`, with only the fields that kind takes.
+fn action_at(f: &Fields, kind: &str) -> Result<Action, ScenarioError> {
     let what = format!("a {kind} event");
     let only = |fields: &[&str]| -> Result<(), ScenarioError> {
         match f.m.keys().find(|k| *k != "at_ms" && *k != kind && !fields.contains(&k.as_str())) {
@@ -361,7 +367,7 @@ fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
             None => Ok(()),
         }
     };
-    let action = match kind {
+    Ok(match kind {
         "put" => {
             only(&["client", "value", "blind"])?;
             Action::Put {
@@ -401,8 +407,7 @@ fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
                 _ => Action::RecoverDc(name),
             }
         }
-    };
-    Ok(EventDecl { at_ms, action })
+    })
 }
 
 /// Parses and checks scenario text in one go.
