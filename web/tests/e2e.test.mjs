@@ -98,6 +98,8 @@ test('change N/W/R, crash nodes, a failed put, a get that reads it, the anomaly 
   const getIndex = putIndex + 1;
   await seek(page, 1000);
   assert.equal(await page.$eval(`[data-op="${putIndex}"]`, (r) => r.dataset.status), 'failed');
+  // A failed put is named as Jepsen does: not confirmed, its outcome indeterminate.
+  assert.match(await page.$eval(`[data-op="${putIndex}"] .status`, (s) => s.textContent), /failed: indeterminate/);
   assert.match(await page.$eval(`[data-op="${getIndex}"] .result`, (c) => c.textContent), /lost/);
   const anomaly = page.locator('[data-anomaly=failed_write_read]');
   assert.equal(await anomaly.count(), 1);
@@ -413,4 +415,14 @@ test('an exported experiment runs in the CLI with the same operations and anomal
   assert.deepEqual(imported, shown);
   await other.close();
   await page.close();
+});
+
+test('last_arrival has no repair, and the controls say why', async () => {
+  const page = await open(b, `${srv.base}/#lesson=racing-last-arrival`);
+  assert.equal(await page.$eval('input[name=read_repair]', (i) => i.disabled), true);
+  assert.equal(await page.$eval('select[name=anti_entropy]', (s) => s.disabled), true);
+  assert.match(await page.locator('.conflict-design').textContent(), /nothing to repair by/);
+  await page.selectOption('select[name=conflicts]', 'siblings');
+  await page.waitForFunction(() => !document.querySelector('input[name=read_repair]').disabled);
+  assert.match(await page.locator('.conflict-design').textContent(), /Riak/);
 });

@@ -110,7 +110,14 @@ fn replication(p: &ControlsProps) -> Html {
             <p class={classes!("overlap", if wr > r.n { "yes" } else { "no" })} role="status">{ overlap }</p>
             { toggle("sloppy", "Sloppy quorum", r.sloppy_quorum, "Use the first N healthy nodes, leaving hints on fallbacks (Dynamo, Riak)", set(p, Setting::Sloppy)) }
             { toggle("hinted_handoff", "Hinted handoff", r.hinted_handoff, "Fallbacks hand hinted writes home once the replica is reachable", set(p, Setting::HintedHandoff)) }
-            { toggle("read_repair", "Read repair", r.read_repair, "After a get, send the newest version to replicas that answered with older data (Dynamo/Riak style, asynchronous)", set(p, Setting::ReadRepair)) }
+            if r.conflicts.repairs() {
+                { toggle("read_repair", "Read repair", r.read_repair, "After a get, send the newest version to replicas that answered with older data (Dynamo/Riak style, asynchronous)", set(p, Setting::ReadRepair)) }
+            } else {
+                <label class="toggle disabled" title={r.conflicts.design()}>
+                    <input type="checkbox" name="read_repair" checked={false} disabled={true} />
+                    { "Read repair (off: no versions to repair by)" }
+                </label>
+            }
         </>
     }
 }
@@ -126,15 +133,13 @@ fn anti_entropy_and_conflicts(p: &ControlsProps) -> Html {
             _ => ConflictMode::Lww,
         })
     });
-    let conflict_help = match r.conflicts {
-        ConflictMode::Lww => "Last write wins by the client's clock (Cassandra; Riak last_write_wins): concurrent losers vanish silently.",
-        ConflictMode::Siblings => "Version vectors (Riak allow_mult, Dynamo's cart): concurrent puts are kept side by side; a put with the context of a read replaces what it saw.",
-        ConflictMode::LastArrival => "No versions: each replica keeps whatever arrived last, so replicas can disagree for good. Repair copies the coordinator's value.",
-    };
+    // The core says what each mode does and which real system it follows.
+    let conflict_help = r.conflicts.design();
+    let repairs = r.conflicts.repairs();
     html! {
         <>
             <label class="field">{ "Anti-entropy " }
-                <select name="anti_entropy" onchange={on_ae}>
+                <select name="anti_entropy" onchange={on_ae} disabled={!repairs} title={(!repairs).then_some(conflict_help)}>
                     { for ae_choices(r.anti_entropy_ms).iter().map(|c| html! {
                         <option value={c.map(num).unwrap_or_default()} selected={*c == r.anti_entropy_ms}>
                             { c.map(|v| format!("every {} ms", num(v))).unwrap_or("off".into()) }
@@ -145,11 +150,11 @@ fn anti_entropy_and_conflicts(p: &ControlsProps) -> Html {
             <label class="field">{ "Conflicts " }
                 <select name="conflicts" onchange={on_conflicts}>
                     <option value="lww" selected={r.conflicts == ConflictMode::Lww}>{ "last write wins" }</option>
-                    <option value="siblings" selected={r.conflicts == ConflictMode::Siblings}>{ "siblings (version vectors)" }</option>
+                    <option value="siblings" selected={r.conflicts == ConflictMode::Siblings}>{ "siblings (dotted version vectors)" }</option>
                     <option value="last_arrival" selected={r.conflicts == ConflictMode::LastArrival}>{ "last arrival (no versions)" }</option>
                 </select>
             </label>
-            <p class="help">{ conflict_help }</p>
+            <p class="help conflict-design">{ conflict_help }</p>
         </>
     }
 }

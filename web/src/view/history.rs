@@ -82,7 +82,7 @@ fn Row(p: &RowProps) -> Html {
             <td class="result">{ result }</td>
             <td class="num">{ o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default() }</td>
             <td class="num">{ if done { o.end_ms.map(|s| fixed(s, 1)).unwrap_or_default() } else { String::new() } }</td>
-            <td><span class={classes!("status", status.replace(' ', "-"))}>{ match status { "ok" => "✓ ok", "failed" => "✗ failed", s => s } }</span></td>
+            <td><span class={classes!("status", status.replace(' ', "-"))}>{ match (status, o.outcome) { ("ok", _) => "✓ ok", ("failed", Some(_)) => "✗ failed: indeterminate", ("failed", None) => "✗ failed", (s, _) => s } }</span></td>
             <td>{ for kinds.iter().map(|k| html! { <span class="anomaly-tag">{ *k }</span> }) }</td>
         </tr>
     }

@@ -150,19 +150,17 @@ struct Quorum {
 fn quorum_sets(model: &Model, sel: &Selection) -> Quorum {
     let sc = model.sc();
     let op = sel.op.and_then(|o| model.report.ops.get(o as usize));
-    let idx = |name: &String| sc.nodes.iter().position(|n| &n.name == name);
+    let ids = |v: &[u32]| v.iter().map(|n| *n as usize).collect::<Vec<usize>>();
     let (pref, home_n) = match op {
-        Some(o) => (o.preference.iter().filter_map(idx).collect::<Vec<_>>(), sc.repl.n as usize),
+        Some(o) => (ids(&o.ids.preference), sc.repl.n as usize),
         None => (vec![], 0),
     };
-    let write_set: Vec<usize> =
-        op.and_then(|o| o.acked_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
-    let read_set: Vec<usize> =
-        op.and_then(|o| o.replied_by.as_ref()).map(|v| v.iter().filter_map(idx).collect()).unwrap_or_default();
+    let write_set: Vec<usize> = op.map(|o| ids(&o.ids.write_set)).unwrap_or_default();
+    let read_set: Vec<usize> = op.map(|o| ids(&o.ids.read_set)).unwrap_or_default();
     // For a get, the write set it should meet is that of the write it should have seen.
     let prior_write: Vec<usize> = op
         .and_then(|o| o.ids.expected)
-        .map(|e| model.report.ops[e.put as usize].ids.write_set.iter().map(|n| *n as usize).collect())
+        .map(|e| ids(&model.report.ops[e.put as usize].ids.write_set))
         .unwrap_or_default();
     let write_set = if write_set.is_empty() { prior_write } else { write_set };
     Quorum { pref, home_n, write_set, read_set }
