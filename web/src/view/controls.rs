@@ -127,11 +127,7 @@ fn anti_entropy_and_conflicts(p: &ControlsProps) -> Html {
     let r = &p.model.sc().repl;
     let on_ae = p.on_set.reform(|e: Event| Setting::AntiEntropy(input_value(&e).and_then(|v| crate::parse_f64(&v))));
     let on_conflicts = p.on_set.reform(|e: Event| {
-        Setting::Conflicts(match input_value(&e).as_deref() {
-            Some("siblings") => ConflictMode::Siblings,
-            Some("last_arrival") => ConflictMode::LastArrival,
-            _ => ConflictMode::Lww,
-        })
+        Setting::Conflicts(input_value(&e).and_then(|v| ConflictMode::from_name(&v)).unwrap_or_default())
     });
     // The core says what each mode does and which real system it follows.
     let conflict_help = r.conflicts.design();
@@ -149,9 +145,9 @@ fn anti_entropy_and_conflicts(p: &ControlsProps) -> Html {
             </label>
             <label class="field">{ "Conflicts " }
                 <select name="conflicts" onchange={on_conflicts}>
-                    <option value="lww" selected={r.conflicts == ConflictMode::Lww}>{ "last write wins" }</option>
-                    <option value="siblings" selected={r.conflicts == ConflictMode::Siblings}>{ "siblings (dotted version vectors)" }</option>
-                    <option value="last_arrival" selected={r.conflicts == ConflictMode::LastArrival}>{ "last arrival (no versions)" }</option>
+                    { for ConflictMode::ALL.iter().map(|m| html! {
+                        <option value={m.name()} selected={r.conflicts == *m}>{ m.label() }</option>
+                    }) }
                 </select>
             </label>
             <p class="help conflict-design">{ conflict_help }</p>

@@ -18,12 +18,29 @@ pub enum ConflictMode {
 }
 
 impl ConflictMode {
+    /// Every mode, in the order the app offers them; the file's names are read from this list.
+    pub const ALL: [ConflictMode; 3] = [ConflictMode::Lww, ConflictMode::Siblings, ConflictMode::LastArrival];
+
+    /// The name in scenario files.
     pub fn name(self) -> &'static str {
         match self {
             ConflictMode::Lww => "lww",
             ConflictMode::Siblings => "siblings",
             ConflictMode::LastArrival => "last_arrival",
         }
+    }
+
+    /// The name in the app's menu. (What the mode does, and after which system: `design`.)
+    pub fn label(self) -> &'static str {
+        match self {
+            ConflictMode::Lww => "last write wins",
+            ConflictMode::Siblings => "siblings (dotted version vectors)",
+            ConflictMode::LastArrival => "last arrival (no versions)",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ConflictMode> {
+        ConflictMode::ALL.into_iter().find(|m| m.name() == name)
     }
 }
 

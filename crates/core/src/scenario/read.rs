@@ -223,14 +223,10 @@ fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
     ];
     let f = Fields::of(v, path, "`replication`", &KNOWN)?;
     let d = Replication::default();
-    let conflicts = match f.string_or("conflicts", d.conflicts.name())?.as_str() {
-        "lww" => ConflictMode::Lww,
-        "siblings" => ConflictMode::Siblings,
-        "last_arrival" => ConflictMode::LastArrival,
-        other => {
-            return f
-                .err("conflicts", format!("unknown variant `{other}`, expected one of lww, siblings, last_arrival"))
-        }
+    let conflicts = f.string_or("conflicts", d.conflicts.name())?;
+    let Some(conflicts) = ConflictMode::from_name(&conflicts) else {
+        let names: Vec<&str> = ConflictMode::ALL.iter().map(|m| m.name()).collect();
+        return f.err("conflicts", format!("unknown variant `{conflicts}`, expected one of {}", names.join(", ")));
     };
     Ok(Replication {
         n: f.u32_or("n", d.n)?,
