@@ -53,19 +53,16 @@ enum Failure {
 }
 
 fn read_input(file: &str) -> Result<String, Failure> {
-    let mut text = String::new();
+    let mut bytes = Vec::new();
+    let cap = quorumscope_core::scenario::MAX_SCENARIO_BYTES as u64 + 1;
     let res = if file == "-" {
-        std::io::stdin()
-            .take(quorumscope_core::scenario::MAX_SCENARIO_BYTES as u64 + 1)
-            .read_to_string(&mut text)
-            .map(|_| ())
+        std::io::stdin().take(cap).read_to_end(&mut bytes).map(|_| ())
     } else {
-        std::fs::File::open(file).and_then(|f| {
-            f.take(quorumscope_core::scenario::MAX_SCENARIO_BYTES as u64 + 1).read_to_string(&mut text).map(|_| ())
-        })
+        std::fs::File::open(file).and_then(|f| f.take(cap).read_to_end(&mut bytes).map(|_| ()))
     };
     res.map_err(|e| Failure::Other(format!("{file}: {e}")))?;
-    Ok(text)
+    // Bytes that are not UTF-8 make an invalid scenario (exit 2), said with where they are.
+    quorumscope_core::scenario::text_of(bytes).map_err(|e| Failure::Invalid(format!("{file}: invalid scenario: {e}")))
 }
 
 /// Prints a line; a closed pipe (`| head`) is an error to report, not a panic.
@@ -86,6 +83,9 @@ fn main() -> ExitCode {
         Cmd::Run { file, trace, pretty } => load(&file).and_then(|sc| {
             let mut sim = Sim::new(sc, if trace { Level::Full } else { Level::Summary });
             sim.run();
+            if let Some(note) = sim.truncation_note() {
+                eprintln!("warning: {file}: {note}");
+            }
             let mut v = serde_json::to_value(sim.report()).map_err(|e| Failure::Other(e.to_string()))?;
             if trace {
                 v["trace"] = sim.trace_json();

@@ -147,8 +147,12 @@ pub struct Stats {
     pub events: u64,
     pub messages: u64,
     pub steps: u64,
+    /// Where the run stopped: the scenario's end, or earlier if it reached the step cap.
     pub sim_end_ms: f64,
     pub truncated: bool,
+    /// Why the run stopped early, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One node's keys, each with its values.
@@ -233,6 +237,7 @@ impl Report {
                 steps: w.steps,
                 sim_end_ms: us_to_ms(w.now),
                 truncated: w.steps >= MAX_STEPS,
+                note: None,
             },
         }
     }

@@ -66,8 +66,23 @@ impl Sim {
                 }
             }
         }
-        // The clock reads the end of the run even when nothing happened near the end.
-        self.world.now = self.world.now.max(until);
+        // The clock reads the end of the run even when nothing happened near the end — unless
+        // the step cap stopped it: then it reads where the run really stopped.
+        if !self.truncated() {
+            self.world.now = self.world.now.max(until);
+        }
+    }
+
+    /// Said when the run stopped at the step cap: where, and what was left undone.
+    pub fn truncation_note(&self) -> Option<String> {
+        self.truncated().then(|| {
+            format!(
+                "the run reached the cap of {} steps at {} ms of {} ms: what was due later did not happen (operations still pending are shown as pending)",
+                self.setup.max_steps,
+                crate::num::num(crate::ids::us_to_ms(self.world.now)),
+                crate::num::num(crate::ids::us_to_ms(self.setup.sc.run_until_us))
+            )
+        })
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -84,7 +99,13 @@ impl Sim {
     }
 
     pub fn truncated(&self) -> bool {
-        self.world.steps >= MAX_STEPS
+        self.world.steps >= self.setup.max_steps
+    }
+
+    /// A lower step cap than `MAX_STEPS`, so tests can reach it quickly.
+    pub fn with_step_cap(mut self, steps: u64) -> Sim {
+        self.setup.max_steps = steps.min(MAX_STEPS);
+        self
     }
 
     /// A key's preference list: its N home replicas first, then the fallbacks in ring order.
@@ -145,7 +166,10 @@ impl Sim {
     }
 
     pub fn report(&self) -> Report {
-        Report::build(&self.setup, &self.world, &self.rec, self.anomalies())
+        let mut r = Report::build(&self.setup, &self.world, &self.rec, self.anomalies());
+        r.stats.truncated = self.truncated();
+        r.stats.note = self.truncation_note();
+        r
     }
 
     /// The full trace as JSON, with names instead of indices (`quorumscope run --trace`).

@@ -28,6 +28,8 @@ pub struct Setup {
     pub put_of_value: Vec<u32>,
     /// Events in the order they run: by time, then file order.
     pub order: Vec<u32>,
+    /// The run stops after this many steps (`sim::MAX_STEPS`, lower only in tests).
+    pub max_steps: u64,
 }
 
 impl Setup {
@@ -83,6 +85,7 @@ impl Setup {
             peers,
             put_of_value,
             order,
+            max_steps: crate::sim::MAX_STEPS,
         }
     }
 

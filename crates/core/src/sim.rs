@@ -146,7 +146,7 @@ impl World {
     /// items due at the same instant.
     pub fn step(&mut self, s: &Setup, rec: &mut Recording, until_us: u64) -> bool {
         let Some(t) = self.next_time(s) else { return false };
-        if t > until_us || self.steps >= MAX_STEPS {
+        if t > until_us || self.steps >= s.max_steps {
             return false;
         }
         debug_assert!(t >= self.now, "time never runs backwards");

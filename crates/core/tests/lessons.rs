@@ -500,3 +500,25 @@ fn every_lesson_report_matches_its_reviewed_expectation() {
         "reports differ from the reviewed expectations (QS_BLESS=1 rewrites them): {changed:#?}"
     );
 }
+
+/// A run that reaches the step cap says so, and reports where it really stopped.
+#[test]
+fn a_run_stopped_by_the_step_cap_says_where_it_stopped() {
+    let (_, sc) = quorumscope_core::parse(&lesson("stale-read")).unwrap();
+    let mut sim = Sim::new(sc.clone(), Level::Summary).with_step_cap(10);
+    sim.run();
+    assert!(sim.truncated());
+    let r = serde_json::to_value(sim.report()).unwrap();
+    assert_eq!(r["stats"]["truncated"], json!(true));
+    assert_eq!(r["stats"]["steps"], json!(10));
+    let end = r["stats"]["sim_end_ms"].as_f64().unwrap();
+    assert!(end < sc.run_until_us as f64 / 1000.0, "stopped at {end} ms, not at the scenario's end");
+    let note = r["stats"]["note"].as_str().unwrap();
+    assert!(
+        note.contains("cap of 10 steps") && note.contains(&format!("at {} ms", quorumscope_core::num::num(end))),
+        "{note}"
+    );
+    // A run within the cap says nothing.
+    let (_, whole) = run(&lesson("stale-read"));
+    assert!(whole["stats"].get("note").is_none() && whole["stats"]["truncated"] == json!(false));
+}

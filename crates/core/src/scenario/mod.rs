@@ -51,7 +51,7 @@ mod read;
 mod resolve;
 
 pub use contract::*;
-pub use read::{from_value, parse, parse_file};
+pub use read::{from_value, parse, parse_file, text_of};
 pub use resolve::*;
 
 #[cfg(test)]
@@ -88,6 +88,13 @@ mod tests {
         let e = parse(text).expect_err("should be rejected");
         assert_eq!(e.path, path, "wrong path in: {e}");
         assert!(e.message.contains(msg), "message `{}` lacks `{msg}`", e.message);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_refused_with_where_they_are() {
+        assert_eq!(text_of(b"{}".to_vec()).unwrap(), "{}");
+        let e = text_of(b"{\n  \"title\": \"caf\xe9\"}".to_vec()).unwrap_err();
+        assert!(e.message.contains("byte 17 (line 2, column 16) is 0xe9"), "{e}");
     }
 
     fn with(patch: &str) -> String {
@@ -137,6 +144,9 @@ mod tests {
         check_rejected(&with(r#"{"replication": {"r": 5}}"#), "replication.r", "R=5");
         check_rejected(&with(r#"{"replication": {"n": 4}}"#), "replication.n", "only 3 node");
         check_rejected(&with(r#"{"replication": {"wq": 4}}"#), "replication.wq", "unknown field `wq`");
+        // The field that is wrong is the one named, not its neighbour in the same rule.
+        check_rejected(&with(r#"{"replication": {"handoff_ms": 0.999}}"#), "replication.handoff_ms", "at least 1 ms");
+        check_rejected(&with(r#"{"replication": {"timeout_ms": 0.5}}"#), "replication.timeout_ms", "got 0.5");
         check_rejected(&with(r#"{"colour": 1}"#), "colour", "unknown field `colour`");
         check_rejected(&with(r#"{"events": [{"at_ms": -1, "crash": "A"}]}"#), "events[0].at_ms", "must be a time >= 0");
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "Z"}]}"#), "events[0].crash", "unknown node `Z`");

@@ -7,6 +7,23 @@ use serde_json::{Map, Value};
 // problem gets its exact path (`network.links[0].latency_ms`), and the browser carries one small
 // reader instead of a deserializer per type (that saved about a tenth of the app's download).
 
+/// Scenario bytes as text; bytes that are not UTF-8 are an error saying where the first one is.
+pub fn text_of(bytes: Vec<u8>) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+        let column = 1 + at - before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        ScenarioError::new(
+            "",
+            format!(
+                "the file is not UTF-8 text: byte {at} (line {line}, column {column}) is {:#04x}",
+                e.as_bytes()[at]
+            ),
+        )
+    })
+}
+
 /// Parses scenario text. Errors name the field (`replication.w`, `events[3]`) and the problem.
 pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
     if text.len() > MAX_SCENARIO_BYTES {

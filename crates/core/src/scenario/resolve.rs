@@ -396,8 +396,10 @@ fn check_replication(r: &Replication, nodes: u32) -> Result<(), ScenarioError> {
     for (name, v) in [("timeout_ms", r.timeout_ms), ("detect_ms", r.detect_ms), ("handoff_ms", r.handoff_ms)] {
         check_time(&format!("replication.{name}"), v)?;
     }
-    if r.timeout_ms < 1.0 || r.handoff_ms < 1.0 {
-        return err("replication.timeout_ms", "timeout_ms and handoff_ms must be at least 1 ms".into());
+    for (name, v) in [("timeout_ms", r.timeout_ms), ("handoff_ms", r.handoff_ms)] {
+        if v < 1.0 {
+            return err(&format!("replication.{name}"), format!("must be at least 1 ms, got {}", crate::num::num(v)));
+        }
     }
     if let Some(ae) = r.anti_entropy_ms {
         check_time("replication.anti_entropy_ms", ae)?;
