@@ -7,11 +7,14 @@
 
 use crate::hash::hash_u64s;
 
+/// A tree kept sparse: only its non-empty nodes, so building and reading one costs in proportion
+/// to the keys it covers (k keys: at most k × (depth + 1) nodes), never to its 2^depth leaves. A
+/// depth-16 tree over three keys is 51 hashes, not 131,072.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tree {
     pub depth: u32,
-    /// Heap-ordered hashes; index 0 unused.
-    pub hashes: Vec<u64>,
+    /// The non-empty nodes as (heap index, hash), sorted by index.
+    nodes: Vec<(u32, u64)>,
 }
 
 pub fn leaf_of(key_pos: u64, depth: u32) -> u32 {
@@ -22,13 +25,13 @@ impl Tree {
     /// `items`: (key position, digest of the stored copy), in a fixed order (key id order).
     pub fn build(depth: u32, items: impl IntoIterator<Item = (u64, u64)>) -> Tree {
         assert!((1..=crate::scenario::MAX_MERKLE_DEPTH).contains(&depth));
-        let leaves = 1usize << depth;
+        let first_leaf = 1u32 << depth;
         // Sort by leaf, then by ring position within a leaf (both replicas order a leaf the same
-        // way), then hash each run: one allocation for the whole tree instead of one per leaf.
+        // way), then hash each run.
         let mut items: Vec<(u32, u64, u64)> = items.into_iter().map(|(p, d)| (leaf_of(p, depth), p, d)).collect();
         // The leaf is the top bits of the position, so ordering by position orders by leaf.
         crate::order::sort_by_key(&mut items, |&(_, p, _)| u128::from(p));
-        let mut hashes = vec![0u64; 2 * leaves];
+        let mut level: Vec<(u32, u64)> = Vec::new();
         let mut buf: Vec<u64> = Vec::new();
         let mut i = 0;
         while i < items.len() {
@@ -38,17 +41,34 @@ impl Tree {
                 buf.extend([items[i].1, items[i].2]);
                 i += 1;
             }
-            hashes[leaves + leaf as usize] = hash_u64s(&buf);
+            level.push((first_leaf + leaf, hash_u64s(&buf)));
         }
-        for i in (1..leaves).rev() {
-            let (a, b) = (hashes[2 * i], hashes[2 * i + 1]);
-            hashes[i] = if a == 0 && b == 0 { 0 } else { hash_u64s(&[a, b]) };
+        // Up one level at a time: a parent of non-empty children hashes both (an empty one is 0).
+        let mut nodes = level.clone();
+        for _ in 0..depth {
+            let mut up: Vec<(u32, u64)> = Vec::with_capacity(level.len());
+            let mut j = 0;
+            while j < level.len() {
+                let (idx, h) = level[j];
+                let sibling = level.get(j + 1).filter(|n| idx % 2 == 0 && n.0 == idx + 1).map(|n| n.1);
+                let (left, right) = if idx % 2 == 0 { (h, sibling.unwrap_or(0)) } else { (0, h) };
+                j += if sibling.is_some() { 2 } else { 1 };
+                up.push((idx / 2, hash_u64s(&[left, right])));
+            }
+            nodes.extend_from_slice(&up);
+            level = up;
         }
-        Tree { depth, hashes }
+        crate::order::sort_by_key(&mut nodes, |&(idx, _)| u128::from(idx));
+        Tree { depth, nodes }
+    }
+
+    /// The hash of the node at heap index `idx`: 0 for an empty subtree.
+    pub fn hash(&self, idx: u32) -> u64 {
+        self.nodes.binary_search_by_key(&idx, |n| n.0).map_or(0, |i| self.nodes[i].1)
     }
 
     pub fn root(&self) -> u64 {
-        self.hashes[1]
+        self.hash(1)
     }
 
     pub fn leaves(&self) -> u64 {
@@ -85,7 +105,7 @@ pub fn compare(a: &Tree, b: &Tree) -> Comparison {
     while !frontier.is_empty() {
         let mut next = Vec::new();
         for idx in frontier {
-            if a.hashes[idx as usize] == b.hashes[idx as usize] {
+            if a.hash(idx) == b.hash(idx) {
                 continue;
             }
             if a.is_leaf(idx) {
@@ -108,6 +128,41 @@ mod tests {
     /// 200 keys spread over the ring, with digest = key number.
     fn items(n: u64) -> Vec<(u64, u64)> {
         (0..n).map(|i| (crate::hash::hash_u64s(&[i]), i)).collect()
+    }
+
+    /// The dense tree the sparse one must equal, node for node.
+    fn dense(depth: u32, items: &[(u64, u64)]) -> Vec<u64> {
+        let leaves = 1usize << depth;
+        let mut sorted = items.to_vec();
+        sorted.sort_by_key(|x| x.0);
+        let mut h = vec![0u64; 2 * leaves];
+        for leaf in 0..leaves {
+            let buf: Vec<u64> = sorted
+                .iter()
+                .filter(|(p, _)| leaf_of(*p, depth) as usize == leaf)
+                .flat_map(|(p, d)| [*p, *d])
+                .collect();
+            if !buf.is_empty() {
+                h[leaves + leaf] = hash_u64s(&buf);
+            }
+        }
+        for i in (1..leaves).rev() {
+            h[i] = if h[2 * i] == 0 && h[2 * i + 1] == 0 { 0 } else { hash_u64s(&[h[2 * i], h[2 * i + 1]]) };
+        }
+        h
+    }
+
+    #[test]
+    fn the_sparse_tree_equals_the_dense_one_node_for_node() {
+        for (depth, n) in [(1, 0), (1, 3), (4, 1), (4, 40), (10, 200), (12, 7)] {
+            let its = items(n);
+            let t = Tree::build(depth, its.clone());
+            let d = dense(depth, &its);
+            for (idx, want) in d.iter().enumerate().skip(1) {
+                assert_eq!(t.hash(idx as u32), *want, "depth {depth}, {n} keys, node {idx}");
+            }
+            assert!(t.nodes.len() <= n as usize * (depth as usize + 1), "sparse: {} nodes", t.nodes.len());
+        }
     }
 
     #[test]

@@ -244,8 +244,7 @@ impl NodeState {
             Msg::MerkleHashes { xid, level, hashes } => {
                 let Addr::Node(peer) = from else { return };
                 let tree = self.shared_tree(ctx, peer);
-                let differing: Vec<u32> =
-                    hashes.iter().filter(|(i, h)| tree.hashes[*i as usize] != *h).map(|(i, _)| *i).collect();
+                let differing: Vec<u32> = hashes.iter().filter(|(i, h)| tree.hash(*i) != *h).map(|(i, _)| *i).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleDiff { xid, level, differing } });
             }
             Msg::MerkleDiff { xid, level, differing } => self.on_merkle_diff(ctx, xid, level, differing, out),
@@ -352,7 +351,7 @@ impl NodeState {
         if level < depth {
             let tree = self.shared_tree(ctx, peer);
             let hashes: Vec<(u32, u64)> =
-                differing.iter().flat_map(|i| [2 * i, 2 * i + 1]).map(|c| (c, tree.hashes[c as usize])).collect();
+                differing.iter().flat_map(|i| [2 * i, 2 * i + 1]).map(|c| (c, tree.hash(c))).collect();
             let sess = self.ae.as_mut().expect("checked above");
             sess.in_flight = hashes.len() as u32;
             self.ae_send(ctx, Msg::MerkleHashes { xid, level: level + 1, hashes }, out);

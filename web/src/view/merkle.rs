@@ -34,8 +34,8 @@ fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {
         let idx = (1u32 << l) + i;
         let cx = x0 + width * (i as f64 + 0.5) / count as f64;
         let cy = 30.0 + l as f64 * 34.0;
-        let h = tree.hashes[idx as usize];
-        let differs = h != other.hashes[idx as usize];
+        let h = tree.hash(idx);
+        let differs = h != other.hash(idx);
         let shown = l <= revealed;
         let class = classes!("mk", (shown && differs).then_some("differ"), (shown && !differs).then_some("same"), (h == 0).then_some("empty"));
         let w = (width / count as f64 - 3.0).min(56.0);
