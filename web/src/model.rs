@@ -150,7 +150,8 @@ impl Model {
                 let hint = hint_for.map(|h| format!(", hint for {}", self.node_name(h))).unwrap_or_default();
                 format!("put {}={}{hint}", self.key(*key), self.describe_data(data))
             }
-            Msg::PutAck { key, .. } => format!("ack for put of {}", self.key(*key)),
+            Msg::PutAck { key, stored: true, .. } => format!("ack for put of {}", self.key(*key)),
+            Msg::PutAck { key, stored: false, .. } => format!("put of {} refused: too many siblings", self.key(*key)),
             Msg::Get { key, .. } => format!("get {}", self.key(*key)),
             Msg::GetReply { key, data, .. } => format!(
                 "reply {}={}",
@@ -217,6 +218,18 @@ impl Model {
             Ev::ReadRepair { node, key, .. } => {
                 format!("Read repair brings {} up to date on {}", self.node_name(*node), self.key(*key))
             }
+            Ev::PutRefused { node, key, siblings, .. } => format!(
+                "{} refuses the put of {}: it would hold {siblings} versions, more than the {} a replica keeps (as Riak's max_siblings)",
+                self.node_name(*node),
+                self.key(*key),
+                quorumscope_core::MAX_SIBLINGS
+            ),
+            Ev::SiblingWarning { node, key, siblings } => format!(
+                "{} now holds {siblings} versions of {}: siblings pile up when writers do not read first (Riak warns at {})",
+                self.node_name(*node),
+                self.key(*key),
+                quorumscope_core::WARN_SIBLINGS
+            ),
             Ev::HintStored { holder, for_node, key } => {
                 format!(
                     "{} keeps {} with a hint for {} (sloppy quorum)",

@@ -5,7 +5,7 @@
 use crate::actor::{Cmd, Ctx, Input, Timer};
 use crate::data::{Data, DotSet, NewVersion};
 use crate::ids::{Addr, ClientId, KeyId, NodeId, ValueId};
-use crate::msg::Msg;
+use crate::msg::{Msg, MsgKind};
 use crate::trace::Ev;
 
 #[derive(Clone, Debug, Default)]
@@ -62,6 +62,8 @@ pub struct OpState {
     /// What actually happened, which the client cannot know (for the report and the checker):
     /// the replicas that received this put (and so stored it) ...
     pub stored_on: Vec<NodeId>,
+    /// Replicas that refused this put: the key had `MAX_SIBLINGS` versions there.
+    pub refused_by: Vec<NodeId>,
     /// ... and those that received one of its read repairs, once per repair.
     pub repair_arrived: Vec<NodeId>,
 }
@@ -86,15 +88,16 @@ impl OpState {
             closed: false,
             written: None,
             stored_on: vec![],
+            refused_by: vec![],
             repair_arrived: vec![],
         }
     }
 
     /// A message of this op reached replica `node` (the world tells; the client never learns).
-    pub fn arrived(&mut self, node: NodeId, msg: &Msg) {
-        match msg {
-            Msg::Put { .. } => self.stored_on.push(node),
-            Msg::ReadRepair { .. } => self.repair_arrived.push(node),
+    pub fn arrived(&mut self, node: NodeId, kind: MsgKind) {
+        match kind {
+            MsgKind::Put => self.stored_on.push(node),
+            MsgKind::ReadRepair => self.repair_arrived.push(node),
             _ => {}
         }
     }
@@ -231,6 +234,7 @@ impl ClientState {
         }
         let s = ctx.setup;
         match msg {
+            Msg::PutAck { stored: false, .. } => op.refused_by.push(from),
             Msg::PutAck { .. } => {
                 op.acked_by.push(from);
                 if op.status == Status::Pending && op.acked_by.len() >= s.sc.repl.w as usize {

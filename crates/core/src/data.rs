@@ -90,6 +90,23 @@ impl ConflictMode {
     }
 }
 
+/// At most this many versions of one key (siblings) on a replica: a put that would make more is
+/// refused, as Riak refuses writes past `max_siblings` (100 by default), so no input makes merging
+/// grow without bound.
+pub const MAX_SIBLINGS: usize = 100;
+/// From this many siblings a replica warns, as Riak logs past `warn_siblings` (25 by default).
+pub const WARN_SIBLINGS: usize = 25;
+
+impl Data {
+    /// How many versions (siblings) this copy holds: 1 unless in siblings mode.
+    pub fn versions(&self) -> usize {
+        match self {
+            Data::Siblings(s) => s.len(),
+            Data::Lww { .. } | Data::Arrival { .. } => 1,
+        }
+    }
+}
+
 /// What a new version is made from, besides its value (see [`ConflictMode::new_version`]).
 pub(crate) struct NewVersion {
     pub client: ClientId,

@@ -55,9 +55,12 @@ pub enum Msg {
         data: Data,
         hint_for: Option<NodeId>,
     },
+    /// The replica's answer to a put: `stored`, or refused because the key already has
+    /// `MAX_SIBLINGS` versions (as Riak refuses writes past `max_siblings`).
     PutAck {
         op: u32,
         key: KeyId,
+        stored: bool,
     },
     Get {
         op: u32,

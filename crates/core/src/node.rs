@@ -3,7 +3,7 @@
 //! network, or the RNG; the world loop owns those.
 
 use crate::actor::{Cmd, Ctx, Input, Timer};
-use crate::data::Data;
+use crate::data::{Data, MAX_SIBLINGS, WARN_SIBLINGS};
 use crate::ids::{Addr, KeyId, NodeId};
 use crate::merkle::{leaf_of, Tree};
 use crate::msg::Msg;
@@ -159,6 +159,37 @@ impl NodeState {
         out
     }
 
+    /// A client's put: stored unless the key would pass `MAX_SIBLINGS` versions here (then
+    /// refused, as Riak does); a warning when it reaches `WARN_SIBLINGS`. Repair, handoff and
+    /// anti-entropy merges are never refused: they only carry versions some replica already took.
+    #[allow(clippy::too_many_arguments)]
+    fn put(
+        &mut self,
+        ctx: &Ctx,
+        op: u32,
+        key: KeyId,
+        data: &Data,
+        hint_for: Option<NodeId>,
+        out: &mut Vec<Cmd>,
+    ) -> bool {
+        let held = match hint_for {
+            Some(home) => self.hints.get((home, key)),
+            None => self.store[key as usize].as_ref(),
+        };
+        let before = held.map_or(0, |d| d.versions());
+        let after = Data::merged(held, data).versions();
+        let node = ctx.node();
+        if after > MAX_SIBLINGS && after > before {
+            out.push(Cmd::Trace(Ev::PutRefused { op, node, key, siblings: after as u32 }));
+            return false;
+        }
+        if before < WARN_SIBLINGS && after >= WARN_SIBLINGS {
+            out.push(Cmd::Trace(Ev::SiblingWarning { node, key, siblings: after as u32 }));
+        }
+        self.write(ctx, key, data, hint_for, out);
+        true
+    }
+
     fn write(&mut self, ctx: &Ctx, key: KeyId, data: &Data, hint_for: Option<NodeId>, out: &mut Vec<Cmd>) {
         match hint_for {
             Some(home) => {
@@ -217,8 +248,8 @@ impl NodeState {
         debug_assert!(self.up, "the world delivers nothing to a crashed node");
         match msg {
             Msg::Put { op, key, data, hint_for } => {
-                self.write(ctx, key, &data, hint_for, out);
-                out.push(Cmd::Send { to: from, msg: Msg::PutAck { op, key } });
+                let stored = self.put(ctx, op, key, &data, hint_for, out);
+                out.push(Cmd::Send { to: from, msg: Msg::PutAck { op, key, stored } });
             }
             Msg::Get { op, key } => {
                 out.push(Cmd::Send { to: from, msg: Msg::GetReply { op, key, data: self.read(key) } });

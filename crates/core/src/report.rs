@@ -37,6 +37,10 @@ pub struct OpReport {
     /// The write set: the acknowledgements that made (or failed to make) the quorum.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub acked_by: Option<Vec<String>>,
+    /// Replicas that refused the put: its key already had the most versions a replica keeps
+    /// (`MAX_SIBLINGS`, as Riak's `max_siblings`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused_by: Vec<String>,
     /// Acknowledgements that arrived after the put had completed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub late_acks: Vec<String>,
@@ -278,6 +282,7 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
         sent_to: names.nodes(&ids.sent_to),
         hinted: o.sent_to.iter().filter_map(|(n, h)| h.map(|h| [names.node(n), names.node(&h)])).collect(),
         acked_by: is_put.then(|| names.nodes(o.write_set())),
+        refused_by: names.nodes(&o.refused_by),
         late_acks: names.nodes(o.late_acks()),
         values: (!is_put).then(|| names.values(&o.values())),
         replied_by: (!is_put).then(|| names.nodes(&ids.read_set)),

@@ -230,12 +230,21 @@ impl World {
             return;
         }
         rec.push(self.now, Ev::Delivered { msg: id });
-        // Which replicas a put or a read repair really reached: the checker needs it.
-        if let (Addr::Node(n), Some(op)) = (to, msg.op()) {
-            self.ops[op as usize].arrived(n, &msg);
-        }
         debug_assert!(matches!(from, Addr::Node(_)) || matches!(to, Addr::Node(_)), "clients only talk to nodes");
+        // Which replicas a put or a read repair really reached and stored: the checker needs it.
+        // The world sees the replica's answer leave (a refused put is answered `stored: false`).
+        let reached = match (to, &msg) {
+            (Addr::Node(n), Msg::Put { op, .. } | Msg::ReadRepair { op, .. }) => Some((n, *op, msg.kind())),
+            _ => None,
+        };
         self.dispatch(s, to, Input::Message { from, msg });
+        if let Some((n, op, kind)) = reached {
+            let refused =
+                self.out.0.iter().any(|c| matches!(c, Cmd::Send { msg: Msg::PutAck { stored: false, .. }, .. }));
+            if !refused {
+                self.ops[op as usize].arrived(n, kind);
+            }
+        }
     }
 
     /// Applies what handlers asked for: sends are given their flight by the network.

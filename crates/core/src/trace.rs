@@ -160,6 +160,19 @@ pub enum Ev {
         node: NodeId,
         key: KeyId,
     },
+    /// A replica refused a put: the key would have had more than `MAX_SIBLINGS` versions.
+    PutRefused {
+        op: u32,
+        node: NodeId,
+        key: KeyId,
+        siblings: u32,
+    },
+    /// A key reached `WARN_SIBLINGS` versions on a replica (Riak's `warn_siblings`).
+    SiblingWarning {
+        node: NodeId,
+        key: KeyId,
+        siblings: u32,
+    },
     HintStored {
         holder: NodeId,
         for_node: NodeId,

@@ -230,3 +230,30 @@ fn last_arrival_does_not_repair_so_values_do_not_move_around() {
     let div = r["anomalies"].as_array().unwrap().iter().find(|a| a["kind"] == "divergence").unwrap();
     assert!(div["explanation"].as_str().unwrap().contains("no repair in this mode"), "{div}");
 }
+
+/// Riak's sibling limits: a replica warns at `WARN_SIBLINGS` versions of a key and refuses puts
+/// past `MAX_SIBLINGS`, so blind writers cannot make a key grow without bound; the refusals are in
+/// the report, and a refused put is not counted as stored anywhere it was refused.
+#[test]
+fn siblings_are_bounded_as_riak_bounds_them() {
+    let events: Vec<Value> = (0..150)
+        .map(|i| json!({"at_ms": 0, "client": format!("c{}", i % 50), "put": "k", "value": format!("v{i}"), "blind": true}))
+        .chain([json!({"at_ms": 100, "client": "r", "get": "k"})])
+        .collect();
+    let text =
+        json!({"nodes": ["A"], "replication": {"n": 1, "w": 1, "r": 1, "conflicts": "siblings"}, "events": events});
+    let (sim, r) = run(&text.to_string());
+    assert_eq!(r["final"]["A"]["k"].as_array().unwrap().len(), quorumscope_core::MAX_SIBLINGS);
+    let ops = r["ops"].as_array().unwrap();
+    let refused: Vec<&Value> = ops.iter().filter(|o| o.get("refused_by").is_some()).collect();
+    assert_eq!(refused.len(), 50, "the last 50 puts are refused");
+    assert!(refused.iter().all(|o| o["status"] == "failed" && o["refused_by"] == json!(["A"])));
+    assert_eq!(ops[150]["values"].as_array().unwrap().len(), 100, "the read returns the 100 kept");
+    let trace = &sim.recording().trace;
+    let warned =
+        trace.iter().filter(|e| matches!(e.ev, quorumscope_core::Ev::SiblingWarning { siblings: 25, .. })).count();
+    assert_eq!(warned, 1, "one warning, when the key reaches 25 versions");
+    assert_eq!(trace.iter().filter(|e| matches!(e.ev, quorumscope_core::Ev::PutRefused { .. })).count(), 50);
+    // Refused puts were stored nowhere, so their vanishing is no lost update.
+    assert!(!r["anomalies"].as_array().unwrap().iter().any(|a| a["kind"] == "lost_update"), "{:#}", r["anomalies"]);
+}
