@@ -7,7 +7,7 @@ use crate::expect::{Expected, OkPuts};
 use crate::ids::{us_to_ms, ClientId, KeyId, NodeId, ValueId};
 use crate::scenario::Scenario;
 use crate::setup::Setup;
-use crate::sim::{World, MAX_STEPS};
+use crate::sim::World;
 use crate::trace::{Exchange, Recording};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -240,7 +240,7 @@ impl Report {
                 messages: rec.messages_sent,
                 steps: w.steps,
                 sim_end_ms: us_to_ms(w.now),
-                truncated: w.steps >= MAX_STEPS,
+                truncated: w.steps >= s.max_steps,
                 note: None,
             },
         }

@@ -7,6 +7,9 @@ use crate::merkle::Tree;
 use crate::ring::Ring;
 use crate::scenario::{Event, Scenario};
 
+/// A run stops after this many steps whatever the scenario says, so no input can hang it.
+pub const MAX_STEPS: u64 = 50_000_000;
+
 /// Static facts derived from the scenario once: placement, shared key ranges, periods.
 #[derive(Debug)]
 pub struct Setup {
@@ -28,7 +31,7 @@ pub struct Setup {
     pub put_of_value: Vec<u32>,
     /// Events in the order they run: by time, then file order.
     pub order: Vec<u32>,
-    /// The run stops after this many steps (`sim::MAX_STEPS`, lower only in tests).
+    /// The run stops after this many steps (`MAX_STEPS`, lower only in tests).
     pub max_steps: u64,
 }
 
@@ -85,7 +88,7 @@ impl Setup {
             peers,
             put_of_value,
             order,
-            max_steps: crate::sim::MAX_STEPS,
+            max_steps: MAX_STEPS,
         }
     }
 

@@ -17,8 +17,7 @@ use crate::trace::{Ev, Fate, FaultWhat, Level, MsgRecord, Recording};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// A run stops after this many steps whatever the scenario says, so no input can hang it.
-pub const MAX_STEPS: u64 = 50_000_000;
+pub use crate::setup::MAX_STEPS;
 /// Checkpoints kept for seeking; when exceeded, every other one is dropped and the spacing doubles.
 pub const MAX_CHECKPOINTS: usize = 256;
 pub const FIRST_CHECKPOINT_EVERY: u64 = 1024;
