@@ -378,7 +378,7 @@ mod tests {
                     2 => Action::Put { client: "zoe".into(), key: "k".into(), value: format!("v{i}"), blind: false },
                     _ => Action::Get { client: "yann".into(), key: "k".into() },
                 };
-                s.scenario.events.push(EventDecl { at_ms: 100.0 + i as f64 * 37.5, action });
+                s.scenario.events.push(EventDecl::at(100.0 + i as f64 * 37.5, action));
             }
             let frag = fragment(&s, false, &View { embed: true, autoplay: true, panels: vec![Panel::History] });
             assert!(frag.len() < 2000, "{}: {} characters", l.slug, frag.len());
@@ -440,8 +440,7 @@ mod tests {
         let e = decode_v1(&URL_SAFE_NO_PAD.encode(bomb)).unwrap_err();
         assert!(e.contains("more than 1024 KiB"), "{e}");
         let mut s = shared("stale-read");
-        s.scenario.events =
-            (0..MAX_LINK_EVENTS + 1).map(|i| EventDecl { at_ms: i as f64, action: Action::Heal }).collect();
+        s.scenario.events = (0..MAX_LINK_EVENTS + 1).map(|i| EventDecl::at(i as f64, Action::Heal)).collect();
         let e = parse(&format!("#{}", encode(&s)), "").shared.unwrap().unwrap_err();
         assert!(e.contains("limited to 5000"), "{e}");
     }

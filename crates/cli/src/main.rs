@@ -3,7 +3,7 @@
 //! Exit codes: 0 success, 2 invalid scenario (message on stderr), 1 anything else.
 
 use clap::{Parser, Subcommand};
-use quorumscope_core::{bench, parse, Level, Sim};
+use quorumscope_core::{bench, parse, pbs, Level, Sim};
 use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -45,6 +45,60 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Probabilistically bounded staleness: P(consistent read) t ms after a write commits.
+    Pbs(PbsArgs),
+}
+
+#[derive(clap::Args)]
+struct PbsArgs {
+    /// LNKD-SSD, LNKD-DISK, YMMR or WAN (the PBS paper's fits); ignored with --scenario.
+    #[arg(long, default_value = "LNKD-DISK")]
+    model: String,
+    /// Take the network (latency per message kind, datacenters) and N, R, W from this scenario.
+    #[arg(long)]
+    scenario: Option<String>,
+    #[arg(long)]
+    n: Option<u32>,
+    #[arg(long)]
+    r: Option<u32>,
+    #[arg(long)]
+    w: Option<u32>,
+    /// Trials (with the simulator: per t value and per k).
+    #[arg(long, default_value_t = 100_000)]
+    trials: u64,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Times after commit, in ms, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "0,5,10")]
+    t: Vec<f64>,
+    /// k-staleness for k = 1..=K.
+    #[arg(long, default_value_t = 3)]
+    k: u32,
+    /// wars (the paper's model, drawn directly) or simulator; by default wars unless a mechanism is on.
+    #[arg(long)]
+    engine: Option<String>,
+    #[arg(long)]
+    read_repair: bool,
+    /// Anti-entropy period.
+    #[arg(long)]
+    anti_entropy_ms: Option<f64>,
+    /// Sloppy quorum with hinted handoff (adds two fallback nodes).
+    #[arg(long)]
+    sloppy: bool,
+    /// Crashes per node per second ...
+    #[arg(long, default_value_t = 0.0)]
+    crashes_per_s: f64,
+    /// ... each lasting this long.
+    #[arg(long, default_value_t = 1000.0)]
+    crash_ms: f64,
+    /// Other clients' writes to each trial's key, per second.
+    #[arg(long, default_value_t = 0.0)]
+    writes_per_s: f64,
+    /// Measure trials per second (N=3, R=W=1, each model) instead.
+    #[arg(long)]
+    bench: bool,
+    #[arg(long)]
+    pretty: bool,
 }
 
 enum Failure {
@@ -106,6 +160,16 @@ fn main() -> ExitCode {
             ))
         }),
         Cmd::Bench { nodes, ops, keys, repeat } => run_bench(nodes, ops, keys, repeat.max(1)),
+        Cmd::Pbs(args) if args.bench => pbs_bench(&args),
+        Cmd::Pbs(args) => pbs_config(&args).and_then(|cfg| {
+            let t0 = Instant::now();
+            let outcome = pbs::run(&cfg).map_err(Failure::Invalid)?;
+            let secs = t0.elapsed().as_secs_f64();
+            let mut v = outcome.to_json(&cfg);
+            v["trials_per_s"] = serde_json::json!((outcome.trials as f64 / secs.max(1e-9)).round());
+            let out = if args.pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
+            emit(&out.map_err(|e| Failure::Other(e.to_string()))?)
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -153,4 +217,77 @@ fn run_bench(nodes: usize, ops: usize, keys: usize, repeat: usize) -> Result<(),
         ))?;
     }
     Ok(())
+}
+
+fn pbs_config(a: &PbsArgs) -> Result<pbs::Config, Failure> {
+    let (delays, repl) = match &a.scenario {
+        Some(file) => {
+            let sc = load(file)?;
+            (pbs::Delays::of_scenario(&sc), Some((sc.repl.n, sc.repl.r, sc.repl.w)))
+        }
+        None => {
+            let known = pbs::MODELS.join(", ");
+            let d = pbs::Delays::named(&a.model)
+                .ok_or_else(|| Failure::Invalid(format!("--model: unknown model `{}` (known: {known})", a.model)))?;
+            (d, None)
+        }
+    };
+    let (n, r, w) = repl.unwrap_or((3, 1, 1));
+    let engine = match a.engine.as_deref() {
+        None => None,
+        Some("wars") => Some(pbs::Engine::Wars),
+        Some("simulator") => Some(pbs::Engine::Simulator),
+        Some(other) => return Err(Failure::Invalid(format!("--engine: `{other}` is not wars or simulator"))),
+    };
+    let cfg = pbs::Config {
+        n: a.n.unwrap_or(n),
+        r: a.r.unwrap_or(r),
+        w: a.w.unwrap_or(w),
+        delays,
+        trials: a.trials,
+        seed: a.seed,
+        t_ms: a.t.clone(),
+        k_max: a.k,
+        mechanisms: pbs::Mechanisms {
+            read_repair: a.read_repair,
+            anti_entropy_ms: a.anti_entropy_ms,
+            sloppy_quorum: a.sloppy,
+            crashes_per_s: a.crashes_per_s,
+            crash_ms: a.crash_ms,
+            writes_per_s: a.writes_per_s,
+        },
+        engine,
+    };
+    cfg.check().map_err(|e| Failure::Invalid(format!("--{e}")))?;
+    Ok(cfg)
+}
+
+/// Trials per second of the WARS engine for each model, N=3, R=W=1 (and of the simulator, once).
+fn pbs_bench(a: &PbsArgs) -> Result<(), Failure> {
+    for name in pbs::MODELS {
+        let mut cfg = pbs::Config::paper(pbs::Delays::named(name).expect("known"));
+        cfg.trials = a.trials.max(1);
+        cfg.k_max = 0;
+        let t0 = Instant::now();
+        let out = pbs::run(&cfg).map_err(Failure::Other)?;
+        let secs = t0.elapsed().as_secs_f64();
+        emit(&format!(
+            "pbs wars {name}: {} trials in {:.1} ms = {:.0} trials/s",
+            out.trials,
+            secs * 1e3,
+            out.trials as f64 / secs
+        ))?;
+    }
+    let mut cfg = pbs::Config::paper(pbs::Delays::named("LNKD-DISK").expect("known"));
+    (cfg.trials, cfg.k_max, cfg.t_ms, cfg.engine) =
+        ((a.trials / 10).max(1), 0, vec![0.0], Some(pbs::Engine::Simulator));
+    let t0 = Instant::now();
+    let out = pbs::run(&cfg).map_err(Failure::Other)?;
+    let secs = t0.elapsed().as_secs_f64();
+    emit(&format!(
+        "pbs simulator LNKD-DISK: {} trials in {:.1} ms = {:.0} trials/s",
+        out.trials,
+        secs * 1e3,
+        out.trials as f64 / secs
+    ))
 }

@@ -30,10 +30,10 @@ pub fn workload(nodes: usize, ops: usize, keys: usize, seed: u64) -> ScenarioFil
         } else {
             Action::Get { client, key }
         };
-        events.push(EventDecl { at_ms: (t * 1000.0_f64).round() / 1000.0, action });
+        events.push(EventDecl::at((t * 1000.0_f64).round() / 1000.0, action));
         if i % (ops / 4).max(1) == ops / 8 {
-            events.push(EventDecl { at_ms: t, action: Action::Crash(format!("n{}", i % nodes)) });
-            events.push(EventDecl { at_ms: t + 200.0, action: Action::Recover(format!("n{}", i % nodes)) });
+            events.push(EventDecl::at(t, Action::Crash(format!("n{}", i % nodes))));
+            events.push(EventDecl::at(t + 200.0, Action::Recover(format!("n{}", i % nodes))));
         }
     }
     events.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));

@@ -168,3 +168,16 @@ impl Msg {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MsgKind;
+
+    #[test]
+    fn the_file_names_the_kinds_in_this_order() {
+        // `network.latency_by_kind_ms` is read by these names and indexed by `kind as usize`.
+        let names: Vec<&str> = MsgKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names, crate::scenario::MESSAGE_KINDS);
+        assert!(MsgKind::ALL.iter().enumerate().all(|(i, k)| *k as usize == i));
+    }
+}

@@ -3,6 +3,7 @@
 //! leaves and [`arrival`] when it is due; nothing else decides a message's fate.
 
 use crate::ids::Addr;
+use crate::msg::MsgKind;
 use crate::rng::Rng;
 use crate::setup::Setup;
 use crate::trace::{DropReason, FaultWhat};
@@ -57,8 +58,8 @@ impl Flight {
 
 /// Decides, when a message leaves, how long it takes and whether it is lost. Draws from the RNG in
 /// a fixed order (latency, then loss), so a seed means the same run everywhere.
-pub(crate) fn send(s: &Setup, rng: &mut Rng, now_us: u64, from: Addr, to: Addr) -> Flight {
-    let latency_us = latency_us(s, rng, from, to);
+pub(crate) fn send(s: &Setup, rng: &mut Rng, now_us: u64, from: Addr, to: Addr, kind: MsgKind) -> Flight {
+    let latency_us = latency_us(s, rng, from, to, kind);
     let lost = rng.chance(s.sc.loss);
     Flight { arrive_us: now_us + latency_us, lost_at_us: lost.then_some(now_us + latency_us / 2) }
 }
@@ -77,11 +78,13 @@ pub(crate) fn arrival(s: &Setup, actual: &Faults, flight: &Flight, from: Addr, t
     }
 }
 
-fn latency_us(s: &Setup, rng: &mut Rng, from: Addr, to: Addr) -> u64 {
+/// A link's own latency if one is declared; otherwise the message kind's (if the network gives
+/// one) or the network's, plus the crossing between datacenters.
+fn latency_us(s: &Setup, rng: &mut Rng, from: Addr, to: Addr, kind: MsgKind) -> u64 {
     if let Some(l) = s.sc.links.iter().find(|l| l.from == from && l.to == to) {
         return l.latency.sample_us(rng);
     }
-    let base = s.sc.latency.sample_us(rng);
+    let base = s.sc.kind_latency[kind as usize].as_ref().unwrap_or(&s.sc.latency).sample_us(rng);
     if s.sc.dc_of(from) != s.sc.dc_of(to) {
         base + s.sc.between_dcs_us
     } else {

@@ -29,10 +29,13 @@ pub struct Setup {
     pub ae_period_us: Option<u64>,
     /// Put op -> value it writes, and value -> put op.
     pub put_of_value: Vec<u32>,
-    /// Events in the order they run: by time, then file order.
+    /// Events in the order they run: by time, then file order (those waiting for an operation
+    /// are not here: they are in `after_op`).
     pub order: Vec<u32>,
     /// The run stops after this many steps (`MAX_STEPS`, lower only in tests).
     pub max_steps: u64,
+    /// By op: the events that start a set time after it completes, in file order.
+    pub after_op: Vec<Vec<u32>>,
 }
 
 impl Setup {
@@ -72,7 +75,14 @@ impl Setup {
             }
         }
         // Run order: by time, then file order (the sort is stable).
-        let mut order: Vec<u32> = (0..sc.events.len() as u32).collect();
+        let mut after_op = vec![Vec::new(); sc.op_count as usize];
+        let mut order: Vec<u32> = Vec::with_capacity(sc.events.len());
+        for (i, te) in sc.events.iter().enumerate() {
+            match te.after {
+                Some((op, _)) => after_op[op as usize].push(i as u32),
+                None => order.push(i as u32),
+            }
+        }
         crate::order::sort_by_key(&mut order, |&i| u128::from(sc.events[i as usize].at_us));
         let r = &sc.repl;
         Setup {
@@ -89,6 +99,7 @@ impl Setup {
             put_of_value,
             order,
             max_steps: MAX_STEPS,
+            after_op,
         }
     }
 

@@ -35,9 +35,17 @@ impl Clone for CmdBuf {
 
 #[derive(Clone, Debug)]
 enum Due {
-    Deliver { id: u32, from: Addr, to: Addr, msg: Msg, flight: Flight },
+    Deliver {
+        id: u32,
+        from: Addr,
+        to: Addr,
+        msg: Msg,
+        flight: Flight,
+    },
     Timer(Addr, Timer),
     Detect(FaultWhat),
+    /// A scenario event waiting for an operation (`after`), now due.
+    Event(u32),
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +173,7 @@ impl World {
                     self.view.apply(&what);
                     rec.push(t, Ev::Detected { what });
                 }
+                Due::Event(idx) => self.run_event(s, rec, idx),
             }
         }
         self.flush(s, rec);
@@ -251,7 +260,12 @@ impl World {
         let mut out = std::mem::take(&mut self.out.0);
         for cmd in out.drain(..) {
             match cmd {
-                Cmd::Trace(ev) => rec.push(self.now, ev),
+                Cmd::Trace(ev) => {
+                    if let Ev::OpEnd { op, .. } = ev {
+                        self.schedule_after(s, op);
+                    }
+                    rec.push(self.now, ev)
+                }
                 Cmd::Timer { at_us, timer } => self.push(at_us, Due::Timer(self.current, timer)),
                 Cmd::Send { to, msg } => self.send(s, rec, to, msg),
             }
@@ -259,9 +273,19 @@ impl World {
         self.out.0 = out;
     }
 
+    /// Queues the events that wait for operation `op`, which has just completed: each `ms` after
+    /// now, but not before its own `at_ms`.
+    fn schedule_after(&mut self, s: &Setup, op: u32) {
+        for &idx in &s.after_op[op as usize] {
+            let te = &s.sc.events[idx as usize];
+            let delay_us = te.after.map_or(0, |(_, d)| d);
+            self.push(te.at_us.max(self.now + delay_us), Due::Event(idx));
+        }
+    }
+
     fn send(&mut self, s: &Setup, rec: &mut Recording, to: Addr, msg: Msg) {
         let from = self.current;
-        let flight = net::send(s, &mut self.rng, self.now, from, to);
+        let flight = net::send(s, &mut self.rng, self.now, from, to, msg.kind());
         let id = self.next_msg;
         self.next_msg += 1;
         rec.messages_sent += 1;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The core's public modules; everything else the app uses is re-exported at the crate root.
-const FACADE_MODULES: [&str; 4] = ["scenario", "num", "order", "bench"];
+const FACADE_MODULES: [&str; 5] = ["scenario", "num", "order", "bench", "pbs"];
 
 /// Module name of a source file: `view/ring.rs` -> `view::ring`, `view/mod.rs` -> `view`.
 fn module_of(rel: &str) -> String {

@@ -99,9 +99,18 @@ pub struct LinkSpec {
     pub one_way: bool,
 }
 
+/// The message kinds a network may give a latency of their own (`network.latency_by_kind_ms`):
+/// the names of `MsgKind`, in its order (a test in `msg.rs` keeps the two lists equal).
+pub const MESSAGE_KINDS: [&str; 8] =
+    ["put", "put_ack", "get", "get_reply", "read_repair", "handoff", "handoff_ack", "merkle"];
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkSpec {
     pub latency_ms: Latency,
+    /// A latency per message kind (a name of [`MESSAGE_KINDS`]) instead of `latency_ms`, in name
+    /// order (a JSON object in the file, as `keys` is).
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pairs_as_object")]
+    pub latency_by_kind_ms: Vec<(String, Latency)>,
     /// Added to every message between two datacenters (unless a link overrides it).
     pub between_dcs_ms: f64,
     /// Probability that any one message is lost.
@@ -112,7 +121,13 @@ pub struct NetworkSpec {
 
 impl Default for NetworkSpec {
     fn default() -> Self {
-        NetworkSpec { latency_ms: Latency::default(), between_dcs_ms: 0.0, loss: 0.0, links: vec![] }
+        NetworkSpec {
+            latency_ms: Latency::default(),
+            latency_by_kind_ms: vec![],
+            between_dcs_ms: 0.0,
+            loss: 0.0,
+            links: vec![],
+        }
     }
 }
 
@@ -145,10 +160,27 @@ pub enum Action {
     Heal,
 }
 
+/// An event that waits for an operation: it starts `ms` after operation `op` (counted from 0
+/// over the file's puts and gets, as the report numbers them) completes, acknowledged or failed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct After {
+    pub op: u32,
+    pub ms: f64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventDecl {
+    /// When the event runs; with `after`, the earliest it may run (0 unless given).
     pub at_ms: f64,
     pub action: Action,
+    pub after: Option<After>,
+}
+
+impl EventDecl {
+    /// An event at a fixed time.
+    pub fn at(at_ms: f64, action: Action) -> EventDecl {
+        EventDecl { at_ms, action, after: None }
+    }
 }
 
 /// A narrated step of a lesson: a caption shown from `at_ms`, optionally a question that pauses
@@ -180,7 +212,7 @@ pub struct ScenarioFile {
     pub clients: Vec<ClientDecl>,
     /// Pinned preference lists: key name -> its home nodes, ordered by key name (a JSON object in
     /// the file; a sorted list here, so the bundle carries no B-tree for it).
-    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pins_as_object")]
+    #[serde(skip_serializing_if = "Vec::is_empty", serialize_with = "pairs_as_object")]
     pub keys: Vec<(String, Vec<String>)>,
     pub replication: Replication,
     pub network: NetworkSpec,
@@ -207,10 +239,10 @@ impl Serialize for NodeDecl {
     }
 }
 
-fn pins_as_object<S: Serializer>(pins: &[(String, Vec<String>)], s: S) -> Result<S::Ok, S::Error> {
+fn pairs_as_object<S: Serializer, V: Serialize>(pairs: &[(String, V)], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(pins.len()))?;
-    for (k, v) in pins {
+    let mut m = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
         m.serialize_entry(k, v)?;
     }
     m.end()
@@ -219,7 +251,13 @@ fn pins_as_object<S: Serializer>(pins: &[(String, Vec<String>)], s: S) -> Result
 impl Serialize for EventDecl {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = Map::new();
-        m.insert("at_ms".into(), serde_json::json!(self.at_ms));
+        // With `after`, `at_ms` is only written when it says something (not the default 0).
+        if self.after.is_none() || self.at_ms != 0.0 {
+            m.insert("at_ms".into(), serde_json::json!(self.at_ms));
+        }
+        if let Some(a) = self.after {
+            m.insert("after".into(), serde_json::json!({"op": a.op, "ms": a.ms}));
+        }
         let st = |x: &String| Value::String(x.clone());
         match &self.action {
             Action::Put { client, key, value, blind } => {

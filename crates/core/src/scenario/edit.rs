@@ -136,7 +136,7 @@ pub fn add_event(file: &ScenarioFile, t_us: u64, action: Action) -> ScenarioFile
     let mut f = file.clone();
     // Whole microseconds, as the simulator counts; written in ms.
     let at_ms = t_us as f64 / 1000.0;
-    f.events.push(EventDecl { at_ms, action });
+    f.events.push(EventDecl::at(at_ms, action));
     let needed = (at_ms + settle_ms(&f.replication)).min(MAX_TIME_MS);
     if let Some(end) = f.run_until_ms {
         if end < needed {

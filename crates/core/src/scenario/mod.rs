@@ -263,6 +263,91 @@ mod tests {
         }
     }
 
+    const AFTER: &str = r#"{"nodes": ["A", "B", "C"], "seed": 3,
+      "replication": {"n": 3, "w": 1, "r": 1},
+      "network": {"latency_ms": 9, "latency_by_kind_ms": {"put": 4, "put_ack": {"const": 1}, "get": 2}},
+      "events": [
+        {"at_ms": 10, "client": "c1", "put": "x", "value": "v1"},
+        {"after": {"op": 0, "ms": 5}, "client": "c2", "get": "x"},
+        {"after": {"op": 1, "ms": 0}, "at_ms": 100, "crash": "A"}
+      ]}"#;
+
+    #[test]
+    fn latency_by_kind_and_after_parse_and_round_trip() {
+        let (file, sc) = parse(AFTER).unwrap();
+        assert_eq!(file.network.latency_by_kind_ms.len(), 3);
+        assert_eq!(sc.kind_latency[0], Some(crate::latency::Latency::Const(4.0)));
+        assert_eq!(sc.kind_latency[3], None, "get_reply falls back to latency_ms");
+        assert_eq!(file.events[1].after, Some(After { op: 0, ms: 5.0 }));
+        assert_eq!(sc.events[1].after, Some((0, 5_000)));
+        assert_eq!((sc.events[2].at_us, sc.events[2].after), (100_000, Some((1, 0))));
+        let text = serde_json::to_string(&file).unwrap();
+        assert!(text.contains(r#"{"after":{"ms":5.0,"op":0},"client":"c2","get":"x"}"#), "{text}");
+        let (file2, sc2) = parse(&text).unwrap();
+        assert_eq!((file, sc), (file2, sc2));
+    }
+
+    #[test]
+    fn an_after_event_starts_its_delay_after_the_op_completes() {
+        use crate::report::OpStatus;
+        let sim = crate::run_text(AFTER, crate::trace::Level::Summary).unwrap();
+        let ops = sim.report().ops;
+        // The put: 4 ms to the replicas, 1 ms back; W=1, so it completes at 15 ms.
+        assert_eq!((ops[0].start_ms, ops[0].end_ms, ops[0].status), (Some(10.0), Some(15.0), OpStatus::Ok));
+        // The get starts 5 ms later: 2 ms there, 9 ms back (get_reply uses latency_ms).
+        assert_eq!((ops[1].start_ms, ops[1].end_ms), (Some(20.0), Some(31.0)));
+        assert_eq!(ops[1].values.as_deref(), Some(&["v1".to_string()][..]));
+        // The crash waits for the get, but not before its own at_ms.
+        let crash = sim.recording().trace.iter().find(|e| matches!(e.ev, crate::Ev::Fault { .. }));
+        assert!(crash.is_none() || crash.unwrap().at_us == 100_000);
+        let crashed = sim.snapshot_at(100_000).actual.up[0];
+        assert!(!crashed, "A is down at 100 ms");
+        // The default end leaves room for the chain: 100 ms + settle.
+        assert!(sim.scenario().run_until_us >= ms_to_us(10.0 + 3.0 * 500.0));
+    }
+
+    #[test]
+    fn latency_by_kind_and_after_are_validated_with_their_paths() {
+        let get = r#""client": "c", "get": "k""#;
+        check_rejected(
+            &with(r#"{"network": {"latency_by_kind_ms": {"puts": 1}}}"#),
+            "network.latency_by_kind_ms.puts",
+            "unknown message kind `puts`, expected one of put, put_ack",
+        );
+        check_rejected(
+            &with(r#"{"network": {"latency_by_kind_ms": {"get_reply": {"exp": -1}}}}"#),
+            "network.latency_by_kind_ms.get_reply",
+            "must be a finite number >= 0",
+        );
+        check_rejected(&with(r#"{"network": {"latency_by_kind_ms": [1]}}"#), "network.latency_by_kind_ms", "an object");
+        let ev =
+            |e: &str| with(&format!(r#"{{"events": [{{"at_ms": 1, "client": "c", "put": "k", "value": "v"}}, {e}]}}"#));
+        check_rejected(
+            &ev(&format!(r#"{{"after": {{"op": 1, "ms": 1}}, {get}}}"#)),
+            "events[1].after.op",
+            "operation 1 is not an earlier put or get: only operations 0 to 0",
+        );
+        check_rejected(
+            &ev(&format!(r#"{{"after": {{"op": 0, "ms": -1}}, {get}}}"#)),
+            "events[1].after.ms",
+            "must be a time >= 0",
+        );
+        check_rejected(&ev(&format!(r#"{{"after": {{"ms": 1}}, {get}}}"#)), "events[1].after", "needs `op`");
+        check_rejected(
+            &ev(&format!(r#"{{"after": {{"op": 0, "delay": 1}}, {get}}}"#)),
+            "events[1].after.delay",
+            "unknown field `delay`",
+        );
+        check_rejected(&ev(&format!(r#"{{"after": 0, {get}}}"#)), "events[1].after", "`after` is a JSON object");
+        check_rejected(&ev(&format!(r#"{{"after": {{"op": "first"}}, {get}}}"#)), "events[1].after.op", "whole number");
+        check_rejected(&ev(&format!(r#"{{{get}}}"#)), "events[1]", "needs `at_ms` (or `after`)");
+        check_rejected(
+            &with(&format!(r#"{{"events": [{{"after": {{"op": 0, "ms": 1}}, {get}}}]}}"#)),
+            "events[0].after.op",
+            "no put or get comes before this event",
+        );
+    }
+
     #[test]
     fn oversized_input_is_refused_before_parsing() {
         let big = " ".repeat(MAX_SCENARIO_BYTES + 1);

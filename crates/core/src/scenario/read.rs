@@ -263,13 +263,14 @@ fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
 }
 
 fn network_at(v: &Value, path: &str) -> Result<NetworkSpec, ScenarioError> {
-    let f = Fields::of(v, path, "`network`", &["latency_ms", "between_dcs_ms", "loss", "links"])?;
+    let f = Fields::of(v, path, "`network`", &["latency_ms", "latency_by_kind_ms", "between_dcs_ms", "loss", "links"])?;
     let latency_ms = match f.m.get("latency_ms") {
         None => Latency::default(),
         Some(l) => latency_at(l, &join(path, "latency_ms"))?,
     };
     Ok(NetworkSpec {
         latency_ms,
+        latency_by_kind_ms: by_kind_at(&f, &join(path, "latency_by_kind_ms"))?,
         between_dcs_ms: f.f64_or("between_dcs_ms", 0.0)?,
         loss: f.f64_or("loss", 0.0)?,
         links: f.list("links", |v, p| {
@@ -283,6 +284,42 @@ fn network_at(v: &Value, path: &str) -> Result<NetworkSpec, ScenarioError> {
             })
         })?,
     })
+}
+
+/// `latency_by_kind_ms`: an object from message kind names to latencies, in name order.
+fn by_kind_at(f: &Fields, path: &str) -> Result<Vec<(String, Latency)>, ScenarioError> {
+    match f.get("latency_by_kind_ms") {
+        None => Ok(Vec::new()),
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(k, l)| {
+                let p = join(path, k);
+                if !MESSAGE_KINDS.contains(&k.as_str()) {
+                    let known = MESSAGE_KINDS.join(", ");
+                    return Err(ScenarioError::new(p, format!("unknown message kind `{k}`, expected one of {known}")));
+                }
+                // serde_json's map iterates in name order, so the list comes sorted.
+                Ok((k.clone(), latency_at(l, &p)?))
+            })
+            .collect(),
+        Some(v) => f.err(
+            "latency_by_kind_ms",
+            format!(
+                "maps message kinds (put, put_ack, get, get_reply, ...) to latencies (an object), got {}",
+                shown(v)
+            ),
+        ),
+    }
+}
+
+/// An event's `after`: `{"op": index, "ms": delay}`.
+fn after_at(v: &Value, path: &str) -> Result<After, ScenarioError> {
+    let f = Fields::of(v, path, "`after`", &["op", "ms"])?;
+    if !f.m.contains_key("op") {
+        return Err(ScenarioError::new(path, "`after` needs `op` (the index of an earlier put or get)"));
+    }
+    let op = f.u32_or("op", 0)?;
+    Ok(After { op, ms: f.f64_or("ms", 0.0)? })
 }
 
 /// A node: `"A"` or `{"id": "A", "dc": "us"}`.
@@ -328,8 +365,9 @@ fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
 /// An event: `at_ms` and exactly one action (`put`, `get`, `crash`, ...).
 fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
     const KINDS: [&str; 8] = ["put", "get", "crash", "recover", "crash_dc", "recover_dc", "partition", "heal"];
-    const ALLOWED: [&str; 12] = [
+    const ALLOWED: [&str; 13] = [
         "at_ms",
+        "after",
         "client",
         "value",
         "blind",
@@ -352,10 +390,11 @@ fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
         }
         e
     })?;
-    if !f.m.contains_key("at_ms") {
-        return Err(ScenarioError::new(path, "an event needs `at_ms`"));
+    if !f.m.contains_key("at_ms") && !f.m.contains_key("after") {
+        return Err(ScenarioError::new(path, "an event needs `at_ms` (or `after`)"));
     }
     let at_ms = f.f64_or("at_ms", 0.0)?;
+    let after = f.get("after").map(|a| after_at(a, &join(path, "after"))).transpose()?;
     let kinds: Vec<&str> = KINDS.iter().copied().filter(|k| f.m.contains_key(*k)).collect();
     let kind = match kinds.as_slice() {
         [one] => *one,
@@ -368,14 +407,14 @@ fn event_at(v: &Value, path: &str) -> Result<EventDecl, ScenarioError> {
         }
     };
     let action = action_at(&f, kind)?;
-    Ok(EventDecl { at_ms, action })
+    Ok(EventDecl { at_ms, action, after })
 }
 
 /// The action of an event of `kind`, with only the fields that kind takes.
 fn action_at(f: &Fields, kind: &str) -> Result<Action, ScenarioError> {
     let what = format!("a {kind} event");
     let only = |fields: &[&str]| -> Result<(), ScenarioError> {
-        match f.m.keys().find(|k| *k != "at_ms" && *k != kind && !fields.contains(&k.as_str())) {
+        match f.m.keys().find(|k| *k != "at_ms" && *k != "after" && *k != kind && !fields.contains(&k.as_str())) {
             Some(k) => f.err(k, format!("field `{k}` does not belong to {what}")),
             None => Ok(()),
         }

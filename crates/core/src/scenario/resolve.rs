@@ -51,8 +51,11 @@ pub enum Event {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TimedEvent {
+    /// When it runs; for an event with `after`, the earliest it may run.
     pub at_us: u64,
     pub event: Event,
+    /// Runs this long after this operation completes (`after` in the file): (op, delay µs).
+    pub after: Option<(u32, u64)>,
     /// What the file said (for narration).
     pub decl: Action,
 }
@@ -74,6 +77,9 @@ pub struct Scenario {
     pub values: Vec<String>,
     pub repl: Replication,
     pub latency: Latency,
+    /// `network.latency_by_kind_ms` by the position of the kind in [`MESSAGE_KINDS`] (which is
+    /// `MsgKind`'s order); `None` falls back to `latency`.
+    pub kind_latency: Vec<Option<Latency>>,
     pub between_dcs_us: u64,
     pub loss: f64,
     pub links: Vec<Link>,
@@ -296,22 +302,54 @@ struct Resolved {
     values: Vec<String>,
     op_count: u32,
     last_at_us: u64,
+    /// The latest each operation can start, by op: its event's time, or for an `after` event,
+    /// the latest its operation can end (start + timeout) plus the delay. Bounds the default end.
+    latest_start_us: Vec<u64>,
 }
 
 fn events(names: &mut Names, f: &ScenarioFile) -> Result<Resolved, ScenarioError> {
     if f.events.len() > MAX_EVENTS {
         return err("events", format!("{} events; the limit is {MAX_EVENTS}", f.events.len()));
     }
-    let mut out = Resolved { events: Vec::with_capacity(f.events.len()), values: vec![], op_count: 0, last_at_us: 0 };
+    let mut out = Resolved {
+        events: Vec::with_capacity(f.events.len()),
+        values: vec![],
+        op_count: 0,
+        last_at_us: 0,
+        latest_start_us: vec![],
+    };
+    let timeout_us = ms_to_us(f.replication.timeout_ms);
     for (i, e) in f.events.iter().enumerate() {
         let p = format!("events[{i}]");
         let at_us = check_time(&format!("{p}.at_ms"), e.at_ms)?;
-        out.last_at_us = out.last_at_us.max(at_us);
+        let after = e.after.map(|a| after(&out, &p, a)).transpose()?;
+        let latest_us = match after {
+            Some((op, delay_us)) => at_us.max(out.latest_start_us[op as usize] + timeout_us + delay_us),
+            None => at_us,
+        };
+        out.last_at_us = out.last_at_us.max(latest_us);
+        let ops_before = out.op_count;
         let event = event(names, &mut out, &p, &e.action)?;
-        out.events.push(TimedEvent { at_us, event, decl: e.action.clone() });
+        if out.op_count > ops_before {
+            out.latest_start_us.push(latest_us);
+        }
+        out.events.push(TimedEvent { at_us, event, after, decl: e.action.clone() });
     }
     partitions(names, &mut out.events)?;
     Ok(out)
+}
+
+/// An event's `after`: an operation declared earlier in the file (so no event waits for itself or
+/// for a later one, and there is no cycle), and a delay.
+fn after(out: &Resolved, p: &str, a: After) -> Result<(u32, u64), ScenarioError> {
+    if a.op >= out.op_count {
+        let why = match out.op_count {
+            0 => "no put or get comes before this event".to_string(),
+            n => format!("only operations 0 to {} come before this event", n - 1),
+        };
+        return err(&format!("{p}.after.op"), format!("operation {} is not an earlier put or get: {why}", a.op));
+    }
+    Ok((a.op, check_time(&format!("{p}.after.ms"), a.ms)?))
 }
 
 fn event(names: &mut Names, out: &mut Resolved, p: &str, action: &Action) -> Result<Event, ScenarioError> {
@@ -422,6 +460,16 @@ fn check_replication(r: &Replication, nodes: u32) -> Result<(), ScenarioError> {
 
 fn check_network(net: &NetworkSpec) -> Result<(), ScenarioError> {
     check_latency("network.latency_ms", &net.latency_ms)?;
+    for (i, (kind, l)) in net.latency_by_kind_ms.iter().enumerate() {
+        let p = format!("network.latency_by_kind_ms.{kind}");
+        if !MESSAGE_KINDS.contains(&kind.as_str()) {
+            return err(&p, format!("unknown message kind `{kind}`, expected one of {}", MESSAGE_KINDS.join(", ")));
+        }
+        if net.latency_by_kind_ms[..i].iter().any(|(k, _)| k == kind) {
+            return err(&p, format!("message kind `{kind}` is given twice"));
+        }
+        check_latency(&p, l)?;
+    }
     let max = crate::latency::MAX_LATENCY_MS;
     if !net.between_dcs_ms.is_finite() || net.between_dcs_ms < 0.0 || net.between_dcs_ms > max {
         let (max, got) = (crate::num::num(max), crate::num::num(net.between_dcs_ms));
@@ -488,6 +536,10 @@ impl Scenario {
             values: ev.values,
             repl: r.clone(),
             latency: net.latency_ms.clone(),
+            kind_latency: MESSAGE_KINDS
+                .iter()
+                .map(|k| net.latency_by_kind_ms.iter().find(|(name, _)| name == k).map(|(_, l)| l.clone()))
+                .collect(),
             between_dcs_us: ms_to_us(net.between_dcs_ms),
             loss: net.loss,
             links,

@@ -1,0 +1,136 @@
+//! The staleness lab: closed forms, strict quorums, the closed form as an upper bound, seeds,
+//! and the fast WARS engine against the full simulator.
+
+use quorumscope_core::pbs::{self, Config, Delays, Engine, Mechanisms, Outcome};
+
+fn cfg(model: &str, n: u32, r: u32, w: u32, trials: u64, t_ms: &[f64]) -> Config {
+    let mut c = Config::paper(Delays::named(model).unwrap());
+    (c.n, c.r, c.w, c.trials, c.t_ms) = (n, r, w, trials, t_ms.to_vec());
+    c
+}
+
+/// Four standard errors of a proportion measured on `trials` trials, at least 1/trials.
+fn slack(p: f64, trials: u64) -> f64 {
+    4.0 * (p.max(1e-3) * (1.0 - p).max(1e-3) / trials as f64).sqrt() + 1.0 / trials as f64
+}
+
+#[test]
+fn closed_forms_are_exact_fractions() {
+    assert_eq!(pbs::k_staleness_fraction(3, 1, 1, 1), Some((2, 3)));
+    assert_eq!(pbs::k_staleness_fraction(3, 1, 1, 2), Some((4, 9)));
+    assert_eq!(pbs::k_staleness_fraction(3, 1, 2, 1), Some((1, 3)));
+    assert_eq!(pbs::k_staleness_fraction(3, 2, 1, 1), Some((1, 3)));
+    assert_eq!(pbs::k_staleness_fraction(3, 2, 2, 1), Some((0, 3)));
+    assert_eq!(pbs::k_staleness_fraction(5, 2, 2, 1), Some((3, 10)));
+    assert_eq!(pbs::k_staleness(3, 1, 1, 1), 2.0 / 3.0);
+    assert_eq!(pbs::k_staleness(3, 1, 1, 2), 4.0 / 9.0);
+}
+
+#[test]
+fn strict_quorums_are_never_stale_without_failures() {
+    for model in pbs::MODELS {
+        for (r, w) in [(2, 2), (1, 3), (3, 1), (3, 3)] {
+            let out = pbs::run(&cfg(model, 3, r, w, 20_000, &[0.0])).unwrap();
+            assert_eq!(out.consistent[0].1, 1.0, "{model} R={r} W={w}");
+            assert_eq!(out.visibility_ms.last().unwrap().1, Some(0.0));
+            assert!(out.k_staleness.iter().all(|k| k.simulated == 0.0 && k.closed_form == 0.0));
+        }
+        let mut c = cfg(model, 3, 2, 2, 300, &[0.0]);
+        c.engine = Some(Engine::Simulator);
+        assert_eq!(pbs::run(&c).unwrap().consistent[0].1, 1.0, "{model} in the simulator");
+    }
+}
+
+#[test]
+fn the_closed_form_bounds_the_iid_models_at_every_t() {
+    let ts = [0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 200.0, 1000.0];
+    for model in ["LNKD-SSD", "LNKD-DISK", "YMMR"] {
+        for (r, w) in [(1, 1), (1, 2), (2, 1)] {
+            let mut c = cfg(model, 3, r, w, 30_000, &ts);
+            c.k_max = 2;
+            let out = pbs::run(&c).unwrap();
+            let bound = pbs::k_staleness(3, r, w, 1);
+            for (t, p, n) in &out.consistent {
+                let stale = 1.0 - p;
+                assert!(stale <= bound + slack(bound, *n), "{model} R={r} W={w} t={t}: {stale} > {bound}");
+            }
+            for k in &out.k_staleness {
+                assert!(k.simulated <= k.closed_form + slack(k.closed_form, k.trials), "{model} k={}", k.k);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_curve() {
+    let c = cfg("WAN", 3, 1, 1, 20_000, &[0.0, 5.0, 50.0]);
+    let a = pbs::run(&c).unwrap();
+    assert_eq!(a, pbs::run(&c).unwrap());
+    assert_eq!(a.to_json(&c), pbs::run(&c).unwrap().to_json(&c));
+    let other = pbs::run(&Config { seed: 2, ..c.clone() }).unwrap();
+    assert_ne!(a.consistent, other.consistent);
+    let mut s = c.clone();
+    (s.engine, s.trials) = (Some(Engine::Simulator), 200);
+    assert_eq!(pbs::run(&s).unwrap(), pbs::run(&s).unwrap());
+}
+
+fn assert_same_distribution(model: &str, ts: &[f64], sim_trials: u64) {
+    let fast = pbs::run(&cfg(model, 3, 1, 1, 200_000, ts)).unwrap();
+    let mut c = cfg(model, 3, 1, 1, sim_trials, ts);
+    (c.engine, c.k_max) = (Some(Engine::Simulator), 2);
+    let full: Outcome = pbs::run(&c).unwrap();
+    assert_eq!((full.engine, full.puts_failed, full.gets_failed), (Engine::Simulator, 0, 0));
+    for ((t, p_fast, _), (_, p_full, n)) in fast.consistent.iter().zip(&full.consistent) {
+        assert!((p_fast - p_full).abs() <= slack(*p_fast, *n), "{model} t={t}: wars {p_fast}, simulator {p_full}");
+    }
+    for (a, b) in fast.k_staleness.iter().zip(&full.k_staleness) {
+        assert!((a.simulated - b.simulated).abs() <= slack(a.simulated, b.trials), "{model} k={}", a.k);
+    }
+    // Medians of the latencies agree closely (the tails need far more trials).
+    for (a, b) in [(&fast.read_ms, &full.read_ms), (&fast.write_ms, &full.write_ms)] {
+        assert!((a[0].1 - b[0].1).abs() <= 0.05 * a[0].1, "{model}: medians {a:?} vs {b:?}");
+    }
+}
+
+#[test]
+fn the_fast_path_matches_the_simulator_on_the_papers_configuration() {
+    assert_same_distribution("LNKD-DISK", &[0.0, 2.0, 10.0, 40.0], 4_000);
+    assert_same_distribution("WAN", &[0.0, 40.0, 100.0], 3_000);
+}
+
+#[test]
+fn the_mechanisms_change_the_curve() {
+    let base = cfg("LNKD-DISK", 3, 1, 1, 1_500, &[0.0]);
+    let run = |m: Mechanisms| {
+        let mut c = base.clone();
+        (c.mechanisms, c.k_max, c.engine) = (m, 0, Some(Engine::Simulator));
+        let out = pbs::run(&c).unwrap();
+        assert_eq!(out.engine, Engine::Simulator);
+        out
+    };
+    let plain = run(Mechanisms { crash_ms: 1000.0, crashes_per_s: 0.0, ..Mechanisms::default() });
+    // Crashes change the curve (a replica down throughout a trial shrinks the quorums' choice;
+    // one that recovers between the put and the get answers with nothing), and trials whose put
+    // or get could not complete are left out and counted.
+    let crashes = run(Mechanisms { crashes_per_s: 2.0, crash_ms: 400.0, ..Mechanisms::default() });
+    assert_ne!(crashes.consistent[0].1, plain.consistent[0].1);
+    let left_out = crashes.puts_failed + crashes.gets_failed;
+    assert!(left_out > 0 && crashes.consistent[0].2 == 1_500 - left_out);
+    // Another writer's newer values count as fresh, never as stale.
+    let writers = run(Mechanisms { writes_per_s: 200.0, crash_ms: 1000.0, ..Mechanisms::default() });
+    assert!(writers.consistent[0].1 >= plain.consistent[0].1 - slack(0.5, 1_500));
+    // Sloppy quorum and hinted handoff, read repair and anti-entropy all run.
+    let mech =
+        Mechanisms { sloppy_quorum: true, read_repair: true, anti_entropy_ms: Some(50.0), ..Mechanisms::default() };
+    assert_eq!(run(mech).consistent[0].2, 1_500);
+}
+
+#[test]
+fn bad_configs_name_the_option() {
+    let mut c = cfg("YMMR", 3, 4, 1, 10, &[0.0]);
+    assert!(pbs::run(&c).unwrap_err().starts_with("r, w:"));
+    c.r = 1;
+    c.mechanisms.read_repair = true;
+    c.engine = Some(Engine::Wars);
+    assert!(pbs::run(&c).unwrap_err().starts_with("engine:"));
+}
