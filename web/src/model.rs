@@ -214,7 +214,12 @@ impl Model {
             Ev::RequestTimeout { op, node } => {
                 format!("No answer from {} for op {op} before the timeout", self.node_name(*node))
             }
-            Ev::Stored { node, key, .. } => format!("{} stores {}", self.node_name(*node), self.key(*key)),
+            Ev::Stored { node, key, changed: true, .. } => format!("{} stores {}", self.node_name(*node), self.key(*key)),
+            Ev::Stored { node, key, changed: false, .. } => format!(
+                "{} keeps its copy of {}: it already had this version or one that wins over it",
+                self.node_name(*node),
+                self.key(*key)
+            ),
             Ev::ReadRepair { node, key, .. } => {
                 format!("Read repair brings {} up to date on {}", self.node_name(*node), self.key(*key))
             }

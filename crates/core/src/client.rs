@@ -61,7 +61,7 @@ pub struct OpState {
     pub written: Option<Data>,
     /// What actually happened, which the client cannot know (for the report and the checker):
     /// the replicas that received this put (and so stored it) ...
-    pub stored_on: Vec<NodeId>,
+    pub stored_on: Vec<(NodeId, u64)>,
     /// Replicas that refused this put: the key had `MAX_SIBLINGS` versions there.
     pub refused_by: Vec<NodeId>,
     /// ... and those that received one of its read repairs, once per repair.
@@ -94,9 +94,9 @@ impl OpState {
     }
 
     /// A message of this op reached replica `node` (the world tells; the client never learns).
-    pub fn arrived(&mut self, node: NodeId, kind: MsgKind) {
+    pub fn arrived(&mut self, node: NodeId, kind: MsgKind, at_us: u64) {
         match kind {
-            MsgKind::Put => self.stored_on.push(node),
+            MsgKind::Put => self.stored_on.push((node, at_us)),
             MsgKind::ReadRepair => self.repair_arrived.push(node),
             _ => {}
         }
@@ -105,6 +105,11 @@ impl OpState {
     /// Was this put stored by any replica (home copy or hint)?
     pub fn stored(&self) -> bool {
         !self.stored_on.is_empty()
+    }
+
+    /// Had this put reached `node` (and been taken, merged with what it held) by `t_us`?
+    pub fn reached_by(&self, node: NodeId, t_us: u64) -> bool {
+        self.stored_on.iter().any(|&(n, at)| n == node && at <= t_us)
     }
 
     /// Replicas sent a read repair, each once, in the order of their first repair.

@@ -52,6 +52,15 @@ impl ConflictMode {
         }
     }
 
+    /// Does the mode track causality (versions a put replaced, so concurrent writes survive side
+    /// by side)? The checker judges monotonic reads and replacement by it.
+    pub fn causal(self) -> bool {
+        match self {
+            ConflictMode::Siblings => true,
+            ConflictMode::Lww | ConflictMode::LastArrival => false,
+        }
+    }
+
     /// Can replicas repair each other (read repair, anti-entropy)? Not under `last_arrival`: with
     /// no version there is no rule to pick the copy to keep, and pushing one copy over another (as
     /// a repair without versions would) only moves values around between replicas, forever. A real
@@ -176,28 +185,30 @@ pub enum Data {
 impl Data {
     /// Merges `incoming` into `self`; true when `self` changed.
     pub fn merge_from(&mut self, incoming: &Data) -> bool {
-        match (&mut *self, incoming) {
-            (Data::Lww { ts_us, tie, .. }, Data::Lww { ts_us: t2, tie: i2, .. }) => {
-                if (*t2, *i2) > (*ts_us, *tie) {
+        // A scenario has one conflict mode: mixing representations is a bug in the simulator.
+        const ONE_MODE: &str = "a scenario has one conflict mode";
+        match &mut *self {
+            Data::Lww { ts_us, tie, .. } => {
+                let Data::Lww { ts_us: t2, tie: i2, .. } = incoming else { unreachable!("{ONE_MODE}") };
+                let newer = (*t2, *i2) > (*ts_us, *tie);
+                if newer {
                     *self = incoming.clone();
-                    true
-                } else {
-                    false
                 }
+                newer
             }
-            (Data::Arrival { value }, Data::Arrival { value: v2 }) => {
+            Data::Arrival { value } => {
+                let Data::Arrival { value: v2 } = incoming else { unreachable!("{ONE_MODE}") };
                 let changed = value != v2;
                 *value = *v2;
                 changed
             }
-            (Data::Siblings(mine), Data::Siblings(theirs)) => {
+            Data::Siblings(mine) => {
+                let Data::Siblings(theirs) = incoming else { unreachable!("{ONE_MODE}") };
                 let keep = join_siblings(mine, theirs);
                 let changed = keep != *mine;
                 *mine = keep;
                 changed
             }
-            // A scenario has one conflict mode; mixing is a bug in the simulator.
-            _ => unreachable!("a scenario has one conflict mode"),
         }
     }
 
@@ -238,7 +249,8 @@ impl Data {
             Data::Siblings(s) => {
                 DotSet::of(s.iter().flat_map(|sib| sib.ctx.0.iter().copied().chain([sib.dot])).collect())
             }
-            _ => DotSet::default(),
+            // No causality is tracked: a reader's put replaces nothing by context.
+            Data::Lww { .. } | Data::Arrival { .. } => DotSet::default(),
         }
     }
 

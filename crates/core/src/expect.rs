@@ -5,9 +5,12 @@
 //! A get G of key k *should have seen* put P when P succeeded (W acknowledgements) before G began.
 //! Among those puts: if G returned only values that precede one of them (each value's put ended
 //! before that put started), G is stale and the newest such put is the one it missed; otherwise it
-//! is the newest of them, which G saw or raced with.
+//! is the newest of them, which G saw or raced with. With siblings, G is also stale when it returned
+//! a version that one of those puts had replaced (its causal context held it), and not that put's
+//! value: it showed a version already superseded.
 
 use crate::client::{OpKind, OpState, Status};
+use crate::data::Data;
 use crate::ids::ValueId;
 use crate::setup::Setup;
 
@@ -60,11 +63,26 @@ impl OkPuts {
             .rev()
             .take_while(|x| writers.is_empty() || writers_end.is_some_and(|we| x.0 > we))
             .find(|x| precedes_all(x.1));
+        let missed = missed.map(|x| x.2).or_else(|| replaced_version(ops, &puts[..before], g));
         Some(match missed {
-            Some(p) => Expected { put: p.2, missed: true },
+            Some(p) => Expected { put: p, missed: true },
             None => Expected { put: newest.2, missed: false },
         })
     }
+}
+
+/// With siblings: the newest of `puts` (succeeded before `g` began) whose causal context held a
+/// version `g` returned, when `g` did not return that put's own value — `g` showed a version the
+/// put had replaced.
+fn replaced_version(ops: &[OpState], puts: &[(u64, u64, u32)], g: &OpState) -> Option<u32> {
+    let Some(Data::Siblings(got)) = &g.result else { return None };
+    puts.iter().rev().map(|x| x.2).find(|&p| match &ops[p as usize].written {
+        Some(Data::Siblings(mine)) => {
+            let shown = got.iter().any(|s| mine.iter().any(|m| m.dot == s.dot));
+            !shown && got.iter().any(|s| mine.iter().any(|m| m.ctx.contains(s.dot)))
+        }
+        _ => false,
+    })
 }
 
 /// The put that wrote value `v` (every put writes a distinct value).

@@ -36,7 +36,7 @@ pub struct AeSession {
     pub step: u32,
     /// Retransmissions of `pending` so far.
     pub retries: u32,
-    /// When `pending` was first sent (for the round-trip estimate).
+    /// When `pending` was last sent.
     pub sent_us: u64,
     /// TCP's retransmission state: timeout, smoothed round trip and its variance.
     pub rto_us: u64,
@@ -59,9 +59,13 @@ impl AeSession {
             }
     }
 
-    /// An answer came: update the round-trip estimate (Jacobson/Karels), timed from the last
-    /// transmission of the step.
+    /// An answer came: update the round-trip estimate (Jacobson/Karels). Karn's rule: an answer
+    /// to a step that was retransmitted gives no sample (it may answer either transmission), and
+    /// the backed-off timeout stays until a step is answered at its first transmission.
     fn answered(&mut self, now: u64) {
+        if self.retries > 0 {
+            return;
+        }
         let r = now - self.sent_us;
         let (srtt, var) = match self.srtt_us {
             None => (r, r / 2),
@@ -199,13 +203,14 @@ impl NodeState {
             }
             None => {
                 let slot = &mut self.store[key as usize];
-                match slot {
-                    Some(d) => {
-                        d.merge_from(data);
+                let changed = match slot {
+                    Some(d) => d.merge_from(data),
+                    None => {
+                        *slot = Some(data.clone());
+                        true
                     }
-                    None => *slot = Some(data.clone()),
-                }
-                out.push(Cmd::Trace(Ev::Stored { node: ctx.node(), key, hint_for }));
+                };
+                out.push(Cmd::Trace(Ev::Stored { node: ctx.node(), key, hint_for, changed }));
             }
         }
     }

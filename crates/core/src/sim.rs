@@ -250,7 +250,7 @@ impl World {
             let refused =
                 self.out.0.iter().any(|c| matches!(c, Cmd::Send { msg: Msg::PutAck { stored: false, .. }, .. }));
             if !refused {
-                self.ops[op as usize].arrived(n, kind);
+                self.ops[op as usize].arrived(n, kind, self.now);
             }
         }
     }

@@ -150,10 +150,13 @@ pub enum Ev {
         op: u32,
         node: NodeId,
     },
+    /// A replica merged a copy into its own. `changed` is false when what it held already won
+    /// (the same versions, or under lww a higher timestamp): the incoming copy was discarded.
     Stored {
         node: NodeId,
         key: KeyId,
         hint_for: Option<NodeId>,
+        changed: bool,
     },
     ReadRepair {
         op: u32,

@@ -325,3 +325,55 @@ fn divergence_across_a_partition_says_repair_cannot_reach() {
     let d = flagged(&r, "divergence");
     assert!(d[0]["explanation"].as_str().unwrap().contains("partition still separates them"), "{}", d[0]);
 }
+
+/// The words name the mechanism that dropped the value, not one that did not happen: under
+/// last_arrival the client kept the reply that arrived last (A had returned v1).
+#[test]
+fn last_arrival_explanations_say_the_client_kept_the_last_reply() {
+    let r = report(
+        &json!({"title": "LA mono", "nodes": ["A", "B", "C"], "clients": [{"id": "c0"}, {"id": "c1"}, {"id": "c2"}], "keys": {"x": ["A", "B", "C"]}, "replication": {"n": 3, "w": 1, "r": 2, "conflicts": "last_arrival"}, "network": {"latency_ms": 1, "links": [{"from": "c0", "to": "B", "latency_ms": 300}, {"from": "c2", "to": "B", "latency_ms": 5}, {"from": "c2", "to": "C", "latency_ms": 50}]}, "events": [{"at_ms": 0, "client": "c0", "put": "x", "value": "v0"}, {"at_ms": 10, "client": "c1", "put": "x", "value": "v1"}, {"at_ms": 100, "client": "c2", "get": "x"}, {"at_ms": 400, "client": "c2", "get": "x"}], "run_until_ms": 2000}),
+    );
+    let stale = flagged(&r, "stale_read");
+    let mono = flagged(&r, "monotonic_read");
+    for a in stale.iter().chain(&mono) {
+        let e = a["explanation"].as_str().unwrap();
+        assert!(
+            e.contains(
+                "A returned \"v1\", but with no versions to compare the client kept the reply that arrived last (B's)"
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("had not yet received") && !e.contains("do not overlap"), "{e}");
+    }
+    assert_eq!((stale.len(), mono.len()), (1, 1));
+}
+
+/// Under lww a replica that received the write but kept a copy with a higher (skewed) timestamp is
+/// named, with the skews — not blamed on quorums that did not overlap.
+#[test]
+fn lww_explanations_name_the_timestamp_not_the_quorum() {
+    let r = report(
+        &json!({"title": "LWW mono", "nodes": ["A", "B", "C"], "clients": [{"id": "c0", "clock_skew_ms": 1000}, {"id": "c1"}, {"id": "c2"}], "keys": {"x": ["A", "B", "C"]}, "replication": {"n": 3, "w": 1, "r": 1, "conflicts": "lww"}, "network": {"latency_ms": 5, "links": [{"from": "c2", "to": "A", "latency_ms": 1}, {"from": "c2", "to": "B", "latency_ms": 1}]}, "events": [{"at_ms": 0, "partition": [["A", "c1", "c2"], ["B", "C", "c0"]]}, {"at_ms": 10, "client": "c0", "put": "x", "value": "v0"}, {"at_ms": 100, "heal": true}, {"at_ms": 200, "client": "c1", "put": "x", "value": "v1"}, {"at_ms": 300, "partition": [["A", "c2"], ["B", "C"]]}, {"at_ms": 310, "client": "c2", "get": "x"}, {"at_ms": 350, "partition": [["B", "C", "c2"], ["A"]]}, {"at_ms": 400, "client": "c2", "get": "x"}], "run_until_ms": 2000}),
+    );
+    for a in flagged(&r, "stale_read").iter().chain(&flagged(&r, "monotonic_read")) {
+        let e = a["explanation"].as_str().unwrap();
+        assert!(
+            e.contains("B had received \"v1\" before this read began but kept \"v0\"") && e.contains("c0 +1000 ms"),
+            "{e}"
+        );
+        assert!(!e.contains("had not yet received") && !e.contains("do not overlap"), "{e}");
+    }
+}
+
+/// With siblings, a read that shows a version an acknowledged put had already replaced is stale,
+/// even when it also returns a concurrent newer one.
+#[test]
+fn siblings_stale_read_of_a_replaced_version() {
+    let r = report(
+        &json!({"title": "sib stale", "nodes": ["A", "B", "C"], "clients": [{"id": "c1"}, {"id": "c2"}, {"id": "c3"}, {"id": "c4"}], "keys": {"x": ["A", "B", "C"]}, "replication": {"n": 3, "w": 1, "r": 1, "conflicts": "siblings", "timeout_ms": 1000}, "network": {"latency_ms": 1, "links": [{"from": "c3", "to": "A", "latency_ms": 100}, {"from": "c3", "to": "B", "latency_ms": 100}, {"from": "c3", "to": "C", "latency_ms": 100}, {"from": "c2", "to": "B", "latency_ms": 1}, {"from": "c2", "to": "A", "latency_ms": 20}, {"from": "c2", "to": "C", "latency_ms": 20}, {"from": "c4", "to": "A", "latency_ms": 1}, {"from": "c4", "to": "B", "latency_ms": 30}, {"from": "c4", "to": "C", "latency_ms": 30}]}, "events": [{"at_ms": 0, "client": "c1", "put": "x", "value": "v1", "blind": true}, {"at_ms": 50, "partition": [["A", "c3", "c4"], ["B", "C", "c2", "c1"]]}, {"at_ms": 50, "client": "c3", "put": "x", "value": "v3", "blind": true}, {"at_ms": 100, "client": "c2", "get": "x"}, {"at_ms": 110, "client": "c2", "put": "x", "value": "v2"}, {"at_ms": 300, "client": "c4", "get": "x"}], "run_until_ms": 3000}),
+    );
+    let stale = flagged(&r, "stale_read");
+    assert_eq!(stale.len(), 1, "{:#}", r["anomalies"]);
+    assert_eq!(stale[0]["op"], json!(4), "c4's get");
+    assert!(stale[0]["explanation"].as_str().unwrap().contains("succeeded at 112 ms, replacing \"v1\""));
+}

@@ -1,6 +1,6 @@
 //! `lost_update`: see [`AnomalyKind::LostUpdate`].
 
-use super::words::{signed, written_value, Words};
+use super::words::{skews, written_value, Words};
 use super::{Anomaly, AnomalyKind};
 use crate::client::{OpState, Status};
 use crate::data::Data;
@@ -11,15 +11,13 @@ use crate::sim::World;
 /// Does put `q` replace put `p` (see `AnomalyKind::LostUpdate`)?
 fn replaces(q: &OpState, p: &OpState) -> bool {
     let after = || q.start_us.zip(p.end_us).is_some_and(|(qs, pe)| qs > pe);
-    match (&q.written, &p.written) {
-        (Some(Data::Siblings(qs)), Some(Data::Siblings(ps))) => {
-            ps.iter().all(|pv| qs.iter().any(|qv| qv.ctx.contains(pv.dot)))
-        }
-        (Some(Data::Lww { ts_us: qt, tie: qi, .. }), Some(Data::Lww { ts_us: pt, tie: pi, .. })) => {
-            after() && (qt, qi) > (pt, pi)
-        }
-        (Some(Data::Arrival { .. }), Some(Data::Arrival { .. })) => after(),
-        _ => false,
+    let (Some(qw), Some(pw)) = (&q.written, &p.written) else { return false };
+    match (qw, pw) {
+        (Data::Siblings(qs), Data::Siblings(ps)) => ps.iter().all(|pv| qs.iter().any(|qv| qv.ctx.contains(pv.dot))),
+        (Data::Lww { ts_us: qt, tie: qi, .. }, Data::Lww { ts_us: pt, tie: pi, .. }) => after() && (qt, qi) > (pt, pi),
+        (Data::Arrival { .. }, Data::Arrival { .. }) => after(),
+        // One mode per scenario: the first of a pair names it, and the compiler lists it here.
+        (Data::Siblings(_) | Data::Lww { .. } | Data::Arrival { .. }, _) => false,
     }
 }
 
@@ -74,18 +72,11 @@ pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
 
 /// What kept the value out: last-write-wins and its clocks, or the absence of versions.
 fn why(c: &Words, pi: u32, survivors: &[ValueId]) -> String {
-    let sc = &c.s.sc;
-    match sc.repl.conflicts {
+    match c.s.sc.repl.conflicts {
         ConflictMode::Lww => {
             let Some(&sv) = survivors.first() else { return String::new() };
             let q = c.put_of(sv);
-            let skew_p = sc.clients[c.ops[pi as usize].client as usize].clock_skew_us;
-            let skew_q = sc.clients[c.ops[q as usize].client as usize].clock_skew_us;
-            let skews = if skew_p != skew_q {
-                format!(" (clock skews: {} {} ms, {} {} ms)", c.client(pi), signed(skew_p), c.client(q), signed(skew_q))
-            } else {
-                String::new()
-            };
+            let skews = skews(c, pi, Some(q));
             format!(
                 " Last-write-wins kept {} from {}'s put, whose timestamp was higher{skews}.",
                 c.value(sv),

@@ -1,6 +1,6 @@
 //! The checker: names anomalies per operation in words a student can read, one module per
-//! anomaly. It assumes every put writes a distinct value, so a value read identifies the put
-//! that wrote it.
+//! anomaly. Values are identified per put (one `ValueId` per put event), so a value read names
+//! the put that wrote it even when two puts write the same text.
 
 mod divergence;
 mod failed_write;
@@ -17,33 +17,15 @@ use crate::sim::World;
 use serde::Serialize;
 use words::Words;
 
-/// The anomalies the checker names. Each definition is written once, here, and the README and the
-/// app repeat it word for word ([`AnomalyKind::definition`]).
+/// The anomalies the checker names. Each is defined once, in [`AnomalyKind::definition`]; the
+/// README repeats those words and a test checks that it does, and the app shows them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyKind {
-    /// A get returned only values older than a put that had succeeded before the get began: every
-    /// value it returned was written by a put that ended before that put started (or it returned
-    /// nothing).
     StaleRead,
-    /// A get returned a value written by a put that was reported failed: not confirmed, because it
-    /// had fewer than W acknowledgements before its timeout — yet stored by some replica. (As
-    /// Jepsen names it, such a put's outcome is *indeterminate*: the report says `"outcome":
-    /// "indeterminate"` beside `"status": "failed"`.)
     FailedWriteRead,
-    /// A client's get lost something that one of its earlier gets of the key (completed before
-    /// this one began) had returned. With siblings: a value this get neither returned nor had
-    /// replaced (its version is not in the causal context of what this get returned). With lww and
-    /// last_arrival: this get returned only values whose puts ended before the put of the newest
-    /// value read earlier had started.
     MonotonicRead,
-    /// An acknowledged put whose value no node holds at the end (in its store or in a hint),
-    /// although no put that replaced it was stored by any node. A put Q replaces P when, with
-    /// siblings, Q's causal context contains P's version; with lww, Q started after P was
-    /// acknowledged and has the higher timestamp; with last_arrival, Q started after P was
-    /// acknowledged.
     LostUpdate,
-    /// At the end, the live home replicas of a key hold different values.
     Divergence,
 }
 
@@ -59,7 +41,7 @@ impl AnomalyKind {
     /// The definition, in the words of the doc comments above (and of the README).
     pub fn definition(self) -> &'static str {
         match self {
-            AnomalyKind::StaleRead => "A get returned only values older than a put that had succeeded before the get began: every value it returned was written by a put that ended before that put started (or it returned nothing).",
+            AnomalyKind::StaleRead => "A get returned only values older than a put that had succeeded before the get began: every value it returned was written by a put that ended before that put started (or it returned nothing). With siblings, also: it returned a version that such a put had replaced (the put's causal context held it), without that put's value.",
             AnomalyKind::FailedWriteRead => "A get returned a value written by a put that was reported failed: not confirmed, because it had fewer than W acknowledgements before its timeout — yet stored by some replica.",
             AnomalyKind::MonotonicRead => "A client's get lost something that one of its earlier gets of the key (completed before this one began) had returned. With siblings: a value this get neither returned nor had replaced (its version is not in the causal context of what this get returned). With lww and last_arrival: this get returned only values whose puts ended before the put of the newest value read earlier had started.",
             AnomalyKind::LostUpdate => "An acknowledged put whose value no node holds at the end (in its store or in a hint), although no put that replaced it was stored by any node. A put Q replaces P when, with siblings, Q's causal context contains P's version; with lww, Q started after P was acknowledged and has the higher timestamp; with last_arrival, Q started after P was acknowledged.",

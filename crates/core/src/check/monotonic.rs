@@ -2,11 +2,10 @@
 //! of this client's earlier reads is gone and was not replaced; otherwise, the newest value it had
 //! read by the time this read began is newer than everything this one got.
 
-use super::words::{writers_end, Words};
+use super::words::{why_dropped, writers_end, Words};
 use super::{Anomaly, AnomalyKind};
 use crate::client::{OpKind, Status};
 use crate::ids::{ClientId, KeyId, ValueId};
-use crate::scenario::ConflictMode;
 
 /// One completed get, indexed by (client, key, end).
 #[derive(Clone)]
@@ -57,7 +56,7 @@ impl Reads {
             }
             reads[i].newest = best;
         }
-        let frontier = if c.s.sc.repl.conflicts == ConflictMode::Siblings { frontiers(c, &reads) } else { vec![] };
+        let frontier = if c.s.sc.repl.conflicts.causal() { frontiers(c, &reads) } else { vec![] };
         Reads { reads, frontier }
     }
 
@@ -100,7 +99,7 @@ pub(super) fn check(c: &Words, reads: &Reads, gi: u32) -> Option<Anomaly> {
     let (gstart, gend) = (g.start_us.unwrap_or(0), g.end_us.unwrap_or(0));
     let vals = g.values();
     let earlier = reads.before(g.client, g.key, gstart);
-    let siblings = c.s.sc.repl.conflicts == ConflictMode::Siblings;
+    let siblings = c.s.sc.repl.conflicts.causal();
     let (ei, u) = if siblings {
         let ctx = g.result.as_ref().map(|d| d.context()).unwrap_or_default();
         let last = earlier.end.checked_sub(1).filter(|_| !earlier.is_empty())?;
@@ -122,6 +121,10 @@ pub(super) fn check(c: &Words, reads: &Reads, gi: u32) -> Option<Anomaly> {
         "Time went backwards for this client.".to_string()
     };
     let replied = g.replied_by();
+    // What the second read's replicas did with the value: the mode's words when one had it.
+    let cause = why_dropped(c, gi, u).unwrap_or_else(|| {
+        format!("The second read asked {}, which had not yet received {}.", c.nodes(&replied), c.value(u))
+    });
     Some(Anomaly {
         kind: AnomalyKind::MonotonicRead,
         op: Some(gi),
@@ -130,15 +133,14 @@ pub(super) fn check(c: &Words, reads: &Reads, gi: u32) -> Option<Anomaly> {
         nodes: replied.clone(),
         at_us: gend,
         explanation: format!(
-            "{} read {} at {}, then read {} at {}. {} The second read asked {}, which had not yet received {}.",
+            "{} read {} at {}, then read {} at {}. {} {}",
             c.client(gi),
             c.values(&c.ops[ei as usize].values()),
             Words::ms(c.ops[ei as usize].end_us.unwrap_or(0)),
             c.values(&vals),
             Words::ms(gend),
             why,
-            c.nodes(&replied),
-            c.value(u)
+            cause
         ),
     })
 }

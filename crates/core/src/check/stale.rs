@@ -2,10 +2,10 @@
 //! definition of "the write a read should have seen" (`expect.rs`), so the checker, the report and
 //! the app's quorum line always cite the same put.
 
-use super::words::{written_value, Words};
+use super::words::{why_dropped, written_value, Words};
 use super::{Anomaly, AnomalyKind};
 use crate::expect::{Expected, OkPuts};
-use crate::ids::NodeId;
+use crate::ids::{NodeId, ValueId};
 
 pub(super) fn check(c: &Words, ok_puts: &OkPuts, gi: u32) -> Option<Anomaly> {
     let g = &c.ops[gi as usize];
@@ -22,7 +22,7 @@ pub(super) fn check(c: &Words, ok_puts: &OkPuts, gi: u32) -> Option<Anomaly> {
         nodes: replied.clone(),
         at_us: gend,
         explanation: format!(
-            "{}'s get of `{}` (started {}) returned {}, but {}'s put of {} had already succeeded at {}. {}",
+            "{}'s get of `{}` (started {}) returned {}, but {}'s put of {} had already succeeded at {}{}. {}",
             c.client(gi),
             c.s.sc.keys[g.key as usize],
             Words::ms(gstart),
@@ -30,14 +30,31 @@ pub(super) fn check(c: &Words, ok_puts: &OkPuts, gi: u32) -> Option<Anomaly> {
             c.client(p),
             c.value(v),
             Words::ms(p_op.end_us.unwrap_or(0)),
-            why(c, &replied, p_op.write_set())
+            replacing(c, p, &g.values()),
+            why(c, gi, v, &replied, p_op.write_set())
         ),
     })
 }
 
-/// Why the read missed the write: the sets did not overlap (and whether they had to), or a replica
-/// in both answered with an older version.
-fn why(c: &Words, replied: &[NodeId], write_set: &[NodeId]) -> String {
+/// ", replacing "v1"" when the put had replaced (had in its causal context) values the get
+/// returned: the get showed a superseded version.
+fn replacing(c: &Words, p: u32, returned: &[ValueId]) -> String {
+    let replaced: Vec<ValueId> =
+        returned.iter().copied().filter(|v| c.dot_of(*v).is_some_and(|d| c.saw(c.value_of(p), d))).collect();
+    if replaced.is_empty() {
+        String::new()
+    } else {
+        format!(", replacing {}", c.values(&replaced))
+    }
+}
+
+/// Why the read missed the write: a replica it heard from had the write and the conflict mode
+/// dropped it (said in that mode's words), or no such replica had it yet — the sets did not
+/// overlap, and whether they had to.
+fn why(c: &Words, gi: u32, v: ValueId, replied: &[NodeId], write_set: &[NodeId]) -> String {
+    if let Some(why) = why_dropped(c, gi, v) {
+        return why;
+    }
     let repl = &c.s.sc.repl;
     let overlap: Vec<NodeId> = replied.iter().copied().filter(|n| write_set.contains(n)).collect();
     if !overlap.is_empty() {

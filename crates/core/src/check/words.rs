@@ -3,6 +3,7 @@
 use crate::client::{OpKind, OpState};
 use crate::data::{Data, Dot};
 use crate::ids::{NodeId, ValueId};
+use crate::scenario::ConflictMode;
 use crate::setup::Setup;
 
 /// The run being checked, and how the checker names its parts in words.
@@ -16,11 +17,16 @@ impl Words<'_> {
         self.s.put_of_value[v as usize]
     }
 
+    /// The value put `p` wrote.
+    pub fn value_of(&self, p: u32) -> ValueId {
+        written_value(&self.ops[p as usize]).expect("a put")
+    }
+
     /// The dot of the version that wrote `v` (siblings mode).
     pub fn dot_of(&self, v: ValueId) -> Option<Dot> {
-        match &self.ops[self.put_of(v) as usize].written {
-            Some(Data::Siblings(s)) => s.first().map(|x| x.dot),
-            _ => None,
+        match self.ops[self.put_of(v) as usize].written.as_ref()? {
+            Data::Siblings(s) => s.first().map(|x| x.dot),
+            Data::Lww { .. } | Data::Arrival { .. } => None,
         }
     }
 
@@ -28,7 +34,7 @@ impl Words<'_> {
     pub fn saw(&self, v: ValueId, d: Dot) -> bool {
         match &self.ops[self.put_of(v) as usize].written {
             Some(Data::Siblings(s)) => s.iter().any(|x| x.ctx.contains(d)),
-            _ => false,
+            Some(Data::Lww { .. } | Data::Arrival { .. }) | None => false,
         }
     }
 
@@ -83,4 +89,61 @@ pub(super) fn written_value(op: &OpState) -> Option<ValueId> {
 /// nothing).
 pub(super) fn writers_end(c: &Words, values: &[ValueId]) -> Option<u64> {
     values.iter().map(|v| c.ops[c.put_of(*v) as usize].end_us).try_fold(0u64, |m, e| e.map(|e| m.max(e)))
+}
+
+/// Why get `gi`'s answer lacks value `v` though a replica it asked had it — in the words of the
+/// mechanism that dropped it — or `None` when no replica it heard from had received `v` by the
+/// time the get began (then the sets simply missed each other).
+pub(super) fn why_dropped(c: &Words, gi: u32, v: ValueId) -> Option<String> {
+    let g = &c.ops[gi as usize];
+    let p = &c.ops[c.put_of(v) as usize];
+    let replies = &g.replies[..g.answered_with];
+    let holds = |d: &Option<Data>| d.as_ref().is_some_and(|d| d.values().contains(&v));
+    let mode = c.s.sc.repl.conflicts;
+    if let Some((x, _)) = replies.iter().find(|(_, d)| holds(d)) {
+        let kept = g.values();
+        let x = c.nodes(&[*x]);
+        return Some(match mode {
+            ConflictMode::LastArrival => {
+                let last = replies.last().map(|r| c.nodes(&[r.0])).unwrap_or_default();
+                format!("{x} returned {}, but with no versions to compare the client kept the reply that arrived last ({last}'s).", c.value(v))
+            }
+            ConflictMode::Lww => format!(
+                "{x} returned {}, but last-write-wins kept {}, whose timestamp was higher{}.",
+                c.value(v),
+                c.values(&kept),
+                skews(c, c.put_of(v), kept.first().map(|w| c.put_of(*w)))
+            ),
+            ConflictMode::Siblings => format!("{x} returned {}, yet the answer does not hold it.", c.value(v)),
+        });
+    }
+    let gstart = g.start_us?;
+    let had: Vec<NodeId> = replies.iter().map(|r| r.0).filter(|n| p.reached_by(*n, gstart)).collect();
+    let copy = &replies.iter().find(|r| Some(&r.0) == had.first())?.1;
+    let held = copy.as_ref().map(|d| d.values()).unwrap_or_default();
+    let vv = v;
+    let (r, v) = (c.nodes(&had), c.value(v));
+    Some(match mode {
+        ConflictMode::Lww => format!(
+            "{r} had received {v} before this read began but kept {}: last-write-wins keeps the copy whose client's timestamp is higher{}.",
+            c.values(&held),
+            skews(c, c.put_of(vv), held.first().map(|w| c.put_of(*w)))
+        ),
+        ConflictMode::LastArrival => format!(
+            "{r} had received {v} before this read began, but {} arrived there after it and, with no versions, replaced it.",
+            c.values(&held)
+        ),
+        ConflictMode::Siblings => format!("{r} had received {v} before this read began, but a version that had seen it replaced it."),
+    })
+}
+
+/// " (clock skews: a +5 ms, b -100 ms)" when the two puts' clients' clocks differ, else "".
+pub(super) fn skews(c: &Words, p: u32, q: Option<u32>) -> String {
+    let Some(q) = q else { return String::new() };
+    let sc = &c.s.sc;
+    let skew = |op: u32| sc.clients[c.ops[op as usize].client as usize].clock_skew_us;
+    if skew(p) == skew(q) {
+        return String::new();
+    }
+    format!(" (clock skews: {} {} ms, {} {} ms)", c.client(p), signed(skew(p)), c.client(q), signed(skew(q)))
 }
