@@ -59,13 +59,12 @@ impl AeSession {
             }
     }
 
-    /// An answer came: update the round-trip estimate (Jacobson/Karels). Karn's rule: an answer
-    /// to a step that was retransmitted gives no sample (it may answer either transmission), and
-    /// the backed-off timeout stays until a step is answered at its first transmission.
+    /// An answer came: update the round-trip estimate (Jacobson/Karels), timed from the step's
+    /// last transmission, as TCP's timestamps option times every answer. (Karn's rule — no sample
+    /// after a retransmission — kept the backed-off timeout so long under heavy loss that
+    /// exchanges stalled for tens of seconds; an answer to the earlier transmission reads short
+    /// here, and the 200 ms floor bounds it.)
     fn answered(&mut self, now: u64) {
-        if self.retries > 0 {
-            return;
-        }
         let r = now - self.sent_us;
         let (srtt, var) = match self.srtt_us {
             None => (r, r / 2),
