@@ -19,6 +19,9 @@ pub struct Model {
     pub report: Report,
     pub anomalies: Vec<Anomaly>,
     pub end_us: u64,
+    /// Every operation's messages (ids into the recording), in send order: built once, so a view
+    /// can say what of an operation has happened by an instant without scanning the run.
+    pub op_msgs: Vec<Vec<u32>>,
     /// The last instant asked for: moving forward steps it, moving back seeks from a checkpoint.
     /// Interior mutability because looking is not changing the model.
     cursor: RefCell<Cursor>,
@@ -38,7 +41,44 @@ impl Model {
         let anomalies = sim.anomalies().to_vec();
         let end_us = sim.scenario().run_until_us;
         let cursor = RefCell::new(sim.cursor());
-        Model { file, sim, report, anomalies, end_us, cursor }
+        let mut op_msgs = vec![Vec::new(); report.ops.len()];
+        for (i, m) in sim.recording().messages.iter().enumerate() {
+            if let Some(v) = m.payload.op().and_then(|o| op_msgs.get_mut(o as usize)) {
+                v.push(i as u32);
+            }
+        }
+        Model { file, sim, report, anomalies, end_us, op_msgs, cursor }
+    }
+
+    /// When an operation completed (succeeded or failed), if it did.
+    pub fn op_end_us(&self, op: u32) -> Option<u64> {
+        self.report.ops.get(op as usize)?.end_ms.map(|e| (e * 1000.0).round() as u64)
+    }
+
+    /// Whether the operation's result is known at `t`: it has completed by then.
+    pub fn op_done(&self, op: u32, t_us: u64) -> bool {
+        self.op_end_us(op).is_some_and(|e| e <= t_us)
+    }
+
+    /// Nodes whose answer to the operation (a put's acknowledgement, a get's reply) has reached
+    /// its client by `t`, in order of arrival: the write or read set as it forms.
+    pub fn answered_by(&self, op: u32, t_us: u64) -> Vec<NodeId> {
+        let msgs = &self.rec().messages;
+        let Some(ids) = self.op_msgs.get(op as usize) else { return vec![] };
+        let mut got: Vec<(u64, NodeId)> = ids
+            .iter()
+            .map(|i| &msgs[*i as usize])
+            .filter(|m| matches!(m.kind, MsgKind::PutAck | MsgKind::GetReply))
+            .filter(|m| m.fate == Fate::Delivered && m.arrive_us <= t_us)
+            .filter_map(|m| addr_is_node(m.from).map(|n| (m.arrive_us, n)))
+            .collect();
+        quorumscope_core::order::sort_by_key(&mut got, |x| (u128::from(x.0) << 32) | u128::from(x.1));
+        got.into_iter().map(|x| x.1).collect()
+    }
+
+    /// The anomalies the checker could know of at `t` (each at its `at_us`; divergence at the end).
+    pub fn anomalies_by(&self, t_us: u64) -> impl Iterator<Item = (usize, &Anomaly)> {
+        self.anomalies.iter().enumerate().filter(move |(_, a)| a.at_us <= t_us)
     }
 
     pub fn sc(&self) -> &Scenario {
@@ -142,7 +182,8 @@ impl Model {
         }
     }
 
-    pub fn describe_msg(&self, m: &MsgRecord) -> String {
+    /// A message in words, as known at `t_us`: its fate only once it has happened.
+    pub fn describe_msg(&self, m: &MsgRecord, t_us: u64) -> String {
         let sc = self.sc();
         let (from, to) = (sc.name(m.from), sc.name(m.to));
         let body = match &m.payload {
@@ -167,7 +208,7 @@ impl Model {
             Msg::MerkleAck { .. } => "Merkle: copies received".into(),
         };
         let fate = match m.fate {
-            Fate::Dropped(r) => format!(" — dropped ({})", drop_words(r)),
+            Fate::Dropped(r) if m.gone_us() <= t_us => format!(" — dropped ({})", drop_words(r)),
             _ => String::new(),
         };
         format!("{from} → {to}: {body}{fate}")
@@ -197,7 +238,7 @@ impl Model {
                 format!(
                     "{} sends {}",
                     sc.name(m.from),
-                    self.describe_msg(m).split_once(": ").map(|x| x.1).unwrap_or("")
+                    self.describe_msg(m, e.at_us).split_once(": ").map(|x| x.1).unwrap_or("")
                 )
             }
             Ev::Dropped { msg, reason } => {
@@ -260,7 +301,7 @@ impl Model {
                 format!("{c}'s put {k}={v} succeeded: acknowledged by {}", o.acked_by.clone().unwrap_or_default().join(", "))
             }
             (Some(v), false) => format!(
-                "{c}'s put {k}={v} failed: not confirmed, too few acknowledgements before the timeout. Its outcome is indeterminate: it is not rolled back, and the replicas that stored it keep it"
+                "{c}'s put {k}={v} failed: not confirmed, too few acknowledgements before the timeout, so its outcome is indeterminate"
             ),
             (None, true) => format!(
                 "{c}'s get {k} returned {} from {}",
@@ -418,7 +459,7 @@ mod tests {
         let m = model("failed-write");
         let words: Vec<String> = m.rec().trace.iter().filter_map(|e| m.narrate(e)).collect();
         assert!(words.iter().any(|w| w.contains("B crashed")));
-        assert!(words.iter().any(|w| w.contains("failed") && w.contains("not rolled back")));
+        assert!(words.iter().any(|w| w.contains("failed") && w.contains("indeterminate")));
         assert!(words.iter().any(|w| w.contains("returned draft from A")));
         assert!(words.iter().any(|w| w.contains("dropped: the receiver is down")));
     }

@@ -291,7 +291,7 @@ test('damaged links show a message and the default lesson', async () => {
   for (const frag of ['#v1=eJzLSM3JyVcozy_KSQEAGgQEXQ', cut, '#v1=' + 'A'.repeat(70000), '#v1=%%%', '#v2=abc', '#lesson=no-such-lesson']) {
     const page = await open(b, `${srv.base}/${frag}`);
     assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /could not be opened|no lesson called/, frag.slice(0, 30));
-    assert.match(await page.$eval('.caption', (e) => e.textContent), /Leaderless: write to several replicas/);
+    assert.match(await page.$eval('.caption', (e) => e.textContent), /Leaderless: who does a write wait for/);
     assert.deepEqual(page.errors, []);
     await page.close();
   }
@@ -380,7 +380,7 @@ test('hostile links: script in titles stays text, bombs and floods are refused',
   for (const [frag, want] of cases) {
     const p = await open(b, `${srv.base}/${frag}`);
     assert.match(await p.$eval('[role=alert]', (e) => e.textContent), want);
-    assert.match(await p.$eval('.caption', (e) => e.textContent), /Leaderless: write to several replicas/);
+    assert.match(await p.$eval('.caption', (e) => e.textContent), /Leaderless: who does a write wait for/);
     await p.close();
   }
 });
