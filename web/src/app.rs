@@ -185,7 +185,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
     let model = &state.model;
     let (t, text_t) = (state.t_us, state.text_t_us());
     // The verdict on a quorum only once the operation has completed.
-    let quorum_line = state.selection.op.filter(|o| model.op_done(*o, state.known_us())).map(|o| model.quorum_line(o));
+    let quorum_line = state.focus().op.filter(|o| model.op_done(*o, state.known_us())).map(|o| model.quorum_line(o));
     let class = classes!(
         "grid",
         (!show(Panel::Controls)).then_some("no-left"),
@@ -199,13 +199,13 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
                 </aside>
             }
             <section class="center" aria-label="Cluster">
-                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.selection.clone()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} />
+                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} />
                 if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
                 if show(Panel::Legend) { { legend() } }
             </section>
             if show(Panel::Inspector) {
                 <aside class="right">
-                    <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} known_us={state.known_text_us()} selection={state.selection.clone()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} />
+                    <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} known_us={state.known_text_us()} selection={state.focus()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} />
                 </aside>
             }
         </main>
@@ -218,11 +218,11 @@ fn lower_panels(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dy
     html! {
         <>
             if show(Panel::SpaceTime) {
-                <SpaceTime model={Rc::clone(model)} t_us={t} known_us={state.known_text_us()} selection={state.selection.clone()} on_seek={cb.seek.clone()} on_op={cb.op.clone()} />
+                <SpaceTime model={Rc::clone(model)} t_us={t} known_us={state.known_text_us()} selection={state.focus()} on_seek={cb.seek.clone()} on_op={cb.op.clone()} />
             }
             if show(Panel::History) || show(Panel::Merkle) {
                 <div class="bottom">
-                    if show(Panel::History) { <History model={Rc::clone(model)} t_us={state.known_text_us()} selection={state.selection.clone()} on_op={cb.op.clone()} on_anomaly={cb.anomaly.clone()} /> }
+                    if show(Panel::History) { <History model={Rc::clone(model)} t_us={state.known_text_us()} selection={state.focus()} on_op={cb.op.clone()} on_anomaly={cb.anomaly.clone()} /> }
                     if show(Panel::Merkle) { { merkle_view(&MerkleProps { model: Rc::clone(model), snap: Rc::clone(snap), t_us: t }) } }
                 </div>
             }

@@ -182,6 +182,17 @@ impl Model {
         }
     }
 
+    /// The value a message carries, in short (`v1`, `red | blue`, `∅`), if it carries one.
+    pub fn msg_value(&self, m: &MsgRecord) -> Option<String> {
+        match &m.payload {
+            Msg::Put { data, .. } | Msg::ReadRepair { data, .. } | Msg::Handoff { data, .. } => {
+                Some(self.values_text(Some(data)))
+            }
+            Msg::GetReply { data, .. } => Some(self.values_text(data.as_ref())),
+            _ => None,
+        }
+    }
+
     /// A message in words, as known at `t_us`: its fate only once it has happened.
     pub fn describe_msg(&self, m: &MsgRecord, t_us: u64) -> String {
         let sc = self.sc();

@@ -3,6 +3,7 @@
 //! Changing a setting re-runs the whole experiment from the start and keeps the time cursor.
 
 use crate::lessons;
+use crate::link::View;
 use crate::model::Model;
 use crate::words;
 pub use quorumscope_core::scenario::edit::Setting;
@@ -331,6 +332,18 @@ impl AppState {
         self.t_us / q * q
     }
 
+    /// What the views highlight: the student's selection, or else the operation the caption in
+    /// force talks about (its `focus_op`), so its home replicas, ranks and W/R sets show while the
+    /// caption does. Not once the lesson was edited: operations may have moved.
+    pub fn focus(&self) -> Selection {
+        let s = &self.selection;
+        if s.op.is_some() || s.anomaly.is_some() || self.edited {
+            return s.clone();
+        }
+        let op = self.caption().and_then(|c| c.focus_op).filter(|o| (*o as usize) < self.model.report.ops.len());
+        Selection { op, ..s.clone() }
+    }
+
     /// The lesson caption in force at the current time, if any.
     pub fn caption(&self) -> Option<&quorumscope_core::scenario::StepDecl> {
         let t_ms = self.t_us as f64 / 1000.0;
@@ -558,6 +571,10 @@ impl AppState {
         };
         n.speed = self.speed;
         n.reduced_motion = self.reduced_motion;
+        // The page's options (embed, panels, reveal) stay; the new run starts paused.
+        n.view = View { autoplay: false, ..self.view.clone() };
+        n.question = None;
+        n.settle();
         Rc::new(n)
     }
 
@@ -909,6 +926,7 @@ mod tests {
             choices: vec!["v1".into(), "nothing".into()],
             answer: Some(1),
             reveal: Some("Nothing: C has not received v1.".into()),
+            focus_op: None,
         });
         s = s.with_file(file);
         let s = go(Rc::new(s), &[Action::SetSpeed(1.0), Action::TogglePlay, Action::Tick(10.0), Action::Tick(10.0)]);

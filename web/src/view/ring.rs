@@ -370,7 +370,7 @@ fn clients(model: &Model, lay: &Layout, sel: &Selection, font: f64) -> Html {
         let pos = lay.clients[i];
         let active = active_client.is_some_and(|a| *a == c.name);
         html! {
-            <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
+            <g class={classes!("client", active.then_some("active"), format!("cl-{}", i % super::messages::CLIENT_COLOURS))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
                 <rect x={fixed(-2.1 * font, 1)} y={fixed(-0.95 * font, 1)} width={fixed(4.2 * font, 1)} height={fixed(1.9 * font, 1)} rx={fixed(0.95 * font, 1)} />
                 <text y={fixed(0.32 * font, 1)} text-anchor="middle">{ c.name.clone() }</text>
             </g>
