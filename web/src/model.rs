@@ -102,6 +102,23 @@ impl Model {
         tr.get(i).map(|e| e.at_us).unwrap_or(self.end_us).min(self.end_us)
     }
 
+    /// The next instant after `t` at which the picture changes by itself: a message leaves, a
+    /// node crashes or recovers (or is noticed to), the network splits or heals, a caption starts;
+    /// else the end.
+    pub fn next_visible_after(&self, t_us: u64) -> u64 {
+        let msgs = &self.rec().messages;
+        let send = msgs.get(msgs.partition_point(|m| m.sent_us <= t_us)).map(|m| m.sent_us);
+        let tr = &self.rec().trace;
+        let fault = tr[tr.partition_point(|e| e.at_us <= t_us)..]
+            .iter()
+            .find(|e| matches!(e.ev, Ev::Fault { .. } | Ev::Detected { .. }))
+            .map(|e| e.at_us);
+        let t_ms = t_us as f64 / 1000.0;
+        let step = self.file.steps.iter().map(|s| s.at_ms).filter(|a| *a > t_ms).fold(f64::MAX, f64::min);
+        let step = (step < f64::MAX).then(|| quorumscope_core::ms_to_us(step));
+        [send, fault, step].into_iter().flatten().fold(self.end_us, u64::min)
+    }
+
     /// Time of the last trace event before `t`, or 0.
     pub fn prev_event_before(&self, t_us: u64) -> u64 {
         let tr = &self.rec().trace;

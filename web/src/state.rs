@@ -17,6 +17,12 @@ pub const SPEEDS: [f64; 9] = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0];
 pub const DEFAULT_SPEED: f64 = 0.05;
 /// Largest real-time step one frame may take (a backgrounded tab must not jump the run ahead).
 pub const MAX_FRAME_MS: f64 = 100.0;
+/// Playing, a stretch with nothing in flight is skipped, up to this much real time before the
+/// next thing happens (so what comes is still seen arriving).
+pub const IDLE_LEAD_MS: f64 = 400.0;
+/// A decisive message (of the operation in focus, a read repair, a hinted handoff) stays on
+/// screen at least this long in real time: time slows while one is in flight.
+pub const DECISIVE_MS: f64 = 1000.0;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Selection {
@@ -372,6 +378,12 @@ impl AppState {
     }
 }
 
+/// A message a caption is likely about: one of the operations in focus, or a repair or a handoff.
+fn decisive(r: &quorumscope_core::MsgRecord, focus: &[u32]) -> bool {
+    use quorumscope_core::MsgKind as K;
+    matches!(r.kind, K::ReadRepair | K::Handoff) || r.payload.op().is_some_and(|o| focus.contains(&o))
+}
+
 /// Applies a setting to a scenario file, keeping it valid where the slider bounds allow (W and R
 /// follow N down; the node count keeps the first nodes and drops events naming removed ones).
 impl Selection {
@@ -390,6 +402,46 @@ impl Selection {
 }
 
 impl AppState {
+    /// Where playing goes after `real_ms` of real time: at the chosen speed, slower while a
+    /// decisive message is in flight (so it is on screen for [`DECISIVE_MS`]), and skipping ahead
+    /// over stretches where nothing is in flight to [`IDLE_LEAD_MS`] before the next event or
+    /// caption.
+    pub fn paced_next(&self, real_ms: f64) -> u64 {
+        let (m, t) = (&self.model, self.t_us);
+        let focus = self.focus().focus_ops(m);
+        let mut idle = true;
+        let mut speed = self.speed;
+        for (_, r) in m.in_flight(t) {
+            idle = false;
+            if decisive(r, &focus) {
+                let flight_ms = r.gone_us().saturating_sub(r.sent_us) as f64 / 1000.0;
+                speed = speed.min(flight_ms / DECISIVE_MS);
+            }
+        }
+        let dt = ((real_ms * speed * 1000.0).round() as u64).max(1);
+        let mut next = t + dt;
+        // A caption starting within this frame: stop there (it may put another operation in
+        // focus). A decisive message leaving within it: stop when it leaves, so it is slowed from
+        // its start.
+        let t_ms = t as f64 / 1000.0;
+        if let Some(at) =
+            m.file.steps.iter().map(|s| s.at_ms).filter(|a| *a > t_ms).map(quorumscope_core::ms_to_us).min()
+        {
+            next = next.min(at.max(t + 1));
+        }
+        let msgs = &m.rec().messages;
+        let from = msgs.partition_point(|r| r.sent_us <= t);
+        if let Some(r) = msgs[from..].iter().take_while(|r| r.sent_us < next).find(|r| decisive(r, &focus)) {
+            next = r.sent_us;
+        }
+        if idle && m.recently_dropped(t, crate::view::messages::DROP_FADE_US).is_empty() {
+            let upcoming = m.next_visible_after(t);
+            let lead = (IDLE_LEAD_MS * self.speed * 1000.0) as u64;
+            next = next.max(upcoming.saturating_sub(lead));
+        }
+        next
+    }
+
     /// Moves time forward while playing, stopping at the end and at an unanswered
     /// predict-then-reveal checkpoint (the run pauses there and asks).
     fn advance_to(&mut self, next: u64) {
@@ -454,8 +506,7 @@ impl AppState {
                 if !s.playing {
                     return self;
                 }
-                let dt_us = (real_ms.clamp(0.0, MAX_FRAME_MS) * s.speed * 1000.0).round() as u64;
-                let next = (s.t_us + dt_us.max(1)).min(end);
+                let next = s.paced_next(real_ms.clamp(0.0, MAX_FRAME_MS)).min(end);
                 s.advance_to(next);
             }
             Action::TogglePlay => {
@@ -826,6 +877,67 @@ mod tests {
     fn first_question(s: &AppState) -> (usize, u64) {
         let (i, st) = s.model.file.steps.iter().enumerate().find(|(_, st)| st.predict.is_some()).unwrap();
         (i, quorumscope_core::ms_to_us(st.at_ms))
+    }
+
+    /// Plays every lesson at the default speed, 60 frames a second, answering each question as it
+    /// comes: no stretch of more than about 2 s of real time has nothing in flight, and every
+    /// decisive message (of the operation a caption focuses on, a repair, a handoff) is on screen
+    /// for about a second. Prints the figures (`cargo test -p quorumscope-web pacing -- --nocapture`).
+    #[test]
+    fn pacing_every_lesson() {
+        const FRAME: f64 = 1000.0 / 60.0;
+        for l in lessons::LESSONS {
+            let mut s = start(l.slug);
+            let n = s.model.rec().messages.len();
+            let (mut real, mut idle, mut stretch, mut longest) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+            let (mut shown, mut referenced) = (vec![0.0f64; n], vec![false; n]);
+            if s.question.is_none() {
+                s = s.reduce(Action::TogglePlay);
+            }
+            while real < 600_000.0 {
+                if let Some(q) = s.question {
+                    s = go(s, &[Action::Answer(q, 0), Action::Continue]);
+                    continue;
+                }
+                if !s.playing {
+                    break;
+                }
+                let focus = s.focus().focus_ops(&s.model);
+                let mut any = false;
+                for (id, r) in s.model.in_flight(s.t_us) {
+                    any = true;
+                    shown[id as usize] += FRAME;
+                    referenced[id as usize] |= decisive(r, &focus);
+                }
+                if any {
+                    stretch = 0.0;
+                } else {
+                    (idle, stretch) = (idle + FRAME, stretch + FRAME);
+                    longest = longest.max(stretch);
+                }
+                real += FRAME;
+                let before = s.t_us;
+                s = s.reduce(Action::Tick(FRAME));
+                // A crash, a recovery, a caption: the picture changed although nothing flies.
+                if s.model.next_visible_after(before) <= s.t_us {
+                    stretch = 0.0;
+                }
+            }
+            let shortest = (0..n).filter(|i| referenced[*i]).map(|i| shown[i]).fold(f64::MAX, f64::min);
+            println!(
+                "pacing {:<20} real {:>6} s · idle {:>3}% · longest idle {:>5} s · shortest referenced message on screen {} s",
+                l.slug,
+                quorumscope_core::num::fixed(real / 1000.0, 1),
+                quorumscope_core::num::fixed(100.0 * idle / real.max(1.0), 0),
+                quorumscope_core::num::fixed(longest / 1000.0, 2),
+                if shortest == f64::MAX { "-".to_string() } else { quorumscope_core::num::fixed(shortest / 1000.0, 2) }
+            );
+            assert!(s.t_us >= s.model.end_us, "{} plays to its end", l.slug);
+            assert!(longest <= 2_100.0, "{}: {longest} ms of real time with nothing in flight", l.slug);
+            // A message whose operation leaves focus in mid-flight (the caption changed) speeds up
+            // for the rest of its way: "about a second" allows for that.
+            assert!(shortest >= 750.0, "{}: a referenced message on screen only {shortest} ms", l.slug);
+        }
     }
 
     #[test]
