@@ -13,6 +13,9 @@ use quorumscope_core::{Addr, KeyId, NodeId};
 use quorumscope_core::{Cursor, Sim, Snapshot};
 use std::cell::RefCell;
 
+/// How long (simulated) a dropped message stays visible, fading, where it was lost.
+pub const DROP_FADE_US: u64 = 40_000;
+
 pub struct Model {
     pub file: ScenarioFile,
     pub sim: Sim,

@@ -434,7 +434,7 @@ impl AppState {
         if let Some(r) = msgs[from..].iter().take_while(|r| r.sent_us < next).find(|r| decisive(r, &focus)) {
             next = r.sent_us;
         }
-        if idle && m.recently_dropped(t, crate::view::messages::DROP_FADE_US).is_empty() {
+        if idle && m.recently_dropped(t, crate::model::DROP_FADE_US).is_empty() {
             let upcoming = m.next_visible_after(t);
             let lead = (IDLE_LEAD_MS * self.speed * 1000.0) as u64;
             next = next.max(upcoming.saturating_sub(lead));

@@ -13,8 +13,7 @@ use crate::view::layout::Layout;
 use quorumscope_core::{Fate, MsgKind, MsgRecord};
 use wasm_bindgen::JsCast;
 
-/// How long (simulated) a dropped message stays visible, fading, where it was lost.
-pub const DROP_FADE_US: u64 = 40_000;
+pub use crate::model::DROP_FADE_US;
 /// At most this many messages are drawn; the rest are counted.
 pub const MAX_DRAWN: usize = 5_000;
 /// How close (in viewBox units) a click must be to a message to pick it.
