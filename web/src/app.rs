@@ -17,6 +17,7 @@ use crate::view::merkle::{merkle_view, MerkleProps};
 use crate::view::ring::Ring;
 use crate::view::spacetime::SpaceTime;
 use crate::view::transport::{transport, TransportProps};
+use crate::words;
 use quorumscope_core::scenario::Action as Ev;
 use quorumscope_core::Snapshot;
 use std::rc::Rc;
@@ -74,6 +75,7 @@ pub fn App(props: &AppProps) -> Html {
     hooks::use_clock(state.playing, state.reduced_motion, dispatch.clone());
     hooks::use_keyboard(dispatch.clone());
     hooks::use_hash_changes(dispatch.clone());
+    hooks::use_question_focus(state.question);
     let cb = use_callbacks(dispatch.clone());
     let snap = use_memo((Rc::clone(&state.model), state.t_us), |(m, t)| m.snapshot_at(*t));
 
@@ -104,9 +106,12 @@ pub fn App(props: &AppProps) -> Html {
             if !embed { { header::header(&state) } }
             { error_bar(&state) }
             { captions(&state) }
-            { checkpoint(&state) }
             { main_grid(&state, &snap, &cb, &show) }
-            { transport(&times) }
+            // The open question and the time controls stay on screen together, under the ring.
+            <div class="dock">
+                { checkpoint(&state) }
+                { transport(&times) }
+            </div>
             if embed { { header::embed_bar(&state, &more, &open_ref) } }
             { lower_panels(&state, &snap, &cb, &show) }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
@@ -128,14 +133,26 @@ fn error_bar(state: &UseReducerHandle<AppState>) -> Html {
     }
 }
 
-/// The experiment's title and description, and the lesson's caption at this instant.
-fn captions(state: &AppState) -> Html {
+/// The experiment's title and description, and the lesson's caption at this instant. Once the
+/// student changed the lesson, it says so, and the lesson's captions are marked as describing
+/// the original run.
+fn captions(state: &UseReducerHandle<AppState>) -> Html {
     let sc = state.model.sc();
+    let edited = state.edited.then(|| words::from_lesson(state.lesson_number().unwrap_or(0)));
+    let reveal = state.dispatcher().to_callback().reform(|_: MouseEvent| Action::ToggleReveal);
     html! {
         <>
-            <p class="caption"><strong>{ sc.title.clone() }</strong>{ " " }<span class="description">{ sc.description.clone() }</span></p>
+            <p class="caption">
+                if let Some(e) = &edited { <span class="edited" data-edited="1">{ e.clone() }</span>{ " " } }
+                <strong>{ sc.title.clone() }</strong>{ " " }<span class="description">{ sc.description.clone() }</span>
+                { " " }<button class="reveal-toggle link" data-action="reveal" aria-pressed={state.view.reveal.to_string()} onclick={reveal}
+                    title={words::REVEAL_HELP}>{ if state.view.reveal { words::REVEAL_OFF } else { words::REVEAL_ON } }</button>
+            </p>
             if let Some(step) = state.caption() {
-                <p class="step-caption" role="status" aria-live="polite">{ step.caption.clone() }</p>
+                <p class={classes!("step-caption", edited.is_some().then_some("original"))} role="status" aria-live="polite">
+                    if edited.is_some() { <em>{ words::ORIGINAL_CAPTION }</em>{ " " } }
+                    { step.caption.clone() }
+                </p>
             }
         </>
     }
@@ -167,7 +184,8 @@ fn checkpoint(state: &UseReducerHandle<AppState>) -> Html {
 fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) -> Html {
     let model = &state.model;
     let (t, text_t) = (state.t_us, state.text_t_us());
-    let quorum_line = state.selection.op.map(|o| model.quorum_line(o));
+    // The verdict on a quorum only once the operation has completed.
+    let quorum_line = state.focus().op.filter(|o| model.op_done(*o, state.known_us())).map(|o| model.quorum_line(o));
     let class = classes!(
         "grid",
         (!show(Panel::Controls)).then_some("no-left"),
@@ -181,13 +199,13 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
                 </aside>
             }
             <section class="center" aria-label="Cluster">
-                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} selection={state.selection.clone()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} />
+                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} />
                 if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
                 if show(Panel::Legend) { { legend() } }
             </section>
             if show(Panel::Inspector) {
                 <aside class="right">
-                    <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} selection={state.selection.clone()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} />
+                    <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} known_us={state.known_text_us()} selection={state.focus()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} />
                 </aside>
             }
         </main>
@@ -196,16 +214,15 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
 
 /// The space-time diagram, then the history and the Merkle view side by side.
 fn lower_panels(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) -> Html {
-    let model = &state.model;
-    let (t, text_t) = (state.t_us, state.text_t_us());
+    let (model, t) = (&state.model, state.t_us);
     html! {
         <>
             if show(Panel::SpaceTime) {
-                <SpaceTime model={Rc::clone(model)} t_us={t} selection={state.selection.clone()} on_seek={cb.seek.clone()} on_op={cb.op.clone()} />
+                <SpaceTime model={Rc::clone(model)} t_us={t} known_us={state.known_text_us()} selection={state.focus()} on_seek={cb.seek.clone()} on_op={cb.op.clone()} />
             }
             if show(Panel::History) || show(Panel::Merkle) {
                 <div class="bottom">
-                    if show(Panel::History) { <History model={Rc::clone(model)} t_us={text_t} selection={state.selection.clone()} on_op={cb.op.clone()} on_anomaly={cb.anomaly.clone()} /> }
+                    if show(Panel::History) { <History model={Rc::clone(model)} t_us={state.known_text_us()} selection={state.focus()} on_op={cb.op.clone()} on_anomaly={cb.anomaly.clone()} /> }
                     if show(Panel::Merkle) { { merkle_view(&MerkleProps { model: Rc::clone(model), snap: Rc::clone(snap), t_us: t }) } }
                 </div>
             }

@@ -87,8 +87,8 @@ pub fn checkpoint(p: &CheckpointProps) -> Html {
         html! { <li><button disabled={answered.is_some()} data-choice={ci.to_string()} {onclick}>{ c.clone() }{ verdict }</button></li> }
     });
     html! {
-        <section class="checkpoint" role="dialog" aria-label={words::CHECKPOINT_LABEL}>
-            <p><strong>{ "Predict: " }</strong>{ step.predict.clone().unwrap_or_default() }</p>
+        <section class="checkpoint" role="dialog" aria-labelledby="question-text" tabindex="-1" data-question={i.to_string()}>
+            <p id="question-text" aria-live="assertive"><strong>{ words::CHECKPOINT_LABEL }{ ": " }</strong>{ step.predict.clone().unwrap_or_default() }</p>
             <ul>{ for choices }</ul>
             if answered.is_some() || step.choices.is_empty() {
                 if let Some(r) = &step.reveal { <p class="reveal">{ r.clone() }</p> }

@@ -14,13 +14,13 @@ use yew::prelude::*;
 /// The header. A plain function, not a component: what its buttons share changes on every frame.
 pub fn header(state: &UseReducerHandle<AppState>) -> Html {
     let d = state.dispatcher();
-    let custom = state.lesson.is_none() || !state.interventions.is_empty();
+    let custom = state.lesson.is_none() || state.edited;
     let on_glossary = d.to_callback().reform(|_: MouseEvent| Action::OpenDialog(Dialog::Glossary));
     let on_help = d.to_callback().reform(|_: MouseEvent| Action::ToggleHelp);
     html! {
         <header class="top">
             <h1><span class="logo" aria-hidden="true">{ "◎" }</span>{ " Quorumscope" }</h1>
-            { lesson_picker(state.lesson.as_deref().filter(|_| !custom), &d) }
+            { lesson_picker(state.lesson.as_deref().filter(|_| !custom), state.lesson_number().filter(|_| custom), &d) }
             <div class="actions">
                 <label class="button" title="Load a scenario JSON file">{ "Import" }
                     <input type="file" accept=".json,application/json" class="visually-hidden" onchange={on_import(d.clone())} aria-label="Import a scenario file" />
@@ -37,7 +37,7 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
 
 /// The lesson menu, with `lesson` selected (`None`: the experiment is the reader's own). The
 /// titles are read from the files once (`lessons::title`), not on every render.
-fn lesson_picker(lesson: Option<&str>, d: &UseReducerDispatcher<AppState>) -> Html {
+fn lesson_picker(lesson: Option<&str>, from: Option<usize>, d: &UseReducerDispatcher<AppState>) -> Html {
     let d = d.clone();
     let onchange = Callback::from(move |e: Event| {
         if let Some(s) = dom::target::<web_sys::HtmlSelectElement>(&e) {
@@ -49,7 +49,7 @@ fn lesson_picker(lesson: Option<&str>, d: &UseReducerDispatcher<AppState>) -> Ht
     html! {
         <label class="lesson-pick">{ "Lesson " }
             <select {onchange} aria-label="Lesson">
-                if lesson.is_none() { <option value="" selected=true>{ "Your experiment" }</option> }
+                if lesson.is_none() { <option value="" selected=true>{ words::from_lesson(from.unwrap_or(0)).trim_end_matches(':').to_string() }</option> }
                 { for lessons::LESSONS.iter().enumerate().map(|(i, l)| html! {
                     <option value={l.slug} selected={lesson == Some(l.slug)}>{ format!("{}. {}", i + 1, lessons::title(l.slug)) }</option>
                 }) }

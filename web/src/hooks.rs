@@ -173,6 +173,21 @@ pub fn use_modal_focus(first: NodeRef) {
     });
 }
 
+/// When a question opens, it takes the focus (its label is read out), which also brings it on
+/// screen. The question itself, not a choice: Space on a focused choice would pick it.
+#[hook]
+pub fn use_question_focus(question: Option<usize>) {
+    use_effect_with(question, move |q| {
+        if q.is_some() {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let el = doc.and_then(|d| d.query_selector("[data-question]").ok().flatten());
+            if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = el.focus();
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::shortcut;

@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn titles_come_from_the_files() {
-        assert_eq!(super::title("stale-read"), "W+R≤N: a stale read");
+        assert_eq!(super::title("stale-read"), "W+R≤N: what does a read after a write return?");
         assert_eq!(super::title("no-such-lesson"), "no-such-lesson");
     }
 

@@ -4,7 +4,8 @@
 //! - `#lesson=sloppy-quorum&t=350` — a preset, unchanged, at an instant;
 //! - `#v1=PAYLOAD&t=350` — any experiment: PAYLOAD is the URL-safe base64 of the raw-deflated
 //!   JSON of [`Shared`] (the full scenario with every intervention, time, selection, speed);
-//! - options: `embed=1` (minimal chrome), `panels=history,spacetime,...`, `autoplay=1`.
+//! - options: `embed=1` (minimal chrome), `panels=history,spacetime,...`, `autoplay=1`,
+//!   `reveal=1` (the whole run at once, for instructors: no questions, every result shown).
 //!
 //! A link is untrusted input. Its length, its inflated size and its event count are capped
 //! ([`MAX_LINK_CHARS`], [`MAX_INFLATED_BYTES`], [`MAX_LINK_EVENTS`]); every failure becomes a
@@ -71,6 +72,9 @@ impl Shared {
 pub struct View {
     pub embed: bool,
     pub autoplay: bool,
+    /// Show the whole run at every instant (results, anomalies, later messages) and ask no
+    /// questions: the instructor's view. Off, every view shows only what has happened by the cursor.
+    pub reveal: bool,
     /// Panels to show in embed mode, in the link's order (`history`, `spacetime`, `controls`,
     /// `inspector`, `merkle`, `legend`); names this version does not know are left out.
     pub panels: Vec<crate::panel::Panel>,
@@ -294,6 +298,7 @@ fn parse_params(hash: &str, query: &str) -> Fragment {
             "t" => f.t_ms = crate::parse_f64(v).filter(|t| *t >= 0.0),
             "embed" => f.view.embed = v != "0",
             "autoplay" => f.view.autoplay = v != "0",
+            "reveal" => f.view.reveal = v != "0",
             "panels" => {
                 f.view.panels = unescape(v)
                     .split(',')
@@ -330,6 +335,9 @@ fn assemble(shared: &Shared, packed: Option<&[u8]>, view: &View) -> String {
     }
     if view.autoplay {
         parts.push("autoplay=1".into());
+    }
+    if view.reveal {
+        parts.push("reveal=1".into());
     }
     if !view.panels.is_empty() {
         let names: Vec<&str> = view.panels.iter().map(|p| p.name()).collect();
@@ -380,7 +388,11 @@ mod tests {
                 };
                 s.scenario.events.push(EventDecl::at(100.0 + i as f64 * 37.5, action));
             }
-            let frag = fragment(&s, false, &View { embed: true, autoplay: true, panels: vec![Panel::History] });
+            let frag = fragment(
+                &s,
+                false,
+                &View { embed: true, autoplay: true, panels: vec![Panel::History], ..View::default() },
+            );
             assert!(frag.len() < 2000, "{}: {} characters", l.slug, frag.len());
             assert_eq!(parse(&frag, "").shared.unwrap().unwrap(), s);
         }
@@ -389,7 +401,8 @@ mod tests {
     #[test]
     fn presets_have_short_links_and_view_options_survive() {
         let s = shared("sloppy-quorum");
-        let view = View { embed: true, autoplay: true, panels: vec![Panel::History, Panel::SpaceTime] };
+        let view =
+            View { embed: true, autoplay: true, panels: vec![Panel::History, Panel::SpaceTime], ..View::default() };
         let frag = fragment(&s, true, &view);
         assert_eq!(frag, "#lesson=sloppy-quorum&t=350.5&embed=1&autoplay=1&panels=history,spacetime");
         let back = parse(&frag, "");

@@ -13,12 +13,18 @@ use quorumscope_core::{Addr, KeyId, NodeId};
 use quorumscope_core::{Cursor, Sim, Snapshot};
 use std::cell::RefCell;
 
+/// How long (simulated) a dropped message stays visible, fading, where it was lost.
+pub const DROP_FADE_US: u64 = 40_000;
+
 pub struct Model {
     pub file: ScenarioFile,
     pub sim: Sim,
     pub report: Report,
     pub anomalies: Vec<Anomaly>,
     pub end_us: u64,
+    /// Every operation's messages (ids into the recording), in send order: built once, so a view
+    /// can say what of an operation has happened by an instant without scanning the run.
+    pub op_msgs: Vec<Vec<u32>>,
     /// The last instant asked for: moving forward steps it, moving back seeks from a checkpoint.
     /// Interior mutability because looking is not changing the model.
     cursor: RefCell<Cursor>,
@@ -38,7 +44,44 @@ impl Model {
         let anomalies = sim.anomalies().to_vec();
         let end_us = sim.scenario().run_until_us;
         let cursor = RefCell::new(sim.cursor());
-        Model { file, sim, report, anomalies, end_us, cursor }
+        let mut op_msgs = vec![Vec::new(); report.ops.len()];
+        for (i, m) in sim.recording().messages.iter().enumerate() {
+            if let Some(v) = m.payload.op().and_then(|o| op_msgs.get_mut(o as usize)) {
+                v.push(i as u32);
+            }
+        }
+        Model { file, sim, report, anomalies, end_us, op_msgs, cursor }
+    }
+
+    /// When an operation completed (succeeded or failed), if it did.
+    pub fn op_end_us(&self, op: u32) -> Option<u64> {
+        self.report.ops.get(op as usize)?.end_ms.map(|e| (e * 1000.0).round() as u64)
+    }
+
+    /// Whether the operation's result is known at `t`: it has completed by then.
+    pub fn op_done(&self, op: u32, t_us: u64) -> bool {
+        self.op_end_us(op).is_some_and(|e| e <= t_us)
+    }
+
+    /// Nodes whose answer to the operation (a put's acknowledgement, a get's reply) has reached
+    /// its client by `t`, in order of arrival: the write or read set as it forms.
+    pub fn answered_by(&self, op: u32, t_us: u64) -> Vec<NodeId> {
+        let msgs = &self.rec().messages;
+        let Some(ids) = self.op_msgs.get(op as usize) else { return vec![] };
+        let mut got: Vec<(u64, NodeId)> = ids
+            .iter()
+            .map(|i| &msgs[*i as usize])
+            .filter(|m| matches!(m.kind, MsgKind::PutAck | MsgKind::GetReply))
+            .filter(|m| m.fate == Fate::Delivered && m.arrive_us <= t_us)
+            .filter_map(|m| addr_is_node(m.from).map(|n| (m.arrive_us, n)))
+            .collect();
+        quorumscope_core::order::sort_by_key(&mut got, |x| (u128::from(x.0) << 32) | u128::from(x.1));
+        got.into_iter().map(|x| x.1).collect()
+    }
+
+    /// The anomalies the checker could know of at `t` (each at its `at_us`; divergence at the end).
+    pub fn anomalies_by(&self, t_us: u64) -> impl Iterator<Item = (usize, &Anomaly)> {
+        self.anomalies.iter().enumerate().filter(move |(_, a)| a.at_us <= t_us)
     }
 
     pub fn sc(&self) -> &Scenario {
@@ -60,6 +103,23 @@ impl Model {
         let tr = &self.rec().trace;
         let i = tr.partition_point(|e| e.at_us <= t_us);
         tr.get(i).map(|e| e.at_us).unwrap_or(self.end_us).min(self.end_us)
+    }
+
+    /// The next instant after `t` at which the picture changes by itself: a message leaves, a
+    /// node crashes or recovers (or is noticed to), the network splits or heals, a caption starts;
+    /// else the end.
+    pub fn next_visible_after(&self, t_us: u64) -> u64 {
+        let msgs = &self.rec().messages;
+        let send = msgs.get(msgs.partition_point(|m| m.sent_us <= t_us)).map(|m| m.sent_us);
+        let tr = &self.rec().trace;
+        let fault = tr[tr.partition_point(|e| e.at_us <= t_us)..]
+            .iter()
+            .find(|e| matches!(e.ev, Ev::Fault { .. } | Ev::Detected { .. }))
+            .map(|e| e.at_us);
+        let t_ms = t_us as f64 / 1000.0;
+        let step = self.file.steps.iter().map(|s| s.at_ms).filter(|a| *a > t_ms).fold(f64::MAX, f64::min);
+        let step = (step < f64::MAX).then(|| quorumscope_core::ms_to_us(step));
+        [send, fault, step].into_iter().flatten().fold(self.end_us, u64::min)
     }
 
     /// Time of the last trace event before `t`, or 0.
@@ -142,7 +202,19 @@ impl Model {
         }
     }
 
-    pub fn describe_msg(&self, m: &MsgRecord) -> String {
+    /// The value a message carries, in short (`v1`, `red | blue`, `∅`), if it carries one.
+    pub fn msg_value(&self, m: &MsgRecord) -> Option<String> {
+        match &m.payload {
+            Msg::Put { data, .. } | Msg::ReadRepair { data, .. } | Msg::Handoff { data, .. } => {
+                Some(self.values_text(Some(data)))
+            }
+            Msg::GetReply { data, .. } => Some(self.values_text(data.as_ref())),
+            _ => None,
+        }
+    }
+
+    /// A message in words, as known at `t_us`: its fate only once it has happened.
+    pub fn describe_msg(&self, m: &MsgRecord, t_us: u64) -> String {
         let sc = self.sc();
         let (from, to) = (sc.name(m.from), sc.name(m.to));
         let body = match &m.payload {
@@ -168,7 +240,7 @@ impl Model {
             Msg::MerkleAck { .. } => "Merkle: copies received".into(),
         };
         let fate = match m.fate {
-            Fate::Dropped(r) => format!(" — dropped ({})", drop_words(r)),
+            Fate::Dropped(r) if m.gone_us() <= t_us => format!(" — dropped ({})", drop_words(r)),
             _ => String::new(),
         };
         format!("{from} → {to}: {body}{fate}")
@@ -198,7 +270,7 @@ impl Model {
                 format!(
                     "{} sends {}",
                     sc.name(m.from),
-                    self.describe_msg(m).split_once(": ").map(|x| x.1).unwrap_or("")
+                    self.describe_msg(m, e.at_us).split_once(": ").map(|x| x.1).unwrap_or("")
                 )
             }
             Ev::Dropped { msg, reason } => {
@@ -278,7 +350,7 @@ impl Model {
                 format!("{c}'s put {k}={v} succeeded: acknowledged by {}", o.acked_by.clone().unwrap_or_default().join(", "))
             }
             (Some(v), false) => format!(
-                "{c}'s put {k}={v} failed: not confirmed, too few acknowledgements before the timeout. Its outcome is indeterminate: it is not rolled back, and the replicas that stored it keep it"
+                "{c}'s put {k}={v} failed: not confirmed, too few acknowledgements before the timeout, so its outcome is indeterminate"
             ),
             (None, true) => format!(
                 "{c}'s get {k} returned {} from {}",
@@ -436,7 +508,7 @@ mod tests {
         let m = model("failed-write");
         let words: Vec<String> = m.rec().trace.iter().filter_map(|e| m.narrate(e)).collect();
         assert!(words.iter().any(|w| w.contains("B crashed")));
-        assert!(words.iter().any(|w| w.contains("failed") && w.contains("not rolled back")));
+        assert!(words.iter().any(|w| w.contains("failed") && w.contains("indeterminate")));
         assert!(words.iter().any(|w| w.contains("returned draft from A")));
         assert!(words.iter().any(|w| w.contains("dropped: the receiver is down")));
     }

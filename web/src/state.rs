@@ -3,6 +3,7 @@
 //! Changing a setting re-runs the whole experiment from the start and keeps the time cursor.
 
 use crate::lessons;
+use crate::link::View;
 use crate::model::Model;
 use crate::words;
 pub use quorumscope_core::scenario::edit::Setting;
@@ -16,6 +17,12 @@ pub const SPEEDS: [f64; 9] = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0];
 pub const DEFAULT_SPEED: f64 = 0.05;
 /// Largest real-time step one frame may take (a backgrounded tab must not jump the run ahead).
 pub const MAX_FRAME_MS: f64 = 100.0;
+/// Playing, a stretch with nothing in flight is skipped, up to this much real time before the
+/// next thing happens (so what comes is still seen arriving).
+pub const IDLE_LEAD_MS: f64 = 400.0;
+/// A decisive message (of the operation in focus, a read repair, a hinted handoff) stays on
+/// screen at least this long in real time: time slows while one is in flight.
+pub const DECISIVE_MS: f64 = 1000.0;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Selection {
@@ -43,6 +50,8 @@ pub enum Action {
     Answer(usize, usize),
     /// Close the checkpoint and play on.
     Continue,
+    /// Show the whole run at every instant, or only what has happened by the cursor.
+    ToggleReveal,
     /// Open a share link's fragment in place (the address changed).
     OpenFragment(Box<crate::link::Fragment>),
     SetSpeed(f64),
@@ -100,6 +109,9 @@ pub struct AppState {
     pub answers: Vec<(usize, usize)>,
     /// A predict-then-reveal checkpoint waiting for the student (index into `steps`).
     pub question: Option<usize>,
+    /// The lesson was changed (a setting, an intervention, an edited link): the run is the
+    /// student's experiment, from that lesson, and the lesson's questions no longer describe it.
+    pub edited: bool,
 }
 
 impl PartialEq for AppState {
@@ -116,6 +128,7 @@ impl PartialEq for AppState {
             && self.view == o.view
             && self.answers == o.answers
             && self.question == o.question
+            && self.edited == o.edited
     }
 }
 
@@ -141,6 +154,7 @@ impl AppState {
             view: crate::link::View::default(),
             answers: vec![],
             question: None,
+            edited: false,
         }
     }
 
@@ -149,7 +163,9 @@ impl AppState {
         let slug = if lessons::text(slug).is_some() { slug } else { lessons::DEFAULT };
         let text = lessons::text(slug).expect("checked above");
         let file = quorumscope_core::scenario::parse_file(text).expect("lessons are tested to parse");
-        AppState::with_model(build(file).expect("lessons are tested to run"), Some(slug.to_string()))
+        let mut s = AppState::with_model(build(file).expect("lessons are tested to run"), Some(slug.to_string()));
+        s.settle();
+        s
     }
 
     /// The state a page opens in: from a share link, a lesson name, or the default lesson. A
@@ -186,7 +202,96 @@ impl AppState {
         }
         s.view = f.view.clone();
         s.playing = f.view.autoplay;
+        s.edited = s.lesson.is_some() && !s.unchanged_lesson();
+        s.question = None;
+        s.settle();
         s
+    }
+
+    /// The lesson's number in the picker (1-based), if the run is or came from a lesson.
+    pub fn lesson_number(&self) -> Option<usize> {
+        let slug = self.lesson.as_deref()?;
+        lessons::LESSONS.iter().position(|l| l.slug == slug).map(|i| i + 1)
+    }
+
+    /// Up to when the views may show what happened: the cursor, or the end when the whole run
+    /// is revealed.
+    pub fn known_us(&self) -> u64 {
+        if self.view.reveal {
+            self.model.end_us
+        } else {
+            self.t_us
+        }
+    }
+
+    /// [`Self::known_us`] on the coarse clock of text views.
+    pub fn known_text_us(&self) -> u64 {
+        if self.view.reveal {
+            self.model.end_us
+        } else {
+            self.text_t_us()
+        }
+    }
+
+    /// The earliest question not answered yet whose time the cursor has reached (time 0
+    /// included), with that time. None when the lesson was edited (its questions describe the
+    /// original run) or the whole run is revealed (the instructor's view).
+    fn pending_question(&self) -> Option<(usize, u64)> {
+        if self.edited || self.view.reveal {
+            return None;
+        }
+        let unanswered = |i: &usize| !self.answers.iter().any(|(a, _)| a == i);
+        let mut due: Vec<(usize, u64)> = self
+            .model
+            .file
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(i, st)| st.predict.is_some() && unanswered(i))
+            .map(|(i, st)| (i, quorumscope_core::ms_to_us(st.at_ms)))
+            .filter(|(_, at)| *at <= self.t_us)
+            .collect();
+        quorumscope_core::order::sort_by_key(&mut due, |(i, at)| (u128::from(*at) << 32) | *i as u128);
+        due.first().copied()
+    }
+
+    /// After anything that moves time or changes the run: a question the cursor has reached or
+    /// passed, however it got there (play, step, seek, a link, time 0), opens and the cursor stops
+    /// at its time, so nothing after it shows before it is answered. An answered question closes
+    /// once time moves away from it; an open one closes if time goes back before it.
+    fn settle(&mut self) {
+        if let Some(q) = self.question {
+            let at = self.model.file.steps.get(q).map(|st| quorumscope_core::ms_to_us(st.at_ms));
+            let answered = self.answers.iter().any(|(a, _)| *a == q);
+            if self.edited
+                || self.view.reveal
+                || at.is_none_or(|at| if answered { at != self.t_us } else { self.t_us < at })
+            {
+                self.question = None;
+            }
+        }
+        match self.question {
+            None => {
+                if let Some((i, at)) = self.pending_question() {
+                    (self.t_us, self.playing, self.question) = (at, false, Some(i));
+                }
+            }
+            // Still unanswered: time stays at the question.
+            Some(q) if !self.answers.iter().any(|(a, _)| *a == q) => {
+                if let Some(st) = self.model.file.steps.get(q) {
+                    (self.t_us, self.playing) = (quorumscope_core::ms_to_us(st.at_ms), false);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// True while a question waits for its answer (Space and every shortcut leave it open).
+    pub fn asking(&self) -> bool {
+        self.question.is_some_and(|q| {
+            !self.answers.iter().any(|(a, _)| *a == q)
+                && self.model.file.steps.get(q).is_some_and(|st| !st.choices.is_empty())
+        })
     }
 
     /// True when the experiment is exactly its lesson's file (so a short link reproduces it).
@@ -233,6 +338,18 @@ impl AppState {
         self.t_us / q * q
     }
 
+    /// What the views highlight: the student's selection, or else the operation the caption in
+    /// force talks about (its `focus_op`), so its home replicas, ranks and W/R sets show while the
+    /// caption does. Not once the lesson was edited: operations may have moved.
+    pub fn focus(&self) -> Selection {
+        let s = &self.selection;
+        if s.op.is_some() || s.anomaly.is_some() || self.edited {
+            return s.clone();
+        }
+        let op = self.caption().and_then(|c| c.focus_op).filter(|o| (*o as usize) < self.model.report.ops.len());
+        Selection { op, ..s.clone() }
+    }
+
     /// The lesson caption in force at the current time, if any.
     pub fn caption(&self) -> Option<&quorumscope_core::scenario::StepDecl> {
         let t_ms = self.t_us as f64 / 1000.0;
@@ -256,8 +373,15 @@ impl AppState {
             }
             Err(e) => next.error = Some(e),
         }
+        next.edited = next.lesson.is_some() && !next.unchanged_lesson();
         next
     }
+}
+
+/// A message a caption is likely about: one of the operations in focus, or a repair or a handoff.
+fn decisive(r: &quorumscope_core::MsgRecord, focus: &[u32]) -> bool {
+    use quorumscope_core::MsgKind as K;
+    matches!(r.kind, K::ReadRepair | K::Handoff) || r.payload.op().is_some_and(|o| focus.contains(&o))
 }
 
 /// Applies a setting to a scenario file, keeping it valid where the slider bounds allow (W and R
@@ -278,24 +402,54 @@ impl Selection {
 }
 
 impl AppState {
+    /// Where playing goes after `real_ms` of real time: at the chosen speed, slower while a
+    /// decisive message is in flight (so it is on screen for [`DECISIVE_MS`]), and skipping ahead
+    /// over stretches where nothing is in flight to [`IDLE_LEAD_MS`] before the next event or
+    /// caption.
+    pub fn paced_next(&self, real_ms: f64) -> u64 {
+        let (m, t) = (&self.model, self.t_us);
+        let focus = self.focus().focus_ops(m);
+        let mut idle = true;
+        let mut speed = self.speed;
+        for (_, r) in m.in_flight(t) {
+            idle = false;
+            if decisive(r, &focus) {
+                let flight_ms = r.gone_us().saturating_sub(r.sent_us) as f64 / 1000.0;
+                speed = speed.min(flight_ms / DECISIVE_MS);
+            }
+        }
+        let dt = ((real_ms * speed * 1000.0).round() as u64).max(1);
+        let mut next = t + dt;
+        // A caption starting within this frame: stop there (it may put another operation in
+        // focus). A decisive message leaving within it: stop when it leaves, so it is slowed from
+        // its start.
+        let t_ms = t as f64 / 1000.0;
+        if let Some(at) =
+            m.file.steps.iter().map(|s| s.at_ms).filter(|a| *a > t_ms).map(quorumscope_core::ms_to_us).min()
+        {
+            next = next.min(at.max(t + 1));
+        }
+        let msgs = &m.rec().messages;
+        let from = msgs.partition_point(|r| r.sent_us <= t);
+        if let Some(r) = msgs[from..].iter().take_while(|r| r.sent_us < next).find(|r| decisive(r, &focus)) {
+            next = r.sent_us;
+        }
+        if idle && m.recently_dropped(t, crate::model::DROP_FADE_US).is_empty() {
+            let upcoming = m.next_visible_after(t);
+            let lead = (IDLE_LEAD_MS * self.speed * 1000.0) as u64;
+            next = next.max(upcoming.saturating_sub(lead));
+        }
+        next
+    }
+
     /// Moves time forward while playing, stopping at the end and at an unanswered
     /// predict-then-reveal checkpoint (the run pauses there and asks).
     fn advance_to(&mut self, next: u64) {
-        let from_ms = self.t_us as f64 / 1000.0;
-        let to_ms = next as f64 / 1000.0;
-        let checkpoint = self.model.file.steps.iter().enumerate().find(|(i, st)| {
-            st.predict.is_some() && st.at_ms > from_ms && st.at_ms <= to_ms && !self.answers.iter().any(|(a, _)| a == i)
-        });
-        if let Some((i, st)) = checkpoint {
-            self.t_us = quorumscope_core::ms_to_us(st.at_ms);
-            self.playing = false;
-            self.question = Some(i);
-            return;
-        }
         self.t_us = next;
         if self.t_us >= self.model.end_us {
             self.playing = false;
         }
+        self.settle();
     }
 }
 
@@ -303,6 +457,21 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let before = Rc::clone(&self);
+        let next = self.reduce_one(action);
+        if Rc::ptr_eq(&before, &next) {
+            return next;
+        }
+        drop(before);
+        // Whatever moved time or changed the run, a question the cursor reached opens now.
+        let mut s = Rc::try_unwrap(next).unwrap_or_else(|rc| (*rc).clone());
+        s.settle();
+        Rc::new(s)
+    }
+}
+
+impl AppState {
+    fn reduce_one(self: Rc<Self>, action: Action) -> Rc<Self> {
         match action {
             Action::Tick(_)
             | Action::TogglePlay
@@ -311,7 +480,7 @@ impl Reducible for AppState {
             | Action::StepPrev
             | Action::JumpNext
             | Action::SetSpeed(_) => self.reduce_time(action),
-            Action::Answer(..) | Action::Continue => self.reduce_checkpoint(action),
+            Action::Answer(..) | Action::Continue | Action::ToggleReveal => self.reduce_checkpoint(action),
             Action::Set(_) | Action::Intervene(_) | Action::Undo => self.reduce_experiment(action),
             Action::LoadLesson(_) | Action::LoadText(_) | Action::OpenFragment(_) => self.reduce_load(action),
             Action::SelectOp(_) | Action::SelectMsg(_) | Action::SelectNode(_) | Action::SelectAnomaly(_) => {
@@ -337,14 +506,16 @@ impl AppState {
                 if !s.playing {
                     return self;
                 }
-                let dt_us = (real_ms.clamp(0.0, MAX_FRAME_MS) * s.speed * 1000.0).round() as u64;
-                let next = (s.t_us + dt_us.max(1)).min(end);
+                let next = s.paced_next(real_ms.clamp(0.0, MAX_FRAME_MS)).min(end);
                 s.advance_to(next);
             }
             Action::TogglePlay => {
-                // Playing past an open checkpoint skips it (it is not asked again).
-                if let Some(q) = s.question.take() {
-                    s.answers.push((q, usize::MAX));
+                // A question waiting for its answer is never skipped; once answered, Space goes on.
+                if s.asking() {
+                    return self;
+                }
+                if s.question.is_some() {
+                    return self.reduce_checkpoint(Action::Continue);
                 }
                 s.playing = !s.playing;
                 if s.playing && s.t_us >= end {
@@ -383,9 +554,18 @@ impl AppState {
                 }
             }
             Action::Continue => {
-                s.question = None;
-                s.playing = true;
+                if s.asking() {
+                    return self;
+                }
+                // A question without choices counts as answered once the student goes on.
+                if let Some(q) = s.question.take() {
+                    if !s.answers.iter().any(|(a, _)| *a == q) {
+                        s.answers.push((q, usize::MAX));
+                    }
+                }
+                s.playing = s.t_us < s.model.end_us;
             }
+            Action::ToggleReveal => s.view.reveal = !s.view.reveal,
             _ => return self,
         }
         Rc::new(s)
@@ -442,6 +622,10 @@ impl AppState {
         };
         n.speed = self.speed;
         n.reduced_motion = self.reduced_motion;
+        // The page's options (embed, panels, reveal) stay; the new run starts paused.
+        n.view = View { autoplay: false, ..self.view.clone() };
+        n.question = None;
+        n.settle();
         Rc::new(n)
     }
 
@@ -519,6 +703,23 @@ mod tests {
         Rc::new(s.with_file(file))
     }
 
+    /// A lesson whose questions are all answered already (for tests about something else).
+    fn answered(slug: &str) -> Rc<AppState> {
+        let mut s = AppState::from_lesson(slug);
+        s.answers = s
+            .model
+            .file
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, st)| st.predict.is_some())
+            .map(|(i, st)| (i, st.answer.unwrap_or(0)))
+            .collect();
+        s.question = None;
+        s.t_us = 0;
+        Rc::new(s)
+    }
+
     fn go(s: Rc<AppState>, actions: &[Action]) -> Rc<AppState> {
         actions.iter().cloned().fold(s, |s, a| s.reduce(a))
     }
@@ -526,7 +727,7 @@ mod tests {
     #[test]
     fn changing_a_setting_reruns_and_keeps_the_time() {
         let s = go(
-            start("quorum-overlap"),
+            answered("quorum-overlap"),
             &[Action::Seek(150_000), Action::Set(Setting::W(1)), Action::Set(Setting::R(1))],
         );
         assert_eq!(s.t_us, 150_000);
@@ -547,7 +748,7 @@ mod tests {
 
     #[test]
     fn interventions_are_scenario_events_at_the_current_time_and_undo_removes_them() {
-        let s = go(start("quorum-overlap"), &[Action::Seek(300_000), Action::Intervene(Ev::Crash("A".into()))]);
+        let s = go(answered("quorum-overlap"), &[Action::Seek(300_000), Action::Intervene(Ev::Crash("A".into()))]);
         let last = s.model.file.events.last().unwrap();
         assert_eq!(last.at_ms, 300.0);
         assert_eq!(last.action, Ev::Crash("A".into()));
@@ -606,7 +807,7 @@ mod tests {
 
     #[test]
     fn selecting_an_anomaly_jumps_to_its_time_and_highlights_its_operation() {
-        let s = start("stale-read");
+        let s = answered("stale-read");
         assert_eq!(s.model.anomalies.len(), 1);
         let s = s.reduce(Action::SelectAnomaly(0));
         assert_eq!(s.selection.op, Some(1));
@@ -635,7 +836,7 @@ mod tests {
         assert!(Rc::ptr_eq(&s.model, &s2.model));
         let s3 = s2.reduce(Action::LoadText(lessons::text("read-repair").unwrap().into()));
         assert!(s3.error.is_none());
-        assert_eq!(s3.model.sc().title, "Read repair heals a stale replica");
+        assert_eq!(s3.model.sc().title, "A stale replica after recovery: who fixes it?");
     }
 
     #[test]
@@ -661,12 +862,159 @@ mod tests {
 
     #[test]
     fn an_unchanged_lesson_gets_a_short_link() {
-        let s = go(start("sloppy-quorum"), &[Action::Seek(350_000)]);
+        let s = go(answered("sloppy-quorum"), &[Action::Seek(350_000)]);
         assert!(s.unchanged_lesson());
         let frag = crate::link::fragment(&s.shared(), true, &crate::link::View::default());
         assert_eq!(frag, "#lesson=sloppy-quorum&t=350");
         let t = AppState::from_fragment(&crate::link::parse(&frag, ""));
-        assert_eq!((t.lesson.as_deref(), t.t_us), (Some("sloppy-quorum"), 350_000));
+        // A fresh reader has not answered the question at 100 ms: the link opens there, asking.
+        assert_eq!((t.lesson.as_deref(), t.t_us, t.question), (Some("sloppy-quorum"), 100_000, Some(1)));
+        let t = AppState::from_fragment(&crate::link::parse("#lesson=sloppy-quorum&t=350&reveal=1", ""));
+        assert_eq!((t.t_us, t.question, t.known_us()), (350_000, None, t.model.end_us));
+    }
+
+    /// The lessons' first question and its time.
+    fn first_question(s: &AppState) -> (usize, u64) {
+        let (i, st) = s.model.file.steps.iter().enumerate().find(|(_, st)| st.predict.is_some()).unwrap();
+        (i, quorumscope_core::ms_to_us(st.at_ms))
+    }
+
+    /// Plays every lesson at the default speed, 60 frames a second, answering each question as it
+    /// comes: no stretch of more than about 2 s of real time has nothing in flight, and every
+    /// decisive message (of the operation a caption focuses on, a repair, a handoff) is on screen
+    /// for about a second. Prints the figures (`cargo test -p quorumscope-web pacing -- --nocapture`).
+    #[test]
+    fn pacing_every_lesson() {
+        const FRAME: f64 = 1000.0 / 60.0;
+        for l in lessons::LESSONS {
+            let mut s = start(l.slug);
+            let n = s.model.rec().messages.len();
+            let (mut real, mut idle, mut stretch, mut longest) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+            let (mut shown, mut referenced) = (vec![0.0f64; n], vec![false; n]);
+            if s.question.is_none() {
+                s = s.reduce(Action::TogglePlay);
+            }
+            while real < 600_000.0 {
+                if let Some(q) = s.question {
+                    s = go(s, &[Action::Answer(q, 0), Action::Continue]);
+                    continue;
+                }
+                if !s.playing {
+                    break;
+                }
+                let focus = s.focus().focus_ops(&s.model);
+                let mut any = false;
+                for (id, r) in s.model.in_flight(s.t_us) {
+                    any = true;
+                    shown[id as usize] += FRAME;
+                    referenced[id as usize] |= decisive(r, &focus);
+                }
+                if any {
+                    stretch = 0.0;
+                } else {
+                    (idle, stretch) = (idle + FRAME, stretch + FRAME);
+                    longest = longest.max(stretch);
+                }
+                real += FRAME;
+                let before = s.t_us;
+                s = s.reduce(Action::Tick(FRAME));
+                // A crash, a recovery, a caption: the picture changed although nothing flies.
+                if s.model.next_visible_after(before) <= s.t_us {
+                    stretch = 0.0;
+                }
+            }
+            let shortest = (0..n).filter(|i| referenced[*i]).map(|i| shown[i]).fold(f64::MAX, f64::min);
+            println!(
+                "pacing {:<20} real {:>6} s · idle {:>3}% · longest idle {:>5} s · shortest referenced message on screen {} s",
+                l.slug,
+                quorumscope_core::num::fixed(real / 1000.0, 1),
+                quorumscope_core::num::fixed(100.0 * idle / real.max(1.0), 0),
+                quorumscope_core::num::fixed(longest / 1000.0, 2),
+                if shortest == f64::MAX { "-".to_string() } else { quorumscope_core::num::fixed(shortest / 1000.0, 2) }
+            );
+            assert!(s.t_us >= s.model.end_us, "{} plays to its end", l.slug);
+            assert!(longest <= 2_100.0, "{}: {longest} ms of real time with nothing in flight", l.slug);
+            // A message whose operation leaves focus in mid-flight (the caption changed) speeds up
+            // for the rest of its way: "about a second" allows for that.
+            assert!(shortest >= 750.0, "{}: a referenced message on screen only {shortest} ms", l.slug);
+        }
+    }
+
+    #[test]
+    fn questions_fire_however_time_moves_and_wait_for_an_answer() {
+        for l in lessons::LESSONS {
+            let s = answered(l.slug);
+            let fresh = start(l.slug);
+            let Some((q, at)) = fresh
+                .model
+                .file
+                .steps
+                .iter()
+                .position(|st| st.predict.is_some())
+                .map(|i| (i, first_question(&fresh).1))
+            else {
+                continue;
+            };
+            let mut s = (*s).clone();
+            s.answers.clear();
+            let s = Rc::new(s);
+            // Play, step, seek (to the end and to the exact time) and a link after it: each stops there.
+            let moves: [&[Action]; 5] = [
+                &[
+                    Action::SetSpeed(5.0),
+                    Action::TogglePlay,
+                    Action::Tick(100.0),
+                    Action::Tick(100.0),
+                    Action::Tick(100.0),
+                ],
+                &[
+                    Action::StepNext,
+                    Action::StepNext,
+                    Action::StepNext,
+                    Action::StepNext,
+                    Action::StepNext,
+                    Action::StepNext,
+                ],
+                &[Action::Seek(u64::MAX)],
+                &[Action::Seek(at)],
+                &[Action::Seek(at), Action::StepNext, Action::StepNext],
+            ];
+            for m in moves {
+                let s = go(s.clone(), m);
+                if s.t_us >= at || at == 0 {
+                    assert_eq!((s.question, s.t_us, s.playing), (Some(q), at, false), "{} {m:?}", l.slug);
+                    // Space, the arrows, End: none of them skips it.
+                    let s = go(s, &[Action::TogglePlay, Action::StepNext, Action::Seek(u64::MAX), Action::TogglePlay]);
+                    assert_eq!((s.question, s.t_us, s.playing), (Some(q), at, false), "{}", l.slug);
+                    assert!(s.asking());
+                    let s = go(s, &[Action::Answer(q, 0), Action::TogglePlay]);
+                    assert!(s.question != Some(q) && s.answers.iter().any(|(a, _)| *a == q), "{}", l.slug);
+                }
+            }
+            let link = AppState::from_fragment(&crate::link::parse(&format!("#lesson={}&t=999999", l.slug), ""));
+            assert_eq!((link.question, link.t_us), (Some(q), at), "{}", l.slug);
+            if at == 0 {
+                assert_eq!(fresh.question, Some(q), "a question at 0 is asked on opening: {}", l.slug);
+            }
+        }
+    }
+
+    #[test]
+    fn an_edited_lesson_is_the_students_experiment_and_asks_no_questions() {
+        let s = start("quorum-overlap");
+        assert!(!s.edited);
+        let s = go(s, &[Action::Set(Setting::W(1))]);
+        assert!(s.edited && s.question.is_none());
+        assert_eq!(s.lesson_number(), Some(2));
+        let s = go(s, &[Action::Seek(u64::MAX)]);
+        assert_eq!((s.t_us, s.question), (s.model.end_us, None));
+        // A link of it says the same when opened.
+        let frag = crate::link::fragment(&s.shared(), s.unchanged_lesson(), &crate::link::View::default());
+        let t = AppState::from_fragment(&crate::link::parse(&frag, ""));
+        assert!(t.edited && t.question.is_none() && t.lesson.as_deref() == Some("quorum-overlap"));
+        // Setting it back makes it the lesson again.
+        let s = go(s, &[Action::Set(Setting::W(3))]);
+        assert!(!s.edited);
     }
 
     #[test]
@@ -681,6 +1029,7 @@ mod tests {
     #[test]
     fn a_checkpoint_pauses_the_run_and_asks() {
         let mut s = (*plain("stale-read")).clone();
+        s.lesson = None;
         let mut file = s.model.file.clone();
         file.steps.push(quorumscope_core::scenario::StepDecl {
             at_ms: 15.0,
@@ -689,6 +1038,7 @@ mod tests {
             choices: vec!["v1".into(), "nothing".into()],
             answer: Some(1),
             reveal: Some("Nothing: C has not received v1.".into()),
+            focus_op: None,
         });
         s = s.with_file(file);
         let s = go(Rc::new(s), &[Action::SetSpeed(1.0), Action::TogglePlay, Action::Tick(10.0), Action::Tick(10.0)]);

@@ -66,6 +66,23 @@ pub fn no_such_lesson(slug: &str) -> String {
     format!("There is no lesson called \"{shown}\". Showing the first lesson instead.")
 }
 
+/// What the page says once a student changed a lesson.
+pub fn from_lesson(n: usize) -> String {
+    if n == 0 {
+        "Your experiment:".into()
+    } else {
+        format!("Your experiment, from lesson {n}:")
+    }
+}
+
+/// The mark on a lesson's caption once the run is no longer the lesson's.
+pub const ORIGINAL_CAPTION: &str = "In the original lesson:";
+
+pub const REVEAL_ON: &str = "Reveal whole run";
+pub const REVEAL_OFF: &str = "Show only what has happened";
+pub const REVEAL_HELP: &str =
+    "For instructors: show every result, anomaly and message of the run at once, and ask no questions";
+
 #[cfg(test)]
 mod tests {
     use super::*;

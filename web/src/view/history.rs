@@ -33,6 +33,8 @@ pub struct RowProps {
     pub phase: Phase,
     pub selected: bool,
     pub related: bool,
+    /// How many of its anomalies the checker could know of by now (tags shown).
+    pub seen: usize,
     pub on_op: Callback<u32>,
 }
 
@@ -58,7 +60,7 @@ fn Row(p: &RowProps) -> Html {
         (None, _) => format!("{} → …", o.key),
     };
     let kinds: Vec<&str> =
-        m.anomalies.iter().filter(|a| a.op == Some(o.index) && done).map(|a| a.kind.title()).collect();
+        m.anomalies.iter().filter(|a| a.op == Some(o.index) && done).take(p.seen).map(|a| a.kind.title()).collect();
     let idx = o.index;
     let onclick = {
         let on_op = p.on_op.clone();
@@ -73,7 +75,7 @@ fn Row(p: &RowProps) -> Html {
         })
     };
     html! {
-        <tr data-op={idx.to_string()} data-status={o.status.name()}
+        <tr data-op={idx.to_string()} data-status={if done { o.status.name() } else { status }}
             class={classes!(p.selected.then_some("selected"), p.related.then_some("related"), (!started).then_some("future"), (started && !done).then_some("active"))}
             tabindex="0" {onclick} {onkeydown} aria-selected={p.selected.to_string()}>
             <td>{ idx }</td>
@@ -111,13 +113,17 @@ pub fn History(p: &HistoryProps) -> Html {
         } else {
             Phase::Later
         };
+        let seen = m.anomalies_by(p.t_us).filter(|(_, a)| a.op == Some(o.index)).count();
         html! {
             <Row key={o.index} model={Rc::clone(m)} index={o.index} {phase} selected={p.selection.op == Some(o.index)}
-                 related={related.contains(&o.index)} on_op={p.on_op.clone()} />
+                 related={related.contains(&o.index)} {seen} on_op={p.on_op.clone()} />
         }
     });
-    let anomalies = m.anomalies.iter().enumerate().map(|(i, a)| {
-        let seen = a.at_us <= p.t_us;
+    // Only what the checker could know by now: each anomaly from its time, divergence at the end.
+    let known: Vec<(usize, &quorumscope_core::Anomaly)> = m.anomalies_by(p.t_us).collect();
+    let finished = p.t_us >= m.end_us;
+    let anomalies = known.iter().map(|(i, a)| {
+        let (i, seen) = (*i, true);
         let on_anomaly = p.on_anomaly.clone();
         let onclick = Callback::from(move |_: MouseEvent| on_anomaly.emit(i));
         html! {
@@ -134,9 +140,11 @@ pub fn History(p: &HistoryProps) -> Html {
     html! {
         <>
             <section class="panel anomalies" aria-label="Anomalies">
-                <header class="panel-head"><h2>{ format!("Anomalies ({})", m.anomalies.len()) }</h2></header>
-                if m.anomalies.is_empty() {
+                <header class="panel-head"><h2>{ if finished { format!("Anomalies ({})", known.len()) } else { format!("Anomalies so far ({})", known.len()) } }</h2></header>
+                if known.is_empty() && finished {
                     <p class="muted">{ "None in this run: every read saw the latest completed write, nothing was lost and the replicas agree at the end." }</p>
+                } else if known.is_empty() {
+                    <p class="muted">{ "None so far. The checker lists each anomaly once it has happened; whether the replicas agree is known at the end of the run." }</p>
                 } else {
                     <ul>{ for anomalies }</ul>
                 }

@@ -15,6 +15,8 @@ pub struct InspectorProps {
     pub model: Rc<Model>,
     pub snap: Rc<Snapshot>,
     pub t_us: u64,
+    /// Up to when results may be shown (the text clock, or the end when the run is revealed).
+    pub known_us: u64,
     pub selection: Selection,
     pub on_intervene: Callback<Ev>,
     pub on_msg: Callback<u32>,
@@ -32,7 +34,7 @@ pub fn Inspector(p: &InspectorProps) -> Html {
     let flying_list = flying.iter().take(12).map(|(id, r)| {
         let cb = p.on_msg.clone();
         let id = *id;
-        html! { <li><button class="link" onclick={Callback::from(move |_| cb.emit(id))} onfocus={{ let cb = p.on_msg.clone(); Callback::from(move |_: FocusEvent| cb.emit(id)) }}>{ m.describe_msg(r) }</button></li> }
+        html! { <li><button class="link" onclick={Callback::from(move |_| cb.emit(id))} onfocus={{ let cb = p.on_msg.clone(); Callback::from(move |_: FocusEvent| cb.emit(id)) }}>{ m.describe_msg(r, p.t_us) }</button></li> }
     });
     let recent: Vec<String> = m.recent_events(p.t_us, 40).iter().rev().filter_map(|e| m.narrate(e)).take(8).collect();
     html! {
@@ -94,6 +96,10 @@ fn op_section(p: &InspectorProps, o: &OpReport) -> Html {
     let list = |v: &Option<Vec<String>>| {
         v.as_ref().map(|v| if v.is_empty() { "none".to_string() } else { v.join(", ") }).unwrap_or_default()
     };
+    let known = p.known_us;
+    if !m.op_done(o.index, known) {
+        return op_so_far(p, o);
+    }
     html! {
         <div class="inspect-op">
             <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op.name(), o.key, o.client) }</h3>
@@ -113,14 +119,38 @@ fn op_section(p: &InspectorProps, o: &OpReport) -> Html {
     }
 }
 
+/// An operation not completed yet at the cursor: what it is, and the answers that have reached
+/// its client so far. Its result, status and quorum verdict wait until it completes.
+fn op_so_far(p: &InspectorProps, o: &OpReport) -> Html {
+    let (m, sc) = (&p.model, p.model.sc());
+    let started = o.start_ms.is_some_and(|s| quorumscope_core::ms_to_us(s) <= p.known_us);
+    let answered: Vec<&str> = m.answered_by(o.index, p.known_us).iter().map(|n| m.node_name(*n)).collect();
+    let (need, what) = if o.value.is_some() { (sc.repl.w, "acknowledged by") } else { (sc.repl.r, "replies from") };
+    html! {
+        <div class="inspect-op">
+            <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op.name(), o.key, o.client) }</h3>
+            <dl>
+                <dt>{ "status" }</dt><dd>{ if started { "in progress" } else { "not started yet" } }</dd>
+                <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
+                if let Some(v) = &o.value { <dt>{ "writes" }</dt><dd>{ v.clone() }{ if o.blind { " (blind)" } else { "" } }</dd> }
+                if started { <dt>{ what }</dt><dd>{ format!("{} so far ({} of {need} needed)", if answered.is_empty() { "none".to_string() } else { answered.join(", ") }, answered.len()) }</dd> }
+            </dl>
+        </div>
+    }
+}
+
 /// The selected message, in words, and when it is sent and arrives (or is lost).
 fn msg_section(p: &InspectorProps, r: &MsgRecord) -> Html {
     let m = &p.model;
     html! {
         <div class="inspect-msg">
             <h3>{ format!("Message: {}", super::kinds::label(r.kind)) }</h3>
-            <p>{ m.describe_msg(r) }</p>
-            <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), match (r.fate, r.lost_at_us) { (_, Some(_)) => "lost at", (quorumscope_core::Fate::Dropped(_), None) => "dropped at", _ => "arrives" }, fmt_ms(r.gone_us())) }</p>
+            <p>{ m.describe_msg(r, p.known_us) }</p>
+            if r.gone_us() <= p.known_us {
+                <p class="muted">{ format!("sent {} · {} {}", fmt_ms(r.sent_us), match (r.fate, r.lost_at_us) { (_, Some(_)) => "lost at", (quorumscope_core::Fate::Dropped(_), None) => "dropped at", _ => "arrived" }, fmt_ms(r.gone_us())) }</p>
+            } else {
+                <p class="muted">{ format!("sent {} · in flight", fmt_ms(r.sent_us)) }</p>
+            }
             if let Some(o) = r.payload.op() {
                 <button onclick={{ let cb = p.on_op.clone(); Callback::from(move |_| cb.emit(o)) }}>{ format!("Show operation {o}") }</button>
             }

@@ -117,6 +117,7 @@ pub fn marker(kind: MsgKind) -> Html {
 /// The key to message markers (a plain function: it has no state of its own).
 pub fn legend() -> Html {
     html! {
+        <>
         <ul class="legend" aria-label="Message kinds">
             { for MsgKind::ALL.iter().map(|k| html! {
                 <li>
@@ -131,6 +132,16 @@ pub fn legend() -> Html {
                 { "dropped" }
             </li>
         </ul>
+        <ul class="legend" aria-label="Marks on the ring">
+            <li><svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true"><circle class="home-ring" r="6" /></svg>{ "home replica of the operation in focus" }</li>
+            <li><svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true"><circle class="fallback-ring" r="6" /></svg>{ "fallback (stands in only if a home replica is down)" }</li>
+            <li><span class="mark">{ "1 2 3" }</span>{ "rank in the preference list" }</li>
+            <li><svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true"><g class="badge badge-w"><circle r="7.5" /><text y="4" text-anchor="middle">{ "W" }</text></g></svg>{ "acknowledged the write (write set, as acks arrive)" }</li>
+            <li><svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true"><g class="badge badge-r"><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{ "R" }</text></g></svg>{ "answered the read (read set, as replies arrive)" }</li>
+            <li><svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true"><circle r="6" fill="none" stroke="var(--cl-0)" stroke-width="2" /></svg>{ "outline: the client whose operation it serves; the value is written beside messages in focus" }</li>
+            <li><span class="mark">{ "@95.0ms" }</span>{ "a copy's last-write-wins timestamp" }</li>
+        </ul>
+        </>
     }
 }
 

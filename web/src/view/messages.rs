@@ -13,8 +13,7 @@ use crate::view::layout::Layout;
 use quorumscope_core::{Fate, MsgKind, MsgRecord};
 use wasm_bindgen::JsCast;
 
-/// How long (simulated) a dropped message stays visible, fading, where it was lost.
-pub const DROP_FADE_US: u64 = 40_000;
+pub use crate::model::DROP_FADE_US;
 /// At most this many messages are drawn; the rest are counted.
 pub const MAX_DRAWN: usize = 5_000;
 /// How close (in viewBox units) a click must be to a message to pick it.
@@ -30,6 +29,10 @@ pub struct Drawn {
     /// Part of the selected operation.
     pub related: bool,
     pub selected: bool,
+    /// The client whose operation it serves (its outline colour), if any.
+    pub client: Option<u32>,
+    /// The value it carries, written beside it while its operation is in focus or it is selected.
+    pub label: Option<String>,
 }
 
 /// Every message to draw at `t`: `flying` (the messages in flight at `t`, which the caller
@@ -52,6 +55,8 @@ pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel
         if !focus.is_empty() && !related {
             alpha *= 0.35;
         }
+        let selected = sel.msg == Some(*id);
+        let client = m.payload.op().and_then(|o| model.report.ops.get(o as usize)).map(|o| o.ids.client);
         out.push(Drawn {
             id: *id,
             kind: m.kind,
@@ -59,7 +64,9 @@ pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel
             dropped: is_dropped,
             alpha,
             related,
-            selected: sel.msg == Some(*id),
+            selected,
+            client,
+            label: if related || selected { model.msg_value(m) } else { None },
         });
     }
     out
@@ -226,7 +233,52 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
         }
     }
     ctx.set_global_alpha(1.0);
+    attribution(&ctx, items, k, &var, &fg, &panel);
     Some(())
+}
+
+/// How many client colours there are (`--cl-0` … in the stylesheet); clients share them in turn.
+pub const CLIENT_COLOURS: usize = 4;
+
+/// Which operation each message belongs to: a ring in its client's colour around it (the client's
+/// pill wears the same), and, for the operation in focus or the selected message, the value it
+/// carries written beside it.
+fn attribution(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    items: &[Drawn],
+    k: f64,
+    var: &dyn Fn(&str) -> Option<String>,
+    fg: &str,
+    panel: &str,
+) {
+    ctx.set_line_width(1.5);
+    for ci in 0..CLIENT_COLOURS {
+        let mine = |d: &&Drawn| !d.dropped && d.client.is_some_and(|c| c as usize % CLIENT_COLOURS == ci);
+        let mut group = items.iter().filter(mine).peekable();
+        if group.peek().is_none() {
+            continue;
+        }
+        ctx.begin_path();
+        for d in group {
+            ctx.move_to(d.at.x + 10.0 * k, d.at.y);
+            let _ = ctx.arc(d.at.x, d.at.y, 10.0 * k, 0.0, std::f64::consts::TAU);
+        }
+        ctx.set_global_alpha(0.9);
+        ctx.set_stroke_style_str(&var(&format!("--cl-{ci}")).unwrap_or("#888".into()));
+        ctx.stroke();
+    }
+    ctx.set_global_alpha(1.0);
+    ctx.set_font(&format!("600 {}px sans-serif", quorumscope_core::num::fixed(12.0 * k, 1)));
+    ctx.set_line_width(3.0);
+    for d in items.iter().filter(|d| !d.dropped) {
+        if let Some(l) = &d.label {
+            let (x, y) = (d.at.x + 12.0 * k, d.at.y - 8.0 * k);
+            ctx.set_stroke_style_str(panel);
+            let _ = ctx.stroke_text(l, x, y);
+            ctx.set_fill_style_str(fg);
+            let _ = ctx.fill_text(l, x, y);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -287,6 +339,19 @@ mod tests {
     }
 
     #[test]
+    fn messages_name_their_client_and_in_focus_their_value() {
+        let m = model("stale-read");
+        let lay = crate::view::layout::layout_with(&m, 14.0);
+        let flying = m.in_flight(2_000);
+        let sel = Selection { op: Some(0), ..Selection::default() };
+        let d = at(&m, &lay, &flying, 2_000, &sel);
+        assert!(!d.is_empty());
+        assert!(d.iter().all(|d| d.client == Some(0) && d.related && d.label.as_deref() == Some("v1")), "{d:?}");
+        let d = at(&m, &lay, &flying, 2_000, &Selection::default());
+        assert!(d.iter().all(|d| d.client == Some(0) && d.label.is_none()));
+    }
+
+    #[test]
     fn a_click_picks_the_nearest_message_within_reach() {
         let mk = |id, x, y| Drawn {
             id,
@@ -296,6 +361,8 @@ mod tests {
             alpha: 1.0,
             related: false,
             selected: false,
+            client: None,
+            label: None,
         };
         let items = vec![mk(1, 100.0, 100.0), mk(2, 106.0, 100.0)];
         assert_eq!(hit(&items, 104.0, 100.0), Some(2));

@@ -25,6 +25,8 @@ pub struct RingProps {
     pub t_us: u64,
     /// The time the hidden `data-message` list reflects (coarser while playing).
     pub hooks_t_us: u64,
+    /// Up to when the operation's answers may be shown (the cursor, or the end when revealed).
+    pub known_us: u64,
     pub selection: Selection,
     pub on_node: Callback<Option<u32>>,
     pub on_msg: Callback<u32>,
@@ -94,7 +96,7 @@ pub fn Ring(p: &RingProps) -> Html {
     let lay =
         use_memo((Rc::clone(&p.model), (scale.font * 10.0).round() as i64), |(m, f)| layout_with(m, *f as f64 / 10.0));
     let keys = shown_keys(model, &p.snap, &p.selection);
-    let quorum = quorum_sets(model, &p.selection);
+    let quorum = quorum_sets(model, &p.selection, p.known_us);
     let nodes = (0..sc.nodes.len()).map(|i| node(p, &lay, &keys, &quorum, scale.font, i));
 
     // Messages in flight, and recently dropped ones fading where they were lost: drawn on the
@@ -147,7 +149,7 @@ struct Quorum {
     read_set: Vec<usize>,
 }
 
-fn quorum_sets(model: &Model, sel: &Selection) -> Quorum {
+fn quorum_sets(model: &Model, sel: &Selection, known_us: u64) -> Quorum {
     let sc = model.sc();
     let op = sel.op.and_then(|o| model.report.ops.get(o as usize));
     let ids = |v: &[u32]| v.iter().map(|n| *n as usize).collect::<Vec<usize>>();
@@ -155,12 +157,23 @@ fn quorum_sets(model: &Model, sel: &Selection) -> Quorum {
         Some(o) => (ids(&o.ids.preference), sc.repl.n as usize),
         None => (vec![], 0),
     };
-    let write_set: Vec<usize> = op.map(|o| ids(&o.ids.write_set)).unwrap_or_default();
-    let read_set: Vec<usize> = op.map(|o| ids(&o.ids.read_set)).unwrap_or_default();
+    // A set as it forms: the answers that have reached the client by now; once the operation
+    // completed, the set its result was built from.
+    let so_far = |o: &quorumscope_core::OpReport, set: &[u32]| {
+        if model.op_done(o.index, known_us) {
+            ids(set)
+        } else {
+            ids(&model.answered_by(o.index, known_us))
+        }
+    };
+    let write_set: Vec<usize> =
+        op.filter(|o| o.value.is_some()).map(|o| so_far(o, &o.ids.write_set)).unwrap_or_default();
+    let read_set: Vec<usize> = op.filter(|o| o.value.is_none()).map(|o| so_far(o, &o.ids.read_set)).unwrap_or_default();
     // For a get, the write set it should meet is that of the write it should have seen.
     let prior_write: Vec<usize> = op
         .and_then(|o| o.ids.expected)
-        .map(|e| ids(&model.report.ops[e.put as usize].ids.write_set))
+        .map(|e| &model.report.ops[e.put as usize])
+        .map(|p| so_far(p, &p.ids.write_set))
         .unwrap_or_default();
     let write_set = if write_set.is_empty() { prior_write } else { write_set };
     Quorum { pref, home_n, write_set, read_set }
@@ -357,7 +370,7 @@ fn clients(model: &Model, lay: &Layout, sel: &Selection, font: f64) -> Html {
         let pos = lay.clients[i];
         let active = active_client.is_some_and(|a| *a == c.name);
         html! {
-            <g class={classes!("client", active.then_some("active"))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
+            <g class={classes!("client", active.then_some("active"), format!("cl-{}", i % super::messages::CLIENT_COLOURS))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
                 <rect x={fixed(-2.1 * font, 1)} y={fixed(-0.95 * font, 1)} width={fixed(4.2 * font, 1)} height={fixed(1.9 * font, 1)} rx={fixed(0.95 * font, 1)} />
                 <text y={fixed(0.32 * font, 1)} text-anchor="middle">{ c.name.clone() }</text>
             </g>

@@ -23,6 +23,8 @@ pub const SPANS_MS: [u64; 5] = [0, 2_000, 500, 100, 25];
 pub struct SpaceTimeProps {
     pub model: Rc<Model>,
     pub t_us: u64,
+    /// Nothing later than this is drawn (the text clock, or the end when the run is revealed).
+    pub known_us: u64,
     pub selection: Selection,
     pub on_seek: Callback<u64>,
     pub on_op: Callback<u32>,
@@ -73,7 +75,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     let plot_w = WIDTH - LEFT - 10.0;
     let x = |t: u64| time_x(t, win, LEFT, plot_w);
 
-    let plot = html! { <Plot model={Rc::clone(model)} {win} sel_op={p.selection.op} focus={p.selection.focus_ops(model)} on_op={p.on_op.clone()} /> };
+    let plot = html! { <Plot model={Rc::clone(model)} {win} known={p.known_us} sel_op={p.selection.op} focus={p.selection.focus_ops(model)} on_op={p.on_op.clone()} /> };
     let cursor_x = x(p.t_us);
     let onclick = {
         let on_seek = p.on_seek.clone();
@@ -128,6 +130,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
 struct PlotProps {
     model: Rc<Model>,
     win: (u64, u64),
+    known: u64,
     sel_op: Option<u32>,
     /// Operations whose messages are highlighted (the selection and what caused an anomaly).
     focus: Vec<u32>,
@@ -160,7 +163,9 @@ fn Plot(p: &PlotProps) -> Html {
         }
     });
 
-    let downs = down_spans.iter().filter(|(_, a, b)| *b >= win.0 && *a <= win.1).map(|(n, a, b)| {
+    let known = p.known;
+    let downs = down_spans.iter().filter(|(_, a, b)| *b >= win.0 && *a <= win.1 && *a <= known).map(|(n, a, b)| {
+        let b = &(*b).min(known);
         let (x0, x1) = (x((*a).max(win.0)), x((*b).min(win.1)));
         html! { <rect class="down-span" x={fixed(x0, 1)} y={fixed(y(*n) - 7.0, 1)} width={fixed((x1 - x0).max(1.0), 1)} height="14"><title>{ format!("{} down {}–{}", sc.nodes[*n].name, fmt_ms(*a), fmt_ms(*b)) }</title></rect> }
     });
@@ -209,10 +214,11 @@ fn op_spans(p: &PlotProps, axes: &Axes) -> Html {
     let (x, y) = (|t: u64| axes.x(t), |lane: usize| axes.y(lane));
     let spans = model.report.ops.iter().filter_map(|o| {
         let (s, e) = (o.start_ms?, o.end_ms.unwrap_or(end as f64 / 1000.0));
-        let (s_us, e_us) = ((s * 1000.0) as u64, (e * 1000.0) as u64);
-        if e_us < win.0 || s_us > win.1 {
+        let (s_us, e_us) = ((s * 1000.0) as u64, ((e * 1000.0) as u64).min(p.known));
+        if e_us < win.0 || s_us > win.1 || s_us > p.known {
             return None;
         }
+        let status = if model.op_done(o.index, p.known) { o.status.name() } else { "in-progress" };
         let c = o.ids.client as usize;
         let lane = sc.nodes.len() + c;
         let (x0, x1) = (x(s_us.max(win.0)), x(e_us.min(win.1)));
@@ -224,10 +230,10 @@ fn op_spans(p: &PlotProps, axes: &Axes) -> Html {
             None => format!("get {}", o.key),
         };
         Some(html! {
-            <g class={classes!("op-span", o.status.name(), o.op.name(), selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
+            <g class={classes!("op-span", status, o.op.name(), selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
                 <rect x={fixed(x0, 1)} y={fixed(y(lane) - 8.0, 1)} width={fixed((x1 - x0).max(2.0), 1)} height="16" rx="3" />
                 if x1 - x0 > 50.0 { <text x={fixed(x0 + 4.0, 1)} y={fixed(y(lane) + 4.0, 1)}>{ label.clone() }</text> }
-                <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, o.status.name()) }</title>
+                <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, status) }</title>
             </g>
         })
     });
@@ -245,14 +251,16 @@ fn message_arrows(p: &PlotProps, axes: &Axes) -> Html {
     let arrows = msgs[first..]
         .iter()
         .enumerate()
-        .take_while(|(_, m)| m.sent_us <= win.1)
+        .take_while(|(_, m)| m.sent_us <= win.1 && m.sent_us <= p.known)
         .filter(|(_, m)| m.gone_us() >= win.0)
         .take(MAX_ARROWS)
         .map(|(i, m)| {
             // A lost message's arrow stops where it was lost, part way to the receiver's lane.
             let (x0, y0) = (x(m.sent_us), y(lane_of(m.from)));
-            let (x1, y1) = (x(m.gone_us()), y0 + (y(lane_of(m.to)) - y0) * m.progress_at(m.gone_us()));
-            let dropped = matches!(m.fate, Fate::Dropped(_));
+            // Still in the air at the cursor: drawn as far as it has got, without a head.
+            let (stop, flying) = (m.gone_us().min(p.known), m.gone_us() > p.known);
+            let (x1, y1) = (x(stop), y0 + (y(lane_of(m.to)) - y0) * m.progress_at(stop));
+            let dropped = !flying && matches!(m.fate, Fate::Dropped(_));
             let related = m.payload.op().is_some_and(|o| p.focus.contains(&o));
             let dim = !p.focus.is_empty() && !related;
             // Arrowhead: a small triangle at the end, along the direction of travel.
@@ -263,7 +271,7 @@ fn message_arrows(p: &PlotProps, axes: &Axes) -> Html {
             html! {
                 <g key={first + i} class={classes!("arrow", format!("k-{}", m.kind.name()), dropped.then_some("dropped"), related.then_some("related"), dim.then_some("dim"))}>
                     <line x1={fixed(x0, 1)} y1={fixed(y0, 1)} x2={fixed(x1, 1)} y2={fixed(y1, 1)} />
-                    if dropped { <path class="drop-x" d={format!("M{} {} l6 6 m0 -6 l-6 6", fixed(x1 - 3.0, 1), fixed(y1 - 3.0, 1))} /> } else { <path class="head" d={head} /> }
+                    if dropped { <path class="drop-x" d={format!("M{} {} l6 6 m0 -6 l-6 6", fixed(x1 - 3.0, 1), fixed(y1 - 3.0, 1))} /> } else if !flying { <path class="head" d={head} /> }
                 </g>
             }
         });

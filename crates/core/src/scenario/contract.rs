@@ -197,6 +197,11 @@ pub struct StepDecl {
     pub answer: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reveal: Option<String>,
+    /// The operation the caption talks about (its index: the file's put and get events counted
+    /// from 0): the app puts it in focus while the step is shown, with its home replicas, ranks
+    /// and W/R sets on the ring.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus_op: Option<u32>,
 }
 
 /// The JSON contract, as written.

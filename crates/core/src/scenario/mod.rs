@@ -242,6 +242,16 @@ mod tests {
             "steps[0].answer",
             "whole number",
         );
+        check_rejected(
+            &with(r#"{"steps": [{"at_ms": 1, "caption": "x", "focus_op": 9}]}"#),
+            "steps[0].focus_op",
+            "operation 9 but the events hold",
+        );
+        check_rejected(
+            &with(r#"{"steps": [{"at_ms": 1, "caption": "x", "focus_op": -1}]}"#),
+            "steps[0].focus_op",
+            "whole number",
+        );
         check_rejected(r#"{"events": []}"#, "nodes", "lists its nodes");
     }
 

@@ -347,11 +347,13 @@ fn client_at(v: &Value, path: &str) -> Result<ClientDecl, ScenarioError> {
 }
 
 fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
-    let f = Fields::of(v, path, "a step", &["at_ms", "caption", "predict", "choices", "answer", "reveal"])?;
+    let f = Fields::of(v, path, "a step", &["at_ms", "caption", "predict", "choices", "answer", "reveal", "focus_op"])?;
     if !f.m.contains_key("at_ms") {
         return Err(ScenarioError::new(path, "a step needs `at_ms`"));
     }
     let answer = f.get("answer").map(|_| f.u64_or("answer", 0).map(|a| a as usize)).transpose()?;
+    let focus_op =
+        f.get("focus_op").map(|_| f.u64_or("focus_op", 0).map(|o| o.min(u64::from(u32::MAX)) as u32)).transpose()?;
     Ok(StepDecl {
         at_ms: f.f64_or("at_ms", 0.0)?,
         caption: f.string("caption", "a step")?,
@@ -359,6 +361,7 @@ fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
         choices: f.list("choices", string_at)?,
         answer,
         reveal: f.opt_string("reveal")?,
+        focus_op,
     })
 }
 

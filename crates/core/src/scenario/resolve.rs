@@ -481,7 +481,7 @@ fn check_network(net: &NetworkSpec) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-fn check_steps(steps: &[StepDecl]) -> Result<(), ScenarioError> {
+fn check_steps(steps: &[StepDecl], op_count: u32) -> Result<(), ScenarioError> {
     for (i, s) in steps.iter().enumerate() {
         let p = format!("steps[{i}]");
         check_time(&format!("{p}.at_ms"), s.at_ms)?;
@@ -495,6 +495,12 @@ fn check_steps(steps: &[StepDecl]) -> Result<(), ScenarioError> {
         if let Some(a) = s.answer.filter(|a| *a >= s.choices.len()) {
             let n = s.choices.len();
             return err(&format!("{p}.answer"), format!("answer {a} but there are {n} choices (counted from 0)"));
+        }
+        if let Some(o) = s.focus_op.filter(|o| *o >= op_count) {
+            return err(
+                &format!("{p}.focus_op"),
+                format!("operation {o} but the events hold {op_count} puts and gets (counted from 0)"),
+            );
         }
     }
     Ok(())
@@ -517,7 +523,7 @@ impl Scenario {
         let pinned = names.pinned(f)?;
         let links = names.links(net)?;
         let ev = events(&mut names, f)?;
-        check_steps(&f.steps)?;
+        check_steps(&f.steps, ev.op_count)?;
         // Default end: well after the last event, so that every request finishes or times out
         // and a hint holder gets at least one chance to hand off.
         let run_until_us = match f.run_until_ms {
