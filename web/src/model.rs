@@ -5,12 +5,12 @@ use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::{Scenario, ScenarioFile};
 use quorumscope_core::Anomaly;
 use quorumscope_core::Data;
-use quorumscope_core::Report;
 use quorumscope_core::{
     AbandonReason, Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent,
 };
 use quorumscope_core::{Addr, KeyId, NodeId};
 use quorumscope_core::{Cursor, Sim, Snapshot};
+use quorumscope_core::{OpReport, Report};
 use std::cell::RefCell;
 
 /// How long (simulated) a dropped message stays visible, fading, where it was lost.
@@ -400,38 +400,59 @@ impl Model {
             format!("W+R={sum} ≤ N={}: a read set can miss the write set entirely", r.n)
         };
         // The write this read should have seen: the core's one definition (the checker's too).
-        if let Some(expected) = o.ids.expected {
-            let p = &self.report.ops[expected.put as usize];
-            {
-                let acked = p.acked_by.clone().unwrap_or_default();
-                let replied = o.replied_by.clone().unwrap_or_default();
-                let meet: Vec<&String> = replied.iter().filter(|n| acked.contains(n)).collect();
-                let extra = if meet.is_empty() {
-                    // Say only what happened: which side used fallbacks, if either did.
-                    let why = match (p.hinted.is_empty(), o.hinted.is_empty()) {
-                        (false, _) if sum > r.n => {
-                            " — yet here they do not meet: under a sloppy quorum the write went to fallbacks"
-                                .to_string()
-                        }
-                        (_, false) if sum > r.n => {
-                            " — yet here they do not meet: under a sloppy quorum the read went to fallbacks".to_string()
-                        }
-                        _ => " — here they do not meet".to_string(),
-                    };
-                    // The value can still have reached the read set by another path.
-                    let got_it = p.value.as_ref().is_some_and(|v| o.values.as_ref().is_some_and(|vs| vs.contains(v)));
-                    if got_it {
-                        format!("{why}, but the value had reached the read set since (hinted handoff, read repair or anti-entropy)", why = why)
-                    } else {
-                        why
-                    }
-                } else {
-                    format!(" — here they meet at {}", meet.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
-                };
-                return format!("{rule}{extra} (write set of op {}: {}).", p.index, acked.join(", "));
+        let Some(expected) = o.ids.expected else { return format!("{rule}.") };
+        let p = &self.report.ops[expected.put as usize];
+        let names = |ns: &[NodeId]| ns.iter().map(|n| self.node_name(*n)).collect::<Vec<_>>().join(", ");
+        let meet: Vec<NodeId> = o.ids.read_set.iter().copied().filter(|n| p.ids.write_set.contains(n)).collect();
+        let extra = if meet.is_empty() {
+            self.sets_missed(o, p, sum > r.n)
+        } else {
+            format!(" — here they meet at {}", names(&meet))
+        };
+        format!("{rule}{extra} (write set of op {}: {}).", p.index, names(&p.ids.write_set))
+    }
+
+    /// Why a read set met no replica of the write set, and how the value reached it anyway if it
+    /// did — naming only what happened: the put's own late arrival, or a repair that is on.
+    fn sets_missed(&self, o: &OpReport, p: &OpReport, overlap_rule: bool) -> String {
+        let r = &self.sc().repl;
+        let why = match (p.hinted.is_empty(), o.hinted.is_empty()) {
+            (false, _) if overlap_rule => {
+                " — yet here they do not meet: under a sloppy quorum the write went to fallbacks"
             }
+            (_, false) if overlap_rule => {
+                " — yet here they do not meet: under a sloppy quorum the read went to fallbacks"
+            }
+            _ => " — here they do not meet",
+        };
+        let got_it = p.ids.values.iter().any(|v| o.ids.values.contains(v));
+        if !got_it {
+            return why.to_string();
         }
-        format!("{rule}.")
+        let late: Vec<&str> =
+            o.ids.read_set.iter().filter(|n| p.ids.late_acks.contains(n)).map(|n| self.node_name(*n)).collect();
+        if !late.is_empty() {
+            return format!(
+                "{why}, but the put itself had reached {}: its acknowledgement came after the quorum",
+                late.join(", ")
+            );
+        }
+        let mut paths = vec![];
+        if r.sloppy_quorum && r.hinted_handoff {
+            paths.push("hinted handoff");
+        }
+        if r.read_repair {
+            paths.push("read repair");
+        }
+        if r.anti_entropy_ms.is_some() {
+            paths.push("anti-entropy");
+        }
+        match paths.as_slice() {
+            [] => format!(
+                "{why}, but the put itself had reached the read set (its acknowledgement did not count toward W)"
+            ),
+            _ => format!("{why}, but the value had reached the read set since ({})", paths.join(" or ")),
+        }
     }
 }
 
@@ -511,6 +532,21 @@ mod tests {
         assert!(words.iter().any(|w| w.contains("failed") && w.contains("indeterminate")));
         assert!(words.iter().any(|w| w.contains("returned draft from A")));
         assert!(words.iter().any(|w| w.contains("dropped: the receiver is down")));
+    }
+
+    /// The quorum line names only what happened: here the put itself reached B (its ack came after
+    /// the quorum), and no repair is on, so none is cited.
+    #[test]
+    fn quorum_line_names_a_late_acknowledgement_not_a_repair_that_is_off() {
+        let text = r#"{"title":"late ack","nodes":["A","B","C"],"clients":[{"id":"c1"},{"id":"c2"}],"keys":{"x":["A","B","C"]},
+ "replication":{"n":3,"w":1,"r":1,"conflicts":"lww","read_repair":false,"hinted_handoff":false},
+ "network":{"latency_ms":50,"links":[{"from":"c1","to":"A","latency_ms":1},{"from":"c1","to":"B","latency_ms":5},{"from":"c2","to":"B","latency_ms":1}]},
+ "events":[{"at_ms":0,"client":"c1","put":"x","value":"v1"},{"at_ms":100,"client":"c2","get":"x"}],
+ "run_until_ms":1000}"#;
+        let (file, sc) = quorumscope_core::parse(text).unwrap();
+        let line = Model::new(file, sc).quorum_line(1);
+        assert!(line.contains("the put itself had reached B: its acknowledgement came after the quorum"), "{line}");
+        assert!(!line.contains("read repair") && !line.contains("anti-entropy"), "{line}");
     }
 
     #[test]

@@ -104,6 +104,8 @@ test('change N/W/R, crash nodes, a failed put, a get that reads it, the anomaly 
   assert.match(await page.$eval(`[data-op="${getIndex}"] .result`, (c) => c.textContent), /lost/);
   const anomaly = page.locator('[data-anomaly=failed_write_read]');
   assert.equal(await anomaly.count(), 1);
+  // The anomaly's definition, in the checker's own words (the README has the same).
+  assert.match(await page.locator('li.anomaly.failed_write_read .definition').textContent(), /fewer than W acknowledgements before its timeout/);
   // Selecting it jumps to its time and highlights the operations behind it. (Before its time it
   // is not listed: the checker could not know it yet.)
   await seek(page, 900);

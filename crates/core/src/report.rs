@@ -105,6 +105,10 @@ pub struct OpIds {
     pub write_set: Vec<NodeId>,
     /// A get's read set (the replies its answer was built from); empty for a put.
     pub read_set: Vec<NodeId>,
+    /// A put's acknowledgements that came after it completed.
+    pub late_acks: Vec<NodeId>,
+    /// The value a put wrote, or the values a get returned (each value belongs to one put).
+    pub values: Vec<ValueId>,
     /// For a get: the write it should have seen (`expect.rs`), and whether it missed it.
     pub expected: Option<Expected>,
 }
@@ -261,6 +265,11 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
         sent_to: o.sent_to.iter().map(|(n, _)| *n).collect(),
         write_set: if is_put { o.write_set().to_vec() } else { vec![] },
         read_set: if is_put { vec![] } else { o.replied_by() },
+        late_acks: o.late_acks().to_vec(),
+        values: match o.kind {
+            OpKind::Put { value, .. } => vec![value],
+            OpKind::Get => o.values(),
+        },
         expected: ok_puts.expected(s, ops, o),
     };
     OpReport {

@@ -45,12 +45,15 @@ fn Row(p: &RowProps) -> Html {
     let m = &p.model;
     let o = &m.report.ops[p.index as usize];
     let (started, done) = (p.phase != Phase::Later, p.phase == Phase::Done);
-    let status = if done {
-        o.status.name()
-    } else if started {
-        "in progress"
-    } else {
-        "later"
+    use quorumscope_core::OpStatus;
+    // What the row says about the outcome, once it is known.
+    let (status, label) = match (done, started, o.status, o.outcome) {
+        (true, _, OpStatus::Ok, _) => ("ok", "✓ ok"),
+        (true, _, OpStatus::Failed, Some(_)) => ("failed", "✗ failed: indeterminate"),
+        (true, _, OpStatus::Failed, None) => ("failed", "✗ failed"),
+        (true, _, OpStatus::Pending, _) => ("pending", "pending"),
+        (false, true, _, _) => ("in progress", "in progress"),
+        (false, false, _, _) => ("later", "later"),
     };
     let result = match (&o.value, &o.values) {
         (Some(v), _) => format!("{} = {}", o.key, v),
@@ -84,7 +87,7 @@ fn Row(p: &RowProps) -> Html {
             <td class="result">{ result }</td>
             <td class="num">{ o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default() }</td>
             <td class="num">{ if done { o.end_ms.map(|s| fixed(s, 1)).unwrap_or_default() } else { String::new() } }</td>
-            <td><span class={classes!("status", status.replace(' ', "-"))}>{ match (status, o.outcome) { ("ok", _) => "✓ ok", ("failed", Some(_)) => "✗ failed: indeterminate", ("failed", None) => "✗ failed", (s, _) => s } }</span></td>
+            <td><span class={classes!("status", status.replace(' ', "-"))}>{ label }</span></td>
             <td>{ for kinds.iter().map(|k| html! { <span class="anomaly-tag">{ *k }</span> }) }</td>
         </tr>
     }
@@ -134,6 +137,7 @@ pub fn History(p: &HistoryProps) -> Html {
                     { format!(" · {}", crate::model::fmt_ms(a.at_us)) }
                 </button>
                 <p>{ a.explanation.clone() }</p>
+                <details class="definition"><summary>{ format!("What is a {}?", a.kind.title().to_lowercase()) }</summary><p>{ a.kind.definition() }</p></details>
             </li>
         }
     });

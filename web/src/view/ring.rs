@@ -36,9 +36,8 @@ pub struct RingProps {
 /// on (the interesting ones), then any others, at most three.
 fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
     if let Some(op) = sel.op {
-        let key = &model.report.ops[op as usize].key;
-        if let Some(k) = model.sc().keys.iter().position(|x| x == key) {
-            return vec![k as KeyId];
+        if let Some(o) = model.report.ops.get(op as usize) {
+            return vec![o.ids.key];
         }
     }
     let mut keys: Vec<KeyId> =
