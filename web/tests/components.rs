@@ -59,6 +59,7 @@ fn ring(m: &Rc<Model>, t_us: u64, selection: Selection) -> web_sys::Element {
         snap: Rc::new(m.snapshot_at(t_us)),
         t_us,
         hooks_t_us: t_us,
+        known_us: t_us,
         selection,
         on_node: Callback::noop(),
         on_msg: Callback::noop(),
