@@ -63,9 +63,9 @@ pub use snapshot::{NodeSnap, Snapshot};
 pub use trace::{DropReason, Ev, Exchange, Fate, FaultWhat, Level, MerkleStep, MsgRecord, Recording, TraceEvent};
 /// Consistency verdicts on histories (Jepsen logs, or a run via [`Sim::consistency`]).
 pub use verdict::{
-    check_history, check_linearizable, describe, history_of_report, parse_jepsen, Consistency, Guarantee, History,
-    HistoryKind, HistoryOp, JepsenError, KeyConsistency, Outcome, Status, Value, Verdict, Witness, DEFAULT_BUDGET,
-    GUARANTEES,
+    check_history, check_linearizable, check_sequential, describe, history_of_report, parse_jepsen, Consistency,
+    Guarantee, History, HistoryKind, HistoryOp, JepsenError, KeyConsistency, Outcome, Status, Value, Verdict, Witness,
+    DEFAULT_BUDGET, GUARANTEES,
 };
 
 /// Parses, runs and reports in one call.

@@ -16,16 +16,25 @@ pub struct Witness {
     pub decided_at: Option<u64>,
 }
 
+/// At most this many sub-histories are searched while cutting a witness down; past it the
+/// witness is what was left (still a witness, maybe not minimal).
+pub(crate) const MAX_WITNESS_CHECKS: usize = 400;
+
 /// Deletes chunks, then single operations, while `impossible` stays true of what is left
 /// (delta debugging's coarse-to-fine passes). The last pass leaves a 1-minimal set.
 pub(crate) fn minimize(items: Vec<u32>, mut impossible: impl FnMut(&[u32]) -> bool) -> Vec<u32> {
     let mut keep = items;
     let mut chunk = (keep.len() / 2).max(1);
+    let mut checks = 0;
     loop {
         let mut i = 0;
         while i < keep.len() {
             let end = (i + chunk).min(keep.len());
             let trial: Vec<u32> = keep[..i].iter().chain(&keep[end..]).copied().collect();
+            checks += 1;
+            if checks > MAX_WITNESS_CHECKS {
+                return keep;
+            }
             if impossible(&trial) {
                 keep = trial;
             } else {

@@ -5,7 +5,7 @@
 
 use super::explain::{minimize, Witness};
 use super::history::{History, Outcome};
-use super::search::{solve, Act, Found, Jump, Order, Problem, Step};
+use super::search::{solve, Act, Found, Jump, Order, Problem, Shared, Step};
 use super::{val, Verdict};
 
 /// The key's operations in `keep`, as the history stood at `cut_us` (later operations left out,
@@ -72,7 +72,8 @@ pub(crate) fn check_key(h: &History, key: u32, budget: u64) -> Verdict {
         )),
         Found::Impossible { .. } => {
             let cut_us = first_impossible_cut(h, &ops, budget);
-            let impossible = |keep: &[u32]| solve(&problem(h, &ops, keep, cut_us), budget).impossible();
+            let mut shared = Shared { left: budget.saturating_mul(4), each: budget };
+            let impossible = |keep: &[u32]| shared.impossible(&problem(h, &ops, keep, cut_us));
             let in_cut: Vec<u32> = ops.iter().copied().filter(|i| h.ops[*i as usize].invoke_us <= cut_us).collect();
             let witness = minimize(in_cut, impossible);
             let text = super::explain::linear(h, &witness, cut_us);

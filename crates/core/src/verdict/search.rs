@@ -135,18 +135,37 @@ fn demand(p: &Problem, bits: &[u64], horizon_us: u64) -> Vec<u32> {
     out
 }
 
-/// Whether some demanding step wants register `reg` to hold `v` just before it goes.
-fn wanted(p: &Problem, demand: &[u32], reg: u32, v: Val) -> bool {
-    demand.iter().any(|d| {
-        let s = &p.steps[*d as usize];
-        s.reg == reg
-            && match &s.act {
-                Act::Read(vs) => vs.contains(&v),
-                Act::Cas(e, _) => *e == v,
-                Act::CasFail(e) => *e != v,
-                Act::Write(_) => false,
+/// What the demanding steps want, per register: one of these values, or anything but these.
+#[derive(Default)]
+struct Wants {
+    /// (register, value), sorted.
+    values: Vec<(u32, Val)>,
+    /// (register, value) a failed cas expects: any other value serves it.
+    not: Vec<(u32, Val)>,
+}
+
+impl Wants {
+    fn of(p: &Problem, demand: &[u32]) -> Wants {
+        let mut w = Wants::default();
+        for d in demand {
+            let s = &p.steps[*d as usize];
+            match &s.act {
+                Act::Read(vs) => w.values.extend(vs.iter().map(|v| (s.reg, *v))),
+                Act::Cas(e, _) => w.values.push((s.reg, *e)),
+                Act::CasFail(e) => w.not.push((s.reg, *e)),
+                Act::Write(_) => {}
             }
-    })
+        }
+        crate::order::sort_by_key(&mut w.values, |(r, v)| u128::from(*r) << 32 | u128::from(*v));
+        w.values.dedup();
+        w.not.dedup();
+        w
+    }
+
+    /// Whether some demanding step wants register `reg` to hold `v` just before it goes.
+    fn wanted(&self, reg: u32, v: Val) -> bool {
+        self.values.binary_search(&(reg, v)).is_ok() || self.not.iter().any(|(r, e)| *r == reg && *e != v)
+    }
 }
 
 /// The next candidate at or after `from`: step indices first, then `steps.len() + jump`. A
@@ -163,7 +182,7 @@ fn next_candidate(p: &Problem, bits: &[u64], at: &Node, from: usize) -> Option<u
             }
         }
         let s = &p.steps[c];
-        if s.lazy && (at.after_lazy || !wanted(p, &at.demand, s.reg, apply_write(&s.act))) {
+        if s.lazy && (at.after_lazy || !at.wants.wanted(s.reg, apply_write(&s.act))) {
             continue;
         }
         if ready(p, bits, at.horizon_us, c) {
@@ -175,7 +194,7 @@ fn next_candidate(p: &Problem, bits: &[u64], at: &Node, from: usize) -> Option<u
     }
     (from.max(n)..n + p.jumps.len()).find(|c| {
         let j = p.jumps[c - n];
-        j.after_us < at.horizon_us && wanted(p, &at.demand, j.reg, j.val)
+        j.after_us < at.horizon_us && at.wants.wanted(j.reg, j.val)
     })
 }
 
@@ -189,7 +208,7 @@ fn apply_write(act: &Act) -> Val {
 /// What the candidates depend on, recomputed when the placed set changes.
 struct Node {
     horizon_us: u64,
-    demand: Vec<u32>,
+    wants: Wants,
     /// The last thing placed was a lazy write or a jump.
     after_lazy: bool,
 }
@@ -197,12 +216,36 @@ struct Node {
 impl Node {
     fn new(p: &Problem, bits: &[u64], after_lazy: bool) -> Node {
         let horizon_us = horizon_us(p, bits);
-        Node { horizon_us, demand: demand(p, bits, horizon_us), after_lazy }
+        Node { horizon_us, wants: Wants::of(p, &demand(p, bits, horizon_us)), after_lazy }
     }
 }
 
 /// Searches for an order, trying at most `budget` steps.
 pub(crate) fn solve(p: &Problem, budget: u64) -> Found {
+    solve_counted(p, budget).0
+}
+
+/// A budget shared by many searches (cutting a witness down): each takes at most `each`, and
+/// none starts once `left` is spent, which then counts as "could not tell".
+pub(crate) struct Shared {
+    pub left: u64,
+    pub each: u64,
+}
+
+impl Shared {
+    /// Whether `p` is certainly impossible.
+    pub fn impossible(&mut self, p: &Problem) -> bool {
+        if self.left == 0 {
+            return false;
+        }
+        let (found, tries) = solve_counted(p, self.each.min(self.left));
+        self.left -= tries.min(self.left);
+        found.impossible()
+    }
+}
+
+/// [`solve`], also saying how many tries it used.
+pub(crate) fn solve_counted(p: &Problem, budget: u64) -> (Found, u64) {
     let n = p.steps.len();
     let mut bits = vec![0u64; n.div_ceil(64).max(1)];
     let mut regs: Vec<Val> = vec![0; p.regs];
@@ -216,10 +259,10 @@ pub(crate) fn solve(p: &Problem, budget: u64) -> Found {
     let is_lazy = |c: usize| c >= n || p.steps[c].lazy;
     loop {
         if left == 0 {
-            return Found::Order(stack.iter().filter(|(c, _)| *c < n).map(|(c, _)| *c as u32).collect());
+            return (Found::Order(stack.iter().filter(|(c, _)| *c < n).map(|(c, _)| *c as u32).collect()), tries);
         }
         let Some(c) = next_candidate(p, &bits, &at, from) else {
-            let Some((c, before)) = stack.pop() else { return Found::Impossible { states: seen.len as u64 } };
+            let Some((c, before)) = stack.pop() else { return (Found::Impossible { states: seen.len as u64 }, tries) };
             let reg = undo(p, &mut bits, &mut left, c);
             regs[reg] = before;
             at = Node::new(p, &bits, stack.last().is_some_and(|(c, _)| is_lazy(*c)));
@@ -228,7 +271,7 @@ pub(crate) fn solve(p: &Problem, budget: u64) -> Found {
         };
         tries += 1;
         if tries > budget {
-            return Found::Budget { tries: budget };
+            return (Found::Budget { tries: budget }, budget);
         }
         from = c + 1;
         let (reg, after) = if c < n {

@@ -6,7 +6,7 @@
 use super::explain::{minimize, Witness};
 use super::history::History;
 use super::linear::{effect, observation};
-use super::search::{solve, Act, Found, Jump, Order, Problem, Step};
+use super::search::{solve, Act, Found, Jump, Order, Problem, Shared, Step};
 use super::{val, Verdict};
 
 /// Builds a problem with explicit predecessors from chosen operations.
@@ -45,15 +45,19 @@ impl<'a> Builder<'a> {
         Some(self.steps.len() as u32 - 1)
     }
 
-    /// Adds `ops` in this order: each after the last required one before it.
+    /// Adds one client's `ops` (in invoke order) in its own order: each after the required ones
+    /// that ended before it began (a client may have several operations open at once). Only the
+    /// latest of those are listed; the rest follow by transitivity.
     pub fn chain(&mut self, ops: &[u32]) -> Vec<u32> {
-        let mut last: Option<u32> = None;
-        let mut added = vec![];
+        let mut added: Vec<u32> = vec![];
         for &op in ops {
-            if let Some(s) = self.add(op, last.into_iter().collect()) {
-                if self.steps[s as usize].required {
-                    last = Some(s);
-                }
+            let o = &self.h.ops[op as usize];
+            let of = |s: &u32| &self.h.ops[self.steps[*s as usize].op as usize];
+            let before: Vec<u32> =
+                added.iter().copied().filter(|s| self.steps[*s as usize].required && of(s).precedes(o)).collect();
+            let latest_us = before.iter().map(|s| of(s).invoke_us).max().unwrap_or(0);
+            let preds = before.into_iter().filter(|s| of(s).complete_us.is_some_and(|c| c >= latest_us)).collect();
+            if let Some(s) = self.add(op, preds) {
                 added.push(s);
             }
         }
@@ -127,7 +131,8 @@ pub(crate) fn check(h: &History, keys: &[u32], budget: u64) -> Verdict {
              without finding an order that keeps every client's own order or ruling them all out"
         )),
         Found::Impossible { .. } => {
-            let witness = minimize(all, |keep| solve(&problem(h, keys, keep), budget).impossible());
+            let mut shared = Shared { left: budget, each: (budget / 10).max(1) };
+            let witness = minimize(all, |keep| shared.impossible(&problem(h, keys, keep)));
             let text = super::explain::sequential(h, &witness);
             Verdict::violated(Witness { ops: witness, explanation: text, decided_at: None })
         }
