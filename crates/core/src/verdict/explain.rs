@@ -120,7 +120,7 @@ pub(crate) fn linear(h: &History, w: &[u32], _cut_us: u64) -> String {
         return format!("{} returned a value that no write could have produced by then ({relaxed}).", describe(h, *r));
     }
     if let Some((a, r)) = stale_pair(h, w) {
-        let seen = if op(a).kind == HistoryKind::Read { "returned" } else { "wrote" };
+        let seen = if op(a).kind == HistoryKind::Read { "read" } else { "wrote" };
         let v = if op(a).kind == HistoryKind::Read { op(a).values[0] } else { op(a).new_value() };
         return format!(
             "{} {seen} {} and ended before {}'s read began, yet that read returned {}: no single order of the \
