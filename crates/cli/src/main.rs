@@ -1,9 +1,13 @@
 //! `quorumscope`: runs scenario files headlessly.
 //!
-//! Exit codes: 0 success, 2 invalid scenario (message on stderr), 1 anything else.
+//! Exit codes: 0 success (whatever a history's verdict), 2 invalid scenario or unreadable history
+//! (message on stderr, with the line), 1 anything else.
 
 use clap::{Parser, Subcommand};
-use quorumscope_core::{bench, parse, pbs, Level, Sim};
+use quorumscope_core::{
+    bench, check_history, check_linearizable, history_of_report, parse, parse_jepsen, pbs, Consistency, History, Level,
+    Sim,
+};
 use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -27,6 +31,24 @@ enum Cmd {
         /// Indent the JSON.
         #[arg(long)]
         pretty: bool,
+        /// Print the run's consistency verdicts (linearizable, sequential, session guarantees,
+        /// convergent) instead of the report.
+        #[arg(long)]
+        consistency: bool,
+    },
+    /// Check a Jepsen register history (read/write/cas log) and print the JSON verdicts.
+    History {
+        /// Log file, or `-` for standard input.
+        file: String,
+        /// Indent the JSON.
+        #[arg(long)]
+        pretty: bool,
+        /// Placements each search may try before it answers "unknown".
+        #[arg(long, default_value_t = quorumscope_core::DEFAULT_BUDGET)]
+        budget: u64,
+        /// Instead of the verdict, time each `.log` file in FILE (a folder) and a 10,000-operation run.
+        #[arg(long)]
+        bench: bool,
     },
     /// Only check that a scenario is valid.
     Check {
@@ -126,6 +148,74 @@ fn emit(line: &str) -> Result<(), Failure> {
     writeln!(out, "{line}").and_then(|_| out.flush()).map_err(|e| Failure::Other(format!("writing the output: {e}")))
 }
 
+fn history(file: &str, pretty: bool, budget: u64) -> Result<(), Failure> {
+    let text = read_input(file)?;
+    let mut h = parse_jepsen(&text).map_err(|e| Failure::Invalid(format!("{file}: {e}")))?;
+    h.sort_by_invoke();
+    let v = check_history(&h, budget).to_json(&h);
+    let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
+    emit(&out.map_err(|e| Failure::Other(e.to_string()))?)
+}
+
+/// Times every `.log` in `dir` (best of three), then a generated 10,000-operation run.
+fn history_bench(dir: &str, budget: u64) -> Result<(), Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Failure::Other(format!("{dir}: {e}")))?;
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    files.sort();
+    let mut total_s = 0.0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?;
+        let mut h = parse_jepsen(&text).map_err(|e| Failure::Invalid(format!("{}: {e}", path.display())))?;
+        h.sort_by_invoke();
+        let (lin_s, all_s, c) = time_check(&h, budget);
+        total_s += all_s;
+        emit(&format!(
+            "{}: {} ops, linearizable {} in {:.2} ms; all models in {:.2} ms",
+            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+            h.ops.len(),
+            c.linearizable.status.name(),
+            lin_s * 1e3,
+            all_s * 1e3
+        ))?;
+    }
+    emit(&format!("{} histories, all models in {:.1} ms in total", files.len(), total_s * 1e3))?;
+    let file = bench::workload(8, 10_000, 16, 1);
+    let text = serde_json::to_string(&file).map_err(|e| Failure::Other(e.to_string()))?;
+    let (_, sc) = parse(&text).map_err(|e| Failure::Other(format!("generated workload invalid: {e}")))?;
+    let mut sim = Sim::new(sc, Level::Summary);
+    sim.run();
+    let h = history_of_report(&sim.report());
+    let (lin_s, all_s, c) = time_check(&h, budget);
+    emit(&format!(
+        "simulated run: {} ops on {} keys, linearizable {} in {:.1} ms; all models in {:.1} ms",
+        h.ops.len(),
+        h.keys.len(),
+        c.linearizable.status.name(),
+        lin_s * 1e3,
+        all_s * 1e3
+    ))
+}
+
+/// (seconds for linearizability alone, seconds for every model, the verdicts), best of three.
+fn time_check(h: &History, budget: u64) -> (f64, f64, Consistency) {
+    let (mut lin_s, mut all_s) = (f64::MAX, f64::MAX);
+    let mut last = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let one = check_linearizable(h, budget);
+        lin_s = lin_s.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let c = check_history(h, budget);
+        all_s = all_s.min(t.elapsed().as_secs_f64());
+        debug_assert_eq!(one.status, c.linearizable.status);
+        last = Some(c);
+    }
+    (lin_s, all_s, last.expect("three runs"))
+}
+
 fn load(file: &str) -> Result<quorumscope_core::Scenario, Failure> {
     let text = read_input(file)?;
     parse(&text).map(|(_, sc)| sc).map_err(|e| Failure::Invalid(format!("{file}: invalid scenario: {e}")))
@@ -134,11 +224,16 @@ fn load(file: &str) -> Result<quorumscope_core::Scenario, Failure> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
-        Cmd::Run { file, trace, pretty } => load(&file).and_then(|sc| {
+        Cmd::Run { file, trace, pretty, consistency } => load(&file).and_then(|sc| {
             let mut sim = Sim::new(sc, if trace { Level::Full } else { Level::Summary });
             sim.run();
             if let Some(note) = sim.truncation_note() {
                 eprintln!("warning: {file}: {note}");
+            }
+            if consistency {
+                let v = sim.consistency_json();
+                let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
+                return emit(&out.map_err(|e| Failure::Other(e.to_string()))?);
             }
             let mut v = serde_json::to_value(sim.report()).map_err(|e| Failure::Other(e.to_string()))?;
             if trace {
@@ -159,6 +254,8 @@ fn main() -> ExitCode {
                 sc.repl.r
             ))
         }),
+        Cmd::History { file, pretty, budget, bench: false } => history(&file, pretty, budget),
+        Cmd::History { file, budget, bench: true, .. } => history_bench(&file, budget),
         Cmd::Bench { nodes, ops, keys, repeat } => run_bench(nodes, ops, keys, repeat.max(1)),
         Cmd::Pbs(args) if args.bench => pbs_bench(&args),
         Cmd::Pbs(args) => pbs_config(&args).and_then(|cfg| {

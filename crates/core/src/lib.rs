@@ -34,6 +34,7 @@ mod setup;
 mod sim;
 mod snapshot;
 mod trace;
+mod verdict;
 
 // Utilities the app shares with the core, so the bundle carries one copy of each.
 pub mod bench;
@@ -62,6 +63,12 @@ pub use scenario::{parse, Scenario, ScenarioError, ScenarioFile};
 pub use snapshot::{NodeSnap, Snapshot};
 pub use trace::{
     AbandonReason, DropReason, Ev, Exchange, Fate, FaultWhat, Level, MerkleStep, MsgRecord, Recording, TraceEvent,
+};
+/// Consistency verdicts on histories (Jepsen logs, or a run via [`Sim::consistency`]).
+pub use verdict::{
+    check_history, check_linearizable, check_sequential, describe, history_of_report, parse_jepsen, Consistency,
+    Guarantee, History, HistoryKind, HistoryOp, JepsenError, KeyConsistency, Outcome, Status, Value, Verdict, Witness,
+    DEFAULT_BUDGET, GUARANTEES,
 };
 
 /// Parses, runs and reports in one call.

@@ -1,0 +1,157 @@
+//! A neutral history: what clients asked of a key-value register and what they were told, with
+//! the instants each operation began and ended. Both a Jepsen log and a simulator run become one.
+
+use serde::Serialize;
+
+/// A value a register holds: `None` is nil, the empty register every key starts as; `Some(i)`
+/// indexes [`History::values`].
+pub type Value = Option<u32>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    Read,
+    Write,
+    /// Compare-and-set: `expect` -> `value`.
+    Cas,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It took effect at one instant between invoke and complete.
+    Ok,
+    /// It certainly did not take effect. (A failed compare-and-set did run: it found another
+    /// value than the one expected, which is an observation, like a read.)
+    Fail,
+    /// Indeterminate: it may have taken effect at any instant after its invoke, or never.
+    Info,
+}
+
+/// One operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryOp {
+    /// The process (Jepsen) or client (simulator) that issued it; indexes [`History::clients`].
+    pub client: u32,
+    /// Indexes [`History::keys`].
+    pub key: u32,
+    pub kind: HistoryKind,
+    /// Read: the values returned (one for a register; several siblings make the key
+    /// multi-valued). Write: `[written]`. Cas: `[expected, new]`.
+    pub values: Vec<Value>,
+    pub invoke_us: u64,
+    /// `None` while it never completed (indeterminate operations).
+    pub complete_us: Option<u64>,
+    pub outcome: Outcome,
+    /// Where it came from: the log line of its completion (Jepsen) or the report's op index.
+    pub source: u32,
+}
+
+/// Operations in the order they were invoked, with the names they refer to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    pub ops: Vec<HistoryOp>,
+    pub clients: Vec<String>,
+    pub keys: Vec<String>,
+    pub values: Vec<String>,
+    /// What `source` means: `"line"` for a log, `"op"` for a simulator report.
+    pub source_name: &'static str,
+}
+
+impl HistoryOp {
+    /// The value a write installs, or a cas installs if it succeeds.
+    pub fn new_value(&self) -> Value {
+        match self.kind {
+            HistoryKind::Read => None,
+            HistoryKind::Write => self.values[0],
+            HistoryKind::Cas => self.values[1],
+        }
+    }
+
+    /// Whether it changes the register (a write or cas that succeeded or may have).
+    pub fn may_write(&self) -> bool {
+        self.kind != HistoryKind::Read && self.outcome != Outcome::Fail
+    }
+
+    /// Whether it tells what the register held: a completed read, or a failed cas.
+    pub fn observes(&self) -> bool {
+        match self.kind {
+            HistoryKind::Read => self.outcome == Outcome::Ok,
+            HistoryKind::Write => false,
+            HistoryKind::Cas => self.outcome == Outcome::Fail,
+        }
+    }
+
+    /// Whether `self` ended before `other` began (real-time order).
+    pub fn precedes(&self, other: &HistoryOp) -> bool {
+        self.complete_us.is_some_and(|c| c < other.invoke_us)
+    }
+}
+
+impl History {
+    /// Interns a value's text.
+    pub fn value_id(&mut self, text: &str) -> u32 {
+        intern(&mut self.values, text)
+    }
+
+    pub fn client_id(&mut self, name: &str) -> u32 {
+        intern(&mut self.clients, name)
+    }
+
+    pub fn key_id(&mut self, name: &str) -> u32 {
+        intern(&mut self.keys, name)
+    }
+
+    /// The text of a value (`nil` for the empty register).
+    pub fn value_text(&self, v: Value) -> &str {
+        v.map_or("nil", |i| &self.values[i as usize])
+    }
+
+    /// Indices of the operations on `key`, in invoke order.
+    pub fn ops_of_key(&self, key: u32) -> Vec<u32> {
+        (0..self.ops.len() as u32).filter(|i| self.ops[*i as usize].key == key).collect()
+    }
+
+    /// Whether some read of `key` returned several values (siblings).
+    pub fn multi_valued(&self, key: u32) -> bool {
+        self.ops.iter().any(|o| o.key == key && o.kind == HistoryKind::Read && o.values.len() > 1)
+    }
+
+    /// Sorts the operations by invoke time (stable), as every checker expects.
+    pub fn sort_by_invoke(&mut self) {
+        crate::order::sort_by_key(&mut self.ops, |o| u128::from(o.invoke_us));
+    }
+}
+
+/// Names are few (processes, keys, a handful of values): a linear scan is cheaper than a map.
+fn intern(names: &mut Vec<String>, name: &str) -> u32 {
+    if let Some(i) = names.iter().position(|n| n == name) {
+        return i as u32;
+    }
+    names.push(name.to_string());
+    (names.len() - 1) as u32
+}
+
+/// The session guarantees judged per client (Terry et al.), named here so that the checks and
+/// the explanations can both use them without importing each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guarantee {
+    ReadYourWrites,
+    MonotonicReads,
+    MonotonicWrites,
+    WritesFollowReads,
+}
+
+pub const GUARANTEES: [Guarantee; 4] =
+    [Guarantee::ReadYourWrites, Guarantee::MonotonicReads, Guarantee::MonotonicWrites, Guarantee::WritesFollowReads];
+
+impl Guarantee {
+    pub fn name(self) -> &'static str {
+        match self {
+            Guarantee::ReadYourWrites => "read_your_writes",
+            Guarantee::MonotonicReads => "monotonic_reads",
+            Guarantee::MonotonicWrites => "monotonic_writes",
+            Guarantee::WritesFollowReads => "writes_follow_reads",
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Sequential consistency: one order of all operations that keeps each client's operations in
+//! the order it issued them, ignoring real time between clients. Not compositional (keys are
+//! searched together) and NP-complete in general, so the search has a budget and may answer
+//! "unknown". Also home of [`Builder`], which the session guarantees share.
+
+use super::explain::{minimize, Witness};
+use super::history::History;
+use super::linear::{effect, observation};
+use super::search::{solve, Act, Found, Jump, Order, Problem, Shared, Step};
+use super::{val, Verdict};
+
+/// Builds a problem with explicit predecessors from chosen operations.
+pub(crate) struct Builder<'a> {
+    h: &'a History,
+    keep: &'a [u32],
+    regs: &'a [u32],
+    pub steps: Vec<Step>,
+    preds: Vec<Vec<u32>>,
+}
+
+impl<'a> Builder<'a> {
+    /// `regs`: the keys in the problem (a key's register is its position); `keep`: the
+    /// operations allowed in (others' writes become jumps).
+    pub fn new(h: &'a History, regs: &'a [u32], keep: &'a [u32]) -> Builder<'a> {
+        Builder { h, keep, regs, steps: vec![], preds: vec![] }
+    }
+
+    /// Adds operation `op` after `preds`; its step index, or `None` if it is no step (left out,
+    /// or an operation that neither saw nor changed anything).
+    pub fn add(&mut self, op: u32, preds: Vec<u32>) -> Option<u32> {
+        let o = &self.h.ops[op as usize];
+        let reg = self.regs.iter().position(|k| *k == o.key)? as u32;
+        if self.keep.binary_search(&op).is_err() {
+            return None;
+        }
+        let (act, required) = if o.observes() {
+            (observation(o), true)
+        } else if o.may_write() {
+            (effect(o), o.outcome == super::Outcome::Ok)
+        } else {
+            return None;
+        };
+        self.steps.push(Step { act, reg, required, op, lazy: false });
+        self.preds.push(preds);
+        Some(self.steps.len() as u32 - 1)
+    }
+
+    /// Adds one client's `ops` (in invoke order) in its own order: each after the required ones
+    /// that ended before it began (a client may have several operations open at once). Only the
+    /// latest of those are listed; the rest follow by transitivity.
+    pub fn chain(&mut self, ops: &[u32]) -> Vec<u32> {
+        let mut added: Vec<u32> = vec![];
+        for &op in ops {
+            let o = &self.h.ops[op as usize];
+            let of = |s: &u32| &self.h.ops[self.steps[*s as usize].op as usize];
+            let before: Vec<u32> =
+                added.iter().copied().filter(|s| self.steps[*s as usize].required && of(s).precedes(o)).collect();
+            let latest_us = before.iter().map(|s| of(s).invoke_us).max().unwrap_or(0);
+            let preds = before.into_iter().filter(|s| of(s).complete_us.is_some_and(|c| c >= latest_us)).collect();
+            if let Some(s) = self.add(op, preds) {
+                added.push(s);
+            }
+        }
+        added
+    }
+
+    /// Adds writes free of order, as lazy plain writes (a compare-and-set's comparison is
+    /// dropped: weaker, so a violation found is still one). Writes of one value are
+    /// interchangeable, so each goes after the previous one (required ones first): the search
+    /// need not try both orders of twins.
+    pub fn free(&mut self, ops: &[u32]) {
+        let first = self.steps.len();
+        let ok = |o: &u32| self.h.ops[*o as usize].outcome == super::Outcome::Ok;
+        let ordered: Vec<u32> = ops.iter().copied().filter(ok).chain(ops.iter().copied().filter(|o| !ok(o))).collect();
+        for op in ordered {
+            let Some(s) = self.add(op, vec![]) else { continue };
+            let me = &mut self.steps[s as usize];
+            me.act = Act::Write(val(self.h.ops[op as usize].new_value()));
+            me.lazy = true;
+            let me = &self.steps[s as usize];
+            let twin = (first..s as usize).rev().find(|t| self.steps[*t].act == me.act && self.steps[*t].reg == me.reg);
+            self.preds[s as usize] = twin.map(|t| t as u32).into_iter().collect();
+        }
+    }
+
+    /// The problem; writes on the problem's keys left out become jumps.
+    pub fn finish(self) -> Problem {
+        let mut jumps: Vec<Jump> = vec![];
+        for (i, o) in self.h.ops.iter().enumerate() {
+            let Some(reg) = self.regs.iter().position(|k| *k == o.key) else { continue };
+            if !o.may_write() || self.keep.binary_search(&(i as u32)).is_ok() {
+                continue;
+            }
+            let j = Jump { reg: reg as u32, val: val(o.new_value()), after_us: 0 };
+            if !jumps.contains(&j) {
+                jumps.push(j);
+            }
+        }
+        // Steps in invoke order, so the search tries real time's order first (usually right).
+        let mut order: Vec<u32> = (0..self.steps.len() as u32).collect();
+        crate::order::sort_by_key(&mut order, |s| u128::from(self.steps[*s as usize].op));
+        let mut at = vec![0u32; order.len()];
+        for (new, old) in order.iter().enumerate() {
+            at[*old as usize] = new as u32;
+        }
+        let steps = order.iter().map(|s| self.steps[*s as usize].clone()).collect();
+        let preds = order.iter().map(|s| self.preds[*s as usize].iter().map(|q| at[*q as usize]).collect()).collect();
+        Problem { steps, order: Order::Preds(preds), jumps, regs: self.regs.len() }
+    }
+}
+
+/// Every client's operations on `keys`, in the order it issued them.
+pub(crate) fn problem(h: &History, keys: &[u32], keep: &[u32]) -> Problem {
+    let mut b = Builder::new(h, keys, keep);
+    for c in 0..h.clients.len() as u32 {
+        let mine: Vec<u32> = (0..h.ops.len() as u32).filter(|i| h.ops[*i as usize].client == c).collect();
+        b.chain(&mine);
+    }
+    b.finish()
+}
+
+/// The verdict on `keys` together.
+pub(crate) fn check(h: &History, keys: &[u32], budget: u64) -> Verdict {
+    let all: Vec<u32> = (0..h.ops.len() as u32).filter(|i| keys.contains(&h.ops[*i as usize].key)).collect();
+    // NP-complete: a tenth of the budget, so a hard history costs a fraction of a second.
+    let budget = (budget / 10).max(1);
+    match solve(&problem(h, keys, &all), budget) {
+        Found::Order(_) => Verdict::held(),
+        Found::Budget { tries } => Verdict::unknown(format!(
+            "checking sequential consistency is NP-complete; the search tried {tries} placements (its budget) \
+             without finding an order that keeps every client's own order or ruling them all out"
+        )),
+        Found::Impossible { .. } => {
+            let mut shared = Shared { left: budget, each: (budget / 10).max(1) };
+            let witness = minimize(all, |keep| shared.impossible(&problem(h, keys, keep)));
+            let text = super::explain::sequential(h, &witness);
+            Verdict::violated(Witness { ops: witness, explanation: text, decided_at: None })
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The session guarantees of Terry et al., per client and key, each decided as a search for an
+//! order of the key's writes (everyone's) and the client's operations that the register allows
+//! under that guarantee's constraints only:
+//! - read-your-writes: each read comes after every write the client made before it;
+//! - monotonic reads: the client's reads keep their order;
+//! - monotonic writes: the client's writes keep their order, as seen by any reader whose own
+//!   reads keep theirs;
+//! - writes-follow-reads: a write the client made after reading comes after what it read, as
+//!   seen by any such reader.
+//!
+//! "Before" within a client is real time (one operation ended before the other began): a client
+//! may have several operations open at once. Other clients' writes are free, lazy plain writes.
+//! Sequential consistency keeps all these constraints at once, so it implies each guarantee.
+
+use super::explain::{minimize, Witness};
+use super::history::History;
+pub use super::history::{Guarantee, GUARANTEES};
+use super::search::{solve, Found, Problem, Shared};
+use super::sequential::Builder;
+use super::Verdict;
+
+/// A session search's budget in tries times the key's operations (a try scans them).
+const WORK_PER_SEARCH: u64 = 20_000_000;
+
+/// A client's operations on a key, split.
+struct Mine {
+    all: Vec<u32>,
+    seen: Vec<u32>,
+    wrote: Vec<u32>,
+    others_wrote: Vec<u32>,
+}
+
+fn mine(h: &History, ops: &[u32], c: u32) -> Mine {
+    let all: Vec<u32> = ops.iter().copied().filter(|i| h.ops[*i as usize].client == c).collect();
+    let seen = all.iter().copied().filter(|i| h.ops[*i as usize].observes()).collect();
+    let wrote = all.iter().copied().filter(|i| h.ops[*i as usize].may_write()).collect();
+    let others_wrote =
+        ops.iter().copied().filter(|i| h.ops[*i as usize].client != c && h.ops[*i as usize].may_write()).collect();
+    Mine { all, seen, wrote, others_wrote }
+}
+
+/// The problem for guarantee `g` of client `c`, seen by reader `d` (monotonic writes and
+/// writes-follow-reads only; `d` may be `c`).
+fn problem(h: &History, ops: &[u32], g: Guarantee, c: u32, d: u32, keep: &[u32]) -> Problem {
+    let regs = [h.ops[ops[0] as usize].key];
+    let m = mine(h, ops, c);
+    let mut b = Builder::new(h, &regs, keep);
+    match g {
+        Guarantee::MonotonicReads => {
+            b.chain(&m.seen);
+            b.free(&m.wrote);
+        }
+        Guarantee::ReadYourWrites => {
+            let mut wrote: Vec<u32> = vec![];
+            for &op in &m.all {
+                let o = &h.ops[op as usize];
+                if o.observes() {
+                    let before = wrote.iter().copied().filter(|s| h.ops[b.steps[*s as usize].op as usize].precedes(o));
+                    b.add(op, before.collect());
+                } else if let Some(s) = b.add(op, vec![]) {
+                    if b.steps[s as usize].required {
+                        wrote.push(s);
+                    }
+                }
+            }
+        }
+        Guarantee::MonotonicWrites => {
+            b.chain(&m.wrote);
+            b.chain(&mine(h, ops, d).seen);
+        }
+        Guarantee::WritesFollowReads => {
+            let seen: Vec<u32> =
+                if d == c { b.chain(&m.seen) } else { m.seen.iter().filter_map(|op| b.add(*op, vec![])).collect() };
+            for &op in &m.wrote {
+                let o = &h.ops[op as usize];
+                let preds =
+                    seen.iter().copied().filter(|s| h.ops[b.steps[*s as usize].op as usize].precedes(o)).collect();
+                b.add(op, preds);
+            }
+            if d != c {
+                b.chain(&mine(h, ops, d).seen);
+            }
+        }
+    }
+    b.free(&m.others_wrote);
+    b.finish()
+}
+
+/// Whether the guarantee constrains anything for `c` (else it holds trivially).
+fn applies(m: &Mine, g: Guarantee) -> bool {
+    match g {
+        Guarantee::MonotonicReads => m.seen.len() >= 2,
+        Guarantee::ReadYourWrites => m.wrote.first().is_some_and(|w| m.seen.iter().any(|r| r > w)),
+        Guarantee::MonotonicWrites => m.wrote.len() >= 2,
+        Guarantee::WritesFollowReads => m.seen.first().is_some_and(|r| m.wrote.iter().any(|w| w > r)),
+    }
+}
+
+/// Every guarantee's verdict for every client on `key` (in [`GUARANTEES`] order).
+pub(crate) fn check_key(h: &History, key: u32, budget: u64) -> Vec<Vec<Verdict>> {
+    let ops = h.ops_of_key(key);
+    let clients = 0..h.clients.len() as u32;
+    if ops.is_empty() {
+        return GUARANTEES.iter().map(|_| clients.clone().map(|_| Verdict::held()).collect()).collect();
+    }
+    // Readers whose own reads keep their order, and so can witness another client's writes.
+    let readers: Vec<u32> = clients
+        .clone()
+        .filter(|d| {
+            let md = mine(h, &ops, *d);
+            !md.seen.is_empty() && solve(&problem(h, &ops, Guarantee::MonotonicReads, *d, *d, &ops), budget).is_order()
+        })
+        .collect();
+    GUARANTEES.iter().map(|g| clients.clone().map(|c| check(h, &ops, *g, c, &readers, budget)).collect()).collect()
+}
+
+/// The verdict on guarantee `g` for client `c` on the key of `ops`.
+fn check(h: &History, ops: &[u32], g: Guarantee, c: u32, readers: &[u32], budget: u64) -> Verdict {
+    let m = mine(h, ops, c);
+    if !applies(&m, g) {
+        return Verdict::held();
+    }
+    // A reader bears on c's writes only if it saw one of them (or, for writes-follow-reads, a
+    // value c read): leaving the others out is weaker, so a violation found is still one.
+    let shown: Vec<super::Value> = match g {
+        Guarantee::WritesFollowReads => m.all.iter().flat_map(|i| h.ops[*i as usize].values.clone()).collect(),
+        _ => m.wrote.iter().map(|i| h.ops[*i as usize].new_value()).collect(),
+    };
+    let saw =
+        |d: &u32| mine(h, ops, *d).seen.iter().any(|i| h.ops[*i as usize].values.iter().any(|v| shown.contains(v)));
+    let readers: Vec<u32> = match g {
+        Guarantee::MonotonicWrites | Guarantee::WritesFollowReads => readers.iter().copied().filter(saw).collect(),
+        _ => vec![c],
+    };
+    // Each try costs a pass over the key's operations: fewer tries on long histories.
+    let budget = budget.min(WORK_PER_SEARCH / ops.len().max(1) as u64).max(1);
+    let mut unknown = None;
+    for d in readers {
+        match solve(&problem(h, ops, g, c, d, ops), budget) {
+            Found::Order(_) => {}
+            Found::Budget { tries } => unknown = Some(format!("the search tried {tries} placements (its budget)")),
+            Found::Impossible { .. } => {
+                let mut steps: Vec<u32> = problem(h, ops, g, c, d, ops).steps.iter().map(|s| s.op).collect();
+                crate::order::sort_u32(&mut steps);
+                let mut shared = Shared { left: budget, each: (budget / 20).max(1) };
+                let witness = minimize(steps, |keep| shared.impossible(&problem(h, ops, g, c, d, keep)));
+                let text = super::explain::session(h, g, c, &witness);
+                return Verdict::violated(Witness { ops: witness, explanation: text, decided_at: None });
+            }
+        }
+    }
+    unknown.map_or_else(Verdict::held, Verdict::unknown)
+}

@@ -1,0 +1,95 @@
+//! A simulator run as a history: puts are writes, gets are reads. A put that failed or never
+//! finished is indeterminate (nothing in the simulation rolls a write back, so it may have
+//! taken effect). A get that returned several siblings makes its key multi-valued.
+
+use super::explain::Witness;
+use super::history::{History, HistoryKind, HistoryOp, Outcome};
+use super::{check_history, Consistency, Verdict, DEFAULT_BUDGET};
+use crate::ids::ms_to_us;
+use crate::report::{OpStatus, OpType, Report};
+use crate::run::Sim;
+
+/// The history of a finished run's report (times in microseconds; `source` is the op index).
+pub fn history_of_report(r: &Report) -> History {
+    let mut h = History { source_name: "op", ..History::default() };
+    for op in &r.ops {
+        let Some(start_ms) = op.start_ms else { continue };
+        let client = h.client_id(&op.client);
+        let key = h.key_id(&op.key);
+        let (kind, values, outcome) = match (op.op, op.status) {
+            (OpType::Put, status) => {
+                let v = op.value.as_deref().map(|s| h.value_id(s));
+                (HistoryKind::Write, vec![v], if status == OpStatus::Ok { Outcome::Ok } else { Outcome::Info })
+            }
+            (OpType::Get, OpStatus::Ok) => {
+                let got = op.values.as_deref().unwrap_or_default();
+                let mut vs: Vec<_> = got.iter().map(|s| Some(h.value_id(s))).collect();
+                if vs.is_empty() {
+                    vs.push(None);
+                }
+                (HistoryKind::Read, vs, Outcome::Ok)
+            }
+            (OpType::Get, _) => continue, // a get that did not answer saw nothing
+        };
+        let complete_us = if outcome == Outcome::Ok { op.end_ms.map(ms_to_us) } else { None };
+        h.ops.push(HistoryOp {
+            client,
+            key,
+            kind,
+            values,
+            invoke_us: ms_to_us(start_ms),
+            complete_us,
+            outcome,
+            source: op.index,
+        });
+    }
+    h.sort_by_invoke();
+    h
+}
+
+/// Whether every replica holding a key holds the same values at the end of the run.
+pub fn convergence(r: &Report) -> Verdict {
+    let mut keys: Vec<(&str, &str, &[String])> = vec![]; // (key, first holder, its values)
+    let mut split = vec![];
+    for (node, held) in &r.final_state.0 {
+        for (key, values) in held {
+            match keys.iter().find(|(k, _, _)| k == key) {
+                None => keys.push((key, node, values)),
+                Some((_, first, vs)) if *vs != values.as_slice() => split.push(format!(
+                    "{key}: {first} holds [{}] but {node} holds [{}]",
+                    vs.join(", "),
+                    values.join(", ")
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    if split.is_empty() {
+        return Verdict::held();
+    }
+    let n = split.len();
+    split.truncate(3);
+    let explanation = format!(
+        "When the run ended the replicas still disagreed ({n} disagreement{}): {}.",
+        if n == 1 { "" } else { "s" },
+        split.join("; ")
+    );
+    Verdict::violated(Witness { ops: vec![], explanation, decided_at: None })
+}
+
+impl Sim {
+    /// The run's history and every model's verdict on it (not part of [`Sim::report`]).
+    pub fn consistency(&self) -> (History, Consistency) {
+        let report = self.report();
+        let h = history_of_report(&report);
+        let mut c = check_history(&h, DEFAULT_BUDGET);
+        c.convergent = Some(convergence(&report));
+        (h, c)
+    }
+
+    /// [`Sim::consistency`] as JSON (`quorumscope run --consistency`).
+    pub fn consistency_json(&self) -> serde_json::Value {
+        let (h, c) = self.consistency();
+        c.to_json(&h)
+    }
+}
