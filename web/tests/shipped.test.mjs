@@ -23,7 +23,9 @@ test('the shipped app starts, plays and carries no test hooks', async () => {
   const page = await open(b, `${srv.base}/`);
   assert.equal(await page.evaluate(() => typeof window.wasmBindings?.qs_load), 'undefined', 'no test hooks in the shipped build');
   assert.ok((await page.locator('[data-node]').count()) >= 3);
-  await page.click('.transport .play');
+  // The first lesson asks its first question at 0 ms: answer it, and Continue plays on.
+  await page.locator('[data-question] [data-choice]').first().click();
+  await page.click('[data-action=continue]');
   await page.waitForFunction(() => Number(document.querySelector('#sim-time').textContent) > 0);
   await page.click('.transport .play');
   assert.deepEqual(page.errors, []);
