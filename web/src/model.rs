@@ -485,10 +485,11 @@ pub fn addr_is_node(a: Addr) -> Option<NodeId> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn model(name: &str) -> Model {
+    /// A lesson's run, for tests here and in the views.
+    pub(crate) fn model(name: &str) -> Model {
         let text = crate::lessons::text(name).unwrap();
         let (file, sc) = quorumscope_core::parse(text).unwrap();
         Model::new(file, sc)

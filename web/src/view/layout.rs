@@ -44,10 +44,7 @@ impl Layout {
 mod tests {
     use super::*;
 
-    fn model(name: &str) -> Model {
-        let (file, sc) = quorumscope_core::parse(crate::lessons::text(name).unwrap()).unwrap();
-        Model::new(file, sc)
-    }
+    use crate::model::tests::model;
 
     #[test]
     fn nodes_sit_on_the_ring_and_clients_outside_it() {

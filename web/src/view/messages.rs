@@ -285,10 +285,7 @@ fn attribution(
 mod tests {
     use super::*;
 
-    fn model(name: &str) -> Model {
-        let (file, sc) = quorumscope_core::parse(crate::lessons::text(name).unwrap()).unwrap();
-        Model::new(file, sc)
-    }
+    use crate::model::tests::model;
 
     #[test]
     fn what_is_drawn_follows_the_messages_and_the_selection() {
