@@ -102,6 +102,11 @@ impl OpState {
         }
     }
 
+    /// Did every replica asked refuse this put (so it is stored nowhere: a definite failure)?
+    pub fn refused_everywhere(&self) -> bool {
+        !self.sent_to.is_empty() && self.sent_to.iter().all(|(n, _)| self.refused_by.contains(n))
+    }
+
     /// Was this put stored by any replica (home copy or hint)?
     pub fn stored(&self) -> bool {
         !self.stored_on.is_empty()
@@ -239,7 +244,17 @@ impl ClientState {
         }
         let s = ctx.setup;
         match msg {
-            Msg::PutAck { stored: false, .. } => op.refused_by.push(from),
+            Msg::PutAck { stored: false, .. } => {
+                op.refused_by.push(from);
+                // As Riak answers a sibling-limit refusal at once: fail as soon as the replicas
+                // still to answer cannot make up W.
+                let open = op.sent_to.len() - op.acked_by.len().min(op.sent_to.len()) - op.refused_by.len();
+                if op.status == Status::Pending && op.acked_by.len() + open < s.sc.repl.w as usize {
+                    op.status = Status::Failed;
+                    op.end_us = Some(ctx.now_us);
+                    out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: false }));
+                }
+            }
             Msg::PutAck { .. } => {
                 op.acked_by.push(from);
                 if op.status == Status::Pending && op.acked_by.len() >= s.sc.repl.w as usize {
@@ -304,7 +319,8 @@ impl ClientState {
             out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: false }));
         }
         for (node, _) in &op.sent_to {
-            let answered = op.acked_by.contains(node) || op.replies.iter().any(|(n, _)| n == node);
+            let answered =
+                op.acked_by.contains(node) || op.refused_by.contains(node) || op.replies.iter().any(|(n, _)| n == node);
             if !answered {
                 out.push(Cmd::Trace(Ev::RequestTimeout { op: op_id, node: *node }));
             }

@@ -99,9 +99,10 @@ impl ConflictMode {
     }
 }
 
-/// At most this many versions of one key (siblings) on a replica: a put that would make more is
-/// refused, as Riak refuses writes past `max_siblings` (100 by default), so no input makes merging
-/// grow without bound.
+/// A put that would give a replica more than this many versions (siblings) of one key is refused,
+/// as Riak refuses writes past `max_siblings` (100 by default). The cap is on puts: repair,
+/// handoff and anti-entropy merge versions other replicas already took, so after a partition a
+/// replica can hold up to this many per side, and no more than the puts that were accepted.
 pub const MAX_SIBLINGS: usize = 100;
 /// From this many siblings a replica warns, as Riak logs past `warn_siblings` (25 by default).
 pub const WARN_SIBLINGS: usize = 25;

@@ -164,7 +164,8 @@ impl NodeState {
 
     /// A client's put: stored unless the key would pass `MAX_SIBLINGS` versions here (then
     /// refused, as Riak does); a warning when it reaches `WARN_SIBLINGS`. Repair, handoff and
-    /// anti-entropy merges are never refused: they only carry versions some replica already took.
+    /// anti-entropy merges are never refused: they carry versions some replica already took, so
+    /// the cap bounds what each side of a partition accepts, not the union after it heals.
     #[allow(clippy::too_many_arguments)]
     fn put(
         &mut self,

@@ -27,6 +27,7 @@ pub struct OpReport {
     pub status: OpStatus,
     /// For a failed put, `indeterminate` (as Jepsen says): "failed" means not confirmed — fewer
     /// than W acknowledgements before the timeout — not "not written"; it may be stored anywhere.
+    /// `refused` when every replica refused it (the sibling limit): it is stored nowhere.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'static str>,
     pub preference: Vec<String>,
@@ -286,7 +287,13 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
             Status::Failed => OpStatus::Failed,
             Status::Pending => OpStatus::Pending,
         },
-        outcome: (is_put && o.status == Status::Failed).then_some("indeterminate"),
+        // Jepsen's words: a put every replica refused certainly did not happen (`refused`, Jepsen's
+        // `:fail`); any other failed put may or may not have (`indeterminate`, Jepsen's `:info`).
+        outcome: (is_put && o.status == Status::Failed).then_some(if o.refused_everywhere() {
+            "refused"
+        } else {
+            "indeterminate"
+        }),
         preference: names.nodes(&ids.preference),
         sent_to: names.nodes(&ids.sent_to),
         hinted: o.sent_to.iter().filter_map(|(n, h)| h.map(|h| [names.node(n), names.node(&h)])).collect(),

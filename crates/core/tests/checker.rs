@@ -377,3 +377,17 @@ fn siblings_stale_read_of_a_replaced_version() {
     assert_eq!(stale[0]["op"], json!(4), "c4's get");
     assert!(stale[0]["explanation"].as_str().unwrap().contains("succeeded at 112 ms, replacing \"v1\""));
 }
+
+/// Under lww the lost update names the put that really beat it — a higher timestamp on a replica
+/// that had acknowledged it, with the clock skew that made it higher — not any surviving value.
+#[test]
+fn lost_update_names_the_value_that_beat_it() {
+    let r = report(
+        &json!({"title": "LU survivor", "nodes": ["A", "B", "C"], "clients": [{"id": "c1"}, {"id": "c2"}, {"id": "c3", "clock_skew_ms": 1000}], "keys": {"x": ["A", "B", "C"]}, "replication": {"n": 3, "w": 1, "r": 1, "conflicts": "lww", "read_repair": false, "hinted_handoff": false}, "network": {"latency_ms": 1, "links": [{"from": "c3", "to": "A", "latency_ms": 5}]}, "events": [{"at_ms": 0, "client": "c1", "put": "x", "value": "R"}, {"at_ms": 50, "partition": [["A", "c2", "c3"], ["B", "C", "c1"]]}, {"at_ms": 100, "client": "c2", "put": "x", "value": "P"}, {"at_ms": 100, "client": "c3", "put": "x", "value": "Q"}], "run_until_ms": 3000}),
+    );
+    let lost = flagged(&r, "lost_update");
+    assert_eq!(lost.len(), 1, "{:#}", r["anomalies"]);
+    let e = lost[0]["explanation"].as_str().unwrap();
+    assert!(e.contains("Last-write-wins kept \"Q\" from c3's put") && e.contains("c3 +1000 ms"), "{e}");
+    assert_eq!(lost[0]["related_ops"], json!([2]), "only the put that beat it");
+}

@@ -248,6 +248,13 @@ fn siblings_are_bounded_as_riak_bounds_them() {
     let refused: Vec<&Value> = ops.iter().filter(|o| o.get("refused_by").is_some()).collect();
     assert_eq!(refused.len(), 50, "the last 50 puts are refused");
     assert!(refused.iter().all(|o| o["status"] == "failed" && o["refused_by"] == json!(["A"])));
+    // Refused by every replica it asked: certainly not written (Jepsen's fail, not info), and
+    // reported at once, not at the timeout.
+    assert!(refused.iter().all(|o| o["outcome"] == "refused"), "{:#}", refused[0]);
+    assert!(refused.iter().all(|o| o["end_ms"].as_f64().unwrap() < 100.0), "{:#}", refused[0]);
+    let timeouts =
+        sim.recording().trace.iter().filter(|e| matches!(e.ev, quorumscope_core::Ev::RequestTimeout { .. })).count();
+    assert_eq!(timeouts, 0, "a refusal is an answer");
     assert_eq!(ops[150]["values"].as_array().unwrap().len(), 100, "the read returns the 100 kept");
     let trace = &sim.recording().trace;
     let warned =

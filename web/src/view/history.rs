@@ -49,6 +49,7 @@ fn Row(p: &RowProps) -> Html {
     // What the row says about the outcome, once it is known.
     let (status, label) = match (done, started, o.status, o.outcome) {
         (true, _, OpStatus::Ok, _) => ("ok", "✓ ok"),
+        (true, _, OpStatus::Failed, Some("refused")) => ("failed", "✗ refused: too many siblings"),
         (true, _, OpStatus::Failed, Some(_)) => ("failed", "✗ failed: indeterminate"),
         (true, _, OpStatus::Failed, None) => ("failed", "✗ failed"),
         (true, _, OpStatus::Pending, _) => ("pending", "pending"),

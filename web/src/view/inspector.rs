@@ -104,7 +104,7 @@ fn op_section(p: &InspectorProps, o: &OpReport) -> Html {
         <div class="inspect-op">
             <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op.name(), o.key, o.client) }</h3>
             <dl>
-                <dt>{ "status" }</dt><dd>{ o.status.name() }{ if o.outcome.is_some() { " — not confirmed (fewer than W acknowledgements before the timeout), so its outcome is indeterminate: it may be stored on some replicas, and is never rolled back" } else { "" } }</dd>
+                <dt>{ "status" }</dt><dd>{ o.status.name() }{ match o.outcome { Some("refused") => " — every replica refused it (the key already had the most versions a replica keeps): it is stored nowhere", Some(_) => " — not confirmed (fewer than W acknowledgements before the timeout), so its outcome is indeterminate: it may be stored on some replicas, and is never rolled back", None => "" } }</dd>
                 <dt>{ "time" }</dt><dd>{ format!("{} → {}", o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default(), o.end_ms.map(|s| format!("{} ms", fixed(s, 1))).unwrap_or("…".into())) }</dd>
                 <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
                 <dt>{ "sent to" }</dt><dd>{ o.sent_to.join(", ") }{ for o.hinted.iter().map(|[f, h]| html! { <span class="muted">{ format!(" ({f} stands in for {h})") }</span> }) }</dd>

@@ -44,10 +44,7 @@ pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
         if stored_puts[p.key as usize].iter().any(|q| replaces(&w.ops[*q as usize], p)) {
             continue;
         }
-        let mut survivors: Vec<ValueId> =
-            w.nodes.iter().filter_map(|n| n.read(p.key)).flat_map(|d| d.values()).collect();
-        crate::order::sort_u32(&mut survivors);
-        survivors.dedup();
+        let survivors = winners(c, w, p);
         let end = p.end_us.unwrap_or(0);
         out.push(Anomaly {
             kind: AnomalyKind::LostUpdate,
@@ -68,6 +65,27 @@ pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
             ),
         });
     }
+}
+
+/// The values held at the end that beat put `p`: under lww only those with a higher timestamp
+/// (first those on a replica that acknowledged `p`, which is where they replaced it), otherwise
+/// every value still held of the key.
+fn winners(c: &Words, w: &World, p: &OpState) -> Vec<ValueId> {
+    let held_on = |n: &crate::node::NodeState| n.read(p.key).map(|d| d.values()).unwrap_or_default();
+    let mut on_acked: Vec<ValueId> = p.acked_by.iter().flat_map(|n| held_on(&w.nodes[*n as usize])).collect();
+    let mut all: Vec<ValueId> = w.nodes.iter().flat_map(held_on).collect();
+    for list in [&mut on_acked, &mut all] {
+        crate::order::sort_u32(list);
+        list.dedup();
+    }
+    let beats = |v: &ValueId| match (&c.ops[c.put_of(*v) as usize].written, &p.written) {
+        (Some(Data::Lww { ts_us: qt, tie: qi, .. }), Some(Data::Lww { ts_us: pt, tie: pi, .. })) => (qt, qi) > (pt, pi),
+        _ => true,
+    };
+    let mut out: Vec<ValueId> = on_acked.into_iter().filter(beats).collect();
+    let rest: Vec<ValueId> = all.into_iter().filter(|v| beats(v) && !out.contains(v)).collect();
+    out.extend(rest);
+    out
 }
 
 /// What kept the value out: last-write-wins and its clocks, or the absence of versions.

@@ -19,7 +19,12 @@ pub fn history_of_report(r: &Report) -> History {
         let (kind, values, outcome) = match (op.op, op.status) {
             (OpType::Put, status) => {
                 let v = op.value.as_deref().map(|s| h.value_id(s));
-                (HistoryKind::Write, vec![v], if status == OpStatus::Ok { Outcome::Ok } else { Outcome::Info })
+                let outcome = match (status, op.outcome) {
+                    (OpStatus::Ok, _) => Outcome::Ok,
+                    (_, Some("refused")) => Outcome::Fail, // every replica refused it: it did not happen
+                    _ => Outcome::Info,
+                };
+                (HistoryKind::Write, vec![v], outcome)
             }
             (OpType::Get, OpStatus::Ok) => {
                 let got = op.values.as_deref().unwrap_or_default();
