@@ -1,24 +1,15 @@
 // End-to-end tests: the built app (dist/) in headless Chromium. Run by `cargo xtask test`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, browser, open } from './harness.mjs';
+import { serve, session, open } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const CLI = process.env.QS_CLI || path.join(ROOT, 'target/debug/quorumscope');
-let srv, b;
-
-before(async () => {
-  srv = await serve();
-  b = await browser();
-});
-after(async () => {
-  await b?.close();
-  srv?.server.close();
-});
+const s = session();
 
 const simTime = (page) => page.$eval('#sim-time', (e) => Number(e.textContent));
 async function seek(page, ms) {
@@ -43,7 +34,7 @@ async function fill(page, name, value) {
 const nodeUp = (page, id) => page.$eval(`[data-node="${id}"]`, (e) => e.dataset.up);
 
 test('the app loads with its DOM hooks and no errors', async () => {
-  const page = await open(b, `${srv.base}/`);
+  const page = await open(s.b, `${s.srv.base}/`);
   assert.equal(await page.locator('[data-node]').count(), 4, 'the default lesson has nodes A-D');
   for (const n of ['n', 'w', 'r', 'sloppy']) assert.equal(await page.locator(`input[name=${n}]`).count(), 1, n);
   assert.equal(await simTime(page), 0);
@@ -57,7 +48,7 @@ test('the app loads with its DOM hooks and no errors', async () => {
 
 test('messages in flight carry their kind, and scrubbing moves every view', async () => {
   // Revealed: the lesson's question at 600 ms would hold the cursor there.
-  const page = await open(b, `${srv.base}/#lesson=failed-write&reveal=1`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=failed-write&reveal=1`);
   await seek(page, 102);
   assert.equal(await page.locator('[data-message="put"]').count(), 3);
   // B and C are down from 0 ms; their puts are dropped at 105 ms and fade where they were lost.
@@ -79,7 +70,7 @@ test('messages in flight carry their kind, and scrubbing moves every view', asyn
 });
 
 test('change N/W/R, crash nodes, a failed put, a get that reads it, the anomaly listed', async () => {
-  const page = await open(b, `${srv.base}/#lesson=quorum-overlap`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
   await setSlider(page, 'r', 1);
   await seek(page, 300);
   for (const n of ['C', 'D', 'E']) {
@@ -123,7 +114,7 @@ test('change N/W/R, crash nodes, a failed put, a get that reads it, the anomaly 
 });
 
 test('keyboard: space plays and pauses, arrows step, ? opens help; paused means no work', async () => {
-  const page = await open(b, `${srv.base}/#lesson=stale-read`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
   await page.keyboard.press('ArrowRight');
   assert.equal(await simTime(page), 5);
   await page.keyboard.press('ArrowRight');
@@ -149,7 +140,7 @@ test('keyboard: space plays and pauses, arrows step, ? opens help; paused means 
 });
 
 test('Escape closes every dialog and gives the focus back to the button that opened it', async () => {
-  const page = await open(b, `${srv.base}/#lesson=stale-read`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
   for (const action of ['glossary', 'copy-link', 'embed']) {
     await page.click(`[data-action=${action}]`);
     await page.waitForSelector('[role=dialog][aria-modal=true]');
@@ -163,7 +154,7 @@ test('Escape closes every dialog and gives the focus back to the button that ope
 });
 
 test('reduced motion: playback jumps from event to event', async () => {
-  const page = await open(b, `${srv.base}/#lesson=stale-read`, { reducedMotion: 'reduce' });
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`, { reducedMotion: 'reduce' });
   assert.equal(await page.locator('.app.reduced-motion').count(), 1);
   await page.keyboard.press(' ');
   await page.waitForFunction(() => Number(document.querySelector('#sim-time').textContent) >= 5, null, { timeout: 5000 });
@@ -175,7 +166,7 @@ test('reduced motion: playback jumps from event to event', async () => {
 
 test('the layout fits a 640-pixel iframe without horizontal scrolling, in light and dark', async () => {
   for (const colorScheme of ['light', 'dark']) {
-    const page = await open(b, `${srv.base}/#lesson=sloppy-quorum`, { viewport: { width: 640, height: 400 }, colorScheme });
+    const page = await open(s.b, `${s.srv.base}/#lesson=sloppy-quorum`, { viewport: { width: 640, height: 400 }, colorScheme });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${colorScheme}: ${overflow}px too wide`);
     await page.close();
@@ -183,7 +174,7 @@ test('the layout fits a 640-pixel iframe without horizontal scrolling, in light 
 });
 
 test('every lesson loads and plays to its end', async () => {
-  const page = await open(b, `${srv.base}/`);
+  const page = await open(s.b, `${s.srv.base}/`);
   const slugs = await page.$$eval('.lesson-pick option', (os) => os.map((o) => o.value).filter(Boolean));
   assert.ok(slugs.length >= 13);
   for (const slug of slugs) {
@@ -211,7 +202,7 @@ test('every lesson loads and plays to its end', async () => {
 });
 
 test('the browser run equals the native run byte for byte', async () => {
-  const page = await open(b, `${srv.base}/`);
+  const page = await open(s.b, `${s.srv.base}/`);
   const dir = path.join(ROOT, 'lessons');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
   // And one with every latency distribution and message loss, to exercise the float paths.
@@ -234,7 +225,7 @@ test('the browser run equals the native run byte for byte', async () => {
 });
 
 test('a bad scenario file shows a message and the experiment keeps running', async () => {
-  const page = await open(b, `${srv.base}/#lesson=stale-read`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
   const ok = await page.evaluate(() => window.wasmBindings.qs_load('{"nodes": ["A"], "replication": {"n": 1, "w": 3}}'));
   assert.equal(ok, true);
   await page.waitForSelector('[role=alert]');
@@ -260,7 +251,7 @@ async function observed(page) {
 }
 
 test('a link copied after interventions reproduces the same state in a fresh browser', async () => {
-  const page = await open(b, `${srv.base}/#lesson=quorum-overlap`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
   await setSlider(page, 'r', 1);
   await seek(page, 150);
   await page.click('[data-node="C"]');
@@ -275,14 +266,14 @@ test('a link copied after interventions reproduces the same state in a fresh bro
   assert.match(url, /#v1=[A-Za-z0-9_-]+&t=420\.5$/);
   assert.ok(url.length < 2000, `${url.length} characters`);
   const before = await observed(page);
-  const fresh = await b.newContext();
+  const fresh = await s.b.newContext();
   const other = await fresh.newPage({ viewport: { width: 1400, height: 1000 } });
   await other.goto(url);
   await other.waitForSelector('[data-node]');
   assert.deepEqual(await observed(other), before);
   await fresh.close();
   // An unchanged lesson gets a short link.
-  const plain = await open(b, `${srv.base}/#lesson=sloppy-quorum&t=350&reveal=1`);
+  const plain = await open(s.b, `${s.srv.base}/#lesson=sloppy-quorum&t=350&reveal=1`);
   assert.equal(await simTime(plain), 350);
   await plain.click('[data-action=copy-link]');
   assert.match(await (await plain.waitForSelector('.share-text')).evaluate((t) => t.value), /#lesson=sloppy-quorum&t=350&reveal=1$/);
@@ -295,7 +286,7 @@ test('damaged links show a message and the default lesson', async () => {
   const whole = forge({ scenario: { nodes: ['A', 'B', 'C'], events: [{ at_ms: 1, client: 'c', put: 'k', value: 'v'.repeat(300) }] } });
   const cut = whole.slice(0, Math.floor(whole.length / 2));
   for (const frag of ['#v1=eJzLSM3JyVcozy_KSQEAGgQEXQ', cut, '#v1=' + 'A'.repeat(70000), '#v1=%%%', '#v2=abc', '#lesson=no-such-lesson']) {
-    const page = await open(b, `${srv.base}/${frag}`);
+    const page = await open(s.b, `${s.srv.base}/${frag}`);
     assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /could not be opened|no lesson called/, frag.slice(0, 30));
     assert.match(await page.$eval('.caption', (e) => e.textContent), /Leaderless: who does a write wait for/);
     assert.deepEqual(page.errors, []);
@@ -304,7 +295,7 @@ test('damaged links show a message and the default lesson', async () => {
 });
 
 test('embed mode: minimal chrome in a 640x400 iframe, panels on request', async () => {
-  const page = await open(b, `${srv.base}/?embed#lesson=stale-read&panels=history`, { viewport: { width: 640, height: 400 } });
+  const page = await open(s.b, `${s.srv.base}/?embed#lesson=stale-read&panels=history`, { viewport: { width: 640, height: 400 } });
   assert.equal(await page.locator('header.top').count(), 0);
   assert.equal(await page.locator('.controls').count(), 0);
   assert.equal(await page.locator('.history').count(), 1, 'panels=history shows the history');
@@ -319,14 +310,14 @@ test('embed mode: minimal chrome in a 640x400 iframe, panels on request', async 
   await page.waitForFunction(() => document.querySelector('.embed-bar a').href.includes('#lesson=stale-read&t='));
   await page.close();
   // The Embed dialog's snippet opens the same experiment in embed mode.
-  const full = await open(b, `${srv.base}/#lesson=stale-read`);
+  const full = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
   await full.click('[data-node="B"]');
   await full.click('[data-action=crash]');
   await full.click('[data-action=embed]');
   const snippet = await (await full.waitForSelector('.share-text')).evaluate((t) => t.value);
   const src = snippet.match(/src="([^"]+)"/)[1].replaceAll('&amp;', '&');
   assert.match(src, /\?embed#v1=[A-Za-z0-9_-]+&t=0&embed=1$/);
-  const framed = await open(b, src, { viewport: { width: 640, height: 400 } });
+  const framed = await open(s.b, src, { viewport: { width: 640, height: 400 } });
   assert.equal(await framed.locator('header.top').count(), 0);
   assert.match(await framed.$eval('.caption', (e) => e.textContent), /Your experiment, from lesson 3: W\+R≤N/);
   assert.deepEqual(framed.errors, []);
@@ -335,8 +326,8 @@ test('embed mode: minimal chrome in a 640x400 iframe, panels on request', async 
 });
 
 test('the example course page shows both lessons in iframes', async () => {
-  const page = await b.newPage({ viewport: { width: 900, height: 1400 } });
-  await page.goto(`${srv.base}/course.html`);
+  const page = await s.b.newPage({ viewport: { width: 900, height: 1400 } });
+  await page.goto(`${s.srv.base}/course.html`);
   for (const id of ['lesson-stale', 'lesson-sloppy']) {
     const frame = page.frameLocator(`#${id}`);
     await frame.locator('[data-node]').first().waitFor({ timeout: 15000 });
@@ -354,7 +345,7 @@ test('the example course page shows both lessons in iframes', async () => {
 
 test('the app works from a path prefix', async () => {
   const prefixed = await serve('/courses/db/quorumscope/');
-  const page = await open(b, `${prefixed.base}/courses/db/quorumscope/#lesson=read-repair`);
+  const page = await open(s.b, `${prefixed.base}/courses/db/quorumscope/#lesson=read-repair`);
   assert.equal(await page.locator('[data-node]').count(), 3);
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -371,7 +362,7 @@ test('hostile links: script in titles stays text, bombs and floods are refused',
       steps: [{ at_ms: 0, caption: '<a href="javascript:alert(1)">click</a>' }] },
     t_ms: 50,
   };
-  const page = await open(b, `${srv.base}/${forge(hostile)}`);
+  const page = await open(s.b, `${s.srv.base}/${forge(hostile)}`);
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   assert.match(await page.$eval('.caption', (e) => e.textContent), /<img src=x onerror=/);
   assert.equal(await page.locator('.caption img, .caption script, .step-caption a, svg svg').count(), 0);
@@ -384,7 +375,7 @@ test('hostile links: script in titles stays text, bombs and floods are refused',
     [forge('not json'), /not JSON/],
   ];
   for (const [frag, want] of cases) {
-    const p = await open(b, `${srv.base}/${frag}`);
+    const p = await open(s.b, `${s.srv.base}/${frag}`);
     assert.match(await p.$eval('[role=alert]', (e) => e.textContent), want);
     assert.match(await p.$eval('.caption', (e) => e.textContent), /Leaderless: who does a write wait for/);
     await p.close();
@@ -392,7 +383,7 @@ test('hostile links: script in titles stays text, bombs and floods are refused',
 });
 
 test('an exported experiment runs in the CLI with the same operations and anomalies', async () => {
-  const page = await open(b, `${srv.base}/#lesson=failed-write&reveal=1`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=failed-write&reveal=1`);
   await seek(page, 850);
   await fill(page, 'client', 'dora');
   await page.click('[data-action=get]');
@@ -410,7 +401,7 @@ test('an exported experiment runs in the CLI with the same operations and anomal
   assert.deepEqual(report.anomalies.map((a) => a.kind).sort(), shown.anomalies);
   assert.equal(report.ops.at(-1).client, 'dora');
   // Import: the same file through the real file input, in a fresh page, shows the same run.
-  const other = await open(b, `${srv.base}/#lesson=stale-read&reveal=1`);
+  const other = await open(s.b, `${s.srv.base}/#lesson=stale-read&reveal=1`);
   await other.setInputFiles('input[type=file]', file);
   await other.waitForFunction(() => document.querySelectorAll('[data-op]').length === 4);
   await other.keyboard.press('End');
@@ -424,7 +415,7 @@ test('an exported experiment runs in the CLI with the same operations and anomal
 });
 
 test('last_arrival has no repair, and the controls say why', async () => {
-  const page = await open(b, `${srv.base}/#lesson=racing-last-arrival`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=racing-last-arrival`);
   assert.equal(await page.$eval('input[name=read_repair]', (i) => i.disabled), true);
   assert.equal(await page.$eval('select[name=anti_entropy]', (s) => s.disabled), true);
   assert.match(await page.locator('.conflict-design').textContent(), /nothing to repair by/);

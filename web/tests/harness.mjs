@@ -1,5 +1,6 @@
 // Shared by the browser tests, the screenshot script and the benchmark: a static file server for
 // dist/ (optionally under a path prefix, as on a course site) and headless Debian Chromium.
+import { before, after } from 'node:test';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,4 +53,19 @@ export async function open(b, url, opts = {}) {
   await page.waitForSelector('[data-node]', { timeout: 15000 });
   page.errors = errors;
   return page;
+}
+
+/** One server and one browser for a test file: started before its first test, closed after its
+ *  last. Read `s.srv` and `s.b` inside tests. */
+export function session() {
+  const s = {};
+  before(async () => {
+    s.srv = await serve();
+    s.b = await browser();
+  });
+  after(async () => {
+    await s.b?.close();
+    s.srv?.server.close();
+  });
+  return s;
 }

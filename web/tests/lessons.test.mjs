@@ -1,11 +1,11 @@
 // Lessons as a student meets them (issue 10): every lesson played start to end, and at every
 // question nothing on screen gives the answer away; questions fire however time moves and wait
 // for an answer; an edited lesson says so. Run by `cargo xtask test` on the build with hooks.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, browser, open } from './harness.mjs';
+import { session, open } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const LESSONS = path.join(ROOT, 'lessons');
@@ -13,16 +13,7 @@ const slugs = fs.readdirSync(LESSONS).filter((f) => f.endsWith('.json')).map((f)
 const lesson = (s) => JSON.parse(fs.readFileSync(path.join(LESSONS, `${s}.json`), 'utf8'));
 const expected = (s) => JSON.parse(fs.readFileSync(path.join(LESSONS, 'expected', `${s}.json`), 'utf8'));
 const questions = (s) => (lesson(s).steps || []).map((st, i) => ({ ...st, i })).filter((st) => st.predict);
-let srv, b;
-
-before(async () => {
-  srv = await serve();
-  b = await browser();
-});
-after(async () => {
-  await b?.close();
-  srv?.server.close();
-});
+const s = session();
 
 const simTime = (page) => page.$eval('#sim-time', (e) => Number(e.textContent));
 async function seek(page, ms) {
@@ -78,10 +69,10 @@ async function answer(page, q) {
 }
 
 test('every lesson played to its end: each question fires, waits, and nothing gives its answer away', async () => {
-  const page = await open(b, `${srv.base}/`, { viewport: { width: 1440, height: 900 } });
+  const page = await open(s.b, `${s.srv.base}/`, { viewport: { width: 1440, height: 900 } });
   const report = [];
   for (const slug of slugs) {
-    await page.goto(`${srv.base}/#lesson=${slug}`);
+    await page.goto(`${s.srv.base}/#lesson=${slug}`);
     await page.waitForSelector('[data-node]');
     await page.selectOption('.transport select', '5');
     const end = await page.$eval('input[name=time]', (i) => Number(i.max));
@@ -111,11 +102,11 @@ test('every lesson played to its end: each question fires, waits, and nothing gi
 });
 
 test('questions fire under step, seek and links, at time 0 too, and never under reveal', async () => {
-  const page = await open(b, `${srv.base}/`);
+  const page = await open(s.b, `${s.srv.base}/`);
   for (const slug of slugs) {
     const q = questions(slug)[0];
     // A link past the question opens at the question.
-    await page.goto(`${srv.base}/#lesson=${slug}&t=99999`);
+    await page.goto(`${s.srv.base}/#lesson=${slug}&t=99999`);
     await page.waitForSelector(`[data-question="${q.i}"]`);
     assert.equal(await simTime(page), q.at_ms, `${slug}: link`);
     // Seeking back before it closes it; seeking past it stops there again.
@@ -134,10 +125,10 @@ test('questions fire under step, seek and links, at time 0 too, and never under 
       assert.equal(await simTime(page), q.at_ms, `${slug}: shortcuts`);
       assert.equal(await page.locator(`[data-question="${q.i}"]`).count(), 1);
     } else {
-      await page.goto(`${srv.base}/#lesson=${slug}`);
+      await page.goto(`${s.srv.base}/#lesson=${slug}`);
       await page.waitForSelector(`[data-question="${q.i}"]`);
     }
-    await page.goto(`${srv.base}/#lesson=${slug}&t=99999&reveal=1`);
+    await page.goto(`${s.srv.base}/#lesson=${slug}&t=99999&reveal=1`);
     await page.waitForSelector('[data-node]');
     assert.equal(await page.locator('[data-question]').count(), 0, `${slug}: reveal asks nothing`);
   }
@@ -148,7 +139,7 @@ test('questions fire under step, seek and links, at time 0 too, and never under 
 test('an open question is announced and on screen with the ring and the transport at every size', async () => {
   for (const viewport of [{ width: 1440, height: 900 }, { width: 640, height: 400 }, { width: 390, height: 844 }]) {
     for (const slug of ['sloppy-quorum', 'sloppy-stale-read', 'leaderless-basics', 'when-to-use']) {
-      const page = await open(b, `${srv.base}/#lesson=${slug}&t=99999`, { viewport });
+      const page = await open(s.b, `${s.srv.base}/#lesson=${slug}&t=99999`, { viewport });
       const q = questions(slug)[0];
       await page.waitForSelector(`[data-question="${q.i}"]`);
       const el = page.locator(`[data-question="${q.i}"]`);
@@ -165,7 +156,7 @@ test('an open question is announced and on screen with the ring and the transpor
 });
 
 test('an edited lesson is the student\'s experiment, and its link says so', async () => {
-  const page = await open(b, `${srv.base}/#lesson=quorum-overlap&reveal=1`);
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap&reveal=1`);
   assert.equal(await page.locator('[data-edited]').count(), 0);
   await page.evaluate(() => {
     const r = document.querySelector('input[name=w]');

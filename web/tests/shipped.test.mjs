@@ -2,25 +2,17 @@
 // drive the build with hooks, so this checks that what people download works on its own — it
 // starts, plays, unpacks a share link and packs one, with the browser's own (de)compression.
 // Run by `cargo xtask test`.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { serve, browser, open } from './harness.mjs';
+import { session, open } from './harness.mjs';
 
-let srv, b;
-before(async () => {
-  srv = await serve();
-  b = await browser();
-});
-after(async () => {
-  await b?.close();
-  srv?.server.close();
-});
+const s = session();
 
 const link = (obj) => '#v1=' + zlib.deflateRawSync(Buffer.from(JSON.stringify(obj))).toString('base64url');
 
 test('the shipped app starts, plays and carries no test hooks', async () => {
-  const page = await open(b, `${srv.base}/`);
+  const page = await open(s.b, `${s.srv.base}/`);
   assert.equal(await page.evaluate(() => typeof window.wasmBindings?.qs_load), 'undefined', 'no test hooks in the shipped build');
   assert.ok((await page.locator('[data-node]').count()) >= 3);
   // The first lesson asks its first question at 0 ms: answer it, and Continue plays on.
@@ -38,7 +30,7 @@ test('the shipped app opens a link and makes one that reproduces the experiment'
       events: [{ at_ms: 1, client: 'c', put: 'k', value: 'v1' }, { at_ms: 2, crash: 'B' }, { at_ms: 40, client: 'd', get: 'k' }] },
     t_ms: 42.5,
   };
-  const page = await open(b, `${srv.base}/${link(experiment)}`);
+  const page = await open(s.b, `${s.srv.base}/${link(experiment)}`);
   assert.match(await page.$eval('.caption', (e) => e.textContent), /Shipped link/);
   assert.equal(await page.$eval('#sim-time', (e) => Number(e.textContent)), 42.5);
   assert.equal(await page.$eval('[data-node="B"]', (e) => e.dataset.up), 'false');
@@ -49,7 +41,7 @@ test('the shipped app opens a link and makes one that reproduces the experiment'
   const payload = JSON.parse(zlib.inflateRawSync(Buffer.from(url.split('#v1=')[1].split('&')[0], 'base64url')).toString());
   assert.equal(payload.scenario.title, 'Shipped link');
   assert.equal(payload.scenario.events.length, 3);
-  const again = await open(b, url);
+  const again = await open(s.b, url);
   assert.equal(await again.$eval('[data-node="B"]', (e) => e.dataset.up), 'false');
   assert.deepEqual([...page.errors, ...again.errors], []);
   await again.close();
