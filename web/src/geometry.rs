@@ -213,6 +213,8 @@ impl Rect {
 /// Width of a character of ring text, in font sizes: a little more than the widest digits and
 /// lower-case letters of common sans-serif fonts, so estimated boxes are never too small.
 pub const CHAR_W: f64 = 0.62;
+/// Height of text above its baseline, in font sizes (as a browser's text box measures it).
+pub const ASCENT: f64 = 0.95;
 /// Distance between a card's lines, in font sizes.
 pub const LINE_H: f64 = 1.05;
 
@@ -318,14 +320,14 @@ pub fn card(lines: &[(String, &'static str)], angle: f64, r: f64, font: f64, mar
         out.y - line_h * n + font * 0.5
     };
     // Inside the viewBox, top and bottom.
-    let y0 = y0.min(VIEW - 0.25 * font - height).max(0.8 * font);
+    let y0 = y0.min(VIEW - 0.25 * font - height).max(ASCENT * font);
     let w = lines.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0) as f64 * CHAR_W * font;
     let (l, rr) = match anchor {
         Anchor::Start => (x, x + w),
         Anchor::End => (x - w, x),
         Anchor::Middle => (x - w / 2.0, x + w / 2.0),
     };
-    let rect = Rect { l, t: y0 - 0.8 * font, r: rr, b: y0 + height + 0.25 * font };
+    let rect = Rect { l, t: y0 - ASCENT * font, r: rr, b: y0 + height + 0.25 * font };
     Card { x, y0, anchor, lines, rect }
 }
 
