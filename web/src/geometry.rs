@@ -247,6 +247,15 @@ pub struct Card {
     pub rect: Rect,
 }
 
+/// How far from a client pill's centre, in the direction (`ux`, `uy`) (a unit vector), a disc of
+/// radius `clear` no longer touches the pill.
+pub fn pill_reach(ux: f64, uy: f64, font: f64, clear: f64) -> f64 {
+    let (hw, hh) = (2.1 * font + clear, 0.95 * font + clear);
+    let by_x = if ux.abs() > 1e-9 { hw / ux.abs() } else { f64::MAX };
+    let by_y = if uy.abs() > 1e-9 { hh / uy.abs() } else { f64::MAX };
+    by_x.min(by_y)
+}
+
 /// The box of a client's pill centred on `pos`.
 pub fn client_box(pos: Pt, font: f64) -> Rect {
     Rect { l: pos.x - 2.1 * font, t: pos.y - 0.95 * font, r: pos.x + 2.1 * font, b: pos.y + 0.95 * font }

@@ -494,3 +494,47 @@ mod tests {
         assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
     }
 }
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+    use crate::geometry::client_box;
+    use crate::view::layout::layout_with;
+
+    /// No message, at any of 200 moments of any lesson, drawn at any of the ring's sizes, covers
+    /// the name of the node or client it leaves or reaches (the circle, the pill).
+    #[test]
+    fn messages_never_hide_their_ends_names() {
+        let mut problems = Vec::new();
+        for l in crate::lessons::LESSONS {
+            let (file, sc) = quorumscope_core::parse(l.text).unwrap();
+            let m = Model::new(file, sc);
+            for width in [0.0, 822.0, 314.0] {
+                let scale = Scale::for_width(width);
+                let lay = layout_with(&m, scale.font);
+                let outline = 10.0 * scale.k;
+                for j in 0..=200 {
+                    let t = m.end_us / 200 * j;
+                    let flying = m.in_flight(t);
+                    for d in messages::at(&m, &lay, &flying, t, &Selection::default()) {
+                        let rec = &m.rec().messages[d.id as usize];
+                        for end in [rec.from, rec.to] {
+                            let hidden = match end {
+                                quorumscope_core::Addr::Node(n) => {
+                                    Pt::dist(d.at, lay.nodes[n as usize]) < lay.radius + outline - 0.5
+                                }
+                                quorumscope_core::Addr::Client(c) => {
+                                    client_box(lay.clients[c as usize], scale.font).hits_disc(d.at, outline - 0.5)
+                                }
+                            };
+                            if hidden {
+                                problems.push(format!("{} at {t} µs, {width} px: message {} hides {end:?} at {:?} from {:?} to {:?} sent {} arrive {}", l.slug, d.id, d.at, lay.pos(rec.from), lay.pos(rec.to), rec.sent_us, rec.arrive_us));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems[..problems.len().min(20)].join("\n"));
+    }
+}
