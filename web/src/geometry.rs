@@ -184,6 +184,162 @@ pub fn partition_cuts(angles: &[f64], groups: &[u16]) -> Vec<(Pt, Pt)> {
     }
 }
 
+/// A box in viewBox units: left, top, right, bottom.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rect {
+    pub l: f64,
+    pub t: f64,
+    pub r: f64,
+    pub b: f64,
+}
+
+impl Rect {
+    /// Whether the two boxes share more than a sliver.
+    pub fn overlaps(&self, o: &Rect) -> bool {
+        self.l.max(o.l) < self.r.min(o.r) && self.t.max(o.t) < self.b.min(o.b)
+    }
+
+    /// Whether the box and the disc of radius `rad` around `c` overlap.
+    pub fn hits_disc(&self, c: Pt, rad: f64) -> bool {
+        let (dx, dy) = (c.x - c.x.clamp(self.l, self.r), c.y - c.y.clamp(self.t, self.b));
+        dx * dx + dy * dy < rad * rad
+    }
+
+    pub fn inside(&self, o: &Rect) -> bool {
+        self.l >= o.l && self.r <= o.r && self.t >= o.t && self.b <= o.b
+    }
+}
+
+/// Width of a character of ring text, in font sizes: a little more than the widest digits and
+/// lower-case letters of common sans-serif fonts, so estimated boxes are never too small.
+pub const CHAR_W: f64 = 0.62;
+/// Height of text above its baseline, in font sizes (as a browser's text box measures it).
+pub const ASCENT: f64 = 0.95;
+/// Distance between a card's lines, in font sizes.
+pub const LINE_H: f64 = 1.05;
+
+/// How a node card's text is anchored at its x.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Anchor {
+    Start,
+    Middle,
+    End,
+}
+
+impl Anchor {
+    pub fn svg(self) -> &'static str {
+        match self {
+            Anchor::Start => "start",
+            Anchor::Middle => "middle",
+            Anchor::End => "end",
+        }
+    }
+}
+
+/// Where a node's card goes: its x, its first line's baseline, its anchor, and its lines
+/// wrapped to fit the room on that side.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Card {
+    pub x: f64,
+    pub y0: f64,
+    pub anchor: Anchor,
+    pub lines: Vec<(String, &'static str)>,
+    pub rect: Rect,
+}
+
+/// How far from a client pill's centre, in the direction (`ux`, `uy`) (a unit vector), a disc of
+/// radius `clear` no longer touches the pill.
+pub fn pill_reach(ux: f64, uy: f64, font: f64, clear: f64) -> f64 {
+    let (hw, hh) = (2.1 * font + clear, 0.95 * font + clear);
+    let by_x = if ux.abs() > 1e-9 { hw / ux.abs() } else { f64::MAX };
+    let by_y = if uy.abs() > 1e-9 { hh / uy.abs() } else { f64::MAX };
+    by_x.min(by_y)
+}
+
+/// The box of a client's pill centred on `pos`.
+pub fn client_box(pos: Pt, font: f64) -> Rect {
+    Rect { l: pos.x - 2.1 * font, t: pos.y - 0.95 * font, r: pos.x + 2.1 * font, b: pos.y + 0.95 * font }
+}
+
+/// The radius of the disc a node drawn with radius `r` covers: its circle, home ring and W/R
+/// badges.
+pub fn node_reach(r: f64) -> f64 {
+    (r + 5.0).max(r * 0.8 * std::f64::consts::SQRT_2 + 7.5 * std::f64::consts::SQRT_2)
+}
+
+/// Breaks `line` at spaces into lines of at most `max` characters (a word longer than that keeps
+/// its own line); continuation lines are indented by two spaces.
+pub fn wrap(line: &str, max: usize) -> Vec<String> {
+    let max = max.max(6);
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in line.split(' ') {
+        let len = |s: &str| s.chars().count();
+        if !cur.trim().is_empty() && len(&cur) + 1 + len(word) > max {
+            out.push(std::mem::take(&mut cur));
+            cur.push_str("  ");
+        } else if !cur.is_empty() && cur != "  " {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    out.push(cur);
+    out
+}
+
+/// Lays out the card of the node at `angle` (radius `r`) on the ring: outward on the side the
+/// node is on, except at the very top and bottom of the ring, where the clients are: there the
+/// card sits inside the ring, beyond the node's preference rank. Its lines wrap to the room left
+/// between it and the edge of the viewBox (which spans `margin` beyond the 700-unit square on
+/// each side), and it is kept inside the viewBox.
+pub fn card(lines: &[(String, &'static str)], angle: f64, r: f64, font: f64, margin: f64) -> Card {
+    let node = polar(RING_R, angle);
+    let out = polar(RING_R + r + 16.0, angle);
+    let (cos, sin) = cos_sin(angle);
+    let line_h = font * LINE_H;
+    let inward = cos.abs() <= 0.2;
+    let (x, anchor) = if inward {
+        (node.x, Anchor::Middle)
+    } else if cos > 0.2 {
+        // Clear of the node and its badges however the card is moved to stay in the viewBox.
+        (out.x.max(node.x + node_reach(r) + 4.0), Anchor::Start)
+    } else {
+        (out.x.min(node.x - node_reach(r) - 4.0), Anchor::End)
+    };
+    let room = match anchor {
+        Anchor::Start => VIEW + margin - x,
+        Anchor::End => x + margin,
+        // Inside the ring, clear of the node's neighbours.
+        Anchor::Middle => RING_R,
+    } - 4.0;
+    let max = (room / (CHAR_W * font)) as usize;
+    let lines: Vec<(String, &'static str)> =
+        lines.iter().flat_map(|(l, c)| wrap(l, max).into_iter().map(move |w| (w, *c))).collect();
+    let n = lines.len() as f64;
+    let height = (n - 1.0).max(0.0) * line_h;
+    // Clear of the preference rank drawn on the node's inner side (its baseline r + 7 inward).
+    let clear = r + 9.0 + font;
+    let y0 = if inward && sin > 0.0 {
+        node.y - clear - height
+    } else if inward {
+        node.y + clear + 0.8 * font
+    } else if sin > 0.3 {
+        out.y + font * 0.8
+    } else {
+        out.y - line_h * n + font * 0.5
+    };
+    // Inside the viewBox, top and bottom.
+    let y0 = y0.min(VIEW - 0.25 * font - height).max(ASCENT * font);
+    let w = lines.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(0) as f64 * CHAR_W * font;
+    let (l, rr) = match anchor {
+        Anchor::Start => (x, x + w),
+        Anchor::End => (x - w, x),
+        Anchor::Middle => (x - w / 2.0, x + w / 2.0),
+    };
+    let rect = Rect { l, t: y0 - ASCENT * font, r: rr, b: y0 + height + 0.25 * font };
+    Card { x, y0, anchor, lines, rect }
+}
+
 /// Angle between neighbouring clients so their labels (about 4.6 font sizes wide) do not touch.
 pub fn client_step(font: f64) -> f64 {
     (PI / 9.0).max(4.6 * font / CLIENT_R)
@@ -327,6 +483,29 @@ mod tests {
             assert!(p.y > CENTER.1 + RING_R, "client at {p:?}");
         }
         assert!(Pt::dist(polar(CLIENT_R, c[0]), polar(CLIENT_R, c[1])) > 100.0);
+    }
+
+    #[test]
+    fn long_card_lines_wrap_at_spaces() {
+        assert_eq!(wrap("x = v1 (alice:1), v2 (bob:1)", 17), vec!["x = v1 (alice:1),", "  v2 (bob:1)"]);
+        assert_eq!(wrap("doc = ∅", 16), vec!["doc = ∅"]);
+        // A word longer than the room keeps its own line.
+        assert_eq!(wrap("k = abcdefghijklmnop", 8), vec!["k =", "  abcdefghijklmnop"]);
+    }
+
+    #[test]
+    fn cards_stay_in_the_view_and_clear_of_their_node() {
+        let lines: Vec<(String, &'static str)> =
+            (0..4).map(|i| (format!("item0{i} = a{i} @{i}.0ms"), "card-line")).collect();
+        for k in 0..12 {
+            let a = -PI / 2.0 + k as f64 * PI / 6.0;
+            for (font, margin) in [(15.5, 90.0), (33.6, 195.0)] {
+                let c = card(&lines, a, 26.0, font, margin);
+                let view = Rect { l: -margin, t: 0.0, r: VIEW + margin, b: VIEW };
+                assert!(c.rect.inside(&view), "angle {a}: {:?}", c.rect);
+                assert!(!c.rect.hits_disc(polar(RING_R, a), node_reach(26.0)), "angle {a}: {:?}", c.rect);
+            }
+        }
     }
 
     #[test]

@@ -157,6 +157,7 @@ fn main() {
             let dist = build_web_with_hooks();
             node_test("web/tests/e2e.test.mjs", &dist);
             node_test("web/tests/lessons.test.mjs", &dist);
+            node_test("web/tests/collisions.test.mjs", &dist);
             // What people download, without the hooks: it must work on its own.
             build_web();
             node_test("web/tests/shipped.test.mjs", &root().join("dist"));

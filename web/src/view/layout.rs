@@ -10,6 +10,8 @@ pub struct Layout {
     pub node_angles: Vec<f64>,
     pub clients: Vec<Pt>,
     pub radius: f64,
+    /// The ring's base font size, in viewBox units (client pills are sized by it).
+    pub font: f64,
 }
 
 pub fn layout(model: &Model) -> Layout {
@@ -28,6 +30,7 @@ pub fn layout_with(model: &Model, font: f64) -> Layout {
         clients: client_angles.iter().map(|a| polar(CLIENT_R, *a)).collect(),
         node_angles,
         radius: geometry::node_radius(sc.nodes.len()),
+        font,
     }
 }
 
@@ -37,6 +40,30 @@ impl Layout {
             Addr::Node(n) => self.nodes[n as usize],
             Addr::Client(c) => self.clients[c as usize],
         }
+    }
+
+    /// Where a message from `from` to `to` starts and ends: at the edges of the sender and the
+    /// receiver (a node's circle, a client's pill) plus a message's outline, so that a message
+    /// about to leave or just arrived never hides a name.
+    pub fn path(&self, from: Addr, to: Addr) -> (Pt, Pt) {
+        let (a, b) = (self.pos(from), self.pos(to));
+        let d = Pt::dist(a, b);
+        if d <= 0.0 {
+            return (a, b);
+        }
+        let (ux, uy) = ((b.x - a.x) / d, (b.y - a.y) / d);
+        let outline = 10.0 * self.font / geometry::ring_font_units(0.0, 1.0);
+        let reach = |x: Addr| match x {
+            Addr::Node(_) => self.radius + outline,
+            // The message lane runs 5 units to the side of the line between centres.
+            Addr::Client(_) => geometry::pill_reach(ux, uy, self.font, outline + 6.0),
+        };
+        let (ra, rb) = (reach(from), reach(to));
+        if ra + rb >= d {
+            let m = Pt::lerp(a, b, ra / (ra + rb));
+            return (m, m);
+        }
+        (Pt { x: a.x + ux * ra, y: a.y + uy * ra }, Pt { x: b.x - ux * rb, y: b.y - uy * rb })
     }
 }
 

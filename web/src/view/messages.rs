@@ -45,10 +45,11 @@ pub fn at(model: &Model, lay: &Layout, flying: &[(u32, &MsgRecord)], t: u64, sel
         let is_dropped = matches!(m.fate, Fate::Dropped(_)) && m.gone_us() <= t;
         // A message lost on the way stops where the network lost it (the core's record says
         // when); one dropped at the receiver (down, or cut off) fails just short of it.
+        let (a, b) = lay.path(m.from, m.to);
         let at = if is_dropped && m.lost_at_us.is_none() {
-            geometry::drop_pos(lay.pos(m.from), lay.pos(m.to), lay.radius)
+            geometry::drop_pos(a, b, 0.0)
         } else {
-            geometry::message_pos(lay.pos(m.from), lay.pos(m.to), m.sent_us, m.arrive_us, t.min(m.gone_us()))
+            geometry::message_pos(a, b, m.sent_us, m.arrive_us, t.min(m.gone_us()))
         };
         let related = m.payload.op().is_some_and(|o| focus.contains(&o));
         let mut alpha = if is_dropped { 1.0 - (t - m.gone_us()) as f64 / DROP_FADE_US as f64 } else { 1.0 };

@@ -96,7 +96,7 @@ pub fn Ring(p: &RingProps) -> Html {
         use_memo((Rc::clone(&p.model), (scale.font * 10.0).round() as i64), |(m, f)| layout_with(m, *f as f64 / 10.0));
     let keys = shown_keys(model, &p.snap, &p.selection);
     let quorum = quorum_sets(model, &p.selection, p.known_us);
-    let nodes = (0..sc.nodes.len()).map(|i| node(p, &lay, &keys, &quorum, scale.font, i));
+    let nodes = (0..sc.nodes.len()).map(|i| node(p, &lay, &keys, &quorum, scale, i));
 
     // Messages in flight, and recently dropped ones fading where they were lost: drawn on the
     // canvas after render; listed in the DOM (hidden) for tests and authors' scripts.
@@ -226,7 +226,7 @@ fn partition_cuts(lay: &Layout, snap: &Snapshot, nodes: usize) -> Html {
 
 /// One node: its circle (rings for home and fallback replicas, W and R badges, a cross when
 /// down), and its card of keys, hints and Merkle root beside it.
-fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, font: f64, i: usize) -> Html {
+fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, scale: Scale, i: usize) -> Html {
     let (model, sel) = (&p.model, &p.selection);
     let n = &model.sc().nodes[i];
     let ns = &p.snap.nodes[i];
@@ -280,7 +280,7 @@ fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, font: f64, i: u
                 if in_w { <g class="badge badge-w" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(-r * 0.8, 1))}><circle r="7.5" /><text y="4" text-anchor="middle">{"W"}</text></g> }
                 if in_r { <g class="badge badge-r" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(r * 0.8, 1))}><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{"R"}</text></g> }
             </g>
-            { node_card(model, &p.snap, keys, lay, font, i) }
+            { node_card(model, &p.snap, keys, lay, scale, i) }
         </g>
     }
 }
@@ -307,33 +307,34 @@ fn node_label(model: &Model, snap: &Snapshot, keys: &[KeyId], i: usize) -> Strin
 }
 
 /// The card beside node `i`, outward on the side the node is on: "down", then (in small
-/// clusters) each shown key's value, the hints it holds, its Merkle root.
-fn node_card(model: &Model, snap: &Snapshot, keys: &[KeyId], lay: &Layout, font: f64, i: usize) -> Html {
-    let ns = &snap.nodes[i];
-    let lines = card_lines(model, snap, keys, i);
-    if lines.is_empty() && ns.up {
-        return html! {};
-    }
-    let ang = lay.node_angles[i];
-    let out = polar(RING_R + lay.radius + 16.0, ang);
-    let (cos, sin) = geometry::cos_sin(ang);
-    let anchor = if cos > 0.2 {
-        "start"
-    } else if cos < -0.2 {
-        "end"
-    } else {
-        "middle"
-    };
-    let line_h = font * 1.05;
-    let y0 = if sin > 0.3 { out.y + font * 0.8 } else { out.y - line_h * lines.len() as f64 + font * 0.5 };
+/// clusters) each shown key's value, the hints it holds, its Merkle root. Long lines wrap.
+fn node_card(model: &Model, snap: &Snapshot, keys: &[KeyId], lay: &Layout, scale: Scale, i: usize) -> Html {
+    let Some(c) = card_at(model, snap, keys, lay, scale, i) else { return html! {} };
+    let x = fixed(c.x, 1);
+    let dy = fixed(scale.font * geometry::LINE_H, 1);
     html! {
-        <text class="node-card" x={fixed(out.x, 1)} y={fixed(y0, 1)} text-anchor={anchor}>
-            if !ns.up { <tspan class="card-down" x={fixed(out.x, 1)} dy="0">{ "down" }</tspan> }
-            { for lines.iter().enumerate().map(|(j, (l, c))| html! {
-                <tspan class={*c} x={fixed(out.x, 1)} dy={ if j == 0 && ns.up { "0".to_string() } else { fixed(line_h, 1) } }>{ l.clone() }</tspan>
+        <text class="node-card" x={x.clone()} y={fixed(c.y0, 1)} text-anchor={c.anchor.svg()}>
+            { for c.lines.iter().enumerate().map(|(j, (l, cl))| html! {
+                <tspan class={*cl} x={x.clone()} dy={ if j == 0 { "0".to_string() } else { dy.clone() } }>{ l.clone() }</tspan>
             }) }
         </text>
     }
+}
+
+/// Where node `i`'s card goes and what it says, if it has one.
+fn card_at(
+    model: &Model,
+    snap: &Snapshot,
+    keys: &[KeyId],
+    lay: &Layout,
+    scale: Scale,
+    i: usize,
+) -> Option<geometry::Card> {
+    let mut lines = card_lines(model, snap, keys, i);
+    if !snap.nodes[i].up {
+        lines.insert(0, ("down".into(), "card-down"));
+    }
+    (!lines.is_empty()).then(|| geometry::card(&lines, lay.node_angles[i], lay.radius, scale.font, scale.margin))
 }
 
 /// The card's lines and their classes (none for clusters of more than 12 nodes).
@@ -421,4 +422,119 @@ fn pointer_callbacks(
         })
     };
     (on_bg, on_move)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::{client_box, node_reach, Rect};
+    use crate::view::layout::layout_with;
+
+    fn model(name: &str) -> Model {
+        let (file, sc) = quorumscope_core::parse(crate::lessons::text(name).unwrap()).unwrap();
+        Model::new(file, sc)
+    }
+
+    /// Every lesson, at every step and at 40 moments through its run, drawn as wide as at
+    /// 1440 × 900, in a 640-pixel-wide window and in a 640 × 400 embed (and before the width is
+    /// known): no two of the node cards, nodes and client pills overlap, and the cards fit in the
+    /// viewBox (else their ends are clipped).
+    #[test]
+    fn cards_nodes_and_client_pills_never_collide_in_any_lesson() {
+        let mut problems = Vec::new();
+        for l in crate::lessons::LESSONS {
+            let m = model(l.slug);
+            let end = m.end_us;
+            let mut times: Vec<u64> = m.file.steps.iter().map(|s| (s.at_ms * 1000.0) as u64).collect();
+            times.extend((0..=40).map(|j| end / 40 * j));
+            for width in [0.0, 822.0, 402.0, 314.0] {
+                let sc = Scale::for_width(width);
+                let lay = layout_with(&m, sc.font);
+                let view = Rect { l: -sc.margin, t: 0.0, r: VIEW + sc.margin, b: VIEW };
+                for t in &times {
+                    let snap = m.snapshot_at(*t);
+                    let keys = shown_keys(&m, &snap, &Selection::default());
+                    let mut boxes: Vec<(String, Rect)> = Vec::new();
+                    for (i, n) in m.sc().nodes.iter().enumerate() {
+                        if let Some(c) = card_at(&m, &snap, &keys, &lay, sc, i) {
+                            if !c.rect.inside(&view) {
+                                problems.push(format!(
+                                    "{} at {t} µs, {width} px: card of {} clipped {:?}",
+                                    l.slug, n.name, c.rect
+                                ));
+                            }
+                            boxes.push((format!("card of {}", n.name), c.rect));
+                        }
+                    }
+                    for (i, c) in m.sc().clients.iter().enumerate() {
+                        boxes.push((format!("client {}", c.name), client_box(lay.clients[i], sc.font)));
+                    }
+                    for (name, b) in &boxes {
+                        for (i, n) in m.sc().nodes.iter().enumerate() {
+                            if b.hits_disc(lay.nodes[i], node_reach(lay.radius)) {
+                                problems
+                                    .push(format!("{} at {t} µs, {width} px: {name} overlaps node {}", l.slug, n.name));
+                            }
+                        }
+                    }
+                    for a in 0..boxes.len() {
+                        for b in a + 1..boxes.len() {
+                            if boxes[a].1.overlaps(&boxes[b].1) {
+                                problems.push(format!(
+                                    "{} at {t} µs, {width} px: {} overlaps {}",
+                                    l.slug, boxes[a].0, boxes[b].0
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        problems.dedup();
+        assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod message_tests {
+    use super::*;
+    use crate::geometry::client_box;
+    use crate::view::layout::layout_with;
+
+    /// No message, at any of 200 moments of any lesson, drawn at any of the ring's sizes, covers
+    /// the name of the node or client it leaves or reaches (the circle, the pill).
+    #[test]
+    fn messages_never_hide_their_ends_names() {
+        let mut problems = Vec::new();
+        for l in crate::lessons::LESSONS {
+            let (file, sc) = quorumscope_core::parse(l.text).unwrap();
+            let m = Model::new(file, sc);
+            for width in [0.0, 822.0, 314.0] {
+                let scale = Scale::for_width(width);
+                let lay = layout_with(&m, scale.font);
+                let outline = 10.0 * scale.k;
+                for j in 0..=200 {
+                    let t = m.end_us / 200 * j;
+                    let flying = m.in_flight(t);
+                    for d in messages::at(&m, &lay, &flying, t, &Selection::default()) {
+                        let rec = &m.rec().messages[d.id as usize];
+                        for end in [rec.from, rec.to] {
+                            let hidden = match end {
+                                quorumscope_core::Addr::Node(n) => {
+                                    Pt::dist(d.at, lay.nodes[n as usize]) < lay.radius + outline - 0.5
+                                }
+                                quorumscope_core::Addr::Client(c) => {
+                                    client_box(lay.clients[c as usize], scale.font).hits_disc(d.at, outline - 0.5)
+                                }
+                            };
+                            if hidden {
+                                problems.push(format!("{} at {t} µs, {width} px: message {} hides {end:?} at {:?} from {:?} to {:?} sent {} arrive {}", l.slug, d.id, d.at, lay.pos(rec.from), lay.pos(rec.to), rec.sent_us, rec.arrive_us));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems[..problems.len().min(20)].join("\n"));
+    }
 }

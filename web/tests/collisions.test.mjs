@@ -1,0 +1,98 @@
+// Cards and labels never collide (issue 10, item 7): in every lesson at 1440×900 and 640×400, at
+// every step's time, the node cards, the nodes (circle and name) and the client pills keep clear
+// of each other and of the dock pinned to the bottom of the window (the transport, and an open
+// question). Boxes are measured with getBoundingClientRect in the page as a student sees it at rest
+// (scrolled to the top). Run on the build with hooks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { session, open } from './harness.mjs';
+
+const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
+const LESSONS = path.join(ROOT, 'lessons');
+const slugs = fs.readdirSync(LESSONS).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+const lesson = (s) => JSON.parse(fs.readFileSync(path.join(LESSONS, `${s}.json`), 'utf8'));
+// The app at 1440 × 900 and as embedded in a 640 × 400 iframe (as on a course page); and the whole
+// app in a 640 × 400 window, where the header and captions alone fill half the height, so the ring
+// is reached by scrolling and only collisions among the ring's labels are checked.
+const SIZES = [
+  { viewport: { width: 1440, height: 900 }, pre: '', dock: true },
+  { viewport: { width: 640, height: 400 }, pre: '?embed', dock: true },
+  { viewport: { width: 640, height: 400 }, pre: '', dock: false },
+];
+const s = session();
+
+// The labelled boxes on the ring and the dock's box, in viewport pixels.
+export function measure() {
+  const box = (e) => { const r = e.getBoundingClientRect(); return { l: r.left, t: r.top, r: r.right, b: r.bottom }; };
+  const items = [];
+  for (const n of document.querySelectorAll('[data-node]')) {
+    const body = n.querySelector('.node-body');
+    if (body) items.push({ what: `node ${n.dataset.node}`, ...box(body) });
+  }
+  for (const c of document.querySelectorAll('.node-card')) {
+    if (c.getBBox().width > 0) items.push({ what: `card of ${c.closest('g').querySelector('[data-node]').dataset.node}`, ...box(c) });
+  }
+  for (const c of document.querySelectorAll('[data-client] rect')) items.push({ what: `client ${c.parentNode.dataset.client}`, ...box(c) });
+  // The dock itself may be `display: contents` (a short embed lays its parts out beside the ring).
+  const docked = [...document.querySelectorAll('.dock, .dock > *')].map(box).filter((d) => d.r > d.l);
+  const ring = box(document.querySelector('svg.ring'));
+  return { items, docked, ring, vh: window.innerHeight };
+}
+
+// Pairs that overlap by more than `slack` px both ways, and boxes the dock covers.
+export function collisions({ items, docked, ring, vh }, slack = 1, withDock = true) {
+  const hit = (a, c) => Math.min(a.r, c.r) - Math.max(a.l, c.l) > slack && Math.min(a.b, c.b) - Math.max(a.t, c.t) > slack;
+  const out = [];
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) if (hit(items[i], items[j])) out.push(`${items[i].what} overlaps ${items[j].what}`);
+    // Only what is on screen can be covered; what is below the fold is reached by scrolling.
+    if (withDock && items[i].t < vh && docked.some((d) => hit(items[i], d))) out.push(`${items[i].what} is under the dock`);
+    // Text outside the ring's SVG is clipped.
+    const a = items[i];
+    if (a.l < ring.l - slack || a.r > ring.r + slack || a.t < ring.t - slack || a.b > ring.b + slack) out.push(`${a.what} is clipped by the ring's edge`);
+  }
+  return out;
+}
+
+async function seek(page, ms) {
+  await page.evaluate((t) => {
+    const r = document.querySelector('input[name=time]');
+    r.value = String(t);
+    r.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+}
+
+test('cards, nodes and client pills never collide, nor sit under the dock, in any lesson', async () => {
+  const problems = [];
+  for (const { viewport, pre, dock } of SIZES) {
+    const page = await s.b.newPage({ viewport });
+    for (const slug of slugs) {
+      await page.goto(`${s.srv.base}/${pre}#lesson=${slug}`);
+      await page.waitForSelector('[data-node]', { timeout: 15000 });
+      const times = [...new Set([0, ...(lesson(slug).steps || []).map((s) => s.at_ms), lesson(slug).run_until_ms])];
+      let cards = 0;
+      for (const t of times) {
+        // A question holds the cursor at its time: measure with it open, answer it, go on.
+        for (let tries = 0; tries < 8; tries++) {
+          await seek(page, t);
+          await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+          await page.evaluate(() => window.scrollTo(0, 0));
+          const m = await page.evaluate(measure);
+          cards += m.items.filter((x) => x.what.startsWith('card')).length;
+          const at = await page.$eval('#sim-time', (e) => e.textContent);
+          for (const c of collisions(m, 1, dock)) problems.push(`${viewport.width}×${viewport.height}${pre} ${slug} at ${at} ms: ${c}`);
+          const q = await page.$('[data-question]');
+          if (!q) break;
+          const choice = await q.$('[data-choice]');
+          if (choice) await choice.click();
+          await page.click('[data-action=continue]');
+        }
+      }
+      if (!cards) problems.push(`${slug}: no node cards measured`);
+    }
+    await page.close();
+  }
+  assert.deepEqual(problems, []);
+});
