@@ -188,7 +188,7 @@ fn datacenters(model: &Model, snap: &Snapshot) -> Html {
     let sectors = geometry::sectors(&per_dc);
     let dcs = sc.dcs.iter().enumerate().map(|(d, name)| {
         let s = &sectors[d];
-        let label = polar(RING_R - 52.0, s.mid());
+        let label = polar(RING_R - 120.0, s.mid());
         let all_down = sc.nodes.iter().enumerate().filter(|(_, n)| n.dc as usize == d).all(|(i, _)| !snap.nodes[i].up);
         html! {
             <g class={classes!("dc", all_down.then_some("dc-down"))} data-dc={name.clone()}>
