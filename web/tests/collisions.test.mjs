@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { session, open } from './harness.mjs';
+import { session, open, scrub, simTime } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const LESSONS = path.join(ROOT, 'lessons');
@@ -57,11 +57,7 @@ export function collisions({ items, docked, ring, vh }, slack = 1, withDock = tr
 }
 
 async function seek(page, ms) {
-  await page.evaluate((t) => {
-    const r = document.querySelector('input[name=time]');
-    r.value = String(t);
-    r.dispatchEvent(new Event('input', { bubbles: true }));
-  }, ms);
+  await scrub(page, ms);
 }
 
 test('cards, nodes and client pills never collide, nor sit under the dock, in any lesson', async () => {

@@ -5,19 +5,14 @@ import { execFileSync } from 'node:child_process';
 import zlib from 'node:zlib';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, session, open } from './harness.mjs';
+import { serve, session, open, scrub, simTime } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const CLI = process.env.QS_CLI || path.join(ROOT, 'target/debug/quorumscope');
 const s = session();
 
-const simTime = (page) => page.$eval('#sim-time', (e) => Number(e.textContent));
 async function seek(page, ms) {
-  await page.evaluate((t) => {
-    const r = document.querySelector('input[name=time]');
-    r.value = String(t);
-    r.dispatchEvent(new Event('input', { bubbles: true }));
-  }, ms);
+  await scrub(page, ms);
   await page.waitForFunction((t) => Math.abs(Number(document.querySelector('#sim-time').textContent) - t) < 0.06, ms);
 }
 async function setSlider(page, name, value) {

@@ -69,3 +69,15 @@ export function session() {
   });
   return s;
 }
+
+/** The simulated time the page shows, in ms. */
+export const simTime = (page) => page.$eval('#sim-time', (e) => Number(e.textContent));
+
+/** Moves the time scrubber to `ms`, as a student dragging it would (does not wait). */
+export async function scrub(page, ms) {
+  await page.evaluate((t) => {
+    const r = document.querySelector('input[name=time]');
+    r.value = String(t);
+    r.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+}

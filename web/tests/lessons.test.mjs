@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { session, open } from './harness.mjs';
+import { session, open, scrub, simTime } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const LESSONS = path.join(ROOT, 'lessons');
@@ -15,13 +15,8 @@ const expected = (s) => JSON.parse(fs.readFileSync(path.join(LESSONS, 'expected'
 const questions = (s) => (lesson(s).steps || []).map((st, i) => ({ ...st, i })).filter((st) => st.predict);
 const s = session();
 
-const simTime = (page) => page.$eval('#sim-time', (e) => Number(e.textContent));
 async function seek(page, ms) {
-  await page.evaluate((t) => {
-    const r = document.querySelector('input[name=time]');
-    r.value = String(t);
-    r.dispatchEvent(new Event('input', { bubbles: true }));
-  }, ms);
+  await scrub(page, ms);
 }
 
 // What is on screen at an open question that could give its answer away: returns the problems.
