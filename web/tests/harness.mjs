@@ -17,8 +17,9 @@ export const WEB = path.resolve(import.meta.dirname, '..');
 
 // Serves `dist` under `prefix` (e.g. '/course/qs/'), and web/ files (the course page) at '/web/'.
 // `isolated`: cross-origin isolation headers, which give pages 5 µs timers instead of 100 µs ones
-// (the benchmark's frame timestamps).
-export function serve(prefix = '/', { isolated = false } = {}) {
+// (the benchmark's frame timestamps). `precompressed`: answer with the `.br` or `.gz` sibling
+// when the browser accepts it, as a host with static compression does.
+export function serve(prefix = '/', { isolated = false, precompressed = false } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     let file = null;
@@ -28,6 +29,9 @@ export function serve(prefix = '/', { isolated = false } = {}) {
     if (!file || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); res.end('not found'); return; }
     const headers = { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' };
     if (isolated) Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+    const accepts = String(req.headers['accept-encoding'] || '');
+    const sibling = precompressed && [['br', '.br'], ['gzip', '.gz']].find(([enc, ext]) => accepts.includes(enc) && fs.existsSync(file + ext));
+    if (sibling) { headers['content-encoding'] = sibling[0]; file += sibling[1]; }
     res.writeHead(200, headers);
     fs.createReadStream(file).pipe(res);
   });

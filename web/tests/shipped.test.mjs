@@ -5,7 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { session, open } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { session, open, serve, DIST } from './harness.mjs';
 
 const s = session();
 
@@ -46,4 +49,32 @@ test('the shipped app opens a link and makes one that reproduces the experiment'
   assert.deepEqual([...page.errors, ...again.errors], []);
   await again.close();
   await page.close();
+});
+
+test('every integrity hash in index.html is true, and every file has .gz and .br siblings of the same bytes', () => {
+  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8');
+  const hashes = [...html.matchAll(/href="?\.\/([^" >]+)"?[^>]*?integrity="?(sha384-[A-Za-z0-9+/=]+)/g)];
+  assert.ok(hashes.length >= 3, `the stylesheet, the glue and the wasm carry hashes (found ${hashes.length})`);
+  for (const [, file, sri] of hashes) {
+    const digest = 'sha384-' + crypto.createHash('sha384').update(fs.readFileSync(path.join(DIST, file))).digest('base64');
+    assert.equal(sri, digest, `integrity of ${file}`);
+  }
+  const glue = fs.readdirSync(DIST).find((f) => f.endsWith('.js'));
+  assert.ok(!fs.readFileSync(path.join(DIST, glue), 'utf8').includes('\n    '), 'the glue is minified');
+  for (const f of fs.readdirSync(DIST).filter((f) => !/\.(gz|br)$/.test(f))) {
+    const body = fs.readFileSync(path.join(DIST, f));
+    assert.deepEqual(zlib.gunzipSync(fs.readFileSync(path.join(DIST, f + '.gz'))), body, `${f}.gz`);
+    assert.deepEqual(zlib.brotliDecompressSync(fs.readFileSync(path.join(DIST, f + '.br'))), body, `${f}.br`);
+  }
+});
+
+test('served precompressed (brotli), the shipped app starts with no integrity or decoding error', async () => {
+  const srv = await serve('/', { precompressed: true });
+  const page = await open(s.b, `${srv.base}/`);
+  const encodings = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => [r.name.split('/').pop(), r.encodedBodySize < r.decodedBodySize]));
+  assert.ok(encodings.some(([name, smaller]) => name.endsWith('.wasm') && smaller), `the wasm arrived compressed: ${JSON.stringify(encodings)}`);
+  assert.ok((await page.locator('[data-node]').count()) >= 3);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+  srv.server.close();
 });

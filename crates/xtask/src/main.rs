@@ -6,7 +6,7 @@
 //! - `test`: everything: formatting, lints, the module boundaries, native unit, scenario and
 //!   property tests, the wasm build, the in-browser determinism check and the browser tests.
 //! - `structure`: only the boundaries (no import cycle; the core used through its façade).
-//! - `build`: the release web bundle in `dist/`.
+//! - `build`: the release web bundle in `dist/` (glue minified, `.gz`/`.br` siblings written).
 //! - `serve`: setup, then serve the app on http://127.0.0.1:8080.
 //! - `bench`: native events/s, then the browser figures (frame times, seek, bundle size, wasm
 //!   events/s) measured in headless Chromium.
@@ -20,6 +20,8 @@ use std::process::{exit, Command};
 const TRUNK_VERSION: &str = "0.21.14";
 const BINARYEN_NPM: &str = "binaryen@132";
 const PLAYWRIGHT_NPM: &str = "playwright-core@1";
+/// Minifies the wasm-bindgen glue (web/finish.mjs): Trunk's minifier cannot parse it.
+const TERSER_NPM: &str = "terser@5";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask is two levels down").to_path_buf()
@@ -92,11 +94,12 @@ fn setup() {
     let tools = tools_dir();
     std::fs::create_dir_all(&tools).unwrap_or_else(|e| fail(&format!("{}: {e}", tools.display())));
     let have = |p: &str| tools.join("node_modules").join(p).exists();
-    if !have(".bin/wasm-opt") || !have("playwright-core/package.json") {
-        run(cmd("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&tools)
-            .args([BINARYEN_NPM, PLAYWRIGHT_NPM]));
+    if !have(".bin/wasm-opt") || !have("playwright-core/package.json") || !have("terser/package.json") {
+        run(cmd("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).args([
+            BINARYEN_NPM,
+            PLAYWRIGHT_NPM,
+            TERSER_NPM,
+        ]));
     }
     if output(cmd("sh").args(["-c", "command -v chromium && command -v chromedriver"])).is_none() {
         run(cmd("apt-get").arg("update"));
@@ -107,13 +110,21 @@ fn setup() {
 /// The shipped bundle, in `dist/`: no test hooks.
 fn build_web() {
     run(cmd("trunk").args(["build", "--release", "--offline", "--no-default-features"]));
+    finish(&root().join("dist"));
 }
 
 /// The same app with the page-level hooks the browser tests and benchmarks call.
 fn build_web_with_hooks() -> PathBuf {
     let dist = root().join("target").join("dist-hooks");
     run(cmd("trunk").args(["build", "--release", "--offline", "--dist"]).arg(&dist));
+    finish(&dist);
     dist
+}
+
+/// What Trunk cannot do: minify the wasm-bindgen glue (keeping its integrity hash true) and
+/// write `.gz` and `.br` siblings of every file (web/finish.mjs).
+fn finish(dist: &Path) {
+    run(cmd("node").arg("web/finish.mjs").arg(dist).env("NODE_PATH", tools_dir().join("node_modules")));
 }
 
 fn node_test(file: &str, dist: &Path) {

@@ -1,0 +1,70 @@
+// The last step of `cargo xtask build`, after Trunk: what Trunk cannot do for the shipped files.
+//
+// 1. Minifies the wasm-bindgen glue with terser (Trunk's own minifier cannot parse it and leaves it
+//    as it is) and rewrites that file's `integrity` hash in index.html to match, so the browser
+//    still checks it (Subresource Integrity).
+// 2. Writes serve-ready `.gz` (gzip -9) and `.br` (brotli -q 11) siblings of every file, for
+//    hosts that serve precompressed files (nginx `gzip_static`, Netlify, Cloudflare Pages...).
+//
+// Usage: node web/finish.mjs DIST   (`cargo xtask setup` installs terser)
+import fs from "node:fs";
+import path from "node:path";
+import zlib from "node:zlib";
+import crypto from "node:crypto";
+import { createRequire } from "node:module";
+
+// terser from NODE_PATH, else where `cargo xtask setup` puts it.
+const require = createRequire(import.meta.url);
+const tools = createRequire(path.resolve(import.meta.dirname, "../target/tools/node_modules/"));
+function terser() {
+  for (const r of [require, tools]) {
+    try {
+      return r("terser");
+    } catch {}
+  }
+  console.error("finish.mjs: terser is not installed; run `cargo xtask setup`");
+  process.exit(2);
+}
+const dist = process.argv[2];
+if (!dist || !fs.existsSync(path.join(dist, "index.html"))) {
+  console.error(`finish.mjs: no index.html in ${dist ?? "(no folder given)"}; run Trunk first`);
+  process.exit(2);
+}
+
+const files = () => fs.readdirSync(dist).filter((f) => !/\.(gz|br)$/.test(f));
+
+async function minifyGlue() {
+  const { minify } = terser();
+  let html = fs.readFileSync(path.join(dist, "index.html"), "utf8");
+  for (const f of files().filter((f) => f.endsWith(".js"))) {
+    const file = path.join(dist, f);
+    const src = fs.readFileSync(file, "utf8");
+    const out = await minify(src, { module: true, compress: { passes: 2 }, mangle: true });
+    if (!out.code) throw new Error(`terser produced nothing for ${f}`);
+    fs.writeFileSync(file, out.code);
+    const sri = "sha384-" + crypto.createHash("sha384").update(out.code).digest("base64");
+    // Trunk writes `href=./NAME integrity=sha384-...` (quoted or not, depending on minification).
+    const re = new RegExp(`(href="?\\./${f.replace(/\./g, "\\.")}"?[^>]*?integrity=)"?sha384-[A-Za-z0-9+/=]+"?`);
+    if (!re.test(html)) throw new Error(`index.html has no integrity hash for ${f}`);
+    html = html.replace(re, `$1${sri}`);
+    console.log(`finish.mjs: ${f} ${src.length} → ${out.code.length} bytes`);
+  }
+  fs.writeFileSync(path.join(dist, "index.html"), html);
+}
+
+function precompress() {
+  for (const f of files()) {
+    const body = fs.readFileSync(path.join(dist, f));
+    fs.writeFileSync(path.join(dist, f + ".gz"), zlib.gzipSync(body, { level: 9 }));
+    const br = zlib.brotliCompressSync(body, {
+      params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    });
+    fs.writeFileSync(path.join(dist, f + ".br"), br);
+  }
+}
+
+await minifyGlue();
+precompress();
