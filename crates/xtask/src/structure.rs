@@ -131,6 +131,39 @@ pub fn facade_breaches(src: &Path) -> Vec<String> {
     out
 }
 
+/// Calls that pull large tables into the browser's wasm, with what they cost there (gzipped):
+/// Unicode case conversion brings the case tables (`to_lowercase` alone cost 11.6 KB), and `{:?}`
+/// brings Debug formatting with the Unicode printable tables. ASCII versions and our own words
+/// do the same for our text.
+const COSTLY_IN_THE_BROWSER: [(&str, &str); 4] = [
+    (".to_lowercase()", "Unicode case tables (~11.6 KB gzipped); use to_ascii_lowercase"),
+    (".to_uppercase()", "Unicode case tables (~11.6 KB gzipped); use to_ascii_uppercase"),
+    (":?}", "Debug formatting and the Unicode printable tables"),
+    (":#?}", "Debug formatting and the Unicode printable tables"),
+];
+
+/// Costly calls in code the browser runs (tests, and the core's CLI-only modules, may use them).
+pub fn costly_calls(src: &Path, cli_only: &[&str]) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut out = Vec::new();
+    for p in files {
+        let rel = p.strip_prefix(src).unwrap_or(&p).display().to_string();
+        if cli_only.iter().any(|m| rel.starts_with(m)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        for (n, line) in without_tests(&text).lines().enumerate() {
+            for (call, why) in COSTLY_IN_THE_BROWSER {
+                if line.contains(call) && !line.trim_start().starts_with("//") {
+                    out.push(format!("{}:{}: `{call}` in browser code pulls in {why}", p.display(), n + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// All of the above over the workspace; the problems found, in words.
 pub fn check(root: &Path) -> Vec<String> {
     let mut problems = Vec::new();
@@ -142,6 +175,9 @@ pub fn check(root: &Path) -> Vec<String> {
     for src in ["crates/cli/src", "web/src", "web/tests", "crates/core/tests"] {
         problems.extend(facade_breaches(&root.join(src)));
     }
+    problems.extend(costly_calls(&root.join("web/src"), &[]));
+    // The verdict checker and the staleness lab are not linked into the app.
+    problems.extend(costly_calls(&root.join("crates/core/src"), &["verdict", "pbs", "bench"]));
     problems
 }
 
@@ -167,6 +203,23 @@ mod tests {
         g.insert("c".to_string(), vec!["a".to_string()]);
         g.insert("d".to_string(), vec!["a".to_string()]);
         assert_eq!(cycles(&g), vec![vec!["a", "b", "c", "a"]]);
+    }
+
+    #[test]
+    fn a_costly_call_is_found_outside_tests_only() {
+        let dir = std::env::temp_dir().join(format!("qs-structure-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("pbs")).unwrap();
+        let test_module = "#[cfg(test)]\nmod tests {\n    fn t() { \"A\".to_lowercase(); }\n}\n";
+        std::fs::write(
+            dir.join("a.rs"),
+            format!("fn f(s: &str) -> String {{\n    s.to_lowercase()\n}}\n{test_module}"),
+        )
+        .unwrap();
+        std::fs::write(dir.join("pbs/b.rs"), "fn g() { format!(\"{:?}\", 1); }\n").unwrap();
+        let found = costly_calls(&dir, &["pbs"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].ends_with("a.rs:2: `.to_lowercase()` in browser code pulls in Unicode case tables (~11.6 KB gzipped); use to_ascii_lowercase"), "{found:?}");
     }
 
     #[test]

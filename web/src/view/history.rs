@@ -138,7 +138,7 @@ pub fn History(p: &HistoryProps) -> Html {
                     { format!(" · {}", crate::model::fmt_ms(a.at_us)) }
                 </button>
                 <p>{ a.explanation.clone() }</p>
-                <details class="definition"><summary>{ format!("What is a {}?", a.kind.title().to_lowercase()) }</summary><p>{ a.kind.definition() }</p></details>
+                <details class="definition"><summary>{ format!("What is a {}?", a.kind.title().to_ascii_lowercase()) }</summary><p>{ a.kind.definition() }</p></details>
             </li>
         }
     });
