@@ -25,6 +25,9 @@ pub struct Model {
     /// Every operation's messages (ids into the recording), in send order: built once, so a view
     /// can say what of an operation has happened by an instant without scanning the run.
     pub op_msgs: Vec<Vec<u32>>,
+    /// When each lesson step is shown (its `at_ms`, or the happening it is tied to), `None` for a
+    /// step whose happening never takes place in this run.
+    pub step_us: Vec<Option<u64>>,
     /// The last instant asked for: moving forward steps it, moving back seeks from a checkpoint.
     /// Interior mutability because looking is not changing the model.
     cursor: RefCell<Cursor>,
@@ -50,7 +53,8 @@ impl Model {
                 v.push(i as u32);
             }
         }
-        Model { file, sim, report, anomalies, end_us, op_msgs, cursor }
+        let step_us = quorumscope_core::step_times_us(&file.steps, sim.scenario(), sim.recording());
+        Model { file, sim, report, anomalies, end_us, op_msgs, step_us, cursor }
     }
 
     /// When an operation completed (succeeded or failed), if it did.
@@ -116,10 +120,18 @@ impl Model {
             .iter()
             .find(|e| matches!(e.ev, Ev::Fault { .. } | Ev::Detected { .. }))
             .map(|e| e.at_us);
-        let t_ms = t_us as f64 / 1000.0;
-        let step = self.file.steps.iter().map(|s| s.at_ms).filter(|a| *a > t_ms).fold(f64::MAX, f64::min);
-        let step = (step < f64::MAX).then(|| quorumscope_core::ms_to_us(step));
+        let step = self.next_step_after(t_us);
         [send, fault, step].into_iter().flatten().fold(self.end_us, u64::min)
+    }
+
+    /// When the next lesson step after `t_us` is shown, if one is.
+    pub fn next_step_after(&self, t_us: u64) -> Option<u64> {
+        self.step_us.iter().flatten().filter(|at| **at > t_us).min().copied()
+    }
+
+    /// The lesson step on screen at `t_us`.
+    pub fn step_at(&self, t_us: u64) -> Option<usize> {
+        quorumscope_core::step_shown_at(&self.step_us, t_us)
     }
 
     /// Time of the last trace event before `t`, or 0.

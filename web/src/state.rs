@@ -248,7 +248,7 @@ impl AppState {
             .iter()
             .enumerate()
             .filter(|(i, st)| st.predict.is_some() && unanswered(i))
-            .map(|(i, st)| (i, quorumscope_core::ms_to_us(st.at_ms)))
+            .filter_map(|(i, _)| Some((i, self.model.step_us.get(i).copied().flatten()?)))
             .filter(|(_, at)| *at <= self.t_us)
             .collect();
         quorumscope_core::order::sort_by_key(&mut due, |(i, at)| (u128::from(*at) << 32) | *i as u128);
@@ -261,7 +261,7 @@ impl AppState {
     /// once time moves away from it; an open one closes if time goes back before it.
     fn settle(&mut self) {
         if let Some(q) = self.question {
-            let at = self.model.file.steps.get(q).map(|st| quorumscope_core::ms_to_us(st.at_ms));
+            let at = self.model.step_us.get(q).copied().flatten();
             let answered = self.answers.iter().any(|(a, _)| *a == q);
             if self.edited
                 || self.view.reveal
@@ -278,8 +278,8 @@ impl AppState {
             }
             // Still unanswered: time stays at the question.
             Some(q) if !self.answers.iter().any(|(a, _)| *a == q) => {
-                if let Some(st) = self.model.file.steps.get(q) {
-                    (self.t_us, self.playing) = (quorumscope_core::ms_to_us(st.at_ms), false);
+                if let Some(at) = self.model.step_us.get(q).copied().flatten() {
+                    (self.t_us, self.playing) = (at, false);
                 }
             }
             Some(_) => {}
@@ -352,8 +352,7 @@ impl AppState {
 
     /// The lesson caption in force at the current time, if any.
     pub fn caption(&self) -> Option<&quorumscope_core::scenario::StepDecl> {
-        let t_ms = self.t_us as f64 / 1000.0;
-        self.model.file.steps.iter().rev().find(|s| s.at_ms <= t_ms)
+        self.model.step_at(self.t_us).and_then(|i| self.model.file.steps.get(i))
     }
 
     pub fn from_text(text: &str) -> Result<AppState, String> {
@@ -423,10 +422,7 @@ impl AppState {
         // A caption starting within this frame: stop there (it may put another operation in
         // focus). A decisive message leaving within it: stop when it leaves, so it is slowed from
         // its start.
-        let t_ms = t as f64 / 1000.0;
-        if let Some(at) =
-            m.file.steps.iter().map(|s| s.at_ms).filter(|a| *a > t_ms).map(quorumscope_core::ms_to_us).min()
-        {
+        if let Some(at) = m.next_step_after(t) {
             next = next.min(at.max(t + 1));
         }
         let msgs = &m.rec().messages;
@@ -875,8 +871,8 @@ mod tests {
 
     /// The lessons' first question and its time.
     fn first_question(s: &AppState) -> (usize, u64) {
-        let (i, st) = s.model.file.steps.iter().enumerate().find(|(_, st)| st.predict.is_some()).unwrap();
-        (i, quorumscope_core::ms_to_us(st.at_ms))
+        let (i, _) = s.model.file.steps.iter().enumerate().find(|(_, st)| st.predict.is_some()).unwrap();
+        (i, s.model.step_us[i].unwrap())
     }
 
     /// Plays every lesson at the default speed, 60 frames a second, answering each question as it
@@ -1033,6 +1029,8 @@ mod tests {
         let mut file = s.model.file.clone();
         file.steps.push(quorumscope_core::scenario::StepDecl {
             at_ms: 15.0,
+            when: None,
+            describes: vec![],
             caption: "Bob is about to read.".into(),
             predict: Some("What will Bob's read return?".into()),
             choices: vec!["v1".into(), "nothing".into()],

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { session, open, scrub, simTime } from './harness.mjs';
+import { session, open, scrub, simTime, lessonAsShown } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const LESSONS = path.join(ROOT, 'lessons');
@@ -67,7 +67,7 @@ test('cards, nodes and client pills never collide, nor sit under the dock, in an
     for (const slug of slugs) {
       await page.goto(`${s.srv.base}/${pre}#lesson=${slug}`);
       await page.waitForSelector('[data-node]', { timeout: 15000 });
-      const times = [...new Set([0, ...(lesson(slug).steps || []).map((s) => s.at_ms), lesson(slug).run_until_ms])];
+      const times = [...new Set([0, ...lessonAsShown(ROOT, slug).steps.map((s) => s.at_ms), lesson(slug).run_until_ms])];
       let cards = 0;
       for (const t of times) {
         // A question holds the cursor at its time: measure with it open, answer it, go on.

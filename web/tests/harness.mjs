@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -84,4 +85,17 @@ export async function scrub(page, ms) {
     r.value = String(t);
     r.dispatchEvent(new Event('input', { bubbles: true }));
   }, ms);
+}
+
+/** A lesson file with each step's `at_ms` set to when the run really shows it (a step tied to a
+ *  happening with `when` follows the run): the times come from the CLI's trace. Steps never shown
+ *  are left out. */
+export function lessonAsShown(root, slug) {
+  const file = path.join(root, 'lessons', `${slug}.json`);
+  const cli = process.env.QS_CLI || path.join(root, 'target/debug/quorumscope');
+  const text = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const trace = JSON.parse(execFileSync(cli, ['run', '--trace', file], { maxBuffer: 1 << 28 }).toString()).trace;
+  const shown = trace.steps?.shown || [];
+  text.steps = (text.steps || []).map((st, i) => ({ ...st, at_ms: shown[i]?.shown_ms, i })).filter((st) => st.at_ms != null);
+  return text;
 }

@@ -1,6 +1,6 @@
 // Screenshots of every lesson at each of its questions, for looking at:
 // node web/tests/question-shots.mjs OUTDIR [WIDTHxHEIGHT ...]
-import { serve, browser, open } from './harness.mjs';
+import { serve, browser, open, lessonAsShown } from './harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -12,8 +12,7 @@ const { server, base } = await serve();
 const b = await browser();
 for (const f of fs.readdirSync(lessons).filter((f) => f.endsWith('.json')).sort()) {
   const slug = f.slice(0, -5);
-  const steps = JSON.parse(fs.readFileSync(path.join(lessons, f), 'utf8')).steps || [];
-  const qs = steps.map((s, i) => ({ ...s, i })).filter((s) => s.predict);
+  const qs = lessonAsShown(path.resolve(lessons, '..'), slug).steps.filter((s) => s.predict);
   for (const [width, height] of sizes) {
     const page = await open(b, `${base}/#lesson=${slug}`, { viewport: { width, height } });
     for (const q of qs) {

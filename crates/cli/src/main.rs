@@ -200,6 +200,24 @@ fn history_bench(dir: &str, budget: u64) -> Result<(), Failure> {
 }
 
 /// (seconds for linearizability alone, seconds for every model, the verdicts), best of three.
+/// A lesson's captions against its run: when each step is shown, and a warning for each thing a
+/// caption describes that does not happen while it is on screen (the scenario is still valid).
+fn check_steps(file: &str, sc: quorumscope_core::Scenario) -> Result<(), Failure> {
+    if sc.steps.is_empty() {
+        return Ok(());
+    }
+    let mut sim = Sim::new(sc, Level::Full);
+    sim.run();
+    let v = sim.steps_json();
+    let shown = v["shown"].as_array().map(|a| a.iter().filter(|s| !s["shown_ms"].is_null()).count()).unwrap_or(0);
+    let problems = v["problems"].as_array().cloned().unwrap_or_default();
+    for p in &problems {
+        eprintln!("warning: {file}: {}", p.as_str().unwrap_or_default());
+    }
+    let holds = if problems.is_empty() { "every caption holds" } else { "some captions do not hold" };
+    emit(&format!("steps: {shown} of {} shown; {holds}", sim.scenario().steps.len()))
+}
+
 fn time_check(h: &History, budget: u64) -> (f64, f64, Consistency) {
     let (mut lin_s, mut all_s) = (f64::MAX, f64::MAX);
     let mut last = None;
@@ -252,7 +270,8 @@ fn main() -> ExitCode {
                 sc.repl.n,
                 sc.repl.w,
                 sc.repl.r
-            ))
+            ))?;
+            check_steps(&file, sc)
         }),
         Cmd::History { file, pretty, budget, bench: false } => history(&file, pretty, budget),
         Cmd::History { file, budget, bench: true, .. } => history_bench(&file, budget),

@@ -174,7 +174,27 @@ impl Sim {
 
     /// The full trace as JSON, with names instead of indices (`quorumscope run --trace`).
     pub fn trace_json(&self) -> serde_json::Value {
-        crate::trace::to_json(&self.setup.sc, &self.rec)
+        let mut v = crate::trace::to_json(&self.setup.sc, &self.rec);
+        if !self.setup.sc.steps.is_empty() {
+            v["steps"] = self.steps_json();
+        }
+        v
+    }
+
+    /// When each lesson step is shown in this run and until when, and what in its caption does
+    /// not hold (`quorumscope check`, and the trace). Needs the full trace.
+    pub fn steps_json(&self) -> serde_json::Value {
+        let sc = &self.setup.sc;
+        let times = crate::steps::step_times_us(&sc.steps, sc, &self.rec);
+        let ms = |t: Option<u64>| t.map(|t| serde_json::json!(crate::ids::us_to_ms(t))).unwrap_or_default();
+        let shown: Vec<serde_json::Value> = (0..times.len())
+            .map(|i| {
+                let until = times[i].map(|_| crate::steps::shown_until_us(&times, i, sc.run_until_us));
+                serde_json::json!({ "index": i, "shown_ms": ms(times[i]), "until_ms": ms(until) })
+            })
+            .collect();
+        let problems = crate::steps::step_problems(&sc.steps, sc, &self.rec, sc.run_until_us);
+        serde_json::json!({ "shown": shown, "problems": problems })
     }
 }
 

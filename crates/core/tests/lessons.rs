@@ -522,3 +522,67 @@ fn a_run_stopped_by_the_step_cap_says_where_it_stopped() {
     let (_, whole) = run(&lesson("stale-read"));
     assert!(whole["stats"].get("note").is_none() && whole["stats"]["truncated"] == json!(false));
 }
+
+/// Every lesson's files in `lessons/`, by name.
+fn every_lesson() -> Vec<(String, String)> {
+    let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    names.into_iter().map(|n| (n.clone(), std::fs::read_to_string(format!("{dir}/{n}")).unwrap())).collect()
+}
+
+#[test]
+fn every_caption_is_true_of_its_run_while_it_is_shown() {
+    let mut problems = Vec::new();
+    for (name, text) in every_lesson() {
+        let (file, sc) = quorumscope_core::parse(&text).unwrap();
+        let mut sim = Sim::new(sc, Level::Full);
+        sim.run();
+        for (i, s) in file.steps.iter().enumerate() {
+            if s.when.is_none() && s.describes.is_empty() {
+                problems
+                    .push(format!("{name}: steps[{i}] neither is tied to a happening (`when`) nor `describes` one"));
+            }
+        }
+        let end_us = sim.scenario().run_until_us;
+        let found = quorumscope_core::step_problems(&file.steps, sim.scenario(), sim.recording(), end_us);
+        problems.extend(found.into_iter().map(|p| format!("{name}: {p}")));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_caption_tied_to_a_happening_follows_it_when_timings_change() {
+    // The handoff caption of sloppy-quorum is shown when the first handoff leaves; with a longer
+    // handoff interval it moves with it, and a caption that describes the wrong moment is caught.
+    let text = lesson("sloppy-quorum");
+    let times = |text: &str| {
+        let (file, sc) = quorumscope_core::parse(text).unwrap();
+        let mut sim = Sim::new(sc, Level::Full);
+        sim.run();
+        let first_handoff = sim.recording().messages.iter().find(|m| m.kind == quorumscope_core::MsgKind::Handoff);
+        let at = quorumscope_core::step_times_us(&file.steps, sim.scenario(), sim.recording());
+        (at[3], first_handoff.map(|m| m.sent_us))
+    };
+    let (shown, handoff) = times(&text);
+    assert_eq!(shown, handoff);
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["replication"]["handoff_ms"] = json!(1500);
+    let (shown_later, handoff_later) = times(&v.to_string());
+    assert_eq!(shown_later, handoff_later);
+    assert!(shown_later > shown, "{shown_later:?} after {shown:?}");
+    // Untied and shown at a fixed 2100 ms, the caption comes after the handoff it describes, and
+    // the check says so.
+    v["steps"][3].as_object_mut().unwrap().remove("when");
+    v["steps"][3]["at_ms"] = json!(2100);
+    let (file, sc) = quorumscope_core::parse(&v.to_string()).unwrap();
+    let mut sim = Sim::new(sc, Level::Full);
+    sim.run();
+    let p = quorumscope_core::step_problems(&file.steps, sim.scenario(), sim.recording(), sim.scenario().run_until_us);
+    assert!(p.iter().any(|p| p.starts_with("steps[3].describes[0] happens at")), "{p:?}");
+}

@@ -445,7 +445,7 @@ mod tests {
         for l in crate::lessons::LESSONS {
             let m = model(l.slug);
             let end = m.end_us;
-            let mut times: Vec<u64> = m.file.steps.iter().map(|s| (s.at_ms * 1000.0) as u64).collect();
+            let mut times: Vec<u64> = m.step_us.iter().flatten().copied().collect();
             times.extend((0..=40).map(|j| end / 40 * j));
             for width in [0.0, 822.0, 402.0, 314.0] {
                 let sc = Scale::for_width(width);

@@ -183,11 +183,85 @@ impl EventDecl {
     }
 }
 
-/// A narrated step of a lesson: a caption shown from `at_ms`, optionally a question that pauses
-/// the run until the student answers.
+/// What a happening is: the start or end of an operation, a message sent, arriving or lost, a
+/// scenario event running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Is {
+    Start,
+    /// Completed, acknowledged or failed.
+    End,
+    /// Completed and acknowledged.
+    Ok,
+    /// Completed and failed.
+    Failed,
+    Sent,
+    /// Delivered to its receiver.
+    Arrives,
+    /// Lost on the way or dropped at the receiver.
+    Lost,
+    Runs,
+}
+
+impl Is {
+    pub const ALL: [Is; 8] = [Is::Start, Is::End, Is::Ok, Is::Failed, Is::Sent, Is::Arrives, Is::Lost, Is::Runs];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Is::Start => "start",
+            Is::End => "end",
+            Is::Ok => "ok",
+            Is::Failed => "failed",
+            Is::Sent => "sent",
+            Is::Arrives => "arrives",
+            Is::Lost => "lost",
+            Is::Runs => "runs",
+        }
+    }
+}
+
+/// Something that happens in a run, named the way a caption talks about it: operation `op`
+/// starting or ending; a message of kind `msg` (of operation `op`, from and to whom) sent,
+/// arriving or lost; scenario event `event` running. The `count`-th such happening (from 1).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Happening {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub op: Option<u32>,
+    /// A name of [`MESSAGE_KINDS`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<u32>,
+    pub is: Is,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "is_one")]
+    pub count: u32,
+    /// Only in a step's `when`: shown this long after (or, negative, before) the happening.
+    #[serde(skip_serializing_if = "is_default")]
+    pub ms: f64,
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+/// A narrated step of a lesson: a caption shown from `at_ms` (or from an event of the run,
+/// `when`), optionally a question that pauses the run until the student answers.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StepDecl {
+    /// When the step is shown; with `when`, the earliest it may be.
     pub at_ms: f64,
+    /// The step is shown when this happens (at or after `at_ms`), so a caption stays true when
+    /// timings change; a run where it never happens never shows the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<Happening>,
+    /// What the caption says happens: each must happen while the step is shown (checked for
+    /// every lesson by `cargo test`; see `step_problems`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub describes: Vec<Happening>,
     pub caption: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub predict: Option<String>,

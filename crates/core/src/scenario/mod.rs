@@ -253,6 +253,33 @@ mod tests {
             "whole number",
         );
         check_rejected(r#"{"events": []}"#, "nodes", "lists its nodes");
+        let step = |h: &str| with(&format!(r#"{{"steps": [{{"caption": "x", "when": {h}}}]}}"#));
+        check_rejected(
+            &step(r#"{"msg": "ping"}"#),
+            "steps[0].when.msg",
+            "unknown message kind `ping`, expected one of put,",
+        );
+        check_rejected(
+            &step(r#"{"msg": "put", "is": "end"}"#),
+            "steps[0].when.is",
+            "this happening can be sent, arrives, lost",
+        );
+        check_rejected(
+            &step(r#"{"op": 0, "event": 0}"#),
+            "steps[0].when",
+            "names `op`, `msg` (maybe with `op`) or `event`",
+        );
+        check_rejected(&step(r#"{"op": 7}"#), "steps[0].when.op", "operation 7 but the events hold");
+        check_rejected(&step(r#"{"event": 5}"#), "steps[0].when.event", "event 5 but there are");
+        check_rejected(&step(r#"{"op": 0, "from": "A"}"#), "steps[0].when", "`from` and `to` belong to a `msg`");
+        check_rejected(&step(r#"{"op": 0, "count": 0}"#), "steps[0].when.count", "counts from 1");
+        check_rejected(&step(r#"{"op": 0, "ms": 1e12}"#), "steps[0].when.ms", "within ±3600000 ms");
+        check_rejected(
+            &with(r#"{"steps": [{"at_ms": 1, "caption": "x", "describes": [{"op": 0, "ms": 5}]}]}"#),
+            "steps[0].describes[0].ms",
+            "unknown field `ms`",
+        );
+        check_rejected(&with(r#"{"steps": [{"caption": "x"}]}"#), "steps[0]", "needs `at_ms` (or `when`)");
     }
 
     #[test]

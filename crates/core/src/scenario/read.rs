@@ -346,16 +346,53 @@ fn client_at(v: &Value, path: &str) -> Result<ClientDecl, ScenarioError> {
     })
 }
 
+/// A happening: `{"op": 1, "is": "end"}`, `{"msg": "put_ack", "is": "arrives", "op": 0, "to":
+/// "A", "count": 3}` or `{"event": 2}`; `ms` only where it is a step's `when`.
+fn happening_at(v: &Value, path: &str, when: bool) -> Result<Happening, ScenarioError> {
+    let known: &[&str] = &["op", "msg", "event", "is", "from", "to", "count", "ms"];
+    let f = Fields::of(v, path, "a happening", if when { known } else { &known[..7] })?;
+    let op = f.get("op").map(|_| f.u32_or("op", 0)).transpose()?;
+    let msg = f.opt_string("msg")?;
+    let event = f.get("event").map(|_| f.u32_or("event", 0)).transpose()?;
+    if let Some(k) = msg.as_ref().filter(|k| !MESSAGE_KINDS.contains(&k.as_str())) {
+        return f.err("msg", format!("unknown message kind `{k}`, expected one of {}", MESSAGE_KINDS.join(", ")));
+    }
+    let allowed: &[Is] = match (&msg, event, op) {
+        (Some(_), None, _) => &[Is::Sent, Is::Arrives, Is::Lost],
+        (None, Some(_), None) => &[Is::Runs],
+        (None, None, Some(_)) => &[Is::Start, Is::End, Is::Ok, Is::Failed],
+        _ => return Err(ScenarioError::new(path, "a happening names `op`, `msg` (maybe with `op`) or `event`")),
+    };
+    let is_name = f.string_or("is", allowed[0].name())?;
+    let Some(is) = allowed.iter().copied().find(|i| i.name() == is_name) else {
+        let names: Vec<&str> = allowed.iter().map(|i| i.name()).collect();
+        return f.err("is", format!("`{is_name}` here; this happening can be {}", names.join(", ")));
+    };
+    let (from, to) = (f.opt_string("from")?, f.opt_string("to")?);
+    if msg.is_none() && (from.is_some() || to.is_some()) {
+        return Err(ScenarioError::new(path, "`from` and `to` belong to a `msg` happening"));
+    }
+    let count = f.u32_or("count", 1)?;
+    if count == 0 {
+        return f.err("count", "counts from 1 (the first such happening)".into());
+    }
+    Ok(Happening { op, msg, event, is, from, to, count, ms: f.f64_or("ms", 0.0)? })
+}
+
 fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
-    let f = Fields::of(v, path, "a step", &["at_ms", "caption", "predict", "choices", "answer", "reveal", "focus_op"])?;
-    if !f.m.contains_key("at_ms") {
-        return Err(ScenarioError::new(path, "a step needs `at_ms`"));
+    let known = ["at_ms", "when", "describes", "caption", "predict", "choices", "answer", "reveal", "focus_op"];
+    let f = Fields::of(v, path, "a step", &known)?;
+    if !f.m.contains_key("at_ms") && !f.m.contains_key("when") {
+        return Err(ScenarioError::new(path, "a step needs `at_ms` (or `when`)"));
     }
     let answer = f.get("answer").map(|_| f.u64_or("answer", 0).map(|a| a as usize)).transpose()?;
     let focus_op =
         f.get("focus_op").map(|_| f.u64_or("focus_op", 0).map(|o| o.min(u64::from(u32::MAX)) as u32)).transpose()?;
+    let when = f.get("when").map(|w| happening_at(w, &join(path, "when"), true)).transpose()?;
     Ok(StepDecl {
         at_ms: f.f64_or("at_ms", 0.0)?,
+        when,
+        describes: f.list("describes", |v, p| happening_at(v, p, false))?,
         caption: f.string("caption", "a step")?,
         predict: f.opt_string("predict")?,
         choices: f.list("choices", string_at)?,

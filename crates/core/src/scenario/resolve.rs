@@ -86,6 +86,8 @@ pub struct Scenario {
     pub events: Vec<TimedEvent>,
     pub op_count: u32,
     pub run_until_us: u64,
+    /// The lesson's narrated steps, as written (when each is shown depends on the run: `steps.rs`).
+    pub steps: Vec<StepDecl>,
 }
 
 fn check_time(path: &str, ms: f64) -> Result<u64, ScenarioError> {
@@ -481,7 +483,7 @@ fn check_network(net: &NetworkSpec) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-fn check_steps(steps: &[StepDecl], op_count: u32) -> Result<(), ScenarioError> {
+fn check_steps(steps: &[StepDecl], op_count: u32, events: usize) -> Result<(), ScenarioError> {
     for (i, s) in steps.iter().enumerate() {
         let p = format!("steps[{i}]");
         check_time(&format!("{p}.at_ms"), s.at_ms)?;
@@ -502,6 +504,32 @@ fn check_steps(steps: &[StepDecl], op_count: u32) -> Result<(), ScenarioError> {
                 format!("operation {o} but the events hold {op_count} puts and gets (counted from 0)"),
             );
         }
+        if s.describes.len() > 16 {
+            return err(&format!("{p}.describes"), "at most 16 happenings".into());
+        }
+        let named = s.when.iter().map(|h| (format!("{p}.when"), h));
+        let named = named.chain(s.describes.iter().enumerate().map(|(j, h)| (format!("{p}.describes[{j}]"), h)));
+        for (hp, h) in named {
+            check_happening(&hp, h, op_count, events)?;
+        }
+    }
+    Ok(())
+}
+
+/// A happening names an operation and an event that exist. Its `from` and `to` may name nobody in
+/// this run (a student removed that node): then it never happens, and its step is not shown.
+fn check_happening(p: &str, h: &Happening, op_count: u32, events: usize) -> Result<(), ScenarioError> {
+    if let Some(o) = h.op.filter(|o| *o >= op_count) {
+        return err(
+            &format!("{p}.op"),
+            format!("operation {o} but the events hold {op_count} puts and gets (counted from 0)"),
+        );
+    }
+    if let Some(e) = h.event.filter(|e| *e as usize >= events) {
+        return err(&format!("{p}.event"), format!("event {e} but there are {events} events (counted from 0)"));
+    }
+    if !(-MAX_TIME_MS..=MAX_TIME_MS).contains(&h.ms) {
+        return err(&format!("{p}.ms"), format!("must be within ±{} ms", crate::num::num(MAX_TIME_MS)));
     }
     Ok(())
 }
@@ -523,7 +551,7 @@ impl Scenario {
         let pinned = names.pinned(f)?;
         let links = names.links(net)?;
         let ev = events(&mut names, f)?;
-        check_steps(&f.steps, ev.op_count)?;
+        check_steps(&f.steps, ev.op_count, f.events.len())?;
         // Default end: well after the last event, so that every request finishes or times out
         // and a hint holder gets at least one chance to hand off.
         let run_until_us = match f.run_until_ms {
@@ -552,6 +580,7 @@ impl Scenario {
             events: ev.events,
             op_count: ev.op_count,
             run_until_us,
+            steps: f.steps.clone(),
         })
     }
 
@@ -572,6 +601,12 @@ impl Scenario {
             Addr::Node(n) => &self.nodes[n as usize].name,
             Addr::Client(c) => &self.clients[c as usize].name,
         }
+    }
+
+    /// The node or client of that name.
+    pub fn addr_of(&self, name: &str) -> Option<Addr> {
+        let node = self.nodes.iter().position(|n| n.name == name).map(|n| Addr::Node(n as NodeId));
+        node.or_else(|| self.clients.iter().position(|c| c.name == name).map(|c| Addr::Client(c as ClientId)))
     }
 
     pub fn dc_of(&self, a: Addr) -> DcId {

@@ -1,0 +1,46 @@
+//! `quorumscope check`: a valid lesson says when its steps are shown, and warns (still exit 0)
+//! about a caption that describes something that does not happen while it is on screen.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn check(input: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quorumscope"))
+        .args(["check", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+const LESSON: &str = r#"{"nodes": ["A", "B", "C"], "replication": {"n": 3, "w": 2, "r": 2},
+  "network": {"latency_ms": 5},
+  "events": [{"at_ms": 0, "client": "alice", "put": "k", "value": "v"}],
+  "steps": [{"at_ms": 0, "caption": "Alice writes.", "describes": [{"op": 0, "is": "start"}]},
+            {"caption": "It returned.", "when": {"op": 0, "is": "end"}, "describes": [{"op": 0, "is": "ok"}]},
+            {"at_ms": 50, "caption": "The third ack arrives.", "describes": [{"msg": "put_ack", "is": "arrives", "count": 3}]}]}"#;
+
+#[test]
+fn a_lesson_whose_captions_hold_says_so() {
+    let third = LESSON.rfind(",\n            {\"at_ms\": 50").unwrap();
+    let ok = format!("{}]}}", &LESSON[..third]);
+    let (code, out, err) = check(&ok);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("steps: 2 of 2 shown; every caption holds"), "{out}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn a_caption_shown_after_what_it_describes_is_a_warning_with_the_times() {
+    let (code, out, err) = check(LESSON);
+    assert_eq!(code, 0, "a valid scenario: {err}");
+    assert!(out.contains("steps: 3 of 3 shown; some captions do not hold"), "{out}");
+    assert!(
+        err.contains("warning: -: steps[2].describes[0] happens at 10.000 ms, but the step is shown from 50.000"),
+        "{err}"
+    );
+}

@@ -1,0 +1,160 @@
+//! A lesson's steps against its run: when each is shown (a step tied to a happening follows it
+//! when timings change), and whether what each caption says happens while it is shown.
+//!
+//! The step on screen at `t` is the one with the latest time at or before `t` (of two at the same
+//! time, the later in the file), so step `i` is shown from its time until the next later time.
+
+use crate::ids::{ms_to_us, Addr};
+use crate::msg::MsgKind;
+use crate::scenario::{Happening, Is, Scenario, StepDecl, MESSAGE_KINDS};
+use crate::trace::{Ev, MsgRecord, Recording};
+
+/// The message a happening is about, resolved against the scenario's names.
+struct Filter {
+    kind: Option<MsgKind>,
+    from: Option<Option<Addr>>,
+    to: Option<Option<Addr>>,
+}
+
+impl Filter {
+    fn of(h: &Happening, sc: &Scenario) -> Filter {
+        let kind = h.msg.as_ref().and_then(|k| MESSAGE_KINDS.iter().position(|n| n == k)).map(|i| MsgKind::ALL[i]);
+        // A name nobody in the run has matches no message (`Some(None)`), unlike no name at all.
+        let addr = |name: &Option<String>| name.as_deref().map(|n| sc.addr_of(n));
+        Filter { kind, from: addr(&h.from), to: addr(&h.to) }
+    }
+
+    fn message(&self, h: &Happening, m: &MsgRecord) -> bool {
+        self.kind == Some(m.kind)
+            && h.op.is_none_or(|o| m.payload.op() == Some(o))
+            && self.from.is_none_or(|a| a == Some(m.from))
+            && self.to.is_none_or(|a| a == Some(m.to))
+    }
+
+    fn matches(&self, h: &Happening, ev: &Ev, rec: &Recording) -> bool {
+        let msg = |id: &u32| rec.messages.get(*id as usize).is_some_and(|m| self.message(h, m));
+        match (ev, h.is) {
+            (Ev::Scenario { index }, Is::Runs) => h.event == Some(*index),
+            (Ev::OpStart { op }, Is::Start) => h.msg.is_none() && h.op == Some(*op),
+            (Ev::OpEnd { op, ok }, Is::End | Is::Ok | Is::Failed) => {
+                h.op == Some(*op) && (h.is == Is::End || (h.is == Is::Ok) == *ok)
+            }
+            (Ev::Sent { msg: id }, Is::Sent) | (Ev::Delivered { msg: id }, Is::Arrives) => msg(id),
+            (Ev::Dropped { msg: id, .. }, Is::Lost) => msg(id),
+            _ => false,
+        }
+    }
+}
+
+/// When the `count`-th such happening of the run takes place, if it does.
+pub fn happens_at_us(h: &Happening, sc: &Scenario, rec: &Recording) -> Option<u64> {
+    let filter = Filter::of(h, sc);
+    let mut times: Vec<u64> = rec.trace.iter().filter(|t| filter.matches(h, &t.ev, rec)).map(|t| t.at_us).collect();
+    crate::order::sort_by_key(&mut times, |t| u128::from(*t));
+    times.get(h.count.saturating_sub(1) as usize).copied()
+}
+
+/// When each step is shown: its `at_ms`, or with `when` the happening's time (plus its `ms`,
+/// never before `at_ms`); `None` when the happening never takes place in this run.
+pub fn step_times_us(steps: &[StepDecl], sc: &Scenario, rec: &Recording) -> Vec<Option<u64>> {
+    steps
+        .iter()
+        .map(|s| {
+            let earliest = ms_to_us(s.at_ms);
+            let Some(h) = &s.when else { return Some(earliest) };
+            let at = happens_at_us(h, sc, rec)?;
+            let shifted = (at as i64).saturating_add((h.ms * 1000.0).round() as i64).max(0) as u64;
+            Some(shifted.max(earliest))
+        })
+        .collect()
+}
+
+/// The step on screen at `t_us`, given the steps' times.
+pub fn step_shown_at(times: &[Option<u64>], t_us: u64) -> Option<usize> {
+    let shown = times.iter().enumerate().filter_map(|(i, t)| t.filter(|t| *t <= t_us).map(|t| (i, t)));
+    shown
+        .fold(None, |best: Option<(usize, u64)>, (i, t)| match best {
+            Some((_, bt)) if bt > t => best,
+            _ => Some((i, t)),
+        })
+        .map(|(i, _)| i)
+}
+
+/// When step `i` stops being shown: the next later step's time, else the end of the run.
+pub(crate) fn shown_until_us(times: &[Option<u64>], i: usize, end_us: u64) -> u64 {
+    let Some(Some(from)) = times.get(i) else { return 0 };
+    let superseded = times.iter().enumerate().any(|(j, t)| j > i && *t == Some(*from));
+    if superseded {
+        return *from;
+    }
+    times.iter().flatten().filter(|t| **t > *from).min().copied().unwrap_or(end_us).min(end_us.max(*from))
+}
+
+/// Steps that say something untrue of the run, in words: a step never shown, or a happening it
+/// describes that does not take place while it is on screen. Empty when every caption holds.
+pub fn step_problems(steps: &[StepDecl], sc: &Scenario, rec: &Recording, end_us: u64) -> Vec<String> {
+    let times = step_times_us(steps, sc, rec);
+    let mut out = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let unknown = s.when.iter().chain(&s.describes).flat_map(|h| [&h.from, &h.to]).flatten();
+        for name in unknown.filter(|n| sc.addr_of(n).is_none()) {
+            out.push(format!("steps[{i}] names `{name}`, who is not in this run"));
+        }
+        let Some(from) = times[i] else {
+            out.push(format!("steps[{i}] is never shown: its `when` does not happen in this run"));
+            continue;
+        };
+        let until = shown_until_us(&times, i, end_us);
+        for (j, h) in s.describes.iter().enumerate() {
+            match happens_at_us(h, sc, rec) {
+                Some(at) if (from..until).contains(&at) => {}
+                Some(at) => out.push(format!(
+                    "steps[{i}].describes[{j}] happens at {} ms, but the step is shown from {} to {} ms",
+                    crate::num::fixed(at as f64 / 1000.0, 3),
+                    crate::num::fixed(from as f64 / 1000.0, 3),
+                    crate::num::fixed(until as f64 / 1000.0, 3)
+                )),
+                None => out.push(format!("steps[{i}].describes[{j}] never happens in this run")),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_step_on_screen_is_the_latest_shown_at_or_before_the_cursor() {
+        let times = [Some(0), Some(50), None, Some(50), Some(20)];
+        assert_eq!(step_shown_at(&times, 0), Some(0));
+        assert_eq!(step_shown_at(&times, 30), Some(4), "a later step of the file shown earlier");
+        assert_eq!(step_shown_at(&times, 50), Some(3), "of two at once, the later in the file");
+        assert_eq!(shown_until_us(&times, 1, 100), 50, "superseded: never on screen");
+        assert_eq!(shown_until_us(&times, 3, 100), 100);
+        assert_eq!(shown_until_us(&times, 4, 100), 50);
+        assert_eq!(step_shown_at(&[None], 10), None);
+    }
+
+    #[test]
+    fn a_step_naming_someone_not_in_the_run_is_reported_and_its_happening_never_takes_place() {
+        let text = r#"{"nodes": ["A", "B", "C"], "replication": {"n": 3, "w": 2, "r": 2},
+            "events": [{"at_ms": 0, "client": "c", "put": "k", "value": "v"}],
+            "steps": [{"caption": "to D", "when": {"msg": "put", "to": "D"}},
+                      {"at_ms": 0, "caption": "to A", "describes": [{"msg": "put", "is": "arrives", "to": "A"}]}]}"#;
+        let (file, sc) = crate::parse(text).unwrap();
+        let mut sim = crate::Sim::new(sc, crate::Level::Full);
+        sim.run();
+        let (sc, rec) = (sim.scenario(), sim.recording());
+        assert_eq!(step_times_us(&file.steps, sc, rec)[0], None);
+        let p = step_problems(&file.steps, sc, rec, sc.run_until_us);
+        assert_eq!(
+            p,
+            [
+                "steps[0] names `D`, who is not in this run",
+                "steps[0] is never shown: its `when` does not happen in this run"
+            ]
+        );
+    }
+}
