@@ -113,7 +113,7 @@ pub fn App(props: &AppProps) -> Html {
                 { transport(&times) }
             </div>
             if embed { { header::embed_bar(&state, &more, &open_ref) } }
-            { lower_panels(&state, &snap, &cb, &show) }
+            { lower_panels(&state, &cb, &show) }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
             if !embed { { footer(&state) } }
             { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog)) }
@@ -213,7 +213,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
 }
 
 /// The space-time diagram, then the history and the Merkle view side by side.
-fn lower_panels(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) -> Html {
+fn lower_panels(state: &AppState, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) -> Html {
     let (model, t) = (&state.model, state.t_us);
     html! {
         <>
@@ -223,7 +223,7 @@ fn lower_panels(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dy
             if show(Panel::History) || show(Panel::Merkle) {
                 <div class="bottom">
                     if show(Panel::History) { <History model={Rc::clone(model)} t_us={state.known_text_us()} selection={state.focus()} on_op={cb.op.clone()} on_anomaly={cb.anomaly.clone()} /> }
-                    if show(Panel::Merkle) { { merkle_view(&MerkleProps { model: Rc::clone(model), snap: Rc::clone(snap), t_us: t }) } }
+                    if show(Panel::Merkle) { { merkle_view(&MerkleProps { model: Rc::clone(model), t_us: t }) } }
                 </div>
             }
         </>

@@ -5,6 +5,10 @@ use quorumscope_core::num::fixed;
 use quorumscope_core::scenario::{Scenario, ScenarioFile};
 use quorumscope_core::Anomaly;
 use quorumscope_core::Data;
+use quorumscope_core::Tree;
+
+/// Two replicas' Merkle trees: the initiator's, then the peer's.
+pub type TreePair = std::rc::Rc<(Tree, Tree)>;
 use quorumscope_core::{
     AbandonReason, Ev, Fate, FaultWhat, Level, MerkleStep, Msg, MsgKind, MsgRecord, Recording, TraceEvent,
 };
@@ -28,6 +32,15 @@ pub struct Model {
     /// When each lesson step is shown (its `at_ms`, or the happening it is tied to), `None` for a
     /// step whose happening never takes place in this run.
     pub step_us: Vec<Option<u64>>,
+    /// The anti-entropy exchange (index into the recording's) each step talks about: the one
+    /// carrying a Merkle message it is tied to or describes.
+    step_exchange: Vec<Option<usize>>,
+    /// Keys a read repair or an anti-entropy exchange fixed, and when (in time order): the node
+    /// cards keep showing them once the replicas agree again, so a student sees the repair.
+    pub repaired: Vec<(u64, KeyId)>,
+    /// Both replicas' trees as the exchange began (exchange index, initiator's, peer's): what the
+    /// Merkle view draws for that exchange, however far the cursor has moved since.
+    exchange_trees: RefCell<Option<(usize, TreePair)>>,
     /// The last instant asked for: moving forward steps it, moving back seeks from a checkpoint.
     /// Interior mutability because looking is not changing the model.
     cursor: RefCell<Cursor>,
@@ -37,6 +50,38 @@ impl PartialEq for Model {
     fn eq(&self, other: &Self) -> bool {
         std::ptr::eq(self, other)
     }
+}
+
+/// Keys repaired by a read repair or a completed exchange, with the instant, in time order.
+fn repaired_keys(rec: &Recording) -> Vec<(u64, KeyId)> {
+    let reads = rec.trace.iter().filter_map(|e| match e.ev {
+        Ev::ReadRepair { key, .. } => Some((e.at_us, key)),
+        _ => None,
+    });
+    let exchanges = rec
+        .exchanges
+        .iter()
+        .filter_map(|x| Some((x.end_us?, x)))
+        .flat_map(|(at, x)| x.keys.iter().map(move |k| (at, *k)));
+    let mut all: Vec<(u64, KeyId)> = reads.chain(exchanges).collect();
+    quorumscope_core::order::sort_by_key(&mut all, |(at, k)| (u128::from(*at) << 32) | u128::from(*k));
+    all
+}
+
+/// The exchange (index into the recording's) that carries the first Merkle message a step is tied
+/// to or describes.
+fn exchange_of(sim: &Sim, st: &quorumscope_core::scenario::StepDecl) -> Option<usize> {
+    let (sc, rec) = (sim.scenario(), sim.recording());
+    st.when.iter().chain(&st.describes).filter(|h| h.msg.as_deref() == Some("merkle")).find_map(|h| {
+        let at = quorumscope_core::happens_at_us(h, sc, rec)?;
+        let node = |n: &Option<String>| n.as_deref().and_then(|n| sc.addr_of(n));
+        let ends = [node(&h.from), node(&h.to)];
+        rec.exchanges.iter().position(|x| {
+            let pair = [Some(Addr::Node(x.initiator)), Some(Addr::Node(x.peer))];
+            let between = ends.iter().all(|e| e.is_none() || pair.contains(e));
+            between && x.start_us <= at && x.end_us.is_none_or(|e| at <= e)
+        })
+    })
 }
 
 impl Model {
@@ -54,7 +99,46 @@ impl Model {
             }
         }
         let step_us = quorumscope_core::step_times_us(&file.steps, sim.scenario(), sim.recording());
-        Model { file, sim, report, anomalies, end_us, op_msgs, step_us, cursor }
+        let step_exchange = file.steps.iter().map(|st| exchange_of(&sim, st)).collect();
+        let exchange_trees = RefCell::new(None);
+        let repaired = repaired_keys(sim.recording());
+        Model {
+            file,
+            sim,
+            report,
+            anomalies,
+            end_us,
+            op_msgs,
+            step_us,
+            step_exchange,
+            repaired,
+            exchange_trees,
+            cursor,
+        }
+    }
+
+    /// The exchange the Merkle view shows at `t_us`: the one the caption on screen talks about,
+    /// else the one in progress (or just ended), latest first.
+    pub fn exchange_for(&self, t_us: u64) -> Option<&quorumscope_core::Exchange> {
+        let xs = &self.rec().exchanges;
+        let focus = self.step_at(t_us).and_then(|i| self.step_exchange[i]).filter(|x| xs[*x].start_us <= t_us);
+        focus.map(|x| &xs[x]).or_else(|| self.exchange_at(t_us))
+    }
+
+    /// The two replicas' trees as exchange `x` began.
+    pub fn trees_at_start(&self, x: &quorumscope_core::Exchange) -> TreePair {
+        let i = self.rec().exchanges.iter().position(|e| e.xid == x.xid && e.start_us == x.start_us).unwrap_or(0);
+        let mut cache = self.exchange_trees.borrow_mut();
+        if let Some((_, trees)) = cache.as_ref().filter(|(j, _)| *j == i) {
+            return std::rc::Rc::clone(trees);
+        }
+        let snap = self.sim.snapshot_at(x.start_us);
+        let trees = std::rc::Rc::new((
+            self.sim.shared_tree(&snap, x.initiator, x.peer),
+            self.sim.shared_tree(&snap, x.peer, x.initiator),
+        ));
+        *cache = Some((i, std::rc::Rc::clone(&trees)));
+        trees
     }
 
     /// When an operation completed (succeeded or failed), if it did.
@@ -505,6 +589,22 @@ pub(crate) mod tests {
         let text = crate::lessons::text(name).unwrap();
         let (file, sc) = quorumscope_core::parse(text).unwrap();
         Model::new(file, sc)
+    }
+
+    #[test]
+    fn the_merkle_view_follows_the_exchange_the_caption_talks_about() {
+        let m = model("anti-entropy");
+        let pair =
+            |t: u64| m.exchange_for(t).map(|x| (m.node_name(x.initiator).to_string(), m.node_name(x.peer).to_string()));
+        let ca = Some(("C".to_string(), "A".to_string()));
+        assert_eq!(pair(450_000), Some(("A".to_string(), "B".to_string())), "no caption about one: the latest");
+        assert_eq!(pair(700_000), ca);
+        // After it, other pairs exchange, but the caption on screen is about C and A.
+        assert_eq!(m.step_at(1_500_000), Some(3));
+        assert_eq!(pair(1_500_000), ca);
+        let x = m.exchange_for(1_500_000).unwrap();
+        let trees = m.trees_at_start(x);
+        assert_ne!(trees.0.hash(1), trees.1.hash(1), "the trees it compared differed");
     }
 
     #[test]

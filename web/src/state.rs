@@ -20,7 +20,8 @@ pub const MAX_FRAME_MS: f64 = 100.0;
 /// Playing, a stretch with nothing in flight is skipped, up to this much real time before the
 /// next thing happens (so what comes is still seen arriving).
 pub const IDLE_LEAD_MS: f64 = 400.0;
-/// A decisive message (of the operation in focus, a read repair, a hinted handoff) stays on
+/// A decisive message (of the operation in focus, one the caption names, a read repair, a hinted
+/// handoff) stays on
 /// screen at least this long in real time: time slows while one is in flight.
 pub const DECISIVE_MS: f64 = 1000.0;
 
@@ -377,10 +378,32 @@ impl AppState {
     }
 }
 
-/// A message a caption is likely about: one of the operations in focus, or a repair or a handoff.
-fn decisive(r: &quorumscope_core::MsgRecord, focus: &[u32]) -> bool {
-    use quorumscope_core::MsgKind as K;
-    matches!(r.kind, K::ReadRepair | K::Handoff) || r.payload.op().is_some_and(|o| focus.contains(&o))
+/// What a caption is about: the operations in focus and the messages the step on screen names.
+struct Decisive<'a> {
+    focus: Vec<u32>,
+    named: Vec<&'a quorumscope_core::scenario::Happening>,
+    sc: &'a quorumscope_core::Scenario,
+}
+
+impl<'a> Decisive<'a> {
+    fn at(s: &'a AppState) -> Decisive<'a> {
+        let m = &s.model;
+        let step = m.step_at(s.t_us).and_then(|i| m.file.steps.get(i));
+        // What the caption describes, not what it is tied to: a caption shown once an exchange
+        // has ended is not about the later messages of the same kind.
+        let named = step.iter().flat_map(|st| &st.describes).filter(|h| h.msg.is_some()).collect();
+        Decisive { focus: s.focus().focus_ops(m), named, sc: m.sc() }
+    }
+
+    /// A message a caption is likely about: one of the operations in focus, a message the step
+    /// on screen describes (any of its kind, sender and receiver: a whole Merkle exchange), or a
+    /// repair or a handoff.
+    fn is(&self, r: &quorumscope_core::MsgRecord) -> bool {
+        use quorumscope_core::MsgKind as K;
+        matches!(r.kind, K::ReadRepair | K::Handoff)
+            || r.payload.op().is_some_and(|o| self.focus.contains(&o))
+            || self.named.iter().any(|h| quorumscope_core::names_message(h, self.sc, r))
+    }
 }
 
 /// Applies a setting to a scenario file, keeping it valid where the slider bounds allow (W and R
@@ -407,12 +430,12 @@ impl AppState {
     /// caption.
     pub fn paced_next(&self, real_ms: f64) -> u64 {
         let (m, t) = (&self.model, self.t_us);
-        let focus = self.focus().focus_ops(m);
+        let decisive = Decisive::at(self);
         let mut idle = true;
         let mut speed = self.speed;
         for (_, r) in m.in_flight(t) {
             idle = false;
-            if decisive(r, &focus) {
+            if decisive.is(r) {
                 let flight_ms = r.gone_us().saturating_sub(r.sent_us) as f64 / 1000.0;
                 speed = speed.min(flight_ms / DECISIVE_MS);
             }
@@ -427,7 +450,7 @@ impl AppState {
         }
         let msgs = &m.rec().messages;
         let from = msgs.partition_point(|r| r.sent_us <= t);
-        if let Some(r) = msgs[from..].iter().take_while(|r| r.sent_us < next).find(|r| decisive(r, &focus)) {
+        if let Some(r) = msgs[from..].iter().take_while(|r| r.sent_us < next).find(|r| decisive.is(r)) {
             next = r.sent_us;
         }
         if idle && m.recently_dropped(t, crate::model::DROP_FADE_US).is_empty() {
@@ -898,12 +921,12 @@ mod tests {
                 if !s.playing {
                     break;
                 }
-                let focus = s.focus().focus_ops(&s.model);
+                let decisive = Decisive::at(&s);
                 let mut any = false;
                 for (id, r) in s.model.in_flight(s.t_us) {
                     any = true;
                     shown[id as usize] += FRAME;
-                    referenced[id as usize] |= decisive(r, &focus);
+                    referenced[id as usize] |= decisive.is(r);
                 }
                 if any {
                     stretch = 0.0;

@@ -133,17 +133,29 @@ async fn the_history_lists_operations_and_names_anomalies() {
 #[wasm_bindgen_test]
 async fn the_merkle_view_shows_the_descent_and_the_cost() {
     let m = lesson("anti-entropy");
-    let root = mount();
-    let t = 712_000;
-    let props = MerkleProps { model: Rc::clone(&m), snap: Rc::new(m.snapshot_at(t)), t_us: t };
-    yew::Renderer::<MerkleView>::with_root_and_props(root.clone(), props).render();
-    settle().await;
-    assert!(count(&root, ".mk.differ") >= 2, "differing subtrees are highlighted");
-    assert!(count(&root, ".mk.same") >= 1, "equal subtrees are skipped");
-    let text = root.text_content().unwrap_or_default();
-    assert!(text.contains("13 = 1 + 2 × 6"), "{text}");
-    assert!(text.contains("16 leaf hashes"));
-    let _ = root.dyn_into::<web_sys::HtmlElement>();
+    let text_at = |t: u64| {
+        let (m, root) = (Rc::clone(&m), mount());
+        async move {
+            yew::Renderer::<MerkleView>::with_root_and_props(root.clone(), MerkleProps { model: m, t_us: t }).render();
+            settle().await;
+            (count(&root, ".mk.differ"), count(&root, ".mk.same"), root.text_content().unwrap_or_default())
+        }
+    };
+    // Mid-exchange: the descent so far, and not yet the whole cost (the lesson's question).
+    let (differ, same, text) = text_at(712_000).await;
+    assert!(differ >= 2 && same >= 1, "differing subtrees highlighted, equal ones skipped");
+    assert!(text.contains("Hashes compared so far: 9, against 16 leaf hashes"), "{text}");
+    assert!(!text.contains("13"), "the whole exchange's cost only once it is done: {text}");
+    // Done and repaired: still the trees it compared, and what it cost.
+    let (differ, _, text) = text_at(740_000).await;
+    assert!(differ >= 2, "the trees as the exchange began, not the repaired ones");
+    assert!(
+        text.contains("This exchange compared 13 hashes (1 + 2 × 6 differing internal nodes) and exchanged 3 key(s)"),
+        "{text}"
+    );
+    // Later exchanges run, but the caption still talks about C and A: so does the view.
+    let (_, _, text) = text_at(1_500_000).await;
+    assert!(text.contains("Merkle trees: C ↔ A") && text.contains("compared 13 hashes"), "{text}");
 }
 
 /// The browser's number parser (used so the bundle carries none) reads what Rust's would.

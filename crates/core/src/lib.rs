@@ -63,7 +63,7 @@ pub use run::{Cursor, Sim};
 pub use scenario::{parse, Scenario, ScenarioError, ScenarioFile};
 pub use snapshot::{NodeSnap, Snapshot};
 /// A lesson's steps against its run: when each is shown, and whether its caption holds.
-pub use steps::{happens_at_us, step_problems, step_shown_at, step_times_us};
+pub use steps::{happens_at_us, names_message, step_problems, step_shown_at, step_times_us};
 pub use trace::{
     AbandonReason, DropReason, Ev, Exchange, Fate, FaultWhat, Level, MerkleStep, MsgRecord, Recording, TraceEvent,
 };

@@ -46,6 +46,12 @@ impl Filter {
     }
 }
 
+/// Whether message `m` is one a happening names (any of them, whatever its `count`): what a
+/// caption that talks about such messages is about, so the app can slow time while they fly.
+pub fn names_message(h: &Happening, sc: &Scenario, m: &MsgRecord) -> bool {
+    h.msg.is_some() && Filter::of(h, sc).message(h, m)
+}
+
 /// When the `count`-th such happening of the run takes place, if it does.
 pub fn happens_at_us(h: &Happening, sc: &Scenario, rec: &Recording) -> Option<u64> {
     let filter = Filter::of(h, sc);

@@ -3,8 +3,7 @@
 
 use crate::model::{fmt_ms, Model};
 use quorumscope_core::num::fixed;
-use quorumscope_core::Snapshot;
-use quorumscope_core::{compare, Tree};
+use quorumscope_core::Tree;
 use quorumscope_core::{Ev, MerkleStep};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -15,12 +14,7 @@ pub const SHOWN_LEVELS: u32 = 4;
 #[derive(Properties, PartialEq)]
 pub struct MerkleProps {
     pub model: Rc<Model>,
-    pub snap: Rc<Snapshot>,
     pub t_us: u64,
-}
-
-fn tree_of(m: &Model, snap: &Snapshot, me: u32, peer: u32) -> Tree {
-    m.sim.shared_tree(snap, me, peer)
 }
 
 fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {
@@ -61,15 +55,16 @@ fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {
 pub fn merkle_view(p: &MerkleProps) -> Html {
     let m = &p.model;
     let repl = &m.sc().repl;
-    let Some(x) = m.exchange_at(p.t_us) else {
+    let Some(x) = m.exchange_for(p.t_us) else {
         let note = match repl.anti_entropy_ms {
             None => "Anti-entropy is off. Turn it on (Controls) to watch replicas compare Merkle trees in the background.".to_string(),
             Some(ms) => format!("No exchange at this instant. Every {} ms each replica compares its Merkle tree with a peer; step to the next exchange to watch one.", quorumscope_core::num::num(ms)),
         };
         return html! { <section class="panel merkle" aria-label="Merkle trees"><header class="panel-head"><h2>{ "Merkle trees" }</h2></header><p class="muted">{ note }</p></section> };
     };
-    let a = tree_of(m, &p.snap, x.initiator, x.peer);
-    let b = tree_of(m, &p.snap, x.peer, x.initiator);
+    // The trees as the exchange began: what it compared (a repair at its end makes them equal).
+    let trees = m.trees_at_start(x);
+    let (a, b) = (&trees.0, &trees.1);
     // How far the descent has got by now, from the exchange's trace steps.
     let trace = &m.rec().trace;
     let lo = trace.partition_point(|e| e.at_us < x.start_us);
@@ -111,24 +106,35 @@ pub fn merkle_view(p: &MerkleProps) -> Html {
             )),
         }
     }
-    let full = compare(&a, &b);
     let naive = 1u64 << repl.merkle_depth;
+    let done = steps.iter().find_map(|(_, s)| match s {
+        MerkleStep::Done { hashes_compared, keys_exchanged } => Some((*hashes_compared, u64::from(*keys_exchanged))),
+        _ => None,
+    });
     html! {
         <section class="panel merkle" aria-label="Merkle trees">
             <header class="panel-head"><h2>{ format!("Merkle trees: {} ↔ {}", m.node_name(x.initiator), m.node_name(x.peer)) }</h2></header>
-            <p>
-                { format!("Hashes compared so far: {compared}") }
-                { format!(" (whole exchange: {} = 1 + 2 × {} differing internal nodes)", full.hashes_compared, full.differing_internal.len()) }
-                { format!(" vs. {naive} leaf hashes for a naive full comparison.") }
-            </p>
-            <svg class="mk-svg" viewBox="0 0 660 200" role="img" aria-label="Both replicas' Merkle trees; differing subtrees are highlighted">
-                { draw(&a, &b, revealed, 10.0, m.node_name(x.initiator)) }
-                { draw(&b, &a, revealed, 350.0, m.node_name(x.peer)) }
+            <p data-merkle-summary="">{ summary(compared, done, naive) }</p>
+            <svg class="mk-svg" viewBox="0 0 660 200" role="img" aria-label="Both replicas' Merkle trees as the exchange began; differing subtrees are highlighted as the exchange finds them">
+                { draw(a, b, revealed, 10.0, m.node_name(x.initiator)) }
+                { draw(b, a, revealed, 350.0, m.node_name(x.peer)) }
             </svg>
+            <p class="muted">{ format!("Both trees as they were when the exchange began, at {}.", fmt_ms(x.start_us)) }</p>
             if repl.merkle_depth > SHOWN_LEVELS {
                 <p class="muted">{ format!("Showing the top {} levels of a depth-{} tree; the descent continues below along the highlighted subtrees.", SHOWN_LEVELS + 1, repl.merkle_depth) }</p>
             }
             <ol class="mk-steps">{ for lines.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
         </section>
     }
+}
+
+/// The cost so far; the whole exchange's cost only once it is done (`done`: hashes compared, keys
+/// exchanged) — before that it is the answer a lesson may be asking for.
+fn summary(compared: u64, done: Option<(u64, u64)>, naive: u64) -> String {
+    let Some((h, keys)) = done else {
+        return format!("Hashes compared so far: {compared}, against {naive} leaf hashes for a naive full comparison.");
+    };
+    // A finished top-down descent compares the root, then both children of each differing node.
+    let how = if h % 2 == 1 { format!(" (1 + 2 × {} differing internal nodes)", (h - 1) / 2) } else { String::new() };
+    format!("This exchange compared {h} hashes{how} and exchanged {keys} key(s), against {naive} leaf hashes for a naive full comparison.")
 }

@@ -33,7 +33,8 @@ pub struct RingProps {
 }
 
 /// Keys worth showing on the ring: the selected operation's key; else keys the replicas disagree
-/// on (the interesting ones), then any others, at most three.
+/// on (the interesting ones), then keys repaired by now (latest first, so a repair stays in view
+/// after the copies agree), then any others, at most three.
 fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
     if let Some(op) = sel.op {
         if let Some(o) = model.report.ops.get(op as usize) {
@@ -53,9 +54,16 @@ fn shown_keys(model: &Model, snap: &Snapshot, sel: &Selection) -> Vec<KeyId> {
             .collect();
         copies.windows(2).any(|w| w[0] != w[1])
     };
-    // Disagreeing keys first, each group in key order.
+    // Disagreeing keys first, in key order; then repaired ones; then the rest in key order.
     let (mut first, rest): (Vec<KeyId>, Vec<KeyId>) = keys.into_iter().partition(differs);
-    first.extend(rest);
+    // Latest repair first; keys repaired at once in key order, as the cards showed them before.
+    let mut repaired: Vec<(u64, KeyId)> = model.repaired.iter().filter(|(at, _)| *at <= snap.at_us).copied().collect();
+    quorumscope_core::order::sort_by_key(&mut repaired, |(at, k)| (u128::from(u64::MAX - at) << 32) | u128::from(*k));
+    for k in repaired.into_iter().map(|(_, k)| k).chain(rest) {
+        if !first.contains(&k) {
+            first.push(k);
+        }
+    }
     first.truncate(3);
     first
 }
@@ -433,6 +441,20 @@ mod tests {
     fn model(name: &str) -> Model {
         let (file, sc) = quorumscope_core::parse(crate::lessons::text(name).unwrap()).unwrap();
         Model::new(file, sc)
+    }
+
+    #[test]
+    fn repaired_keys_stay_on_the_cards_after_the_replicas_agree() {
+        let m = model("anti-entropy");
+        let names = |t: u64| {
+            let keys = shown_keys(&m, &m.snapshot_at(t), &Selection::default());
+            keys.iter().map(|k| m.key(*k).to_string()).collect::<Vec<_>>()
+        };
+        let stale = ["item03", "item11", "item17"];
+        assert_eq!(names(700_000), stale, "while C is stale: the keys that differ");
+        assert_eq!(names(740_000), stale, "repaired at 736.7 ms: still shown, now agreeing");
+        assert_eq!(names(2_000_000), stale);
+        assert_eq!(names(200_000), ["item00", "item01", "item02"], "nothing differs or was repaired yet");
     }
 
     /// Every lesson, at every step and at 40 moments through its run, drawn as wide as at
