@@ -1,4 +1,5 @@
-//! The lesson library: scenario files from `lessons/`, compiled in so that nothing is fetched.
+//! The lesson library: scenario files from `lessons/`, compiled in (minified by `build.rs`) so
+//! that nothing is fetched.
 
 pub struct Lesson {
     pub slug: &'static str,
@@ -8,7 +9,7 @@ pub struct Lesson {
 macro_rules! lessons {
     ($($slug:literal),* $(,)?) => {
         pub const LESSONS: &[Lesson] = &[
-            $(Lesson { slug: $slug, text: include_str!(concat!("../../lessons/", $slug, ".json")) }),*
+            $(Lesson { slug: $slug, text: include_str!(concat!(env!("OUT_DIR"), "/lessons/", $slug, ".json")) }),*
         ];
     };
 }
