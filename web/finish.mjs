@@ -3,7 +3,8 @@
 // 1. Minifies the wasm-bindgen glue with terser (Trunk's own minifier cannot parse it and leaves it
 //    as it is) and rewrites that file's `integrity` hash in index.html to match, so the browser
 //    still checks it (Subresource Integrity).
-// 2. Writes serve-ready `.gz` (gzip -9) and `.br` (brotli -q 11) siblings of every file, for
+// 2. Puts the default lesson's words into the first paint (`bootLesson`).
+// 3. Writes serve-ready `.gz` (gzip -9) and `.br` (brotli -q 11) siblings of every file, for
 //    hosts that serve precompressed files (nginx `gzip_static`, Netlify, Cloudflare Pages...).
 //
 // Usage: node web/finish.mjs DIST   (`cargo xtask setup` installs terser)
@@ -66,5 +67,22 @@ function precompress() {
   }
 }
 
+// The default lesson's title and description, in the first paint (index.html's #boot-lesson),
+// so a reader sees what the lesson asks while the wasm downloads.
+function bootLesson() {
+  const root = path.resolve(import.meta.dirname, "..");
+  const slug = fs.readFileSync(path.join(root, "web/src/lessons.rs"), "utf8").match(/pub const DEFAULT: &str = "([^"]+)"/)?.[1];
+  const lesson = JSON.parse(fs.readFileSync(path.join(root, "lessons", `${slug}.json`), "utf8"));
+  const file = path.join(dist, "index.html");
+  let html = fs.readFileSync(file, "utf8");
+  if (!html.includes(`#lesson=${slug}(`)) throw new Error(`index.html's boot script does not name the default lesson ${slug}`);
+  const esc = (t) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const re = /(<p[^>]*id="?boot-lesson"?[^>]*>)(<\/p>)/;
+  if (!re.test(html)) throw new Error("index.html has no #boot-lesson paragraph");
+  html = html.replace(re, `$1<strong>${esc(lesson.title)}</strong> ${esc(lesson.description)}$2`);
+  fs.writeFileSync(file, html);
+}
+
+bootLesson();
 await minifyGlue();
 precompress();

@@ -62,6 +62,14 @@ pub fn add_style(css: &str) {
     let _ = head.append_child(&style);
 }
 
+/// Removes what index.html paints before the wasm arrives (title, lesson words, a placeholder
+/// ring): the app has rendered in its place.
+pub fn remove_boot_screen() {
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
+        boot.remove();
+    }
+}
+
 /// The element that has the keyboard focus, if it can take it back later.
 pub fn focused() -> Option<web_sys::HtmlElement> {
     web_sys::window()?.document()?.active_element()?.dyn_into().ok()

@@ -50,6 +50,7 @@ pub fn start() {
     wasm_bindgen_futures::spawn_local(async {
         let fragment = dom::location_fragment().await;
         yew::Renderer::<app::App>::with_props(app::AppProps { fragment }).render();
+        dom::remove_boot_screen();
     });
 }
 

@@ -78,3 +78,27 @@ test('served precompressed (brotli), the shipped app starts with no integrity or
   await page.close();
   srv.server.close();
 });
+
+test('before the wasm: the title, the default lesson\'s words, a placeholder ring and a loading note; gone once the app renders', async () => {
+  const ctx = await s.b.newContext({ javaScriptEnabled: false, viewport: { width: 1440, height: 900 } });
+  const still = await ctx.newPage();
+  await still.goto(`${s.srv.base}/`);
+  const lesson = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../lessons/leaderless-basics.json'), 'utf8'));
+  assert.match(await still.locator('#boot h1').innerText(), /Quorumscope/);
+  assert.equal(await still.locator('#boot-lesson strong').innerText(), lesson.title);
+  const ring = await still.locator('.boot-ring').boundingBox();
+  assert.ok(ring && ring.width > 200 && ring.height > 200, `a placeholder ring: ${JSON.stringify(ring)}`);
+  assert.equal(await still.locator('#boot [role=status]').isVisible(), false, 'without scripts nothing is loading');
+  assert.match(await still.locator('#boot noscript, #boot').first().innerText(), /needs JavaScript/);
+  await ctx.close();
+  // With scripts: another lesson's link never shows the default lesson's words, and the app
+  // replaces the whole boot screen once it renders.
+  const page = await s.b.newPage();
+  await page.route('**/*.wasm', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue(); });
+  await page.goto(`${s.srv.base}/#lesson=stale-read`);
+  assert.equal(await page.locator('#boot-lesson').isVisible(), false, 'no wrong lesson while loading');
+  assert.match(await page.locator('#boot [role=status]').innerText(), /Loading/);
+  await page.waitForSelector('[data-node]');
+  assert.equal(await page.locator('#boot').count(), 0);
+  await page.close();
+});
