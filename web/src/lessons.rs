@@ -72,6 +72,20 @@ mod tests {
         }
     }
 
+    /// build.rs drops only whitespace between tokens: the compiled-in lesson is the file, to the
+    /// byte inside every string (captions keep their spaces), and smaller.
+    #[test]
+    fn compiled_in_lessons_are_their_files_minified() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
+        for l in super::LESSONS {
+            let file = std::fs::read_to_string(dir.join(format!("{}.json", l.slug))).unwrap();
+            let (a, b): (serde_json::Value, serde_json::Value) =
+                (serde_json::from_str(&file).unwrap(), serde_json::from_str(l.text).unwrap());
+            assert_eq!(a, b, "{}", l.slug);
+            assert!(l.text.len() < file.len() && !l.text.contains("\n  "), "{}", l.slug);
+        }
+    }
+
     #[test]
     fn titles_come_from_the_files() {
         assert_eq!(super::title("stale-read"), "W+R≤N: what does a read after a write return?");
