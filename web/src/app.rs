@@ -195,7 +195,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
         <main {class}>
             if show(Panel::Controls) {
                 <aside class="left">
-                    <Controls model={Rc::clone(model)} on_set={cb.set.clone()} on_intervene={cb.intervene.clone()} on_undo={cb.undo.clone()} can_undo={!state.interventions.is_empty()} />
+                    <Controls model={Rc::clone(model)} on_set={cb.set.clone()} on_intervene={cb.intervene.clone()} on_undo={cb.undo.clone()} can_undo={!state.interventions.is_empty()} asking={state.asking()} />
                 </aside>
             }
             <section class="center" aria-label="Cluster">
@@ -205,7 +205,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
             </section>
             if show(Panel::Inspector) {
                 <aside class="right">
-                    <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} known_us={state.known_text_us()} selection={state.focus()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} />
+                    <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} known_us={state.known_text_us()} selection={state.focus()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} asking={state.asking()} />
                 </aside>
             }
         </main>

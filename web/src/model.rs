@@ -52,17 +52,15 @@ impl PartialEq for Model {
     }
 }
 
-/// Keys repaired by a read repair or a completed exchange, with the instant, in time order.
+/// Keys repaired by a read repair or a completed exchange, in time order. An exchange's keys count
+/// from its start: they differ (and are shown) until its repair, which lands before its end.
 fn repaired_keys(rec: &Recording) -> Vec<(u64, KeyId)> {
     let reads = rec.trace.iter().filter_map(|e| match e.ev {
         Ev::ReadRepair { key, .. } => Some((e.at_us, key)),
         _ => None,
     });
-    let exchanges = rec
-        .exchanges
-        .iter()
-        .filter_map(|x| Some((x.end_us?, x)))
-        .flat_map(|(at, x)| x.keys.iter().map(move |k| (at, *k)));
+    let done = rec.exchanges.iter().filter(|x| x.end_us.is_some());
+    let exchanges = done.flat_map(|x| x.keys.iter().map(move |k| (x.start_us, *k)));
     let mut all: Vec<(u64, KeyId)> = reads.chain(exchanges).collect();
     quorumscope_core::order::sort_by_key(&mut all, |(at, k)| (u128::from(*at) << 32) | u128::from(*k));
     all

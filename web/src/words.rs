@@ -102,3 +102,7 @@ mod tests {
         assert_eq!(no_such_lesson(&"x".repeat(100)).matches('x').count(), 40);
     }
 }
+
+/// The inspector's lists while a lesson question is open.
+pub const ASKING_INSPECTOR: &str =
+    "The messages in flight and what just happened show again once you have answered the question.";

@@ -18,6 +18,10 @@ pub struct ControlsProps {
     pub on_intervene: Callback<Ev>,
     pub on_undo: Callback<()>,
     pub can_undo: bool,
+    /// A lesson question waits for its answer: the panel keeps its conclusions (whether the
+    /// quorums overlap, what the conflict mode keeps) to itself until then.
+    #[prop_or_default]
+    pub asking: bool,
 }
 
 /// The menu's periods, plus the scenario's own if it is not one of them (a lesson's 400 ms must
@@ -91,17 +95,28 @@ fn set<T: 'static>(p: &ControlsProps, f: fn(T) -> Setting) -> Callback<T> {
     p.on_set.reform(f)
 }
 
+/// Whether read and write sets must share a replica: only among the same N home replicas, so a
+/// sloppy quorum (writes on fallbacks) breaks it. While a question is open, only the numbers.
+pub fn overlap_words(wr: u32, n: u32, sloppy: bool, asking: bool) -> String {
+    if asking {
+        return format!("W+R = {wr}, N = {n}");
+    }
+    match (wr > n, sloppy) {
+        (true, false) => format!("W+R = {wr} > N = {n}: every read set shares a replica with every write set"),
+        (true, true) => format!(
+            "W+R = {wr} > N = {n}, but with a sloppy quorum a write may land on fallbacks, so a read of the home replicas can miss it"
+        ),
+        (false, _) => format!("W+R = {wr} ≤ N = {n}: a read set can miss the write set, so a read can miss the latest write"),
+    }
+}
+
 /// N, W and R, whether they overlap, and the sloppy-quorum, handoff and read-repair toggles.
 fn replication(p: &ControlsProps) -> Html {
     let sc = p.model.sc();
     let r = &sc.repl;
     let nodes = sc.nodes.len() as u32;
     let wr = r.w + r.r;
-    let overlap = if wr > r.n {
-        format!("W+R = {wr} > N = {}: read and write sets overlap", r.n)
-    } else {
-        format!("W+R = {wr} ≤ N = {}: a read can miss the latest write", r.n)
-    };
+    let overlap = overlap_words(wr, r.n, r.sloppy_quorum, p.asking);
     html! {
         <>
             { slider("n", "N replicas", r.n, 1, nodes, "Home replicas per key", set(p, Setting::N)) }
@@ -150,7 +165,7 @@ fn anti_entropy_and_conflicts(p: &ControlsProps) -> Html {
                     }) }
                 </select>
             </label>
-            <p class="help conflict-design">{ conflict_help }</p>
+            if !p.asking { <p class="help conflict-design">{ conflict_help }</p> }
         </>
     }
 }
@@ -354,5 +369,21 @@ fn partition_picker(p: &ControlsProps, side: UseStateHandle<Vec<String>>) -> Htm
                 <button onclick={on_heal} data-action="heal">{ "Heal" }</button>
             </div>
         </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overlap_words;
+
+    #[test]
+    fn the_quorum_line_says_overlap_only_where_it_holds_and_nothing_while_asking() {
+        assert_eq!(
+            overlap_words(4, 3, false, false),
+            "W+R = 4 > N = 3: every read set shares a replica with every write set"
+        );
+        assert!(overlap_words(4, 3, true, false).contains("with a sloppy quorum a write may land on fallbacks"));
+        assert!(overlap_words(2, 3, false, false).starts_with("W+R = 2 ≤ N = 3: a read set can miss"));
+        assert_eq!(overlap_words(4, 3, true, true), "W+R = 4, N = 3", "no conclusion while a question waits");
     }
 }

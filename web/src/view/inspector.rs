@@ -21,6 +21,10 @@ pub struct InspectorProps {
     pub on_intervene: Callback<Ev>,
     pub on_msg: Callback<u32>,
     pub on_op: Callback<u32>,
+    /// A lesson question waits for its answer: the lists of messages and events (which name
+    /// values, hints and acknowledgements) wait too.
+    #[prop_or_default]
+    pub asking: bool,
 }
 
 #[function_component]
@@ -46,12 +50,16 @@ pub fn Inspector(p: &InspectorProps) -> Html {
             { for node }
             { for op }
             { for msg }
-            if !flying.is_empty() {
-                <h3>{ format!("In flight ({})", flying.len()) }</h3>
-                <ul class="flying">{ for flying_list }</ul>
+            if p.asking {
+                <p class="muted" data-asking="1">{ crate::words::ASKING_INSPECTOR }</p>
+            } else {
+                if !flying.is_empty() {
+                    <h3>{ format!("In flight ({})", flying.len()) }</h3>
+                    <ul class="flying">{ for flying_list }</ul>
+                }
+                <h3>{ "What just happened" }</h3>
+                <ol class="log" reversed=true>{ for recent.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
             }
-            <h3>{ "What just happened" }</h3>
-            <ol class="log" reversed=true>{ for recent.iter().map(|l| html! { <li>{ l.clone() }</li> }) }</ol>
         </section>
     }
 }

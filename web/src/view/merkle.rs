@@ -38,7 +38,9 @@ fn draw(tree: &Tree, other: &Tree, revealed: u32, x0: f64, name: &str) -> Html {
             <g class={class}>
                 if let Some((px, py)) = parent { <line x1={fixed(px, 1)} y1={fixed(py + 9.0, 1)} x2={fixed(cx, 1)} y2={fixed(cy - 9.0, 1)} /> }
                 <rect x={fixed(cx - w / 2.0, 1)} y={fixed(cy - 9.0, 1)} width={fixed(w, 1)} height="18" rx="3" />
-                if w > 34.0 { <text x={fixed(cx, 1)} y={fixed(cy + 4.0, 1)} text-anchor="middle">{ if h == 0 { "·".to_string() } else { format!("{:04x}", h >> 48) } }</text> }
+                // A hash is shown once the exchange has compared its level: comparing them
+                // before is the answer a lesson asks for.
+                if w > 34.0 && shown { <text x={fixed(cx, 1)} y={fixed(cy + 4.0, 1)} text-anchor="middle">{ if h == 0 { "·".to_string() } else { format!("{:04x}", h >> 48) } }</text> }
             </g>
         }
     });

@@ -452,7 +452,8 @@ mod tests {
         };
         let stale = ["item03", "item11", "item17"];
         assert_eq!(names(700_000), stale, "while C is stale: the keys that differ");
-        assert_eq!(names(740_000), stale, "repaired at 736.7 ms: still shown, now agreeing");
+        assert_eq!(names(730_000), stale, "C stored them at 726.7 ms, before the exchange ended");
+        assert_eq!(names(740_000), stale, "after the exchange: still shown, now agreeing");
         assert_eq!(names(2_000_000), stale);
         assert_eq!(names(200_000), ["item00", "item01", "item02"], "nothing differs or was repaired yet");
     }
