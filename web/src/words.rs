@@ -83,6 +83,10 @@ pub const REVEAL_OFF: &str = "Show only what has happened";
 pub const REVEAL_HELP: &str =
     "For instructors: show every result, anomaly and message of the run at once, and ask no questions";
 
+/// The inspector's lists while a lesson question is open.
+pub const ASKING_INSPECTOR: &str =
+    "The messages in flight and what just happened show again once you have answered the question.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,7 +106,3 @@ mod tests {
         assert_eq!(no_such_lesson(&"x".repeat(100)).matches('x').count(), 40);
     }
 }
-
-/// The inspector's lists while a lesson question is open.
-pub const ASKING_INSPECTOR: &str =
-    "The messages in flight and what just happened show again once you have answered the question.";
