@@ -24,6 +24,10 @@ pub const IDLE_LEAD_MS: f64 = 400.0;
 /// handoff) stays on
 /// screen at least this long in real time: time slows while one is in flight.
 pub const DECISIVE_MS: f64 = 1000.0;
+/// Playing, a caption stays at least this long per word (and [`MIN_READ_MS`] in all) before the
+/// next one replaces it: about 250 words a minute, a student's careful reading pace.
+pub const READ_MS_PER_WORD: f64 = 240.0;
+pub const MIN_READ_MS: f64 = 1500.0;
 
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Selection {
@@ -113,6 +117,9 @@ pub struct AppState {
     /// The lesson was changed (a setting, an intervention, an edited link): the run is the
     /// student's experiment, from that lesson, and the lesson's questions no longer describe it.
     pub edited: bool,
+    /// Real milliseconds the caption on screen has been shown while playing: the next caption
+    /// waits until it could be read ([`READ_MS_PER_WORD`]).
+    pub caption_read_ms: f64,
 }
 
 impl PartialEq for AppState {
@@ -156,6 +163,7 @@ impl AppState {
             answers: vec![],
             question: None,
             edited: false,
+            caption_read_ms: 0.0,
         }
     }
 
@@ -378,6 +386,11 @@ impl AppState {
     }
 }
 
+/// How long a caption takes to read, in real milliseconds.
+pub fn reading_ms(caption: &str) -> f64 {
+    (caption.split_whitespace().count() as f64 * READ_MS_PER_WORD).max(MIN_READ_MS)
+}
+
 /// What a caption is about: the operations in focus and the messages the step on screen names.
 struct Decisive<'a> {
     focus: Vec<u32>,
@@ -438,6 +451,14 @@ impl AppState {
             if decisive.is(r) {
                 let flight_ms = r.gone_us().saturating_sub(r.sent_us) as f64 / 1000.0;
                 speed = speed.min(flight_ms / DECISIVE_MS);
+            }
+        }
+        // The next caption waits until this one could be read: time slows so that it comes no
+        // sooner than the reading time left.
+        if let (Some(at), Some(st)) = (m.next_step_after(t), m.step_at(t).and_then(|i| m.file.steps.get(i))) {
+            let left_ms = reading_ms(&st.caption) - self.caption_read_ms;
+            if left_ms > 0.0 {
+                speed = speed.min((at - t) as f64 / 1000.0 / left_ms);
             }
         }
         let dt = ((real_ms * speed * 1000.0).round() as u64).max(1);
@@ -520,13 +541,20 @@ impl AppState {
     fn reduce_time(self: Rc<Self>, action: Action) -> Rc<Self> {
         let end = self.model.end_us;
         let mut s = (*self).clone();
+        if !matches!(action, Action::Tick(_)) {
+            // Moved by hand: the caption now on screen is read from the next frame on.
+            s.caption_read_ms = 0.0;
+        }
         match action {
             Action::Tick(real_ms) => {
                 if !s.playing {
                     return self;
                 }
-                let next = s.paced_next(real_ms.clamp(0.0, MAX_FRAME_MS)).min(end);
+                let real_ms = real_ms.clamp(0.0, MAX_FRAME_MS);
+                let (before, next) = (s.model.step_at(s.t_us), s.paced_next(real_ms).min(end));
                 s.advance_to(next);
+                // Real time the caption on screen has been read for (a new caption starts at 0).
+                s.caption_read_ms = if s.model.step_at(s.t_us) == before { s.caption_read_ms + real_ms } else { 0.0 };
             }
             Action::TogglePlay => {
                 // A question waiting for its answer is never skipped; once answered, Space goes on.
@@ -899,9 +927,9 @@ mod tests {
     }
 
     /// Plays every lesson at the default speed, 60 frames a second, answering each question as it
-    /// comes: no stretch of more than about 2 s of real time has nothing in flight, and every
-    /// decisive message (of the operation a caption focuses on, a repair, a handoff) is on screen
-    /// for about a second. Prints the figures (`cargo test -p quorumscope-web pacing -- --nocapture`).
+    /// comes: no stretch of more than about 2 s of real time has nothing in flight and no caption
+    /// still to read, every decisive message (of the operation a caption focuses on, a repair, a
+    /// handoff) is on screen for about a second, and every caption stays until it could be read. Prints the figures (`cargo test -p quorumscope-web pacing -- --nocapture`).
     #[test]
     fn pacing_every_lesson() {
         const FRAME: f64 = 1000.0 / 60.0;
@@ -910,6 +938,7 @@ mod tests {
             let n = s.model.rec().messages.len();
             let (mut real, mut idle, mut stretch, mut longest) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
             let (mut shown, mut referenced) = (vec![0.0f64; n], vec![false; n]);
+            let mut read = vec![0.0f64; s.model.file.steps.len()];
             if s.question.is_none() {
                 s = s.reduce(Action::TogglePlay);
             }
@@ -928,7 +957,13 @@ mod tests {
                     shown[id as usize] += FRAME;
                     referenced[id as usize] |= decisive.is(r);
                 }
-                if any {
+                // A caption still being read is something to look at.
+                let caption = s.model.step_at(s.t_us);
+                if let Some(i) = caption {
+                    read[i] += FRAME;
+                }
+                let reading = caption.is_some_and(|i| s.caption_read_ms < reading_ms(&s.model.file.steps[i].caption));
+                if any || reading {
                     stretch = 0.0;
                 } else {
                     (idle, stretch) = (idle + FRAME, stretch + FRAME);
@@ -956,6 +991,13 @@ mod tests {
             // A message whose operation leaves focus in mid-flight (the caption changed) speeds up
             // for the rest of its way: "about a second" allows for that.
             assert!(shortest >= 750.0, "{}: a referenced message on screen only {shortest} ms", l.slug);
+            // Every caption another one replaces stayed long enough to be read.
+            let times = &s.model.step_us;
+            for (i, st) in s.model.file.steps.iter().enumerate() {
+                let replaced = times[i].is_some_and(|t| times.iter().flatten().any(|u| *u > t));
+                let need = reading_ms(&st.caption) - 2.0 * FRAME;
+                assert!(!replaced || read[i] >= need, "{} step {i}: read for {} ms of {need}", l.slug, read[i]);
+            }
         }
     }
 

@@ -96,16 +96,31 @@ pub(crate) fn shown_until_us(times: &[Option<u64>], i: usize, end_us: u64) -> u6
     times.iter().flatten().filter(|t| **t > *from).min().copied().unwrap_or(end_us).min(end_us.max(*from))
 }
 
+/// What a step names that this run does not have: a node or client, an operation, an event.
+fn missing(i: usize, s: &StepDecl, sc: &Scenario, out: &mut Vec<String>) {
+    let named = || s.when.iter().chain(&s.describes);
+    for name in named().flat_map(|h| [&h.from, &h.to]).flatten().filter(|n| sc.addr_of(n).is_none()) {
+        out.push(format!("steps[{i}] names `{name}`, who is not in this run"));
+    }
+    let ops = named().filter_map(|h| h.op).chain(s.focus_op);
+    for o in ops.filter(|o| *o >= sc.op_count) {
+        out.push(format!(
+            "steps[{i}] names operation {o}, but the events hold {} puts and gets (counted from 0)",
+            sc.op_count
+        ));
+    }
+    for e in named().filter_map(|h| h.event).filter(|e| *e as usize >= sc.events.len()) {
+        out.push(format!("steps[{i}] names event {e}, but there are {} events (counted from 0)", sc.events.len()));
+    }
+}
+
 /// Steps that say something untrue of the run, in words: a step never shown, or a happening it
 /// describes that does not take place while it is on screen. Empty when every caption holds.
 pub fn step_problems(steps: &[StepDecl], sc: &Scenario, rec: &Recording, end_us: u64) -> Vec<String> {
     let times = step_times_us(steps, sc, rec);
     let mut out = Vec::new();
     for (i, s) in steps.iter().enumerate() {
-        let unknown = s.when.iter().chain(&s.describes).flat_map(|h| [&h.from, &h.to]).flatten();
-        for name in unknown.filter(|n| sc.addr_of(n).is_none()) {
-            out.push(format!("steps[{i}] names `{name}`, who is not in this run"));
-        }
+        missing(i, s, sc, &mut out);
         let Some(from) = times[i] else {
             out.push(format!("steps[{i}] is never shown: its `when` does not happen in this run"));
             continue;
@@ -141,6 +156,29 @@ mod tests {
         assert_eq!(shown_until_us(&times, 3, 100), 100);
         assert_eq!(shown_until_us(&times, 4, 100), 50);
         assert_eq!(step_shown_at(&[None], 10), None);
+    }
+
+    #[test]
+    fn a_step_naming_an_operation_or_event_an_edit_dropped_is_valid_never_shown_and_reported() {
+        let text = r#"{"nodes": ["A", "B", "C"], "events": [{"at_ms": 0, "client": "c", "put": "k", "value": "v"}],
+            "steps": [{"caption": "op 3", "when": {"op": 3}, "focus_op": 3},
+                      {"at_ms": 0, "caption": "event 2", "describes": [{"event": 2}]}]}"#;
+        let (file, sc) = crate::parse(text).expect("what an edit dropped does not make the file invalid");
+        let mut sim = crate::Sim::new(sc, crate::Level::Full);
+        sim.run();
+        let (sc, rec) = (sim.scenario(), sim.recording());
+        assert_eq!(step_times_us(&file.steps, sc, rec), [None, Some(0)]);
+        let p = step_problems(&file.steps, sc, rec, sc.run_until_us);
+        assert_eq!(
+            p,
+            [
+                "steps[0] names operation 3, but the events hold 1 puts and gets (counted from 0)",
+                "steps[0] names operation 3, but the events hold 1 puts and gets (counted from 0)",
+                "steps[0] is never shown: its `when` does not happen in this run",
+                "steps[1] names event 2, but there are 1 events (counted from 0)",
+                "steps[1].describes[0] never happens in this run",
+            ]
+        );
     }
 
     #[test]
