@@ -93,8 +93,8 @@ impl ConflictMode {
     pub(crate) fn replacing(self) -> &'static str {
         match self {
             ConflictMode::Siblings => "had seen it",
-            ConflictMode::Lww => "came after it with a higher timestamp",
-            ConflictMode::LastArrival => "came after it",
+            ConflictMode::Lww => "started after it was acknowledged, with a higher timestamp,",
+            ConflictMode::LastArrival => "started after it was acknowledged",
         }
     }
 }

@@ -89,6 +89,10 @@ pub struct World {
     /// Next entry of `Setup::order` to run.
     next_event: usize,
     pub steps: u64,
+    /// Per key, the last instant a replica stored (or kept its own over) a copy of it, or a
+    /// message carrying a copy (put, read repair, handoff) arrived or was lost: after it, who holds which value of the key no longer
+    /// changes unless something new happens to it. The checker dates a lost update with it.
+    pub(crate) key_settled_us: Vec<u64>,
     /// Scratch buffer for handler output; always empty between steps.
     out: CmdBuf,
     /// The actor whose handler is running: the sender of whatever it sends.
@@ -121,6 +125,7 @@ impl World {
             next_msg: 0,
             next_event: 0,
             steps: 0,
+            key_settled_us: vec![0; sc.keys.len()],
             out: CmdBuf::default(),
             current: Addr::Node(0),
         };
@@ -233,6 +238,9 @@ impl World {
                 None => Fate::Delivered,
             };
         }
+        if let Msg::Put { key, .. } | Msg::ReadRepair { key, .. } | Msg::Handoff { key, .. } = msg {
+            self.key_settled_us[key as usize] = self.now;
+        }
         if let Some(reason) = drop {
             rec.push(self.now, Ev::Dropped { msg: id, reason });
             return;
@@ -261,8 +269,10 @@ impl World {
         for cmd in out.drain(..) {
             match cmd {
                 Cmd::Trace(ev) => {
-                    if let Ev::OpEnd { op, .. } = ev {
-                        self.schedule_after(s, op);
+                    match ev {
+                        Ev::OpEnd { op, .. } => self.schedule_after(s, op),
+                        Ev::Stored { key, .. } => self.key_settled_us[key as usize] = self.now,
+                        _ => {}
                     }
                     rec.push(self.now, ev)
                 }

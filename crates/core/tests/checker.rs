@@ -388,6 +388,9 @@ fn lost_update_names_the_value_that_beat_it() {
     let lost = flagged(&r, "lost_update");
     assert_eq!(lost.len(), 1, "{:#}", r["anomalies"]);
     let e = lost[0]["explanation"].as_str().unwrap();
-    assert!(e.contains("Last-write-wins kept \"Q\" from c3's put") && e.contains("c3 +1000 ms"), "{e}");
+    assert!(e.contains("Last-write-wins kept \"Q\" from c3's concurrent put") && e.contains("c3 +1000 ms"), "{e}");
+    // Known lost once Q replaced it on A, its only holder, not when P was acknowledged.
+    assert!(e.contains("succeeded at 102 ms (acknowledged by A), yet by 105 ms no node held it,"), "{e}");
+    assert_eq!(lost[0]["at_ms"], json!(105.0));
     assert_eq!(lost[0]["related_ops"], json!([2]), "only the put that beat it");
 }

@@ -46,19 +46,23 @@ pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
         }
         let survivors = winners(c, w, p);
         let end = p.end_us.unwrap_or(0);
+        // Known once the key settled (no copy of it arriving, stored or kept since): before, a
+        // copy of the value could still be on its way to a replica that keeps it.
+        let lost_by = end.max(w.key_settled_us[p.key as usize]);
         out.push(Anomaly {
             kind: AnomalyKind::LostUpdate,
             op: Some(pi as u32),
             key: p.key,
             related_ops: survivors.iter().map(|v| c.put_of(*v)).collect(),
             nodes: p.acked_by.clone(),
-            at_us: end,
+            at_us: lost_by,
             explanation: format!(
-                "{}'s put of {} succeeded at {} (acknowledged by {}), yet at the end no node holds it, and no put of `{}` that {} was stored anywhere: it was silently discarded.{}",
+                "{}'s put of {} succeeded at {} (acknowledged by {}), yet by {} no node held it, and no put of `{}` that {} was stored anywhere: it was silently discarded.{}",
                 c.client(pi as u32),
                 c.value(v),
                 Words::ms(end),
                 c.nodes(&p.acked_by),
+                Words::ms(lost_by),
                 s.sc.keys[p.key as usize],
                 s.sc.repl.conflicts.replacing(),
                 why(c, pi as u32, &survivors)
@@ -95,8 +99,13 @@ fn why(c: &Words, pi: u32, survivors: &[ValueId]) -> String {
             let Some(&sv) = survivors.first() else { return String::new() };
             let q = c.put_of(sv);
             let skews = skews(c, pi, Some(q));
+            // It cannot have started after this put was acknowledged (it would have replaced it):
+            // it overlapped it, or came before it and won on its clock.
+            let (qo, po) = (&c.ops[q as usize], &c.ops[pi as usize]);
+            let earlier = qo.end_us.zip(po.start_us).is_some_and(|(qe, ps)| qe < ps);
+            let which = if earlier { "earlier put" } else { "concurrent put (the two overlapped in time)" };
             format!(
-                " Last-write-wins kept {} from {}'s put, whose timestamp was higher{skews}.",
+                " Last-write-wins kept {} from {}'s {which}, whose timestamp was higher{skews}.",
                 c.value(sv),
                 c.client(q)
             )
