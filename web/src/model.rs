@@ -378,7 +378,11 @@ impl Model {
                 )
             }
             Ev::RequestTimeout { op, node } => {
-                format!("No answer from {} for op {op} before the timeout", self.node_name(*node))
+                // The timeout runs out after the operation may have long completed with others'
+                // answers: say so, or the line reads as a failure.
+                let done = self.op_end_us(*op).is_some_and(|end| end < e.at_us);
+                let already = if done { " (op had already completed with other replicas' answers)" } else { "" };
+                format!("{} never answered op {op} before its timeout{already}", self.node_name(*node))
             }
             Ev::Stored { node, key, changed: true, .. } => format!("{} stores {}", self.node_name(*node), self.key(*key)),
             Ev::Stored { node, key, changed: false, .. } => format!(
@@ -424,13 +428,20 @@ impl Model {
 
     fn narrate_fault(&self, what: &FaultWhat, detected: bool) -> String {
         let nodes = |ns: &[NodeId]| ns.iter().map(|n| self.node_name(*n)).collect::<Vec<_>>().join(", ");
+        let is = |ns: &[NodeId]| if ns.len() == 1 { "is" } else { "are" };
         match (what, detected) {
             (FaultWhat::Crash { nodes: ns }, false) => format!("{} crashed", nodes(ns)),
-            (FaultWhat::Recover { nodes: ns }, false) => format!("{} recovered (its data survived)", nodes(ns)),
+            (FaultWhat::Recover { nodes: ns }, false) => {
+                format!(
+                    "{} recovered with what {} had stored (a crash loses no data here)",
+                    nodes(ns),
+                    if ns.len() == 1 { "it" } else { "they" }
+                )
+            }
             (FaultWhat::Partition { .. }, false) => "The network is partitioned".into(),
             (FaultWhat::Heal, false) => "The partition heals".into(),
-            (FaultWhat::Crash { nodes: ns }, true) => format!("The cluster notices {} is down", nodes(ns)),
-            (FaultWhat::Recover { nodes: ns }, true) => format!("The cluster notices {} is back", nodes(ns)),
+            (FaultWhat::Crash { nodes: ns }, true) => format!("The cluster notices {} {} down", nodes(ns), is(ns)),
+            (FaultWhat::Recover { nodes: ns }, true) => format!("The cluster notices {} {} back", nodes(ns), is(ns)),
             (FaultWhat::Partition { .. }, true) => "The cluster notices the partition".into(),
             (FaultWhat::Heal, true) => "The cluster notices the partition healed".into(),
         }

@@ -59,7 +59,7 @@ pub fn merkle_view(p: &MerkleProps) -> Html {
     let repl = &m.sc().repl;
     let Some(x) = m.exchange_for(p.t_us) else {
         let note = match repl.anti_entropy_ms {
-            None => "Anti-entropy is off. Turn it on (Controls) to watch replicas compare Merkle trees in the background.".to_string(),
+            None => "Anti-entropy is off. Turn it on (Replication panel, Anti-entropy) to watch replicas compare Merkle trees in the background.".to_string(),
             Some(ms) => format!("No exchange at this instant. Every {} ms each replica compares its Merkle tree with a peer; step to the next exchange to watch one.", quorumscope_core::num::num(ms)),
         };
         return html! { <section class="panel merkle" aria-label="Merkle trees"><header class="panel-head"><h2>{ "Merkle trees" }</h2></header><p class="muted">{ note }</p></section> };
