@@ -254,6 +254,8 @@ fn main() -> ExitCode {
                 return emit(&out.map_err(|e| Failure::Other(e.to_string()))?);
             }
             let mut v = serde_json::to_value(sim.report()).map_err(|e| Failure::Other(e.to_string()))?;
+            // The verdicts on the run's own history, as `--consistency` prints them alone.
+            v["consistency"] = sim.consistency_json();
             if trace {
                 v["trace"] = sim.trace_json();
             }
