@@ -18,6 +18,7 @@ lessons!(
     "leaderless-basics",
     "quorum-overlap",
     "stale-read",
+    "quorum-not-linearizable",
     "read-repair",
     "anti-entropy",
     "racing-last-arrival",

@@ -586,3 +586,25 @@ fn a_caption_tied_to_a_happening_follows_it_when_timings_change() {
     let p = quorumscope_core::step_problems(&file.steps, sim.scenario(), sim.recording(), sim.scenario().run_until_us);
     assert!(p.iter().any(|p| p.starts_with("steps[3].describes[0] happens at")), "{p:?}");
 }
+
+#[test]
+fn quorums_with_w_plus_r_above_n_are_not_linearizable_while_a_write_is_in_flight() {
+    // The lesson's history: Bob reads v1, then (after his read ended) Carol reads v0 — no anomaly
+    // of the checker's own (the put had not completed), but no linear order explains both.
+    let (sim, report) = check(
+        &lesson("quorum-not-linearizable"),
+        &[("/ops/2/values", json!(["v1"])), ("/ops/3/values", json!(["v0"]))],
+        &[],
+    );
+    let c = sim.consistency_json();
+    assert_eq!(c["linearizable"], false, "{c:#}");
+    assert_eq!(c["models"]["sequential"]["verdict"], "held");
+    let e = c["explanation"].as_str().unwrap();
+    assert!(e.contains("bob read v1 and ended before carol's read began, yet that read returned v0"), "{e}");
+    assert!(report["anomalies"].as_array().unwrap().is_empty());
+    // Near miss: Carol reads once the put has completed — linearizable.
+    let mut v: Value = serde_json::from_str(&lesson("quorum-not-linearizable")).unwrap();
+    v["events"][3]["at_ms"] = json!(200);
+    let (sim, _) = run(&v.to_string());
+    assert_eq!(sim.consistency_json()["linearizable"], true);
+}
