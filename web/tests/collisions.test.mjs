@@ -1,4 +1,4 @@
-// Cards and labels never collide (issue 10, item 7): in every lesson at 1440×900 and 640×400, at
+// Cards and labels never collide (issue 10, item 7): in every lesson at 1440×900, 640×400 and on phones (390×844, 360×740), at
 // every step's time, the node cards, the nodes (circle and name) and the client pills keep clear
 // of each other and of the dock pinned to the bottom of the window (the transport, and an open
 // question). Boxes are measured with getBoundingClientRect in the page as a student sees it at rest
@@ -20,6 +20,9 @@ const SIZES = [
   { viewport: { width: 1440, height: 900 }, pre: '', dock: true },
   { viewport: { width: 640, height: 400 }, pre: '?embed', dock: true },
   { viewport: { width: 640, height: 400 }, pre: '', dock: false },
+  // Phones: the ring is below the header, so (as at 640 × 400) only the ring's labels are checked.
+  { viewport: { width: 390, height: 844 }, pre: '', dock: false },
+  { viewport: { width: 360, height: 740 }, pre: '', dock: false },
 ];
 const s = session();
 
