@@ -75,6 +75,7 @@ pub fn App(props: &AppProps) -> Html {
     hooks::use_clock(state.playing, state.reduced_motion, dispatch.clone());
     hooks::use_keyboard(dispatch.clone());
     hooks::use_hash_changes(dispatch.clone());
+    hooks::use_autoplay(state.view.autoplay, dispatch.clone());
     hooks::use_question_focus(state.question);
     let cb = use_callbacks(dispatch.clone());
     let snap = use_memo((Rc::clone(&state.model), state.t_us), |(m, t)| m.snapshot_at(*t));
@@ -87,8 +88,11 @@ pub fn App(props: &AppProps) -> Html {
         "app",
         state.reduced_motion.then_some("reduced-motion"),
         state.playing.then_some("playing"),
-        embed.then_some("embed")
+        embed.then_some("embed"),
+        (state.view.text_scale() > 1).then_some("scaled")
     );
+    // Every font size in the stylesheet is a multiple of `--scale` (2 on a projector).
+    let style = format!("--scale: {}", state.view.text_scale());
     let (t, end_us) = (state.t_us, state.model.end_us);
     let times = TransportProps {
         t_us: t,
@@ -102,7 +106,7 @@ pub fn App(props: &AppProps) -> Html {
         on_speed: cb.speed.clone(),
     };
     html! {
-        <div {class}>
+        <div {class} {style}>
             if !embed { { header::header(&state) } }
             { error_bar(&state) }
             { captions(&state) }
@@ -199,7 +203,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
                 </aside>
             }
             <section class="center" aria-label="Cluster">
-                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} />
+                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} text_scale={state.view.text_scale()} />
                 if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
                 if show(Panel::Legend) { { legend() } }
             </section>

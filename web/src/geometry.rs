@@ -130,6 +130,13 @@ pub fn node_radius(nodes: usize) -> f64 {
     (circumference / nodes.max(1) as f64 * 0.32).clamp(5.0, 26.0)
 }
 
+/// Radius of a node's circle when the ring's base font is `font` units: big enough for its name
+/// as the text grows (up to 1.3 times the crowded size, so neighbours still never touch).
+pub fn node_radius_for(nodes: usize, font: f64) -> f64 {
+    let r = node_radius(nodes);
+    r.max((0.78 * font).min(1.3 * r))
+}
+
 /// Where a message is at `t`: on the straight path from sender to receiver, shifted sideways so
 /// that a request and its reply between the same pair travel on separate lanes.
 pub fn message_pos(from: Pt, to: Pt, sent_us: u64, arrive_us: u64, t_us: u64) -> Pt {
@@ -261,10 +268,16 @@ pub fn client_box(pos: Pt, font: f64) -> Rect {
     Rect { l: pos.x - 2.1 * font, t: pos.y - 0.95 * font, r: pos.x + 2.1 * font, b: pos.y + 0.95 * font }
 }
 
+/// The radius of a W or R badge when the ring's base font is `font` units: its letter is drawn
+/// at the ring's smallest size.
+pub fn badge_r(font: f64) -> f64 {
+    0.62 * font
+}
+
 /// The radius of the disc a node drawn with radius `r` covers: its circle, home ring and W/R
-/// badges.
-pub fn node_reach(r: f64) -> f64 {
-    (r + 5.0).max(r * 0.8 * std::f64::consts::SQRT_2 + 7.5 * std::f64::consts::SQRT_2)
+/// badges (which grow with the font, `font` units).
+pub fn node_reach(r: f64, font: f64) -> f64 {
+    (r + 5.0).max(r * 0.8 * std::f64::consts::SQRT_2 + badge_r(font) * std::f64::consts::SQRT_2)
 }
 
 /// Breaks `line` at spaces into lines of at most `max` characters (a word longer than that keeps
@@ -302,9 +315,9 @@ pub fn card(lines: &[(String, &'static str)], angle: f64, r: f64, font: f64, mar
         (node.x, Anchor::Middle)
     } else if cos > 0.2 {
         // Clear of the node and its badges however the card is moved to stay in the viewBox.
-        (out.x.max(node.x + node_reach(r) + 4.0), Anchor::Start)
+        (out.x.max(node.x + node_reach(r, font) + 4.0), Anchor::Start)
     } else {
-        (out.x.min(node.x - node_reach(r) - 4.0), Anchor::End)
+        (out.x.min(node.x - node_reach(r, font) - 4.0), Anchor::End)
     };
     let room = match anchor {
         Anchor::Start => VIEW + margin - x,
@@ -345,13 +358,44 @@ pub fn client_step(font: f64) -> f64 {
     (PI / 9.0).max(4.6 * font / CLIENT_R)
 }
 
-/// Base font size of the ring, in viewBox units, so that text is at least 12 px on screen when
-/// the `view_w`-unit-wide ring is drawn `width_px` wide (15.5 units when the width is unknown).
-pub fn ring_font_units(width_px: f64, view_w: f64) -> f64 {
+/// The ring's base font size when the width is not known yet, in viewBox units, and the room
+/// for node cards beside the 700-unit square at that size.
+pub const BASE_FONT: f64 = 15.5;
+pub const BASE_MARGIN: f64 = 90.0;
+/// The most room beside the ring for cards, in viewBox units.
+pub const MAX_MARGIN: f64 = 220.0;
+/// The smallest text on the ring, relative to its base font size: every label is drawn at 1em
+/// or more.
+pub const SMALLEST_EM: f64 = 1.0;
+/// The largest base font, in viewBox units, at which the 700-unit square still holds the nodes,
+/// their cards and the client pills apart (the ring's tests check every lesson up to it). A ring
+/// too narrow for legible text at this size is drawn wider than its column, which then scrolls
+/// ([`ring_min_width`]).
+pub const MAX_FONT: f64 = 34.0;
+
+/// The room beside the ring for cards when the base font is `font` units: it grows with the text.
+pub fn ring_margin(font: f64) -> f64 {
+    (BASE_MARGIN * font / BASE_FONT).min(MAX_MARGIN)
+}
+
+/// Base font size of the ring, in viewBox units, so that its smallest text (`SMALLEST_EM` of
+/// it) is at least `min_px` on screen when the whole viewBox (the ring plus the margins, which
+/// grow with the font) is drawn `width_px` wide; `BASE_FONT` when the width is unknown.
+pub fn ring_font_units(width_px: f64, min_px: f64) -> f64 {
     if width_px <= 0.0 {
-        return 15.5;
+        return BASE_FONT;
     }
-    (12.0 * view_w / width_px).clamp(15.5, 40.0)
+    let t = min_px / SMALLEST_EM;
+    // font · width / (VIEW + 2 · margin(font)) = t, with the margin growing, else at its cap.
+    let grow = 2.0 * BASE_MARGIN / BASE_FONT * t;
+    let font = if width_px > grow { VIEW * t / (width_px - grow) } else { f64::MAX };
+    let font = if ring_margin(font) >= MAX_MARGIN { t * (VIEW + 2.0 * MAX_MARGIN) / width_px } else { font };
+    font.clamp(BASE_FONT, MAX_FONT)
+}
+
+/// The narrowest the ring may be drawn, in px, for its text to be `min_px` at [`MAX_FONT`].
+pub fn ring_min_width(min_px: f64) -> f64 {
+    min_px / SMALLEST_EM * (VIEW + 2.0 * ring_margin(MAX_FONT)) / MAX_FONT
 }
 
 /// SVG path of an arc band (for a datacenter sector).
@@ -467,12 +511,24 @@ mod tests {
 
     #[test]
     fn ring_text_stays_legible_when_the_ring_is_small() {
+        // The smallest text on screen, margins included, for a ring drawn `w` px wide.
+        let px = |w: f64, min: f64| {
+            let f = ring_font_units(w, min);
+            f * SMALLEST_EM * w / (VIEW + 2.0 * ring_margin(f))
+        };
         // Drawn 1100 px wide: the default size is already above 12 px.
-        assert_eq!(ring_font_units(1100.0, 880.0), 15.5);
-        // Drawn 330 px wide (a 640 × 400 iframe): 32 units = 12 px on screen.
-        let f = ring_font_units(330.0, 880.0);
-        assert!((f * 330.0 / 880.0 - 12.0).abs() < 1e-9);
-        assert_eq!(ring_font_units(0.0, 880.0), 15.5);
+        assert_eq!(ring_font_units(1100.0, 12.0), BASE_FONT);
+        assert!(px(1100.0, 12.0) >= 12.0);
+        // A 640 × 400 iframe, a phone of 390 px, and on a projector (scale=2): exactly the
+        // size asked for.
+        for (w, min) in [(480.0, 12.0), (390.0, 12.0), (800.0, 24.0), (1100.0, 24.0)] {
+            assert!((px(w, min) - min).abs() < 1e-9, "{w} px wide: {} px text", px(w, min));
+        }
+        // Narrower than the ring can be drawn legibly: the ring is given its minimum width.
+        assert!(ring_min_width(12.0) < 390.0 && ring_min_width(12.0) > 336.0);
+        assert!((px(ring_min_width(12.0), 12.0) - 12.0).abs() < 1e-9);
+        assert!(px(336.0, 12.0) < 12.0);
+        assert_eq!(ring_font_units(0.0, 12.0), BASE_FONT);
     }
 
     #[test]
@@ -503,7 +559,7 @@ mod tests {
                 let c = card(&lines, a, 26.0, font, margin);
                 let view = Rect { l: -margin, t: 0.0, r: VIEW + margin, b: VIEW };
                 assert!(c.rect.inside(&view), "angle {a}: {:?}", c.rect);
-                assert!(!c.rect.hits_disc(polar(RING_R, a), node_reach(26.0)), "angle {a}: {:?}", c.rect);
+                assert!(!c.rect.hits_disc(polar(RING_R, a), node_reach(26.0, font)), "angle {a}: {:?}", c.rect);
             }
         }
     }

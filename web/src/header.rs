@@ -17,6 +17,8 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
     let custom = state.lesson.is_none() || state.edited;
     let on_glossary = d.to_callback().reform(|_: MouseEvent| Action::OpenDialog(Dialog::Glossary));
     let on_help = d.to_callback().reform(|_: MouseEvent| Action::ToggleHelp);
+    let big = state.view.text_scale() > 1;
+    let on_scale = d.to_callback().reform(move |_: MouseEvent| Action::SetScale(if big { 1 } else { 2 }));
     html! {
         <header class="top">
             <h1><span class="logo" aria-hidden="true">{ "◎" }</span>{ " Quorumscope" }</h1>
@@ -29,6 +31,7 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
                 <button onclick={on_copy_link(state.clone())} data-action="copy-link" title="Put the whole experiment in the address and copy it">{ "Copy link" }</button>
                 <button onclick={on_embed(state.clone())} data-action="embed" title="An iframe snippet for a course page">{ "Embed" }</button>
                 <button onclick={on_export(state.clone())} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
+                <button onclick={on_scale} data-action="scale" aria-pressed={big.to_string()} title="Text twice as large, for a projector (scale=2 in the link)">{ "Projector" }</button>
                 <button onclick={on_help} aria-label="Help and keyboard shortcuts" title="Help (?)">{ "?" }</button>
             </div>
         </header>

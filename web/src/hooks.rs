@@ -114,6 +114,32 @@ pub fn use_keyboard(dispatch: UseReducerDispatcher<AppState>) {
     });
 }
 
+/// `autoplay=1`: plays once the page is on screen. In an iframe on a course page that is when
+/// the reader scrolls to it (the observer's implicit root is the top-level window), not when the
+/// frame loads; once started the observer is disconnected.
+#[hook]
+pub fn use_autoplay(autoplay: bool, dispatch: UseReducerDispatcher<AppState>) {
+    use_effect_with(autoplay, move |on| -> Cleanup {
+        let body = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body());
+        let (true, Some(body)) = (*on, body) else { return Box::new(|| ()) };
+        let cb = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+            move |entries: js_sys::Array, obs: web_sys::IntersectionObserver| {
+                let seen = entries.iter().filter_map(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok());
+                if seen.into_iter().any(|e| e.is_intersecting()) {
+                    obs.disconnect();
+                    dispatch.dispatch(Action::Autoplay);
+                }
+            },
+        );
+        let Ok(obs) = web_sys::IntersectionObserver::new(cb.as_ref().unchecked_ref()) else { return Box::new(|| ()) };
+        obs.observe(&body);
+        Box::new(move || {
+            obs.disconnect();
+            drop(cb);
+        })
+    });
+}
+
 /// Opens a new share link pasted into the address bar of an open page.
 #[hook]
 pub fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {

@@ -78,6 +78,15 @@ pub struct View {
     /// Panels to show in embed mode, in the link's order (`history`, `spacetime`, `controls`,
     /// `inspector`, `merkle`, `legend`); names this version does not know are left out.
     pub panels: Vec<crate::panel::Panel>,
+    /// Text size for a projector: `scale=2` doubles every label (1 to 3; 0 or 1: as designed).
+    pub scale: u8,
+}
+
+impl View {
+    /// The text scale, at least 1.
+    pub fn text_scale(&self) -> u8 {
+        self.scale.max(1)
+    }
 }
 
 /// What a fragment asks for.
@@ -299,6 +308,7 @@ fn parse_params(hash: &str, query: &str) -> Fragment {
             "embed" => f.view.embed = v != "0",
             "autoplay" => f.view.autoplay = v != "0",
             "reveal" => f.view.reveal = v != "0",
+            "scale" => f.view.scale = v.parse::<u8>().ok().filter(|x| (1..=3).contains(x)).unwrap_or(1),
             "panels" => {
                 f.view.panels = unescape(v)
                     .split(',')
@@ -338,6 +348,9 @@ fn assemble(shared: &Shared, packed: Option<&[u8]>, view: &View) -> String {
     }
     if view.reveal {
         parts.push("reveal=1".into());
+    }
+    if view.scale > 1 {
+        parts.push(format!("scale={}", view.scale));
     }
     if !view.panels.is_empty() {
         let names: Vec<&str> = view.panels.iter().map(|p| p.name()).collect();
@@ -413,6 +426,14 @@ mod tests {
         // Names this version does not know are ignored; the known ones keep their order.
         let back = parse("#lesson=stale-read&panels=merkle,sparkles,,history,Legend", "");
         assert_eq!(back.view.panels, vec![Panel::Merkle, Panel::History]);
+        // The projector's text scale: kept in the link, bounded, absent when normal.
+        assert_eq!(parse("#lesson=stale-read&scale=2", "").view.text_scale(), 2);
+        assert_eq!(parse("#lesson=stale-read&scale=9", "").view.text_scale(), 1);
+        assert_eq!(parse("#lesson=stale-read", "").view.text_scale(), 1);
+        let big = View { scale: 2, ..View::default() };
+        let frag = fragment(&s, true, &big);
+        assert_eq!(frag, "#lesson=sloppy-quorum&t=350.5&scale=2");
+        assert_eq!(parse(&frag, "").view, big);
     }
 
     #[test]

@@ -57,6 +57,11 @@ pub enum Action {
     Continue,
     /// Show the whole run at every instant, or only what has happened by the cursor.
     ToggleReveal,
+    /// Start playing because the page asked to (`autoplay=1`) and is now on screen; nothing if
+    /// already playing.
+    Autoplay,
+    /// The text scale (1 as designed, 2 on a projector).
+    SetScale(u8),
     /// Open a share link's fragment in place (the address changed).
     OpenFragment(Box<crate::link::Fragment>),
     SetSpeed(f64),
@@ -210,7 +215,9 @@ impl AppState {
             s.t_us = quorumscope_core::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS)).min(s.model.end_us);
         }
         s.view = f.view.clone();
-        s.playing = f.view.autoplay;
+        // Autoplay starts once the page is on screen (`Action::Autoplay`), not while an embed is
+        // still scrolled out of view.
+        s.playing = false;
         s.edited = s.lesson.is_some() && !s.unchanged_lesson();
         s.question = None;
         s.settle();
@@ -520,6 +527,8 @@ impl AppState {
             | Action::StepPrev
             | Action::JumpNext
             | Action::SetSpeed(_) => self.reduce_time(action),
+            Action::Autoplay if self.playing => self,
+            Action::Autoplay => self.reduce_time(Action::TogglePlay),
             Action::Answer(..) | Action::Continue | Action::ToggleReveal => self.reduce_checkpoint(action),
             Action::Set(_) | Action::Intervene(_) | Action::Undo => self.reduce_experiment(action),
             Action::LoadLesson(_) | Action::LoadText(_) | Action::OpenFragment(_) => self.reduce_load(action),
@@ -531,6 +540,7 @@ impl AppState {
             | Action::DismissError
             | Action::ToggleHelp
             | Action::OpenDialog(_)
+            | Action::SetScale(_)
             | Action::CloseDialog => self.reduce_page(action),
         }
     }
@@ -728,6 +738,7 @@ impl AppState {
             }
             Action::OpenDialog(d) => s.dialog = d,
             Action::CloseDialog => s.dialog = Dialog::None,
+            Action::SetScale(k) => s.view.scale = k.clamp(1, 3),
             _ => return self,
         }
         Rc::new(s)

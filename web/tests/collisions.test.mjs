@@ -1,4 +1,4 @@
-// Cards and labels never collide (issue 10, item 7): in every lesson at 1440×900 and 640×400, at
+// Cards and labels never collide (issue 10, item 7): in every lesson at 1440×900, 640×400 and on phones (390×844, 360×740), at
 // every step's time, the node cards, the nodes (circle and name) and the client pills keep clear
 // of each other and of the dock pinned to the bottom of the window (the transport, and an open
 // question). Boxes are measured with getBoundingClientRect in the page as a student sees it at rest
@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { session, open, scrub, simTime, lessonAsShown } from './harness.mjs';
+import { session, scrub, lessonAsShown, measure, collisions } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const LESSONS = path.join(ROOT, 'lessons');
@@ -20,41 +20,11 @@ const SIZES = [
   { viewport: { width: 1440, height: 900 }, pre: '', dock: true },
   { viewport: { width: 640, height: 400 }, pre: '?embed', dock: true },
   { viewport: { width: 640, height: 400 }, pre: '', dock: false },
+  // Phones: the ring is below the header, so (as at 640 × 400) only the ring's labels are checked.
+  { viewport: { width: 390, height: 844 }, pre: '', dock: false },
+  { viewport: { width: 360, height: 740 }, pre: '', dock: false },
 ];
 const s = session();
-
-// The labelled boxes on the ring and the dock's box, in viewport pixels.
-export function measure() {
-  const box = (e) => { const r = e.getBoundingClientRect(); return { l: r.left, t: r.top, r: r.right, b: r.bottom }; };
-  const items = [];
-  for (const n of document.querySelectorAll('[data-node]')) {
-    const body = n.querySelector('.node-body');
-    if (body) items.push({ what: `node ${n.dataset.node}`, ...box(body) });
-  }
-  for (const c of document.querySelectorAll('.node-card')) {
-    if (c.getBBox().width > 0) items.push({ what: `card of ${c.closest('g').querySelector('[data-node]').dataset.node}`, ...box(c) });
-  }
-  for (const c of document.querySelectorAll('[data-client] rect')) items.push({ what: `client ${c.parentNode.dataset.client}`, ...box(c) });
-  // The dock itself may be `display: contents` (a short embed lays its parts out beside the ring).
-  const docked = [...document.querySelectorAll('.dock, .dock > *')].map(box).filter((d) => d.r > d.l);
-  const ring = box(document.querySelector('svg.ring'));
-  return { items, docked, ring, vh: window.innerHeight };
-}
-
-// Pairs that overlap by more than `slack` px both ways, and boxes the dock covers.
-export function collisions({ items, docked, ring, vh }, slack = 1, withDock = true) {
-  const hit = (a, c) => Math.min(a.r, c.r) - Math.max(a.l, c.l) > slack && Math.min(a.b, c.b) - Math.max(a.t, c.t) > slack;
-  const out = [];
-  for (let i = 0; i < items.length; i++) {
-    for (let j = i + 1; j < items.length; j++) if (hit(items[i], items[j])) out.push(`${items[i].what} overlaps ${items[j].what}`);
-    // Only what is on screen can be covered; what is below the fold is reached by scrolling.
-    if (withDock && items[i].t < vh && docked.some((d) => hit(items[i], d))) out.push(`${items[i].what} is under the dock`);
-    // Text outside the ring's SVG is clipped.
-    const a = items[i];
-    if (a.l < ring.l - slack || a.r > ring.r + slack || a.t < ring.t - slack || a.b > ring.b + slack) out.push(`${a.what} is clipped by the ring's edge`);
-  }
-  return out;
-}
 
 async function seek(page, ms) {
   await scrub(page, ms);

@@ -180,7 +180,9 @@ test('every lesson loads and plays to its end', async () => {
     // Plays (not jumps) to the end, answering each predict-then-reveal checkpoint on the way.
     let answered = 0;
     for (;;) {
-      await page.waitForFunction((e) => Number(document.querySelector('#sim-time').textContent) === e || document.querySelector('.checkpoint'), end, { timeout: 10000 });
+      // A minute: the lessons slow the messages their captions describe to about a second each
+      // (anti-entropy's Merkle exchange takes over 20 s of real time at the fastest speed).
+      await page.waitForFunction((e) => Number(document.querySelector('#sim-time').textContent) === e || document.querySelector('.checkpoint'), end, { timeout: 60000 });
       if (!(await page.locator('.checkpoint').count())) break;
       const choices = page.locator('.checkpoint [data-choice]');
       if (await choices.count()) await choices.first().click();

@@ -169,6 +169,9 @@ fn main() {
             node_test("web/tests/e2e.test.mjs", &dist);
             node_test("web/tests/lessons.test.mjs", &dist);
             node_test("web/tests/collisions.test.mjs", &dist);
+            // Phones, embeds, short windows, a projector, a desktop: legible text, no sideways
+            // scrolling, question, ring and transport in view (it rewrites docs/screenshots/screen-*).
+            node_test("web/tests/screens.test.mjs", &dist);
             // What people download, without the hooks: it must work on its own.
             build_web();
             node_test("web/tests/shipped.test.mjs", &root().join("dist"));

@@ -15,7 +15,7 @@ pub struct Layout {
 }
 
 pub fn layout(model: &Model) -> Layout {
-    layout_with(model, geometry::ring_font_units(0.0, 1.0))
+    layout_with(model, geometry::BASE_FONT)
 }
 
 /// The layout for a given ring font size (clients spread further apart when text is larger).
@@ -29,7 +29,7 @@ pub fn layout_with(model: &Model, font: f64) -> Layout {
         nodes: node_angles.iter().map(|a| polar(RING_R, *a)).collect(),
         clients: client_angles.iter().map(|a| polar(CLIENT_R, *a)).collect(),
         node_angles,
-        radius: geometry::node_radius(sc.nodes.len()),
+        radius: geometry::node_radius_for(sc.nodes.len(), font),
         font,
     }
 }
@@ -52,7 +52,7 @@ impl Layout {
             return (a, b);
         }
         let (ux, uy) = ((b.x - a.x) / d, (b.y - a.y) / d);
-        let outline = 10.0 * self.font / geometry::ring_font_units(0.0, 1.0);
+        let outline = 10.0 * self.font / geometry::BASE_FONT;
         let reach = |x: Addr| match x {
             Addr::Node(_) => self.radius + outline,
             // The message lane runs 5 units to the side of the line between centres.
@@ -85,6 +85,6 @@ mod tests {
         assert!(lay.clients.iter().all(|p| (Pt::dist(*p, c) - CLIENT_R).abs() < 1e-9));
         assert_eq!(lay.pos(Addr::Node(1)), lay.nodes[1]);
         assert_eq!(lay.pos(Addr::Client(0)), lay.clients[0]);
-        assert_eq!(lay.radius, geometry::node_radius(m.sc().nodes.len()));
+        assert_eq!(lay.radius, geometry::node_radius_for(m.sc().nodes.len(), geometry::BASE_FONT));
     }
 }

@@ -117,10 +117,10 @@ pub fn merkle_view(p: &MerkleProps) -> Html {
         <section class="panel merkle" aria-label="Merkle trees">
             <header class="panel-head"><h2>{ format!("Merkle trees: {} ↔ {}", m.node_name(x.initiator), m.node_name(x.peer)) }</h2></header>
             <p data-merkle-summary="">{ summary(compared, done, naive) }</p>
-            <svg class="mk-svg" viewBox="0 0 660 200" role="img" aria-label="Both replicas' Merkle trees as the exchange began; differing subtrees are highlighted as the exchange finds them">
+            <div class="mk-scroll"><svg class="mk-svg" viewBox="0 0 660 200" role="img" aria-label="Both replicas' Merkle trees as the exchange began; differing subtrees are highlighted as the exchange finds them">
                 { draw(a, b, revealed, 10.0, m.node_name(x.initiator)) }
                 { draw(b, a, revealed, 350.0, m.node_name(x.peer)) }
-            </svg>
+            </svg></div>
             <p class="muted">{ format!("Both trees as they were when the exchange began, at {}.", fmt_ms(x.start_us)) }</p>
             if repl.merkle_depth > SHOWN_LEVELS {
                 <p class="muted">{ format!("Showing the top {} levels of a depth-{} tree; the descent continues below along the highlighted subtrees.", SHOWN_LEVELS + 1, repl.merkle_depth) }</p>

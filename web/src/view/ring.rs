@@ -15,9 +15,6 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// Room left and right of the ring for node cards (keys, values, hints).
-pub const SIDE_MARGIN: f64 = 90.0;
-
 #[derive(Properties, PartialEq)]
 pub struct RingProps {
     pub model: Rc<Model>,
@@ -30,6 +27,9 @@ pub struct RingProps {
     pub selection: Selection,
     pub on_node: Callback<Option<u32>>,
     pub on_msg: Callback<u32>,
+    /// The page's text scale (2 on a projector): the ring's smallest text is 12 px times it.
+    #[prop_or(1)]
+    pub text_scale: u8,
 }
 
 /// Keys worth showing on the ring: the selected operation's key; else keys the replicas disagree
@@ -82,10 +82,11 @@ struct Scale {
 }
 
 impl Scale {
-    fn for_width(width_px: f64) -> Scale {
-        let font = geometry::ring_font_units(width_px, VIEW + 2.0 * SIDE_MARGIN);
-        let k = font / geometry::ring_font_units(0.0, 1.0);
-        Scale { font, k, margin: (SIDE_MARGIN * k).min(220.0) }
+    /// For a ring drawn `width_px` wide whose smallest text must be `min_px` on screen (12, or
+    /// more on a projector).
+    fn for_width(width_px: f64, min_px: f64) -> Scale {
+        let font = geometry::ring_font_units(width_px, min_px);
+        Scale { font, k: font / geometry::BASE_FONT, margin: geometry::ring_margin(font) }
     }
 
     /// The viewBox's width, margins included.
@@ -99,12 +100,18 @@ pub fn Ring(p: &RingProps) -> Html {
     let model = &p.model;
     let sc = model.sc();
     let wrap = use_node_ref();
-    let scale = Scale::for_width(hooks::use_width(wrap.clone()));
+    let width_px = hooks::use_width(wrap.clone());
+    let min_px = 12.0 * f64::from(p.text_scale.max(1));
+    let scale = Scale::for_width(width_px, min_px);
+    // A node is a touch target of at least 44 px across, however small the ring is drawn.
+    // (No larger than half the way to its neighbours, so each tap still finds its own node.)
+    let spacing = 2.0 * std::f64::consts::PI * geometry::RING_R / sc.nodes.len().max(1) as f64;
+    let hit_r = if width_px > 0.0 { (22.0 * scale.width() / width_px).min(spacing / 2.0) } else { 0.0 };
     let lay =
         use_memo((Rc::clone(&p.model), (scale.font * 10.0).round() as i64), |(m, f)| layout_with(m, *f as f64 / 10.0));
     let keys = shown_keys(model, &p.snap, &p.selection);
     let quorum = quorum_sets(model, &p.selection, p.known_us);
-    let nodes = (0..sc.nodes.len()).map(|i| node(p, &lay, &keys, &quorum, scale, i));
+    let nodes = (0..sc.nodes.len()).map(|i| node(p, &lay, &keys, &quorum, (scale, hit_r), i));
 
     // Messages in flight, and recently dropped ones fading where they were lost: drawn on the
     // canvas after render; listed in the DOM (hidden) for tests and authors' scripts.
@@ -128,7 +135,7 @@ pub fn Ring(p: &RingProps) -> Html {
 
     html! {
         // The box has the viewBox's proportions, so the canvas and the SVG map points alike.
-        <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {w} / {view}")}>
+        <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {w} / {view}; min-width: {}px", fixed(geometry::ring_min_width(min_px), 0))}>
         <svg class="ring" style={format!("font-size: {}px", fixed(scale.font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {w} {view}", fixed(-scale.margin, 0))} role="img" aria-label={format!("Ring of {} nodes", sc.nodes.len())} onclick={on_bg}>
             <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
             { datacenters(model, &p.snap) }
@@ -234,7 +241,7 @@ fn partition_cuts(lay: &Layout, snap: &Snapshot, nodes: usize) -> Html {
 
 /// One node: its circle (rings for home and fallback replicas, W and R badges, a cross when
 /// down), and its card of keys, hints and Merkle root beside it.
-fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, scale: Scale, i: usize) -> Html {
+fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, (scale, hit_r): (Scale, f64), i: usize) -> Html {
     let (model, sel) = (&p.model, &p.selection);
     let n = &model.sc().nodes[i];
     let ns = &p.snap.nodes[i];
@@ -261,7 +268,8 @@ fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, scale: Scale, i
     let aria = node_label(model, &p.snap, keys, i);
     // The preference rank sits on the inner side of the node, away from its card.
     let (cos, sin) = geometry::cos_sin(lay.node_angles[i]);
-    let (rx, ry) = (-cos * (r + 11.0), -sin * (r + 11.0) + 4.0);
+    let (rx, ry) = (-cos * (r + 0.7 * scale.font), -sin * (r + 0.7 * scale.font) + 0.3 * scale.font);
+    let (br, bt) = (fixed(geometry::badge_r(scale.font), 1), fixed(0.33 * scale.font, 1));
     let few = model.sc().nodes.len() <= 12;
     let class = classes!(
         "node",
@@ -277,16 +285,17 @@ fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, scale: Scale, i
                transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}
                tabindex="0" role="button" aria-label={aria} aria-pressed={selected.to_string()} {onclick} {onkeydown}>
                 <title>{ format!("{} ({status})", n.name) }</title>
+                if hit_r > r + 5.0 { <circle class="node-hit" r={fixed(hit_r, 1)} /> }
                 if is_home { <circle class="home-ring" r={fixed(r + 5.0, 1)} /> }
                 if rank.is_some() && !is_home { <circle class="fallback-ring" r={fixed(r + 5.0, 1)} /> }
                 <circle class="node-body" r={fixed(r, 1)} />
                 if !ns.up { <path class="node-x" d={{ let (a, b) = (fixed(-r * 0.55, 1), fixed(r * 0.55, 1)); format!("M{a} {a} L{b} {b} M{b} {a} L{a} {b}") }} /> }
-                <text class="node-name" y="4" text-anchor="middle">{ if r >= 12.0 { n.name.clone() } else { String::new() } }</text>
+                <text class="node-name" y={fixed(0.36 * scale.font, 1)} text-anchor="middle">{ if r >= 12.0 { n.name.clone() } else { String::new() } }</text>
                 if let Some(rk) = rank { if few {
                     <text class="pref-rank" x={fixed(rx, 1)} y={fixed(ry, 1)} text-anchor="middle">{ rk + 1 }</text>
                 } }
-                if in_w { <g class="badge badge-w" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(-r * 0.8, 1))}><circle r="7.5" /><text y="4" text-anchor="middle">{"W"}</text></g> }
-                if in_r { <g class="badge badge-r" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(r * 0.8, 1))}><rect x="-7" y="-7" width="14" height="14" /><text y="4" text-anchor="middle">{"R"}</text></g> }
+                if in_w { <g class="badge badge-w" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(-r * 0.8, 1))}><circle r={br.clone()} /><text y={bt.clone()} text-anchor="middle">{"W"}</text></g> }
+                if in_r { <g class="badge badge-r" transform={format!("translate({} {})", fixed(r * 0.8, 1), fixed(r * 0.8, 1))}><rect x={format!("-{br}")} y={format!("-{br}")} width={fixed(2.0 * geometry::badge_r(scale.font), 1)} height={fixed(2.0 * geometry::badge_r(scale.font), 1)} /><text y={bt} text-anchor="middle">{"R"}</text></g> }
             </g>
             { node_card(model, &p.snap, keys, lay, scale, i) }
         </g>
@@ -470,8 +479,17 @@ mod tests {
             let end = m.end_us;
             let mut times: Vec<u64> = m.step_us.iter().flatten().copied().collect();
             times.extend((0..=40).map(|j| end / 40 * j));
-            for width in [0.0, 822.0, 402.0, 314.0] {
-                let sc = Scale::for_width(width);
+            // Widths: unknown, 1440 × 900, 640 wide, the 640 × 400 embed, the narrowest (phones),
+            // a projector's 1280 × 720 at scale 2.
+            for (width, min) in [
+                (0.0, 12.0),
+                (822.0, 12.0),
+                (402.0, 12.0),
+                (470.0, 12.0),
+                (geometry::ring_min_width(12.0), 12.0),
+                (900.0, 24.0),
+            ] {
+                let sc = Scale::for_width(width, min);
                 let lay = layout_with(&m, sc.font);
                 let view = Rect { l: -sc.margin, t: 0.0, r: VIEW + sc.margin, b: VIEW };
                 for t in &times {
@@ -494,7 +512,7 @@ mod tests {
                     }
                     for (name, b) in &boxes {
                         for (i, n) in m.sc().nodes.iter().enumerate() {
-                            if b.hits_disc(lay.nodes[i], node_reach(lay.radius)) {
+                            if b.hits_disc(lay.nodes[i], node_reach(lay.radius, sc.font)) {
                                 problems
                                     .push(format!("{} at {t} µs, {width} px: {name} overlaps node {}", l.slug, n.name));
                             }
@@ -532,8 +550,10 @@ mod message_tests {
         for l in crate::lessons::LESSONS {
             let (file, sc) = quorumscope_core::parse(l.text).unwrap();
             let m = Model::new(file, sc);
-            for width in [0.0, 822.0, 314.0] {
-                let scale = Scale::for_width(width);
+            for (width, min) in
+                [(0.0, 12.0), (822.0, 12.0), (geometry::ring_min_width(12.0), 12.0), (470.0, 12.0), (900.0, 24.0)]
+            {
+                let scale = Scale::for_width(width, min);
                 let lay = layout_with(&m, scale.font);
                 let outline = 10.0 * scale.k;
                 for j in 0..=200 {

@@ -112,7 +112,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 </label>
                 <span class="muted">{ format!("{} – {}", fmt_ms(win.0), fmt_ms(win.1)) }</span>
             </header>
-            <div class="st-wrap">
+            <div class="st-scroll"><div class="st-wrap">
             <svg class="st" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} {onclick} role="img" aria-label="Messages between nodes and clients over time; click to move the time cursor">
                 { plot }
                 <text class="axis" x={fixed(LEFT, 0)} y={fixed(height - 3.0, 0)}>{ fmt_ms(win.0) }</text>
@@ -121,7 +121,7 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
             // The cursor is an HTML overlay moved by a CSS transform: moving it never repaints the
             // diagram underneath.
             <div class="st-cursor" aria-hidden="true" style={format!("transform: translateX({}%)", fixed(cursor_x / WIDTH * 100.0 * 100.0, 1))}></div>
-            </div>
+            </div></div>
         </section>
     }
 }
