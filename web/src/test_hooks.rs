@@ -84,6 +84,8 @@ mod exports {
         let sim = quorumscope_core::run_text(text, quorumscope_core::Level::Full)
             .map_err(|e| JsValue::from_str(&e.to_string()))?;
         let mut v = serde_json::to_value(sim.report()).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        // As `quorumscope run --trace` prints it: the verdicts too.
+        v["consistency"] = sim.consistency_json();
         v["trace"] = sim.trace_json();
         serde_json::to_string(&v).map_err(|e| JsValue::from_str(&e.to_string()))
     }

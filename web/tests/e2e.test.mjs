@@ -415,6 +415,10 @@ test('last_arrival has no repair, and the controls say why', async () => {
   const page = await open(s.b, `${s.srv.base}/#lesson=racing-last-arrival`);
   assert.equal(await page.$eval('input[name=read_repair]', (i) => i.disabled), true);
   assert.equal(await page.$eval('select[name=anti_entropy]', (s) => s.disabled), true);
+  // The lesson asks first what the replicas keep: until it is answered the mode's words wait.
+  assert.equal(await page.locator('.conflict-design').count(), 0);
+  await page.locator('[data-question] [data-choice="1"]').click();
+  await page.click('[data-action=continue]');
   assert.match(await page.locator('.conflict-design').textContent(), /nothing to repair by/);
   await page.selectOption('select[name=conflicts]', 'siblings');
   await page.waitForFunction(() => !document.querySelector('input[name=read_repair]').disabled);
