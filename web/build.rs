@@ -28,7 +28,8 @@ fn main() {
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("lessons");
     std::fs::create_dir_all(&out).expect("OUT_DIR is writable");
     println!("cargo:rerun-if-changed={}", lessons.display());
-    let mut entries: Vec<_> = std::fs::read_dir(&lessons).expect("lessons/ exists").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(&lessons).expect("lessons/ exists").flatten().map(|e| e.path()).collect();
     entries.sort();
     for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
         println!("cargo:rerun-if-changed={}", path.display());
