@@ -149,3 +149,74 @@ test('the ring is a labelled group of named nodes; datacenters are named only wh
   assert.ok(names.every((n) => / in \w+/.test(n)), names.join('\n'));
   await multi.close();
 });
+
+test('after a click on any button, the arrows, Home and End still move time; a slider keeps its keys', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read&reveal=1`);
+  await page.click('[data-action=glossary]');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'glossary');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await simTime(page), 5, '→ on the Glossary button');
+  await page.click('.transport [aria-label="Step to the next event"]');
+  assert.equal(await simTime(page), 10);
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await simTime(page), 5, '← on the step button');
+  await page.keyboard.press('End');
+  assert.ok((await simTime(page)) > 100, 'End on a button');
+  await page.keyboard.press('Home');
+  assert.equal(await simTime(page), 0, 'Home on a button');
+  // Space presses the focused button rather than playing.
+  await page.focus('[data-action=glossary]');
+  await page.keyboard.press(' ');
+  assert.equal(await page.locator('[role=dialog]').count(), 1, 'Space pressed the button');
+  await page.keyboard.press('Escape');
+  // The scrubber needs its arrows itself: they move it by its own step, not to the next event.
+  await page.focus('input[name=time]');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await simTime(page), 0.1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('Help, Glossary, Copy link and Embed take the focus, keep Tab inside, close on Escape and give it back', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
+  const inDialog = () => page.evaluate(() => !!document.activeElement.closest('[role=dialog][aria-modal=true]'));
+  for (const opener of ['[aria-label^="Help"]', '[data-action=glossary]', '[data-action=copy-link]', '[data-action=embed]']) {
+    await page.click(opener);
+    await page.waitForSelector('[role=dialog][aria-modal=true]');
+    assert.ok(await inDialog(), `${opener}: focus moves in`);
+    // Round the dialog's controls and past its ends, both ways: the focus never leaves it.
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      assert.ok(await inDialog(), `${opener}: Tab ${i + 1} stays in`);
+    }
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Shift+Tab');
+      assert.ok(await inDialog(), `${opener}: Shift+Tab ${i + 1} stays in`);
+    }
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('[role=dialog]').count(), 0, `${opener}: Escape closes it`);
+    assert.ok(await page.evaluate((o) => document.activeElement.matches(o), opener), `${opener}: focus comes back`);
+  }
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('history rows have names and are picked with Enter or Space', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read&reveal=1`);
+  await page.keyboard.press('End');
+  const names = await page.$$eval('[data-op]', (rs) => rs.map((r) => r.getAttribute('aria-label')));
+  assert.ok(names.length >= 2);
+  for (const n of names) assert.match(n, /^Operation \d+: \w+ (put|get) .+, /);
+  const selected = (i) => page.$eval(`[data-op="${i}"]`, (r) => r.getAttribute('aria-selected'));
+  const t = await simTime(page);
+  await page.focus('[data-op="0"]');
+  await page.keyboard.press(' ');
+  assert.equal(await selected(0), 'true', 'Space picks the row');
+  assert.equal(await page.locator('.app.playing').count(), 0, 'Space on a row does not play');
+  await page.focus('[data-op="1"]');
+  await page.keyboard.press('Enter');
+  assert.equal(await selected(1), 'true', 'Enter picks the row');
+  assert.notEqual(await simTime(page), t, 'picking an operation goes to its time');
+  await page.close();
+});
