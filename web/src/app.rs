@@ -233,10 +233,9 @@ fn lower_panels(state: &AppState, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) 
     }
 }
 
-/// The live region's sentence: the latest event worth telling, on the coarse text clock.
+/// The live region's sentence: the latest event worth telling, on the narration's clock.
 fn narration(state: &AppState) -> String {
-    let model = &state.model;
-    model.recent_events(state.text_t_us(), 40).iter().rev().find_map(|e| model.narrate(e)).unwrap_or_default()
+    state.model.narration(state.narration_t_us())
 }
 
 fn footer(state: &AppState) -> Html {

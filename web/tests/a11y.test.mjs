@@ -220,3 +220,55 @@ test('history rows have names and are picked with Enter or Space', async () => {
   assert.notEqual(await simTime(page), t, 'picking an operation goes to its time');
   await page.close();
 });
+
+test('a screen reader hears the narration a few times a second at most, in order, and not the clock', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=sloppy-stale-read&reveal=1`);
+  // The clock is no live region, nor inside one.
+  assert.equal(await page.$eval('#sim-time', (e) => !!e.closest('[aria-live], [role=status], [role=log], [role=timer], output')), false);
+  await page.evaluate(() => {
+    window.said = [];
+    new MutationObserver(() => window.said.push([performance.now(), document.querySelector('#narration').textContent]))
+      .observe(document.querySelector('#narration'), { childList: true, characterData: true, subtree: true });
+  });
+  await page.keyboard.press(' ');
+  await page.waitForTimeout(5000);
+  await page.keyboard.press(' ');
+  const said = (await page.evaluate(() => window.said)).filter(([, text]) => text);
+  const changes = said.filter((x, i) => i === 0 || x[1] !== said[i - 1][1]);
+  const seconds = (said.at(-1)[0] - said[0][0]) / 1000;
+  if (process.env.QS_A11Y_LOG) console.log(`${changes.length} sentences in ${seconds} s`, changes.map((c) => c[1]));
+  assert.ok(changes.length >= 3, 'something was said');
+  assert.ok(changes.length <= 3 * Math.max(1, seconds) + 1, `${changes.length} sentences in ${seconds} s`);
+  const times = changes.map(([, text]) => Number(/^([\d.]+) ms: /.exec(text)?.[1]));
+  assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in the order things happen');
+  assert.ok(times.every((x) => !Number.isNaN(x)), 'each sentence says when');
+  await page.close();
+});
+
+test('a message is told with its sender and receiver; each step says something new', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=leaderless-basics&reveal=1`);
+  const heard = [await page.$eval('#narration', (e) => e.textContent)];
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('ArrowRight');
+    heard.push(await page.$eval('#narration', (e) => e.textContent));
+  }
+  // The three puts of one write leave at once: one sentence naming the three receivers.
+  assert.match(heard[0], /^0\.0 ms: alice starts put greeting=hello \(op 0\); alice sends put greeting=hello.* to A, B, C$/);
+  assert.match(heard[1], /: A receives put greeting=hello.* from alice; A stores greeting; A sends ack for put of greeting to alice$/);
+  for (let i = 1; i < heard.length; i++) assert.notEqual(heard[i], heard[i - 1], `step ${i} says something new`);
+  await page.close();
+});
+
+test('a question is announced when it opens: a named dialog that takes the focus', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read&t=100000`);
+  await page.waitForSelector('[data-question]');
+  const q = await page.evaluate(() => {
+    const el = document.activeElement;
+    const label = document.getElementById(el.getAttribute('aria-labelledby'));
+    return { role: el.getAttribute('role'), question: !!el.dataset.question, name: label?.textContent || '' };
+  });
+  assert.equal(q.role, 'dialog');
+  assert.ok(q.question, 'the question has the focus');
+  assert.match(q.name, /^Predict what happens next: .{10,}/);
+  await page.close();
+});
