@@ -105,7 +105,7 @@ async fn the_ring_marks_the_selected_operations_quorums() {
     settle().await;
     assert_eq!(count(&root, ".badge-r"), 1);
     assert_eq!(count(&root, "[data-for=\"C\"] .badge-r"), 1);
-    assert_eq!(count(&root, "[data-node=\"A\"] .badge-w"), 1);
+    assert_eq!(count(&root, "[data-for=\"A\"] .badge-w"), 1);
     assert_eq!(count(&root, ".home-ring"), 3);
 }
 
