@@ -144,8 +144,11 @@ fn captions(state: &UseReducerHandle<AppState>) -> Html {
     let sc = state.model.sc();
     let edited = state.edited.then(|| words::from_lesson(state.lesson_number().unwrap_or(0)));
     let reveal = state.dispatcher().to_callback().reform(|_: MouseEvent| Action::ToggleReveal);
+    // A region of its own: every part of the page is in a landmark, so a screen reader's list of
+    // them reaches it. An embed has no header, so the experiment's title is its heading.
     html! {
-        <>
+        <section class="captions" aria-label="Lesson">
+            if state.view.embed { <h1 class="visually-hidden">{ format!("Quorumscope: {}", sc.title) }</h1> }
             <p class="caption">
                 if let Some(e) = &edited { <span class="edited" data-edited="1">{ e.clone() }</span>{ " " } }
                 <strong>{ sc.title.clone() }</strong>{ " " }<span class="description">{ sc.description.clone() }</span>
@@ -158,7 +161,7 @@ fn captions(state: &UseReducerHandle<AppState>) -> Html {
                     { step.caption.clone() }
                 </p>
             }
-        </>
+        </section>
     }
 }
 
@@ -198,7 +201,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
     html! {
         <main {class}>
             if show(Panel::Controls) {
-                <aside class="left">
+                <aside class="left" aria-label="Controls">
                     <Controls model={Rc::clone(model)} on_set={cb.set.clone()} on_intervene={cb.intervene.clone()} on_undo={cb.undo.clone()} can_undo={!state.interventions.is_empty()} asking={state.asking()} />
                 </aside>
             }
@@ -208,7 +211,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
                 if show(Panel::Legend) { { legend() } }
             </section>
             if show(Panel::Inspector) {
-                <aside class="right">
+                <aside class="right" aria-label="Details">
                     <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} known_us={state.known_text_us()} selection={state.focus()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} asking={state.asking()} />
                 </aside>
             }
@@ -234,10 +237,9 @@ fn lower_panels(state: &AppState, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) 
     }
 }
 
-/// The live region's sentence: the latest event worth telling, on the coarse text clock.
+/// The live region's sentence: the latest event worth telling, on the narration's clock.
 fn narration(state: &AppState) -> String {
-    let model = &state.model;
-    model.recent_events(state.text_t_us(), 40).iter().rev().find_map(|e| model.narrate(e)).unwrap_or_default()
+    state.model.narration(state.narration_t_us())
 }
 
 fn footer(state: &AppState) -> Html {

@@ -88,7 +88,7 @@ pub fn checkpoint(p: &CheckpointProps) -> Html {
     });
     html! {
         <section class="checkpoint" role="dialog" aria-labelledby="question-text" tabindex="-1" data-question={i.to_string()}>
-            <p id="question-text" aria-live="assertive"><strong>{ words::CHECKPOINT_LABEL }{ ": " }</strong>{ step.predict.clone().unwrap_or_default() }</p>
+            <p id="question-text"><strong>{ words::CHECKPOINT_LABEL }{ ": " }</strong>{ step.predict.clone().unwrap_or_default() }</p>
             <ul>{ for choices }</ul>
             if answered.is_some() || step.choices.is_empty() {
                 if let Some(r) = &step.reveal { <p class="reveal">{ r.clone() }</p> }

@@ -168,11 +168,12 @@ pub fn embed_bar(state: &UseReducerHandle<AppState>, more: &UseStateHandle<bool>
     };
     let more = more.clone();
     let label = if *more { "Less" } else { "More: controls, history, diagrams" };
+    // A landmark (as the full page's header is), so nothing on an embed is outside one.
     html! {
-        <p class="embed-bar">
+        <nav class="embed-bar" aria-label="Quorumscope">
             <button onclick={{ let m = more.clone(); Callback::from(move |_| m.set(!*m)) }} aria-expanded={more.to_string()} data-action="more">{ label }</button>
             <a ref={open_ref.clone()} href={page_url(false)} target="_blank" rel="noopener" onmousedown={fill_href.reform(|e: MouseEvent| e.into())} onfocus={fill_href.reform(|e: FocusEvent| e.into())}>{ "Open in Quorumscope ↗" }</a>
-        </p>
+        </nav>
     }
 }
 

@@ -68,13 +68,46 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Cleanup {
     })
 }
 
-/// The action for a key pressed while the element `tag` has the focus. In a form control only
-/// Escape counts, and `?` too unless it is being typed (in a text field).
-pub fn shortcut(key: &str, tag: Option<&str>) -> Option<Action> {
-    let in_control = matches!(tag, Some("INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"));
-    let in_text = matches!(tag, Some("INPUT" | "TEXTAREA"));
-    let passes_controls = key == "Escape" || (key == "?" && !in_text);
-    if in_control && !passes_controls {
+/// Which keys the focused element needs for itself.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Focus {
+    /// Nothing that takes keys (the page, a panel, the ring's background).
+    Free,
+    /// A button, a checkbox or an element acting as one: Space and Enter press it.
+    Press,
+    /// A range slider: the arrows, Home and End move it.
+    Slider,
+    /// A select: the arrows, Home, End and Space pick from it.
+    Select,
+    /// A text field: every printable key is typed.
+    Text,
+}
+
+impl Focus {
+    /// What kind of element `tag` is (an upper-case tag name), with its `type` and `role`.
+    pub fn of(tag: &str, input_type: Option<&str>, role: Option<&str>) -> Focus {
+        match (tag, input_type.unwrap_or("text"), role) {
+            ("INPUT", "range", _) => Focus::Slider,
+            ("INPUT", "checkbox" | "radio" | "button" | "submit" | "file", _) => Focus::Press,
+            ("INPUT" | "TEXTAREA", _, _) => Focus::Text,
+            ("SELECT", _, _) => Focus::Select,
+            ("BUTTON" | "SUMMARY" | "A", _, _) | (_, _, Some("button" | "row")) => Focus::Press,
+            _ => Focus::Free,
+        }
+    }
+}
+
+/// The action for a key pressed while `focus` has the focus: every shortcut works wherever the
+/// focus is, except for the keys the focused control needs itself. Escape always counts.
+pub fn shortcut(key: &str, focus: Focus) -> Option<Action> {
+    let needed = match focus {
+        Focus::Free => false,
+        Focus::Press => matches!(key, " " | "Enter"),
+        Focus::Slider => matches!(key, "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Home" | "End"),
+        Focus::Select => matches!(key, " " | "ArrowLeft" | "ArrowRight" | "ArrowUp" | "ArrowDown" | "Home" | "End"),
+        Focus::Text => key != "Escape",
+    };
+    if needed {
         return None;
     }
     Some(match key {
@@ -87,6 +120,12 @@ pub fn shortcut(key: &str, tag: Option<&str>) -> Option<Action> {
         "Escape" => Action::Escape,
         _ => return None,
     })
+}
+
+/// What the element an event went to needs its keys for.
+fn focus_of(e: &web_sys::KeyboardEvent) -> Focus {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return Focus::Free };
+    Focus::of(&el.tag_name(), el.get_attribute("type").as_deref(), el.get_attribute("role").as_deref())
 }
 
 /// A listener on the window for `event`, removed by the cleanup.
@@ -105,8 +144,12 @@ fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(event: &'static str, 
 pub fn use_keyboard(dispatch: UseReducerDispatcher<AppState>) {
     use_effect_with((), move |_| {
         listen("keydown", move |e: web_sys::KeyboardEvent| {
-            let tag = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name());
-            if let Some(action) = shortcut(&e.key(), tag.as_deref()) {
+            // A key an element handled itself (a node or a history row picked with Space) is
+            // not a shortcut too.
+            if e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            if let Some(action) = shortcut(&e.key(), focus_of(&e)) {
                 e.prevent_default();
                 dispatch.dispatch(action);
             }
@@ -182,16 +225,25 @@ pub fn use_width(node: NodeRef) -> f64 {
     *width_px
 }
 
-/// For a modal dialog: focus moves to `first` when it opens and goes back to where it was (the
-/// button that opened it, usually) when it closes.
+/// For a modal dialog: focus moves to `first` when it opens, Tab and Shift+Tab go round the
+/// dialog's own controls (the page behind is inert to the keyboard as it is to the pointer), and
+/// the focus goes back to where it was (the button that opened it, usually) when it closes.
 #[hook]
 pub fn use_modal_focus(first: NodeRef) {
     use_effect_with((), move |_| {
         let before = dom::focused();
-        if let Some(el) = first.cast::<web_sys::HtmlElement>() {
+        let dialog = first.cast::<web_sys::HtmlElement>();
+        if let Some(el) = &dialog {
             let _ = el.focus();
         }
+        let dialog = dialog.and_then(|el| el.closest("[role=dialog]").ok().flatten());
+        let trap = listen("keydown", move |e: web_sys::KeyboardEvent| {
+            if let (Some(d), "Tab") = (&dialog, e.key().as_str()) {
+                trap_tab(d, &e);
+            }
+        });
         move || {
+            trap();
             if let Some(el) = before.filter(|el| el.is_connected()) {
                 let _ = el.focus();
             }
@@ -199,7 +251,33 @@ pub fn use_modal_focus(first: NodeRef) {
     });
 }
 
-/// When a question opens, it takes the focus (its label is read out), which also brings it on
+/// Tab past the dialog's last control goes to its first, Shift+Tab before the first to the last,
+/// and a Tab from anywhere outside comes back in.
+fn trap_tab(dialog: &web_sys::Element, e: &web_sys::KeyboardEvent) {
+    let Ok(list) = dialog.query_selector_all(
+        "button:not([disabled]), [href], input, select, textarea, [tabindex]:not([tabindex=\"-1\"])",
+    ) else {
+        return;
+    };
+    let items: Vec<web_sys::HtmlElement> = (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect();
+    let (Some(first), Some(last)) = (items.first(), items.last()) else { return };
+    let active = dom::focused();
+    let inside = active.as_ref().is_some_and(|a| dialog.contains(Some(a)));
+    let at = |el: &web_sys::HtmlElement| active.as_ref() == Some(el);
+    let to = match (e.shift_key(), inside) {
+        (_, false) => Some(first),
+        (true, true) if at(first) => Some(last),
+        (false, true) if at(last) => Some(first),
+        _ => None,
+    };
+    if let Some(el) = to {
+        e.prevent_default();
+        let _ = el.focus();
+    }
+}
+
+/// When a question opens, it takes the focus (a dialog named by its question, which a screen
+/// reader reads out on focus; no live region, which would say it twice), which also brings it on
 /// screen. The question itself, not a choice: Space on a focused choice would pick it.
 #[hook]
 pub fn use_question_focus(question: Option<usize>) {
@@ -216,22 +294,39 @@ pub fn use_question_focus(question: Option<usize>) {
 
 #[cfg(test)]
 mod tests {
-    use super::shortcut;
+    use super::{shortcut, Focus};
     use crate::state::Action;
 
     #[test]
-    fn shortcuts_wait_while_a_control_has_the_focus_except_escape_and_help() {
-        assert_eq!(shortcut(" ", None), Some(Action::TogglePlay));
-        assert_eq!(shortcut("ArrowLeft", Some("DIV")), Some(Action::StepPrev));
-        assert_eq!(shortcut("End", Some("svg")), Some(Action::Seek(u64::MAX)));
-        assert_eq!(shortcut("x", None), None);
-        for tag in ["INPUT", "SELECT", "TEXTAREA", "BUTTON"] {
-            assert_eq!(shortcut(" ", Some(tag)), None, "{tag}");
-            assert_eq!(shortcut("Escape", Some(tag)), Some(Action::Escape), "{tag}");
+    fn shortcuts_work_wherever_the_focus_is_except_for_keys_a_control_needs() {
+        assert_eq!(shortcut(" ", Focus::Free), Some(Action::TogglePlay));
+        assert_eq!(shortcut("ArrowLeft", Focus::Free), Some(Action::StepPrev));
+        assert_eq!(shortcut("End", Focus::Free), Some(Action::Seek(u64::MAX)));
+        assert_eq!(shortcut("x", Focus::Free), None);
+        // After clicking a button, the arrows, Home and End still move time; Space presses it.
+        assert_eq!(shortcut("ArrowRight", Focus::Press), Some(Action::StepNext));
+        assert_eq!(shortcut("Home", Focus::Press), Some(Action::Seek(0)));
+        assert_eq!(shortcut(" ", Focus::Press), None);
+        assert_eq!(shortcut("ArrowRight", Focus::Slider), None);
+        assert_eq!(shortcut(" ", Focus::Slider), Some(Action::TogglePlay));
+        assert_eq!(shortcut("ArrowDown", Focus::Select), None);
+        assert_eq!(shortcut("?", Focus::Select), Some(Action::ToggleHelp));
+        assert_eq!(shortcut("?", Focus::Text), None, "typed into a field");
+        assert_eq!(shortcut("l", Focus::Text), None);
+        for f in [Focus::Free, Focus::Press, Focus::Slider, Focus::Select, Focus::Text] {
+            assert_eq!(shortcut("Escape", f), Some(Action::Escape));
         }
-        assert_eq!(shortcut("?", Some("BUTTON")), Some(Action::ToggleHelp));
-        assert_eq!(shortcut("?", Some("SELECT")), Some(Action::ToggleHelp));
-        assert_eq!(shortcut("?", Some("INPUT")), None, "typed into a field");
-        assert_eq!(shortcut("?", Some("TEXTAREA")), None);
+    }
+
+    #[test]
+    fn elements_are_told_apart_by_tag_type_and_role() {
+        assert_eq!(Focus::of("INPUT", Some("range"), None), Focus::Slider);
+        assert_eq!(Focus::of("INPUT", None, None), Focus::Text);
+        assert_eq!(Focus::of("INPUT", Some("number"), None), Focus::Text);
+        assert_eq!(Focus::of("INPUT", Some("checkbox"), None), Focus::Press);
+        assert_eq!(Focus::of("BUTTON", None, None), Focus::Press);
+        assert_eq!(Focus::of("g", None, Some("button")), Focus::Press);
+        assert_eq!(Focus::of("SELECT", None, None), Focus::Select);
+        assert_eq!(Focus::of("DIV", None, None), Focus::Free);
     }
 }

@@ -340,6 +340,53 @@ impl Model {
         format!("{from} → {to}: {body}{fate}")
     }
 
+    /// What the live region says at `t_us`: what happened at the latest instant with something to
+    /// tell, in order (its last three sentences), and what one sender sends alike at once as one
+    /// sentence ("alice sends put k=v to A, B, C"). Arrivals are told too, so each step to the next
+    /// event says something new.
+    pub fn narration(&self, t_us: u64) -> String {
+        let events = self.recent_events(t_us, 40);
+        let Some(at) = events.iter().rev().find(|e| self.narrate_live(e).is_some()).map(|e| e.at_us) else {
+            return String::new();
+        };
+        let mut said: Vec<String> = Vec::new();
+        for e in events.iter().filter(|e| e.at_us == at) {
+            let Some(s) = self.narrate_live(e) else { continue };
+            let s = s.split_once(": ").map(|x| x.1.to_string()).unwrap_or(s);
+            let head = |x: &str| x.rsplit_once(" to ").map(|(h, _)| h.to_string());
+            match (said.last_mut(), s.rsplit_once(" to ")) {
+                (Some(prev), Some((h, to))) if s.contains(" sends ") && head(prev).as_deref() == Some(h) => {
+                    prev.push_str(", ");
+                    prev.push_str(to);
+                }
+                _ => said.push(s),
+            }
+        }
+        let from = said.len().saturating_sub(3);
+        format!("{}: {}", fmt_ms(at), said[from..].join("; "))
+    }
+
+    /// A trace event for the live region: as in the event log, and arrivals and anti-entropy's
+    /// messages too (the log leaves them out for room).
+    fn narrate_live(&self, e: &TraceEvent) -> Option<String> {
+        let sc = self.sc();
+        let (m, arrives) = match &e.ev {
+            Ev::Delivered { msg } => (&self.rec().messages[*msg as usize], true),
+            Ev::Sent { msg } if self.rec().messages[*msg as usize].kind == MsgKind::Merkle => {
+                (&self.rec().messages[*msg as usize], false)
+            }
+            _ => return self.narrate(e),
+        };
+        let body = self.describe_msg(m, e.at_us);
+        let body = body.split_once(": ").map(|x| x.1).unwrap_or("");
+        let (t, from, to) = (fmt_ms(e.at_us), sc.name(m.from), sc.name(m.to));
+        Some(if arrives {
+            format!("{t}: {to} receives {body} from {from}")
+        } else {
+            format!("{t}: {from} sends {body} to {to}")
+        })
+    }
+
     /// One trace event in words, for the live region and the event log.
     pub fn narrate(&self, e: &TraceEvent) -> Option<String> {
         let sc = self.sc();
@@ -361,10 +408,12 @@ impl Model {
                 if m.kind == MsgKind::Merkle {
                     return None;
                 }
+                // Sender and receiver both: the three puts of one write are three sentences.
                 format!(
-                    "{} sends {}",
+                    "{} sends {} to {}",
                     sc.name(m.from),
-                    self.describe_msg(m, e.at_us).split_once(": ").map(|x| x.1).unwrap_or("")
+                    self.describe_msg(m, e.at_us).split_once(": ").map(|x| x.1).unwrap_or(""),
+                    sc.name(m.to)
                 )
             }
             Ev::Dropped { msg, reason } => {
@@ -654,6 +703,31 @@ pub(crate) mod tests {
         assert!(words.iter().any(|w| w.contains("failed") && w.contains("indeterminate")));
         assert!(words.iter().any(|w| w.contains("returned draft from A")));
         assert!(words.iter().any(|w| w.contains("dropped: the receiver is down")));
+    }
+
+    #[test]
+    fn the_live_region_names_sender_and_receivers_and_changes_at_every_event() {
+        let m = model("leaderless-basics");
+        let at0 = m.narration(0);
+        assert!(
+            at0.starts_with("0.0 ms: alice starts put greeting=hello (op 0); alice sends put greeting=hello"),
+            "{at0}"
+        );
+        assert!(at0.ends_with(" to A, B, C"), "{at0}");
+        // Stepping from event to event, the sentence is new each time (arrivals are told too).
+        for l in crate::lessons::LESSONS {
+            let m = model(l.slug);
+            let (mut t, mut last) = (0, m.narration(0));
+            while t < m.end_us {
+                t = m.next_event_after(t);
+                let now = m.narration(t);
+                // (The end of the run is no event: nothing new happens there.)
+                if t < m.end_us {
+                    assert_ne!(now, last, "{} at {t} µs", l.slug);
+                }
+                last = now;
+            }
+        }
     }
 
     /// The quorum line names only what happened: here the put itself reached B (its ack came after

@@ -354,6 +354,16 @@ impl AppState {
         self.t_us / q * q
     }
 
+    /// The clock the narration follows: while playing, it moves once a second of real time, so
+    /// a screen reader is given at most one sentence a second, the latest, and can finish it.
+    pub fn narration_t_us(&self) -> u64 {
+        if !self.playing {
+            return self.t_us;
+        }
+        let q = ((1000.0 * self.speed * 1000.0) as u64).max(1);
+        self.t_us / q * q
+    }
+
     /// What the views highlight: the student's selection, or else the operation the caption in
     /// force talks about (its `focus_op`), so its home replicas, ranks and W/R sets show while the
     /// caption does. Not once the lesson was edited: operations may have moved.

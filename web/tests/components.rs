@@ -104,8 +104,8 @@ async fn the_ring_marks_the_selected_operations_quorums() {
     let root = ring(&m, 30_000, Selection { op: Some(1), ..Selection::default() });
     settle().await;
     assert_eq!(count(&root, ".badge-r"), 1);
-    assert_eq!(count(&root, "[data-node=\"C\"] .badge-r"), 1);
-    assert_eq!(count(&root, "[data-node=\"A\"] .badge-w"), 1);
+    assert_eq!(count(&root, "[data-for=\"C\"] .badge-r"), 1);
+    assert_eq!(count(&root, "[data-for=\"A\"] .badge-w"), 1);
     assert_eq!(count(&root, ".home-ring"), 3);
 }
 

@@ -2,7 +2,7 @@
 //!
 //! - `setup`: installs what a fresh machine lacks: the wasm target, trunk 0.21.14, the
 //!   wasm-bindgen-cli matching Cargo.lock, a wasm-opt that reads rustc 1.95 output (npm
-//!   binaryen), Node's playwright-core, Chromium and ChromeDriver.
+//!   binaryen), Node's playwright-core and axe-core, Chromium and ChromeDriver.
 //! - `test`: everything: formatting, lints, the module boundaries, native unit, scenario and
 //!   property tests, the wasm build, the in-browser determinism check and the browser tests.
 //! - `structure`: only the boundaries (no import cycle; the core used through its façade).
@@ -22,6 +22,8 @@ const BINARYEN_NPM: &str = "binaryen@132";
 const PLAYWRIGHT_NPM: &str = "playwright-core@1";
 /// Minifies the wasm-bindgen glue (web/finish.mjs): Trunk's minifier cannot parse it.
 const TERSER_NPM: &str = "terser@5";
+/// The accessibility checker the browser test injects into the page (web/tests/a11y.test.mjs).
+const AXE_NPM: &str = "axe-core@4";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask is two levels down").to_path_buf()
@@ -94,11 +96,16 @@ fn setup() {
     let tools = tools_dir();
     std::fs::create_dir_all(&tools).unwrap_or_else(|e| fail(&format!("{}: {e}", tools.display())));
     let have = |p: &str| tools.join("node_modules").join(p).exists();
-    if !have(".bin/wasm-opt") || !have("playwright-core/package.json") || !have("terser/package.json") {
+    if !have(".bin/wasm-opt")
+        || !have("playwright-core/package.json")
+        || !have("terser/package.json")
+        || !have("axe-core/axe.min.js")
+    {
         run(cmd("npm").args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&tools).args([
             BINARYEN_NPM,
             PLAYWRIGHT_NPM,
             TERSER_NPM,
+            AXE_NPM,
         ]));
     }
     if output(cmd("sh").args(["-c", "command -v chromium && command -v chromedriver"])).is_none() {
@@ -172,6 +179,7 @@ fn main() {
             // Phones, embeds, short windows, a projector, a desktop: legible text, no sideways
             // scrolling, question, ring and transport in view (it rewrites docs/screenshots/screen-*).
             node_test("web/tests/screens.test.mjs", &dist);
+            node_test("web/tests/a11y.test.mjs", &dist);
             // What people download, without the hooks: it must work on its own.
             build_web();
             node_test("web/tests/shipped.test.mjs", &root().join("dist"));

@@ -314,7 +314,7 @@ fn dc_buttons(p: &ControlsProps) -> Html {
                 html! {
                     <span class="dc-actions">
                         <button onclick={Callback::from(move |_| on1.emit(Ev::CrashDc(d1.clone())))} aria-label={format!("Take datacenter {d} down")}>{ format!("{d} down") }</button>
-                        <button onclick={Callback::from(move |_| on2.emit(Ev::RecoverDc(d2.clone())))} aria-label={format!("Bring datacenter {d} back")}>{ format!("{d} up") }</button>
+                        <button onclick={Callback::from(move |_| on2.emit(Ev::RecoverDc(d2.clone())))} aria-label={format!("Bring datacenter {d} up")}>{ format!("{d} up") }</button>
                     </span>
                 }
             }) }

@@ -72,16 +72,20 @@ fn Row(p: &RowProps) -> Html {
     };
     let onkeydown = {
         let on_op = p.on_op.clone();
+        // Enter and Space, as on a button; the page's Space shortcut (play) skips a handled key.
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
                 on_op.emit(idx)
             }
         })
     };
+    // A row's name for a screen reader: what its cells say, in one line.
+    let name = format!("Operation {idx}: {} {} {result}, {label}", o.client, o.op.name());
     html! {
         <tr data-op={idx.to_string()} data-status={if done { o.status.name() } else { status }}
             class={classes!(p.selected.then_some("selected"), p.related.then_some("related"), (!started).then_some("future"), (started && !done).then_some("active"))}
-            tabindex="0" {onclick} {onkeydown} aria-selected={p.selected.to_string()}>
+            tabindex="0" {onclick} {onkeydown} aria-label={name} aria-selected={p.selected.to_string()}>
             <td>{ idx }</td>
             <td>{ o.client.clone() }</td>
             <td>{ o.op.name() }</td>

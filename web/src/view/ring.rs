@@ -136,7 +136,7 @@ pub fn Ring(p: &RingProps) -> Html {
     html! {
         // The box has the viewBox's proportions, so the canvas and the SVG map points alike.
         <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {w} / {view}; min-width: {}px", fixed(geometry::ring_min_width(min_px), 0))}>
-        <svg class="ring" style={format!("font-size: {}px", fixed(scale.font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {w} {view}", fixed(-scale.margin, 0))} role="img" aria-label={format!("Ring of {} nodes", sc.nodes.len())} onclick={on_bg}>
+        <svg class="ring" style={format!("font-size: {}px", fixed(scale.font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {w} {view}", fixed(-scale.margin, 0))} role="group" aria-label={format!("Ring of {} nodes", sc.nodes.len())} onclick={on_bg}>
             <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
             { datacenters(model, &p.snap) }
             { trails(&lay, &in_flight, p.selection.op) }
@@ -265,7 +265,18 @@ fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, (scale, hit_r):
         }
     });
     let status = if ns.up { "up" } else { "down" };
-    let aria = node_label(model, &p.snap, keys, i);
+    let role = match rank {
+        Some(rk) if is_home => format!(", home replica {}", rk + 1),
+        Some(rk) => format!(", fallback {}", rk + 1),
+        None => String::new(),
+    };
+    let sets = match (in_w, in_r) {
+        (true, true) => ", acknowledged the write, answered the read",
+        (true, false) => ", acknowledged the write",
+        (false, true) => ", answered the read",
+        _ => "",
+    };
+    let aria = node_label(model, &p.snap, keys, i, &format!("{role}{sets}"));
     // The preference rank sits on the inner side of the node, away from its card.
     let (cos, sin) = geometry::cos_sin(lay.node_angles[i]);
     let (rx, ry) = (-cos * (r + 0.7 * scale.font), -sin * (r + 0.7 * scale.font) + 0.3 * scale.font);
@@ -284,13 +295,16 @@ fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, (scale, hit_r):
             <g {class} data-node={n.name.clone()} data-up={ns.up.to_string()}
                transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}
                tabindex="0" role="button" aria-label={aria} aria-pressed={selected.to_string()} {onclick} {onkeydown}>
-                <title>{ format!("{} ({status})", n.name) }</title>
                 if hit_r > r + 5.0 { <circle class="node-hit" r={fixed(hit_r, 1)} /> }
                 if is_home { <circle class="home-ring" r={fixed(r + 5.0, 1)} /> }
                 if rank.is_some() && !is_home { <circle class="fallback-ring" r={fixed(r + 5.0, 1)} /> }
                 <circle class="node-body" r={fixed(r, 1)} />
                 if !ns.up { <path class="node-x" d={{ let (a, b) = (fixed(-r * 0.55, 1), fixed(r * 0.55, 1)); format!("M{a} {a} L{b} {b} M{b} {a} L{a} {b}") }} /> }
                 <text class="node-name" y={fixed(0.36 * scale.font, 1)} text-anchor="middle">{ if r >= 12.0 { n.name.clone() } else { String::new() } }</text>
+            </g>
+            // The rank and the W and R badges, outside the button: the button's name says them
+            // in words (and its name must hold all the text inside it, for speech control).
+            <g class="node-marks" data-for={n.name.clone()} aria-hidden="true" transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
                 if let Some(rk) = rank { if few {
                     <text class="pref-rank" x={fixed(rx, 1)} y={fixed(ry, 1)} text-anchor="middle">{ rk + 1 }</text>
                 } }
@@ -303,13 +317,15 @@ fn node(p: &RingProps, lay: &Layout, keys: &[KeyId], q: &Quorum, (scale, hit_r):
 }
 
 /// What a screen reader says for node `i`: where it is, whether it is up, what it stores.
-fn node_label(model: &Model, snap: &Snapshot, keys: &[KeyId], i: usize) -> String {
+fn node_label(model: &Model, snap: &Snapshot, keys: &[KeyId], i: usize, marks: &str) -> String {
     let sc = model.sc();
     let (n, ns) = (&sc.nodes[i], &snap.nodes[i]);
+    // The datacenter only when there is a choice of them (no "in dc1"). The name comes first:
+    // it is the text on screen, which speech control users say.
+    let dc = if sc.dcs.len() > 1 { format!(" in {}", sc.dcs[n.dc as usize]) } else { String::new() };
     format!(
-        "Node {} in {}, {}{}. {}",
+        "{}{dc}{marks}, {}{}. {}",
         n.name,
-        sc.dcs[n.dc as usize],
         if ns.up { "up" } else { "down" },
         if snap.view.up[i] != ns.up { " (the cluster has not noticed yet)" } else { "" },
         keys.iter()
