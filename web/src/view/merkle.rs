@@ -117,7 +117,8 @@ pub fn merkle_view(p: &MerkleProps) -> Html {
         <section class="panel merkle" aria-label="Merkle trees">
             <header class="panel-head"><h2>{ format!("Merkle trees: {} ↔ {}", m.node_name(x.initiator), m.node_name(x.peer)) }</h2></header>
             <p data-merkle-summary="">{ summary(compared, done, naive) }</p>
-            <div class="mk-scroll"><svg class="mk-svg" viewBox="0 0 660 200" role="img" aria-label="Both replicas' Merkle trees as the exchange began; differing subtrees are highlighted as the exchange finds them">
+            // Scrolls sideways on a phone: focusable, so a keyboard can scroll it too.
+            <div class="mk-scroll" tabindex="0" role="region" aria-label="Merkle trees, scrolls sideways"><svg class="mk-svg" viewBox="0 0 660 200" role="img" aria-label="Both replicas' Merkle trees as the exchange began; differing subtrees are highlighted as the exchange finds them">
                 { draw(a, b, revealed, 10.0, m.node_name(x.initiator)) }
                 { draw(b, a, revealed, 350.0, m.node_name(x.peer)) }
             </svg></div>

@@ -112,7 +112,8 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
                 </label>
                 <span class="muted">{ format!("{} – {}", fmt_ms(win.0), fmt_ms(win.1)) }</span>
             </header>
-            <div class="st-scroll"><div class="st-wrap">
+            // Scrolls sideways on a phone: focusable, so a keyboard can scroll it too.
+            <div class="st-scroll" tabindex="0" role="region" aria-label="Space-time diagram, scrolls sideways"><div class="st-wrap">
             <svg class="st" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} {onclick} role="img" aria-label="Messages between nodes and clients over time; click to move the time cursor">
                 { plot }
                 <text class="axis" x={fixed(LEFT, 0)} y={fixed(height - 3.0, 0)}>{ fmt_ms(win.0) }</text>
