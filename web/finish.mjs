@@ -75,7 +75,7 @@ function bootLesson() {
   const lesson = JSON.parse(fs.readFileSync(path.join(root, "lessons", `${slug}.json`), "utf8"));
   const file = path.join(dist, "index.html");
   let html = fs.readFileSync(file, "utf8");
-  if (!html.includes(`#lesson=${slug}(`)) throw new Error(`index.html's boot script does not name the default lesson ${slug}`);
+  if (!html.includes(`#lesson=${slug}(`)) throw new Error(`index.html's head script does not name the default lesson ${slug}`);
   const esc = (t) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const re = /(<p[^>]*id="?boot-lesson"?[^>]*>)(<\/p>)/;
   if (!re.test(html)) throw new Error("index.html has no #boot-lesson paragraph");

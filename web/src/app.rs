@@ -107,6 +107,7 @@ pub fn App(props: &AppProps) -> Html {
     };
     html! {
         <div {class} {style}>
+            <button class="skip" data-action="skip-to-time" onclick={Callback::from(|_: MouseEvent| skip_to_time())}>{ "Skip to the time controls" }</button>
             if !embed { { header::header(&state) } }
             { error_bar(&state) }
             { captions(&state) }
@@ -122,6 +123,15 @@ pub fn App(props: &AppProps) -> Html {
             if !embed { { footer(&state) } }
             { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog)) }
         </div>
+    }
+}
+
+/// The skip button: the play button takes the focus (the settings are 30-odd Tab stops away).
+fn skip_to_time() {
+    let play =
+        dom::element(".transport .play").and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+    if let Some(play) = play {
+        let _ = play.focus();
     }
 }
 

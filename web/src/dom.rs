@@ -70,6 +70,16 @@ pub fn remove_boot_screen() {
     }
 }
 
+/// A phone-sized window (the layout stacks the panels and docks the question under the ring).
+pub fn is_narrow() -> bool {
+    web_sys::window().and_then(|w| w.match_media("(max-width: 760px)").ok().flatten()).is_some_and(|m| m.matches())
+}
+
+/// The first element matching a CSS selector.
+pub fn element(selector: &str) -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.query_selector(selector).ok()?
+}
+
 /// The element that has the keyboard focus, if it can take it back later.
 pub fn focused() -> Option<web_sys::HtmlElement> {
     web_sys::window()?.document()?.active_element()?.dyn_into().ok()

@@ -286,7 +286,17 @@ pub fn use_question_focus(question: Option<usize>) {
             let doc = web_sys::window().and_then(|w| w.document());
             let el = doc.and_then(|d| d.query_selector("[data-question]").ok().flatten());
             if let Some(el) = el.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = el.focus();
+                // On a narrow screen (the question docks under the ring) or a projector (big text
+                // pushes the ring down): bring the ring to the top first, so the ring, the
+                // question and the transport are all in view.
+                if crate::dom::is_narrow() || crate::dom::element(".app.scaled").is_some() {
+                    if let Some(ring) = crate::dom::element(".ring-wrap") {
+                        ring.scroll_into_view();
+                    }
+                }
+                let opts = web_sys::FocusOptions::new();
+                opts.set_prevent_scroll(true);
+                let _ = el.focus_with_options(&opts);
             }
         }
     });

@@ -178,6 +178,25 @@ test('after a click on any button, the arrows, Home and End still move time; a s
   await page.close();
 });
 
+test('the first Tab stop skips to the time controls', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read&reveal=1`);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'skip-to-time');
+  assert.ok((await page.locator('.skip').boundingBox()).x >= 0, 'shown once focused');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('play')), true, 'the play button has the focus');
+  await page.close();
+});
+
+test('on a phone a question brings the ring into view above it', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap&t=60`, { viewport: { width: 360, height: 740 } });
+  await page.waitForSelector('[data-question]');
+  await page.waitForTimeout(300);
+  const [ring, q] = await page.evaluate(() => ['.ring-wrap', '[data-question]'].map((sel) => { const b = document.querySelector(sel).getBoundingClientRect(); return [b.top, b.bottom]; }));
+  assert.ok(ring[0] >= 0 && ring[1] <= q[0] + 1, `ring ${ring} above the question ${q}`);
+  await page.close();
+});
+
 test('Help, Glossary, Copy link and Embed take the focus, keep Tab inside, close on Escape and give it back', async () => {
   const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
   const inDialog = () => page.evaluate(() => !!document.activeElement.closest('[role=dialog][aria-modal=true]'));

@@ -59,7 +59,7 @@ fn slider(name: &str, label: &str, value: u32, min: u32, max: u32, help: &str, e
     let id = format!("ctl-{name}");
     html! {
         <div class="slider">
-            <label for={id.clone()}>{ label }<output for={id.clone()}>{ value }</output></label>
+            <label for={id.clone()}>{ label }<span class="value">{ value }</span></label>
             <input type="range" id={id} name={name.to_string()} min={min.to_string()} max={max.to_string()} value={value.to_string()}
                    aria-valuetext={format!("{label} = {value}")} title={help.to_string()} {oninput} />
         </div>
