@@ -8,7 +8,6 @@ use quorumscope_web::view::history::{History, HistoryProps};
 use quorumscope_web::view::merkle::{merkle_view, MerkleProps};
 use quorumscope_web::view::ring::{Ring, RingProps};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use yew::Callback;
 
@@ -63,6 +62,7 @@ fn ring(m: &Rc<Model>, t_us: u64, selection: Selection) -> web_sys::Element {
         selection,
         on_node: Callback::noop(),
         on_msg: Callback::noop(),
+        text_scale: 1,
     };
     yew::Renderer::<Ring>::with_root_and_props(root.clone(), props).render();
     root
