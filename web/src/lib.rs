@@ -6,6 +6,7 @@
 //! app says). Page-level functions for tests and benchmarks are in `test_hooks`.
 
 pub mod app;
+pub mod course;
 pub mod dialogs;
 pub mod dom;
 pub mod geometry;
