@@ -733,6 +733,36 @@ mod tests {
         assert_eq!(times.count(), 4);
     }
 
+    /// The README's tables are the contract: every type both ways is in them.
+    #[test]
+    fn the_readme_documents_every_message_type() {
+        let readme = include_str!("../../README.md");
+        let api = &readme[readme.find("### Embedding API (version 1)").expect("section")..];
+        for t in [
+            "load",
+            "play",
+            "pause",
+            "seek",
+            "speed",
+            "set",
+            "intervene",
+            "select",
+            "configure",
+            "get-state",
+            "ready",
+            "state",
+            "time",
+            "checkpoint",
+            "answered",
+            "lesson-complete",
+            "anomaly",
+            "error",
+        ] {
+            let first_cell = |l: &str| l.split(" | ").next().unwrap_or("").contains(&format!("`{t}`"));
+            assert!(api.lines().any(|l| l.starts_with("| `") && first_cell(l)), "{t}");
+        }
+    }
+
     #[test]
     fn events_serialize_with_their_type_in_kebab_case() {
         let v = serde_json::to_value(ready()).unwrap();
