@@ -178,3 +178,29 @@ test('with origin= set, commands from another origin are ignored and the pinned 
   await right.app().waitForFunction(() => Number(document.querySelector('#sim-time').textContent) === 500);
   await right.close();
 });
+
+test('the course page: "show me" seeks its lesson, and the score box counts the answers', async () => {
+  const page = await s.b.newPage({ viewport: { width: 1440, height: 900 } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(`${s.app.base}/course.html`);
+  const frame = async (id) => {
+    const el = await page.waitForSelector(`#${id}`);
+    await el.scrollIntoViewIfNeeded();
+    const f = await el.contentFrame();
+    await f.waitForSelector('[data-node]', { timeout: 15000 });
+    return f;
+  };
+  const stale = await frame('lesson-stale');
+  await page.click('button.show[data-frame=lesson-stale]');
+  await stale.waitForFunction(() => Number(document.querySelector('#sim-time').textContent) === 10);
+  assert.equal(await page.textContent('#score'), 'none yet');
+  await stale.click('.transport button.play');
+  await stale.waitForSelector('[data-choice]', { timeout: 30000 });
+  const answer = lesson('stale-read').steps.find((st) => st.choices?.length).answer;
+  await stale.click(`[data-choice="${answer}"]`);
+  await page.waitForFunction(() => document.querySelector('#score').textContent === '1 right of 1');
+  await page.waitForFunction(() => document.querySelector('#log li')?.textContent.includes('1 of 1'));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
