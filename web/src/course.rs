@@ -60,6 +60,13 @@ pub enum Command {
         #[serde(default)]
         id: Value,
     },
+    /// A figure of a view at this instant, answered by `figure` with the same `id`.
+    Export {
+        #[serde(default)]
+        id: Value,
+        what: crate::figure::What,
+        format: crate::figure::Format,
+    },
 }
 
 /// The settings a `set` may change, as the scenario file names them; any subset, applied in
@@ -91,14 +98,49 @@ fn some_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<
 #[derive(Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Event {
-    Ready { version: u32, lessons: Vec<&'static str> },
+    Ready {
+        version: u32,
+        lessons: Vec<&'static str>,
+    },
     State(Box<StateReply>),
-    Time { t_ms: f64, playing: bool },
-    Checkpoint { step: usize, text: String, choices: Vec<String> },
-    Answered { step: usize, choice: usize, correct: bool, statement: Statement },
-    LessonComplete { lesson: String, score: usize, of: usize, statement: Statement },
-    Anomaly { kind: &'static str, op: Option<u32>, explanation: String, t_ms: f64 },
-    Error { message: String },
+    Time {
+        t_ms: f64,
+        playing: bool,
+    },
+    Checkpoint {
+        step: usize,
+        text: String,
+        choices: Vec<String>,
+    },
+    Answered {
+        step: usize,
+        choice: usize,
+        correct: bool,
+        statement: Statement,
+    },
+    LessonComplete {
+        lesson: String,
+        score: usize,
+        of: usize,
+        statement: Statement,
+    },
+    Anomaly {
+        kind: &'static str,
+        op: Option<u32>,
+        explanation: String,
+        t_ms: f64,
+    },
+    Error {
+        message: String,
+    },
+    /// `data`: the SVG's text, or the PNG as a `data:image/png;base64,...` URL.
+    Figure {
+        id: Value,
+        what: crate::figure::What,
+        format: crate::figure::Format,
+        name: String,
+        data: String,
+    },
 }
 
 /// An xAPI-shaped statement (verb, object, result) that a host can forward to a learning record
@@ -223,6 +265,7 @@ pub enum Plan {
     Do(Vec<Action>),
     Reply(Event),
     OpenLink(String),
+    Figure(Value, crate::figure::What, crate::figure::Format),
 }
 
 pub fn plan(s: &AppState, c: Command) -> Result<Plan, String> {
@@ -258,6 +301,7 @@ pub fn plan(s: &AppState, c: Command) -> Result<Plan, String> {
         Command::Configure { theme: Some(_), .. } => Err("configure's theme is not supported yet.".to_string()),
         Command::Configure { panels, scale, theme: None } => plan_configure(panels, scale),
         Command::GetState { id } => Ok(Plan::Reply(Event::State(Box::new(state_reply(s, id))))),
+        Command::Export { id, what, format } => Ok(Plan::Figure(id, what, format)),
     }
 }
 
@@ -539,6 +583,13 @@ fn carry_out(latest: &Latest, c: Command, target: &str) {
                     f.view = s.view.clone();
                     s.dispatch(Action::OpenFragment(Box::new(f)));
                 }
+            }
+        }),
+        Ok(Plan::Figure(id, what, format)) => wasm_bindgen_futures::spawn_local(async move {
+            let name = crate::figure::file_name(s.lesson.as_deref(), what, s.t_us, format);
+            match crate::figure::make(what, format).await {
+                Ok(data) => post(&Event::Figure { id, what, format, name, data }, &target),
+                Err(message) => post(&Event::Error { message }, &target),
             }
         }),
         Err(message) => post(&Event::Error { message }, &target),

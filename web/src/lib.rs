@@ -9,6 +9,7 @@ pub mod app;
 pub mod course;
 pub mod dialogs;
 pub mod dom;
+pub mod figure;
 pub mod geometry;
 pub mod glossary;
 pub mod header;

@@ -204,3 +204,47 @@ test('the course page: "show me" seeks its lesson, and the score box counts the 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('export: the ring as SVG has the page\'s nodes and messages as marks, the PNG is twice its size', async () => {
+  const page = await host('lesson=failed-write&reveal=1&panels=spacetime');
+  await send(page, 'seek', { t_ms: 102 });
+  await page.app().waitForFunction(() => Number(document.querySelector('#sim-time').textContent) === 102);
+  const onPage = await page.app().evaluate(() => ({
+    nodes: [...document.querySelectorAll('svg.ring [data-node]')].map((n) => n.dataset.node).sort(),
+    msgs: [...document.querySelectorAll('.msg-hooks [data-message]')].map((m) => `${m.dataset.message}:${m.dataset.msgId}`).sort(),
+  }));
+  assert.ok(onPage.msgs.length >= 3, 'puts in flight at 102 ms');
+  const fig = await page.evaluate(() => window.qs.export('ring', 'svg'));
+  assert.equal(fig.type, 'figure');
+  assert.equal(fig.name, 'quorumscope-failed-write-ring-102.0ms.svg');
+  const parsed = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const root = doc.documentElement;
+    return {
+      error: doc.querySelector('parsererror')?.textContent || null,
+      nodes: [...root.querySelectorAll('[data-node]')].map((n) => n.getAttribute('data-node')).sort(),
+      msgs: [...root.querySelectorAll('.msg-marks [data-message]')].map((m) => `${m.getAttribute('data-message')}:${m.getAttribute('data-msg-id')}`).sort(),
+      fills: [...root.querySelectorAll('.msg-marks [data-message]')].map((m) => m.getAttribute('fill')),
+      text: [...root.querySelectorAll('text')].map((t) => t.textContent).join(' '),
+      styled: root.querySelector('text')?.getAttribute('style') || '',
+      width: Number(root.getAttribute('width')),
+    };
+  }, fig.data);
+  assert.equal(parsed.error, null, 'the SVG parses');
+  assert.deepEqual(parsed.nodes, onPage.nodes);
+  assert.deepEqual(parsed.msgs, onPage.msgs, 'every message on the canvas is a mark in the figure');
+  assert.ok(parsed.fills.every((f) => f && !f.includes('var(')), 'colours resolved');
+  assert.match(parsed.text, /A/, 'labels are text');
+  assert.match(parsed.styled, /font-family/, 'fonts inlined');
+  const png = await page.evaluate(() => window.qs.export('ring', 'png'));
+  assert.match(png.data, /^data:image\/png;base64,/);
+  const size = await page.evaluate((url) => new Promise((r) => { const i = new Image(); i.onload = () => r(i.naturalWidth); i.src = url; }), png.data);
+  assert.equal(size, 2 * parsed.width);
+  const st = await page.evaluate(() => window.qs.export('spacetime', 'svg'));
+  assert.match(st.data, /^<svg/);
+  assert.equal(st.name, 'quorumscope-failed-write-spacetime-102.0ms.svg');
+  await send(page, 'export', { what: 'merkle', format: 'svg' });
+  await waitGot(page, 'error');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
