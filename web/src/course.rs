@@ -215,7 +215,8 @@ pub struct StateReply {
     /// The question open now, if any (its step), and the answers given (step, choice).
     pub question: Option<usize>,
     pub answers: Vec<(usize, usize)>,
-    pub scenario: ScenarioFile,
+    /// The file as JSON (see [`file_value`]).
+    pub scenario: Value,
     pub ops: Vec<OpDone>,
     pub anomalies: Vec<AnomalySeen>,
 }
@@ -250,11 +251,32 @@ fn unreadable(kind: &str) -> String {
 pub fn read(mut v: Value) -> Option<Result<Command, String>> {
     let obj = v.as_object_mut()?;
     let version = obj.remove("quorumscope")?;
-    if version.as_u64() != Some(u64::from(VERSION)) {
-        return Some(Err("This Quorumscope speaks version 1 of the embedding API.".to_string()));
-    }
     let kind = obj.get("type").and_then(Value::as_str).unwrap_or("").to_string();
-    Some(Command::deserialize(v).map_err(|_| unreadable(&kind)))
+    Some(read_with(version.as_f64(), &kind, v))
+}
+
+/// The envelope's version checked, the command read from any deserializer of the message without
+/// its `quorumscope` field: serde_json's natively ([`read`]), serde-wasm-bindgen's straight from
+/// the JS object in the browser (one deserializer in the bundle, not two).
+pub fn read_with<'de, D: serde::Deserializer<'de>>(version: Option<f64>, kind: &str, d: D) -> Result<Command, String> {
+    if version != Some(f64::from(VERSION)) {
+        return Err("This Quorumscope speaks version 1 of the embedding API.".to_string());
+    }
+    Command::deserialize(d).map_err(|_| unreadable(kind))
+}
+
+/// [`read`] for a message as the browser delivers it.
+fn read_js(data: &wasm_bindgen::JsValue) -> Option<Result<Command, String>> {
+    use wasm_bindgen::JsCast;
+    if !data.is_object() {
+        return None;
+    }
+    let key = wasm_bindgen::JsValue::from_str("quorumscope");
+    let version = js_sys::Reflect::get(data, &key).ok().filter(|v| !v.is_undefined())?;
+    let kind = js_sys::Reflect::get(data, &"type".into()).ok().and_then(|k| k.as_string()).unwrap_or_default();
+    let copy = js_sys::Object::assign(&js_sys::Object::new(), data.unchecked_ref());
+    let _ = js_sys::Reflect::delete_property(&copy, &key);
+    Some(read_with(version.as_f64(), &kind, serde_wasm_bindgen::Deserializer::from(wasm_bindgen::JsValue::from(copy))))
 }
 
 /// What a command asks of the page: actions for the reducer, a reply, a link to open
@@ -356,13 +378,19 @@ fn plan_settings(s: &AppState, st: Settings) -> Result<Plan, String> {
 fn plan_event(s: &AppState, mut event: Value) -> Result<Plan, String> {
     let obj = event.as_object_mut().ok_or("intervene's event is an object, as in a scenario's events.")?;
     obj.insert("at_ms".into(), Value::from(0));
-    let mut file = serde_json::to_value(&s.model.file).map_err(|e| e.to_string())?;
+    let mut file = file_value(&s.model.file);
     file["events"] = Value::Array(vec![event]);
     let read = quorumscope_core::scenario::from_value(&file).map_err(|e| e.to_string())?;
     let action = read.events.into_iter().next().ok_or("intervene's event is missing.")?.action;
     let edited = add_event(&s.model.file, s.t_us, action.clone());
     quorumscope_core::Scenario::from_file(&edited).map_err(|e| e.to_string())?;
     Ok(Plan::Do(vec![Action::Intervene(action)]))
+}
+
+/// A scenario file as a JSON tree, through the text writer and reader the bundle already has
+/// for Export (each other serializer of the file's types would add a copy of their code).
+fn file_value(file: &ScenarioFile) -> Value {
+    serde_json::to_string(file).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null)
 }
 
 /// The state at the cursor: operations completed and anomalies detected by then, never later.
@@ -393,7 +421,7 @@ pub fn state_reply(s: &AppState, id: Value) -> StateReply {
         edited: s.edited,
         question: s.question,
         answers: s.answers.iter().copied().filter(|(_, c)| *c != usize::MAX).collect(),
-        scenario: m.file.clone(),
+        scenario: file_value(&m.file),
         ops,
         anomalies: m.anomalies.iter().filter(|a| a.at_us <= s.t_us).map(anomaly_seen).collect(),
     }
@@ -535,8 +563,7 @@ fn listen(latest: Latest, origin: Option<String>, target: String) -> Box<dyn FnO
             if !from_parent || origin.as_ref().is_some_and(|o| *o != e.origin()) {
                 return;
             }
-            let Ok(v) = serde_wasm_bindgen::from_value::<Value>(e.data()) else { return };
-            match read(v) {
+            match read_js(&e.data()) {
                 None => {}
                 Some(Err(message)) => post(&Event::Error { message }, &target),
                 Some(Ok(c)) => carry_out(&latest, c, &target),
