@@ -3,15 +3,16 @@
 //! plain object `{"quorumscope": 1, "type": ...}`; one typed enum per direction, so an unknown
 //! type or a wrong field is an `error` message, never a panic.
 //!
-//! Reading a command and deciding what it does are plain functions over `serde_json::Value` and
-//! the state (tested natively); the hook only moves messages between the window and them.
+//! Reading a command (by hand, field by field, with errors naming the field) and deciding what it
+//! does are plain functions over `serde_json::Value` and the state (tested natively); the hook
+//! only moves messages between the window and them.
 
 use crate::lessons;
 use crate::state::{Action, AppState, Setting};
 use crate::words;
 use quorumscope_core::scenario::edit::{add_event, apply_setting};
 use quorumscope_core::scenario::{ConflictMode, ScenarioFile};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use yew::prelude::*;
 
@@ -22,15 +23,11 @@ pub const VERSION: u32 = 1;
 pub const TIME_EVERY_MS: f64 = 250.0;
 
 /// Host → app. Each variant refuses fields it does not know.
-#[derive(Debug, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+#[derive(Debug, PartialEq)]
 pub enum Command {
     Load {
-        #[serde(default)]
         lesson: Option<String>,
-        #[serde(default)]
         scenario: Option<Value>,
-        #[serde(default)]
         link: Option<String>,
     },
     Play {},
@@ -49,20 +46,15 @@ pub enum Command {
         op: u32,
     },
     Configure {
-        #[serde(default)]
         panels: Option<Vec<String>>,
-        #[serde(default)]
         scale: Option<u8>,
-        #[serde(default)]
         theme: Option<String>,
     },
     GetState {
-        #[serde(default)]
         id: Value,
     },
     /// A figure of a view at this instant, answered by `figure` with the same `id`.
     Export {
-        #[serde(default)]
         id: Value,
         what: crate::figure::What,
         format: crate::figure::Format,
@@ -71,8 +63,7 @@ pub enum Command {
 
 /// The settings a `set` may change, as the scenario file names them; any subset, applied in
 /// this order.
-#[derive(Debug, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Settings {
     pub nodes: Option<usize>,
     pub datacenters: Option<usize>,
@@ -83,15 +74,10 @@ pub struct Settings {
     pub hinted_handoff: Option<bool>,
     pub read_repair: Option<bool>,
     /// `null` turns anti-entropy off; absent leaves it.
-    #[serde(default, deserialize_with = "some_or_null")]
     pub anti_entropy_ms: Option<Option<f64>>,
     pub conflicts: Option<String>,
     pub seed: Option<u64>,
     pub loss: Option<f64>,
-}
-
-fn some_or_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
-    Option::<f64>::deserialize(d).map(Some)
 }
 
 /// App → host.
@@ -240,10 +226,59 @@ pub struct AnomalySeen {
     pub explanation: String,
 }
 
-/// Why a message could not be read, in the host developer's terms.
-fn unreadable(kind: &str) -> String {
+/// Why a message could not be read, in the host developer's terms: the type, and the field.
+fn unreadable(kind: &str, why: &str) -> String {
     let shown: String = kind.chars().take(40).collect();
-    format!("Quorumscope could not read a \"{shown}\" message: an unknown type or a missing or wrong field (see the embedding API, version 1).")
+    format!("Quorumscope could not read a \"{shown}\" message: {why} (see the embedding API, version 1).")
+}
+
+/// A command's fields, read by name; each wrong one is an error naming it.
+struct Fields<'a> {
+    kind: &'a str,
+    obj: &'a mut serde_json::Map<String, Value>,
+}
+
+impl Fields<'_> {
+    fn wrong(&self, name: &str, what: &str) -> String {
+        unreadable(self.kind, &format!("{name} must be {what}"))
+    }
+    /// The field, or `None` when absent (`null` counts as given: a caller decides).
+    fn take(&mut self, name: &str) -> Option<Value> {
+        self.obj.remove(name)
+    }
+    fn opt<T>(&mut self, name: &str, what: &str, f: impl Fn(&Value) -> Option<T>) -> Result<Option<T>, String> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => f(&v).map(Some).ok_or_else(|| self.wrong(name, what)),
+        }
+    }
+    fn need<T>(&mut self, name: &str, what: &str, f: impl Fn(&Value) -> Option<T>) -> Result<T, String> {
+        self.opt(name, what, f)?.ok_or_else(|| self.wrong(name, what))
+    }
+    fn string(&mut self, name: &str) -> Result<Option<String>, String> {
+        self.opt(name, "a string", |v| v.as_str().map(str::to_string))
+    }
+    fn number(&mut self, name: &str) -> Result<f64, String> {
+        self.need(name, "a number", Value::as_f64)
+    }
+    fn uint<T: TryFrom<u64>>(&mut self, name: &str) -> Result<Option<T>, String> {
+        self.opt(name, "a whole number", |v| v.as_u64().and_then(|n| T::try_from(n).ok()))
+    }
+    fn bool(&mut self, name: &str) -> Result<Option<bool>, String> {
+        self.opt(name, "true or false", Value::as_bool)
+    }
+    fn value(&mut self, name: &str) -> Value {
+        self.take(name).unwrap_or(Value::Null)
+    }
+    /// What is left is not a field of this type.
+    fn done(self) -> Result<(), String> {
+        match self.obj.keys().next() {
+            Some(k) => {
+                Err(unreadable(self.kind, &format!("it has no field \"{}\"", k.chars().take(40).collect::<String>())))
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 /// Reads a message from the host. `None`: not ours at all (no `quorumscope` field), ignored
@@ -251,32 +286,77 @@ fn unreadable(kind: &str) -> String {
 pub fn read(mut v: Value) -> Option<Result<Command, String>> {
     let obj = v.as_object_mut()?;
     let version = obj.remove("quorumscope")?;
-    let kind = obj.get("type").and_then(Value::as_str).unwrap_or("").to_string();
-    Some(read_with(version.as_f64(), &kind, v))
-}
-
-/// The envelope's version checked, the command read from any deserializer of the message without
-/// its `quorumscope` field: serde_json's natively ([`read`]), serde-wasm-bindgen's straight from
-/// the JS object in the browser (one deserializer in the bundle, not two).
-pub fn read_with<'de, D: serde::Deserializer<'de>>(version: Option<f64>, kind: &str, d: D) -> Result<Command, String> {
-    if version != Some(f64::from(VERSION)) {
-        return Err("This Quorumscope speaks version 1 of the embedding API.".to_string());
+    if version.as_f64() != Some(f64::from(VERSION)) {
+        return Some(Err("This Quorumscope speaks version 1 of the embedding API.".to_string()));
     }
-    Command::deserialize(d).map_err(|_| unreadable(kind))
+    let kind = match obj.remove("type") {
+        Some(Value::String(k)) => k,
+        _ => return Some(Err(unreadable("", "type must be a string"))),
+    };
+    let mut f = Fields { kind: &kind, obj };
+    Some(command(&mut f).and_then(|c| f.done().map(|()| c)))
 }
 
-/// [`read`] for a message as the browser delivers it.
+fn command(f: &mut Fields) -> Result<Command, String> {
+    Ok(match f.kind {
+        "load" => Command::Load { lesson: f.string("lesson")?, scenario: f.take("scenario"), link: f.string("link")? },
+        "play" => Command::Play {},
+        "pause" => Command::Pause {},
+        "seek" => Command::Seek { t_ms: f.number("t_ms")? },
+        "speed" => Command::Speed { value: f.number("value")? },
+        "set" => Command::Set(settings(f)?),
+        "intervene" => Command::Intervene { event: f.take("event").ok_or_else(|| f.wrong("event", "an object"))? },
+        "select" => Command::Select { op: f.uint("op")?.ok_or_else(|| f.wrong("op", "a whole number"))? },
+        "configure" => Command::Configure {
+            panels: f.opt("panels", "an array of names", |v| {
+                v.as_array()?.iter().map(|n| n.as_str().map(str::to_string)).collect()
+            })?,
+            scale: f.uint("scale")?,
+            theme: f.string("theme")?,
+        },
+        "get-state" => Command::GetState { id: f.value("id") },
+        "export" => Command::Export {
+            id: f.value("id"),
+            what: f.need("what", "ring or spacetime", |v| crate::figure::What::from_name(v.as_str()?))?,
+            format: f.need("format", "svg or png", |v| crate::figure::Format::from_name(v.as_str()?))?,
+        },
+        _ => return Err(unreadable(f.kind, "an unknown type")),
+    })
+}
+
+fn settings(f: &mut Fields) -> Result<Settings, String> {
+    Ok(Settings {
+        nodes: f.uint("nodes")?,
+        datacenters: f.uint("datacenters")?,
+        n: f.uint("n")?,
+        w: f.uint("w")?,
+        r: f.uint("r")?,
+        sloppy_quorum: f.bool("sloppy_quorum")?,
+        hinted_handoff: f.bool("hinted_handoff")?,
+        read_repair: f.bool("read_repair")?,
+        anti_entropy_ms: match f.take("anti_entropy_ms") {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(v) => Some(Some(v.as_f64().ok_or_else(|| f.wrong("anti_entropy_ms", "a number or null"))?)),
+        },
+        conflicts: f.string("conflicts")?,
+        seed: f.uint("seed")?,
+        loss: f.opt("loss", "a number", Value::as_f64)?,
+    })
+}
+
+/// [`read`] for a message as the browser delivers it: into a JSON tree through the JSON reader
+/// the bundle already has for scenarios, then read by hand (no serde derive, serde error text or
+/// float formatter in the bundle).
 fn read_js(data: &wasm_bindgen::JsValue) -> Option<Result<Command, String>> {
-    use wasm_bindgen::JsCast;
     if !data.is_object() {
         return None;
     }
-    let key = wasm_bindgen::JsValue::from_str("quorumscope");
-    let version = js_sys::Reflect::get(data, &key).ok().filter(|v| !v.is_undefined())?;
-    let kind = js_sys::Reflect::get(data, &"type".into()).ok().and_then(|k| k.as_string()).unwrap_or_default();
-    let copy = js_sys::Object::assign(&js_sys::Object::new(), data.unchecked_ref());
-    let _ = js_sys::Reflect::delete_property(&copy, &key);
-    Some(read_with(version.as_f64(), &kind, serde_wasm_bindgen::Deserializer::from(wasm_bindgen::JsValue::from(copy))))
+    let text = js_sys::JSON::stringify(data).ok().and_then(|t| t.as_string());
+    match text.and_then(|t| serde_json::from_str::<Value>(&t).ok()) {
+        Some(v) => read(v),
+        None => Some(Err(unreadable("", "it is not plain JSON"))),
+    }
 }
 
 /// What a command asks of the page: actions for the reducer, a reply, a link to open
@@ -681,6 +761,20 @@ mod tests {
             let e = cmd(bad.clone()).unwrap_err();
             assert!(e.contains("could not read"), "{bad}: {e}");
         }
+        let e = |v: Value| cmd(v).unwrap_err();
+        assert!(e(json!({"quorumscope": 1, "type": "seek", "t_ms": "soon"})).contains("t_ms must be a number"));
+        assert!(e(json!({"quorumscope": 1, "type": "set", "quorum": 2})).contains("no field \"quorum\""));
+        assert!(e(json!({"quorumscope": 1, "type": "set", "w": -1})).contains("w must be a whole number"));
+        assert!(e(json!({"quorumscope": 1, "type": "dance"})).contains("\"dance\" message: an unknown type"));
+        assert!(e(json!({"quorumscope": 1, "type": "export", "what": "ring", "format": "gif"})).contains("format"));
+        assert_eq!(
+            cmd(json!({"quorumscope": 1, "type": "export", "what": "spacetime", "format": "png"})),
+            Ok(Command::Export {
+                id: Value::Null,
+                what: crate::figure::What::Spacetime,
+                format: crate::figure::Format::Png
+            })
+        );
     }
 
     #[test]

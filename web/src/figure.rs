@@ -6,32 +6,57 @@
 use wasm_bindgen::prelude::*;
 
 /// Which view, and in which format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum What {
     Ring,
     Spacetime,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Svg,
     Png,
 }
 
 impl What {
+    pub fn from_name(name: &str) -> Option<What> {
+        [What::Ring, What::Spacetime].into_iter().find(|w| w.name() == name)
+    }
     fn selector(self) -> &'static str {
         match self {
             What::Ring => "svg.ring",
             What::Spacetime => "svg.st",
         }
     }
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             What::Ring => "ring",
             What::Spacetime => "spacetime",
         }
+    }
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Svg => "svg",
+            Format::Png => "png",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Svg, Format::Png].into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl serde::Serialize for What {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl serde::Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 
