@@ -703,11 +703,12 @@ fn carry_out(latest: &Latest, c: Command, target: &str) {
     }
 }
 
-/// Sends an event to the parent window, as a plain object with `quorumscope: 1`.
+/// Sends an event to the parent window, as a plain object with `quorumscope: 1`: written by the
+/// JSON writer the bundle has for Export and parsed by the browser (a second serializer would add
+/// a copy of every event's code).
 fn post(ev: &Event, target: &str) {
     let Some(p) = parent() else { return };
-    let ser = serde_wasm_bindgen::Serializer::json_compatible();
-    let Ok(v) = ev.serialize(&ser) else { return };
+    let Some(v) = serde_json::to_string(ev).ok().and_then(|t| js_sys::JSON::parse(&t).ok()) else { return };
     let _ = js_sys::Reflect::set(&v, &"quorumscope".into(), &VERSION.into());
     let _ = p.post_message(&v, target);
 }
