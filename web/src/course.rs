@@ -235,44 +235,47 @@ fn unreadable(kind: &str, why: &str) -> String {
 /// A command's fields, read by name; each wrong one is an error naming it.
 struct Fields<'a> {
     kind: &'a str,
-    obj: &'a mut serde_json::Map<String, Value>,
+    obj: &'a serde_json::Map<String, Value>,
+    /// The fields asked for so far: any other is refused ([`Fields::done`]).
+    known: Vec<&'static str>,
 }
 
-impl Fields<'_> {
+impl<'a> Fields<'a> {
     fn wrong(&self, name: &str, what: &str) -> String {
         unreadable(self.kind, &format!("{name} must be {what}"))
     }
     /// The field, or `None` when absent (`null` counts as given: a caller decides).
-    fn take(&mut self, name: &str) -> Option<Value> {
-        self.obj.remove(name)
+    fn take(&mut self, name: &'static str) -> Option<&'a Value> {
+        self.known.push(name);
+        self.obj.get(name)
     }
-    fn opt<T>(&mut self, name: &str, what: &str, f: impl Fn(&Value) -> Option<T>) -> Result<Option<T>, String> {
+    fn opt<T>(&mut self, name: &'static str, what: &str, f: impl Fn(&Value) -> Option<T>) -> Result<Option<T>, String> {
         match self.take(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => f(&v).map(Some).ok_or_else(|| self.wrong(name, what)),
+            Some(v) => f(v).map(Some).ok_or_else(|| self.wrong(name, what)),
         }
     }
-    fn need<T>(&mut self, name: &str, what: &str, f: impl Fn(&Value) -> Option<T>) -> Result<T, String> {
+    fn need<T>(&mut self, name: &'static str, what: &str, f: impl Fn(&Value) -> Option<T>) -> Result<T, String> {
         self.opt(name, what, f)?.ok_or_else(|| self.wrong(name, what))
     }
-    fn string(&mut self, name: &str) -> Result<Option<String>, String> {
+    fn string(&mut self, name: &'static str) -> Result<Option<String>, String> {
         self.opt(name, "a string", |v| v.as_str().map(str::to_string))
     }
-    fn number(&mut self, name: &str) -> Result<f64, String> {
+    fn number(&mut self, name: &'static str) -> Result<f64, String> {
         self.need(name, "a number", Value::as_f64)
     }
-    fn uint<T: TryFrom<u64>>(&mut self, name: &str) -> Result<Option<T>, String> {
+    fn uint<T: TryFrom<u64>>(&mut self, name: &'static str) -> Result<Option<T>, String> {
         self.opt(name, "a whole number", |v| v.as_u64().and_then(|n| T::try_from(n).ok()))
     }
-    fn bool(&mut self, name: &str) -> Result<Option<bool>, String> {
+    fn bool(&mut self, name: &'static str) -> Result<Option<bool>, String> {
         self.opt(name, "true or false", Value::as_bool)
     }
-    fn value(&mut self, name: &str) -> Value {
-        self.take(name).unwrap_or(Value::Null)
+    fn value(&mut self, name: &'static str) -> Value {
+        self.take(name).cloned().unwrap_or(Value::Null)
     }
     /// What is left is not a field of this type.
     fn done(self) -> Result<(), String> {
-        match self.obj.keys().next() {
+        match self.obj.keys().find(|k| !self.known.contains(&k.as_str())) {
             Some(k) => {
                 Err(unreadable(self.kind, &format!("it has no field \"{}\"", k.chars().take(40).collect::<String>())))
             }
@@ -283,29 +286,34 @@ impl Fields<'_> {
 
 /// Reads a message from the host. `None`: not ours at all (no `quorumscope` field), ignored
 /// silently, since pages post all sorts of messages. `Some(Err)`: ours but unreadable.
-pub fn read(mut v: Value) -> Option<Result<Command, String>> {
-    let obj = v.as_object_mut()?;
-    let version = obj.remove("quorumscope")?;
+pub fn read(v: Value) -> Option<Result<Command, String>> {
+    let obj = v.as_object()?;
+    let version = obj.get("quorumscope")?;
     if version.as_f64() != Some(f64::from(VERSION)) {
         return Some(Err("This Quorumscope speaks version 1 of the embedding API.".to_string()));
     }
-    let kind = match obj.remove("type") {
-        Some(Value::String(k)) => k,
-        _ => return Some(Err(unreadable("", "type must be a string"))),
+    let Some(kind) = obj.get("type").and_then(Value::as_str) else {
+        return Some(Err(unreadable("", "type must be a string")));
     };
-    let mut f = Fields { kind: &kind, obj };
+    let mut f = Fields { kind, obj, known: vec!["quorumscope", "type"] };
     Some(command(&mut f).and_then(|c| f.done().map(|()| c)))
 }
 
 fn command(f: &mut Fields) -> Result<Command, String> {
     Ok(match f.kind {
-        "load" => Command::Load { lesson: f.string("lesson")?, scenario: f.take("scenario"), link: f.string("link")? },
+        "load" => Command::Load {
+            lesson: f.string("lesson")?,
+            scenario: f.take("scenario").cloned(),
+            link: f.string("link")?,
+        },
         "play" => Command::Play {},
         "pause" => Command::Pause {},
         "seek" => Command::Seek { t_ms: f.number("t_ms")? },
         "speed" => Command::Speed { value: f.number("value")? },
         "set" => Command::Set(settings(f)?),
-        "intervene" => Command::Intervene { event: f.take("event").ok_or_else(|| f.wrong("event", "an object"))? },
+        "intervene" => {
+            Command::Intervene { event: f.take("event").cloned().ok_or_else(|| f.wrong("event", "an object"))? }
+        }
         "select" => Command::Select { op: f.uint("op")?.ok_or_else(|| f.wrong("op", "a whole number"))? },
         "configure" => Command::Configure {
             panels: f.opt("panels", "an array of names", |v| {
