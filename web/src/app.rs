@@ -77,6 +77,7 @@ pub fn App(props: &AppProps) -> Html {
     hooks::use_hash_changes(dispatch.clone());
     hooks::use_autoplay(state.view.autoplay, dispatch.clone());
     hooks::use_question_focus(state.question);
+    crate::course::use_course(&state, props.fragment.origin.clone());
     let cb = use_callbacks(dispatch.clone());
     let snap = use_memo((Rc::clone(&state.model), state.t_us), |(m, t)| m.snapshot_at(*t));
 

@@ -31,6 +31,7 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
                 <button onclick={on_copy_link(state.clone())} data-action="copy-link" title="Put the whole experiment in the address and copy it">{ "Copy link" }</button>
                 <button onclick={on_embed(state.clone())} data-action="embed" title="An iframe snippet for a course page">{ "Embed" }</button>
                 <button onclick={on_export(state.clone())} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
+                <button onclick={on_figure(state.clone())} data-action="figure" title="Download the ring at this instant as an SVG and a PNG figure">{ "Figure" }</button>
                 <button onclick={on_scale} data-action="scale" aria-pressed={big.to_string()} title="Text twice as large, for a projector (scale=2 in the link)">{ "Projector" }</button>
                 <button onclick={on_help} aria-label="Help and keyboard shortcuts" title="Help (?)">{ "?" }</button>
             </div>
@@ -76,6 +77,22 @@ fn on_import(d: UseReducerDispatcher<AppState>) -> Callback<Event> {
             match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
                 Some(text) => d.dispatch(Action::LoadText(text)),
                 None => d.dispatch(Action::Fail(words::unreadable(&name))),
+            }
+        });
+    })
+}
+
+/// Figure: the ring at this instant, as SVG and as PNG (for slides and handouts).
+fn on_figure(state: UseReducerHandle<AppState>) -> Callback<MouseEvent> {
+    use crate::figure::{self, Format, What};
+    Callback::from(move |_: MouseEvent| {
+        let (state, lesson) = (state.clone(), state.lesson.clone());
+        let t = state.t_us;
+        wasm_bindgen_futures::spawn_local(async move {
+            for f in [Format::Svg, Format::Png] {
+                if figure::save(figure::file_name(lesson.as_deref(), What::Ring, t, f), What::Ring, f).await.is_err() {
+                    state.dispatch(Action::Fail(words::DOWNLOAD_REFUSED.into()));
+                }
             }
         });
     })

@@ -6,8 +6,10 @@
 //! app says). Page-level functions for tests and benchmarks are in `test_hooks`.
 
 pub mod app;
+pub mod course;
 pub mod dialogs;
 pub mod dom;
+pub mod figure;
 pub mod geometry;
 pub mod glossary;
 pub mod header;

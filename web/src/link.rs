@@ -97,6 +97,8 @@ pub struct Fragment {
     pub shared: Option<Result<Shared, String>>,
     pub t_ms: Option<f64>,
     pub view: View,
+    /// `origin=`: the only origin a course page's messages are taken from (and sent to).
+    pub origin: Option<String>,
     /// A `v1` experiment still packed (raw deflate), until [`parse`] or [`parse_in_browser`]
     /// unpacks it into `shared`.
     packed: Option<Vec<u8>>,
@@ -308,6 +310,7 @@ fn parse_params(hash: &str, query: &str) -> Fragment {
             "embed" => f.view.embed = v != "0",
             "autoplay" => f.view.autoplay = v != "0",
             "reveal" => f.view.reveal = v != "0",
+            "origin" => f.origin = Some(unescape(v)).filter(|o| o.len() <= 200),
             "scale" => f.view.scale = v.parse::<u8>().ok().filter(|x| (1..=3).contains(x)).unwrap_or(1),
             "panels" => {
                 f.view.panels = unescape(v)

@@ -78,6 +78,10 @@ pub enum Action {
     LoadLesson(String),
     /// A scenario file's text (import). On error the current experiment stays.
     LoadText(String),
+    /// A scenario already read and checked (from a course page's `load`).
+    LoadFile(Box<ScenarioFile>),
+    /// The panels an embed shows (a course page's `configure`).
+    SetPanels(Vec<crate::panel::Panel>),
     DismissError,
     ToggleHelp,
     /// Show a dialog (the glossary; a share link or embed snippet once the browser packed it).
@@ -541,7 +545,9 @@ impl AppState {
             Action::Autoplay => self.reduce_time(Action::TogglePlay),
             Action::Answer(..) | Action::Continue | Action::ToggleReveal => self.reduce_checkpoint(action),
             Action::Set(_) | Action::Intervene(_) | Action::Undo => self.reduce_experiment(action),
-            Action::LoadLesson(_) | Action::LoadText(_) | Action::OpenFragment(_) => self.reduce_load(action),
+            Action::LoadLesson(_) | Action::LoadText(_) | Action::LoadFile(_) | Action::OpenFragment(_) => {
+                self.reduce_load(action)
+            }
             Action::SelectOp(_) | Action::SelectMsg(_) | Action::SelectNode(_) | Action::SelectAnomaly(_) => {
                 self.reduce_selection(action)
             }
@@ -551,6 +557,7 @@ impl AppState {
             | Action::ToggleHelp
             | Action::OpenDialog(_)
             | Action::SetScale(_)
+            | Action::SetPanels(_)
             | Action::CloseDialog => self.reduce_page(action),
         }
     }
@@ -680,6 +687,14 @@ impl AppState {
                     return Rc::new(s);
                 }
             },
+            Action::LoadFile(file) => match build(*file) {
+                Ok(m) => AppState::with_model(m, None),
+                Err(e) => {
+                    let mut s = (*self).clone();
+                    s.error = Some(words::not_loaded(&e));
+                    return Rc::new(s);
+                }
+            },
             Action::OpenFragment(f) => {
                 let mut n = AppState::from_fragment(&f);
                 n.reduced_motion = self.reduced_motion;
@@ -749,6 +764,7 @@ impl AppState {
             Action::OpenDialog(d) => s.dialog = d,
             Action::CloseDialog => s.dialog = Dialog::None,
             Action::SetScale(k) => s.view.scale = k.clamp(1, 3),
+            Action::SetPanels(p) => s.view.panels = p,
             _ => return self,
         }
         Rc::new(s)

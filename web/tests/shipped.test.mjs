@@ -59,9 +59,10 @@ test('every integrity hash in index.html is true, and every file has .gz and .br
     const digest = 'sha384-' + crypto.createHash('sha384').update(fs.readFileSync(path.join(DIST, file))).digest('base64');
     assert.equal(sri, digest, `integrity of ${file}`);
   }
-  const glue = fs.readdirSync(DIST).find((f) => f.endsWith('.js'));
+  const glue = fs.readdirSync(DIST).find((f) => f.startsWith('quorumscope-web-') && f.endsWith('.js'));
   assert.ok(!fs.readFileSync(path.join(DIST, glue), 'utf8').includes('\n    '), 'the glue is minified');
-  for (const f of fs.readdirSync(DIST).filter((f) => !/\.(gz|br)$/.test(f))) {
+  const all = fs.readdirSync(DIST, { recursive: true }).filter((f) => fs.statSync(path.join(DIST, f)).isFile());
+  for (const f of all.filter((f) => !/\.(gz|br)$/.test(f))) {
     const body = fs.readFileSync(path.join(DIST, f));
     assert.deepEqual(zlib.gunzipSync(fs.readFileSync(path.join(DIST, f + '.gz'))), body, `${f}.gz`);
     assert.deepEqual(zlib.brotliDecompressSync(fs.readFileSync(path.join(DIST, f + '.br'))), body, `${f}.br`);

@@ -176,6 +176,8 @@ fn main() {
             node_test("web/tests/e2e.test.mjs", &dist);
             node_test("web/tests/lessons.test.mjs", &dist);
             node_test("web/tests/collisions.test.mjs", &dist);
+            // The embedding API from a host page on another origin (course.test.mjs).
+            node_test("web/tests/course.test.mjs", &dist);
             // Phones, embeds, short windows, a projector, a desktop: legible text, no sideways
             // scrolling, question, ring and transport in view (it rewrites docs/screenshots/screen-*).
             node_test("web/tests/screens.test.mjs", &dist);

@@ -163,6 +163,60 @@ fn paint(ctx: &web_sys::CanvasRenderingContext2d, kind: MsgKind, colour: &str, p
     }
 }
 
+thread_local! {
+    /// The messages last drawn on the ring and the scale they were drawn at: an exported figure
+    /// draws the same marks as SVG (the canvas is not part of the ring's SVG).
+    static LAST: std::cell::RefCell<Option<(std::rc::Rc<Vec<Drawn>>, f64)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps what the ring drew (an `Rc`, no copy), for [`last_marks`].
+pub fn remember(items: &std::rc::Rc<Vec<Drawn>>, k: f64) {
+    LAST.with(|l| *l.borrow_mut() = Some((std::rc::Rc::clone(items), k)));
+}
+
+/// The messages on the ring now as SVG marks, in the canvas's colours ([`svg_marks`]).
+pub fn last_marks(style: &dyn Fn(&str) -> Option<String>) -> String {
+    let colour = |k: MsgKind| style(kinds::style(k).colour).unwrap_or_else(|| "#888".into());
+    let panel = style("--panel").unwrap_or_else(|| "#fff".into());
+    LAST.with(|l| l.borrow().as_ref().map(|(items, k)| svg_marks(items, *k, &colour, &panel)).unwrap_or_default())
+}
+
+/// Messages as SVG marks in viewBox units, one `data-message="KIND"` element each, shaped and
+/// coloured as the canvas draws them (hollow kinds outlined), with their opacity. Only kind
+/// names, numbers and colours from our stylesheet go in.
+pub fn svg_marks(items: &[Drawn], k: f64, colour: &dyn Fn(MsgKind) -> String, panel: &str) -> String {
+    use quorumscope_core::num::fixed;
+    let mut out = String::from("<g class=\"msg-marks\">");
+    for d in items {
+        let c = colour(d.kind);
+        let paint = if kinds::style(d.kind).hollow {
+            format!("fill=\"{panel}\" stroke=\"{c}\" stroke-width=\"2\"")
+        } else {
+            format!("fill=\"{c}\"")
+        };
+        let (x, y) = (d.at.x, d.at.y);
+        let shape = match outline(d.kind, k) {
+            Outline::Circle(r) => {
+                format!("<circle cx=\"{}\" cy=\"{}\" r=\"{}\"", fixed(x, 2), fixed(y, 2), fixed(r, 2))
+            }
+            Outline::Polygon(pts, n) => {
+                let p: Vec<String> =
+                    pts[..n].iter().map(|(dx, dy)| format!("{},{}", fixed(x + dx, 2), fixed(y + dy, 2))).collect();
+                format!("<polygon points=\"{}\"", p.join(" "))
+            }
+        };
+        let dropped = if d.dropped { " class=\"dropped\"" } else { "" };
+        out.push_str(&format!(
+            "{shape} data-message=\"{}\" data-msg-id=\"{}\"{dropped} {paint} opacity=\"{}\"/>",
+            d.kind.name(),
+            d.id,
+            fixed(d.alpha.clamp(0.0, 1.0), 2)
+        ));
+    }
+    out.push_str("</g>");
+    out
+}
+
 /// Draws `items` on `canvas`, whose box matches the SVG's viewBox (`x0`, width `w`, height `h`).
 pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f64, k: f64) -> Option<()> {
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;

@@ -117,6 +117,7 @@ pub fn Ring(p: &RingProps) -> Html {
     // canvas after render; listed in the DOM (hidden) for tests and authors' scripts.
     let in_flight = model.in_flight(p.t_us);
     let drawn = Rc::new(messages::at(model, &lay, &in_flight, p.t_us, &p.selection));
+    messages::remember(&drawn, scale.k);
     let canvas = use_node_ref();
     {
         let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
