@@ -1,20 +1,10 @@
 //! `quorumscope check`: a valid lesson says when its steps are shown, and warns (still exit 0)
 //! about a caption that describes something that does not happen while it is on screen.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 fn check(input: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quorumscope"))
-        .args(["check", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    common::quorumscope(&["check", "-"], input)
 }
 
 const LESSON: &str = r#"{"nodes": ["A", "B", "C"], "replication": {"n": 3, "w": 2, "r": 2},
@@ -47,20 +37,14 @@ fn a_caption_shown_after_what_it_describes_is_a_warning_with_the_times() {
 
 #[test]
 fn the_report_carries_the_runs_consistency_verdicts() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quorumscope"))
-        .args(["run", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
     // W=R=1 and a slow copy to B: bob's read from B misses alice's completed write.
     let text = r#"{"nodes": ["A", "B"], "replication": {"n": 2, "w": 1, "r": 1}, "keys": {"x": ["A", "B"]},
       "clients": [{"id": "alice"}, {"id": "bob"}],
       "network": {"latency_ms": 1, "links": [{"from": "alice", "to": "B", "latency_ms": 50}, {"from": "bob", "to": "A", "latency_ms": 50}]},
       "events": [{"at_ms": 0, "client": "alice", "put": "x", "value": "v1"}, {"at_ms": 10, "client": "bob", "get": "x"}]}"#;
-    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, out, _) = common::quorumscope(&["run", "-"], text);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["consistency"]["linearizable"], false, "{:#}", v["consistency"]);
     assert!(v["consistency"]["explanation"].as_str().unwrap().contains("ended before bob's read began"));
     assert_eq!(v["ops"].as_array().unwrap().len(), 2, "the report is all there too");

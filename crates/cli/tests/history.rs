@@ -1,19 +1,9 @@
 //! `quorumscope history`: exit 0 whatever the verdict, 2 with the line for a log it cannot read.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 fn history(input: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quorumscope"))
-        .args(["history", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    common::quorumscope(&["history", "-"], input)
 }
 
 #[test]
