@@ -79,13 +79,19 @@ test('ready, load, seek and get-state: the state matches what the page shows', a
   await page.close();
 });
 
-test('play until the question, answer it: answered with its correctness, lesson-complete with the score', async () => {
-  const file = lesson('stale-read');
+// A host page embedding `slug`, played through the API until its first question opens.
+async function toTheQuestion(slug) {
+  const file = lesson(slug);
   const q = file.steps.findIndex((st) => st.choices?.length);
-  const page = await host('lesson=stale-read');
+  const page = await host(`lesson=${slug}`);
   await send(page, 'speed', { value: 1 });
   await send(page, 'play');
   await waitGot(page, 'checkpoint');
+  return { file, q, page };
+}
+
+test('play until the question, answer it: answered with its correctness, lesson-complete with the score', async () => {
+  const { file, q, page } = await toTheQuestion('stale-read');
   const [cp] = await got(page, 'checkpoint');
   assert.equal(cp.step, q);
   assert.deepEqual(cp.choices, file.steps[q].choices);
@@ -115,12 +121,7 @@ test('play until the question, answer it: answered with its correctness, lesson-
 });
 
 test('a wrong answer is answered with correct: false and a score of 0', async () => {
-  const file = lesson('stale-read');
-  const q = file.steps.findIndex((st) => st.choices?.length);
-  const page = await host('lesson=stale-read');
-  await send(page, 'speed', { value: 1 });
-  await send(page, 'play');
-  await waitGot(page, 'checkpoint');
+  const { file, q, page } = await toTheQuestion('stale-read');
   const wrong = (file.steps[q].answer + 1) % file.steps[q].choices.length;
   await page.app().click(`[data-choice="${wrong}"]`);
   await waitGot(page, 'lesson-complete');
