@@ -1,7 +1,7 @@
 // Quorumscope's embedding API, version 1, for host pages (course sites). Plain JavaScript, no
 // build step: <script src="quorumscope-embed.js"></script>, then
 //
-//   const qs = Quorumscope.attach(document.querySelector('iframe'));
+//   const qs = Quorumscope.attach(document.querySelector('iframe'));  // before or after it loads
 //   await qs.ready;                          // { version, lessons }
 //   qs.on('answered', (m) => ...);           // any event type, or '*' for all
 //   qs.send('seek', { t_ms: 300 });          // any command; see the README's "Embedding API"
@@ -50,6 +50,16 @@
       if (w) w.postMessage(Object.assign({}, fields || {}, { quorumscope: VERSION, type }), origin);
     }
 
+    // The app says `ready` once, when it starts listening. Attached later than that (the frame
+    // had already loaded), the helper asks for it again with `hello`; the frame's `load` event
+    // asks too (a frame that was still loading, or one that reloaded). A `hello` the app cannot
+    // hear yet is lost, and then its own `ready` is heard instead.
+    function hello() {
+      if (!readyInfo) send('hello');
+    }
+    iframe.addEventListener('load', hello);
+    hello();
+
     // A command answered by a message carrying its id (`get-state` → `state`).
     function request(type, fields) {
       const id = `qs-${nextId++}`;
@@ -77,6 +87,7 @@
       },
       detach() {
         global.removeEventListener('message', onMessage);
+        iframe.removeEventListener('load', hello);
         pending.clear();
       },
     };

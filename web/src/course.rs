@@ -30,6 +30,8 @@ pub enum Command {
         scenario: Option<Value>,
         link: Option<String>,
     },
+    /// A helper attached after `ready` went out asks for it again.
+    Hello {},
     Play {},
     Pause {},
     Seek {
@@ -306,6 +308,7 @@ fn command(f: &mut Fields) -> Result<Command, String> {
             scenario: f.take("scenario").cloned(),
             link: f.string("link")?,
         },
+        "hello" => Command::Hello {},
         "play" => Command::Play {},
         "pause" => Command::Pause {},
         "seek" => Command::Seek { t_ms: f.number("t_ms")? },
@@ -392,6 +395,7 @@ pub fn plan(s: &AppState, c: Command) -> Result<Plan, String> {
         }
         Command::Load { lesson: None, scenario: None, link: Some(l) } => Ok(Plan::OpenLink(l)),
         Command::Load { .. } => Err("load takes exactly one of lesson, scenario and link.".to_string()),
+        Command::Hello {} => Ok(Plan::Reply(ready())),
         Command::Play {} if s.playing => Ok(Plan::Do(vec![])),
         Command::Pause {} if !s.playing => Ok(Plan::Do(vec![])),
         Command::Play {} | Command::Pause {} if s.asking() => {
@@ -408,15 +412,21 @@ pub fn plan(s: &AppState, c: Command) -> Result<Plan, String> {
         Command::Intervene { event } => plan_event(s, event),
         Command::Select { op } if (op as usize) < s.model.report.ops.len() => one(Action::SelectOp(op)),
         Command::Select { .. } => Err("select names no operation of this run.".to_string()),
-        Command::Configure { theme: Some(_), .. } => Err("configure's theme is not supported yet.".to_string()),
-        Command::Configure { panels, scale, theme: None } => plan_configure(panels, scale),
+        Command::Configure { panels, scale, theme } => plan_configure(panels, scale, theme),
         Command::GetState { id } => Ok(Plan::Reply(Event::State(Box::new(state_reply(s, id))))),
         Command::Export { id, what, format } => Ok(Plan::Figure(id, what, format)),
     }
 }
 
-fn plan_configure(panels: Option<Vec<String>>, scale: Option<u8>) -> Result<Plan, String> {
+/// Every field is checked before any is applied: a wrong one refuses the whole command.
+fn plan_configure(panels: Option<Vec<String>>, scale: Option<u8>, theme: Option<String>) -> Result<Plan, String> {
     let mut out = vec![];
+    let theme = match theme.as_deref() {
+        Some(name) => {
+            Some(crate::link::Theme::from_name(name).ok_or("configure's theme is light, dark or auto.")?)
+        }
+        None => None,
+    };
     if let Some(names) = panels {
         let known: Vec<_> = names.iter().take(8).filter_map(|n| crate::panel::Panel::from_name(n)).collect();
         if known.len() != names.len() {
@@ -429,6 +439,7 @@ fn plan_configure(panels: Option<Vec<String>>, scale: Option<u8>) -> Result<Plan
         Some(_) => return Err("configure's scale is 1, 2 or 3.".to_string()),
         None => {}
     }
+    out.extend(theme.map(Action::SetTheme));
     Ok(Plan::Do(out))
 }
 
@@ -750,6 +761,7 @@ mod tests {
     #[test]
     fn every_command_reads_and_unknown_types_or_fields_are_typed_errors() {
         assert_eq!(cmd(json!({"quorumscope": 1, "type": "play"})), Ok(Command::Play {}));
+        assert_eq!(cmd(json!({"quorumscope": 1, "type": "hello"})), Ok(Command::Hello {}));
         assert_eq!(cmd(json!({"quorumscope": 1, "type": "seek", "t_ms": 120.5})), Ok(Command::Seek { t_ms: 120.5 }));
         assert_eq!(
             cmd(json!({"quorumscope": 1, "type": "get-state", "id": 7})),
@@ -816,6 +828,23 @@ mod tests {
             Ok(Plan::Do(vec![Action::SetScale(2)]))
         );
         assert!(p(json!({"quorumscope": 1, "type": "configure", "panels": ["history", "bogus"]})).is_err());
+        assert_eq!(
+            p(json!({"quorumscope": 1, "type": "configure", "theme": "dark", "scale": 2})),
+            Ok(Plan::Do(vec![Action::SetScale(2), Action::SetTheme(crate::link::Theme::Dark)]))
+        );
+        assert_eq!(
+            p(json!({"quorumscope": 1, "type": "configure", "theme": "auto"})),
+            Ok(Plan::Do(vec![Action::SetTheme(crate::link::Theme::Auto)]))
+        );
+        let e = p(json!({"quorumscope": 1, "type": "configure", "theme": "sepia", "scale": 2})).unwrap_err();
+        assert_eq!(e, "configure's theme is light, dark or auto.");
+    }
+
+    #[test]
+    fn hello_is_answered_by_ready_again_and_changes_nothing() {
+        let s = lesson("stale-read");
+        assert_eq!(plan(&s, cmd(json!({"quorumscope": 1, "type": "hello"})).unwrap()), Ok(Plan::Reply(ready())));
+        assert!(cmd(json!({"quorumscope": 1, "type": "hello", "id": 1})).unwrap_err().contains("no field \"id\""));
     }
 
     #[test]
@@ -929,6 +958,7 @@ mod tests {
             "intervene",
             "select",
             "configure",
+            "hello",
             "get-state",
             "ready",
             "state",
