@@ -36,9 +36,12 @@
         readyInfo = { version: m.version, lessons: m.lessons };
         resolveReady(readyInfo);
       }
+      // The answer to a request, or its refusal (an `error` with its id): the promise settles.
       if (m.id !== undefined && pending.has(m.id)) {
-        pending.get(m.id)(m);
+        const { resolve, reject } = pending.get(m.id);
         pending.delete(m.id);
+        if (m.type === 'error') reject(new Error(m.message));
+        else resolve(m);
       }
       emit(m.type, m);
       emit('*', m);
@@ -63,8 +66,8 @@
     // A command answered by a message carrying its id (`get-state` → `state`).
     function request(type, fields) {
       const id = `qs-${nextId++}`;
-      return ready.then(() => new Promise((resolve) => {
-        pending.set(id, resolve);
+      return ready.then(() => new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
         send(type, Object.assign({}, fields || {}, { id }));
       }));
     }
@@ -81,7 +84,8 @@
         return request('get-state');
       },
       // A figure of the view at this instant (`what`: 'ring' or 'spacetime'; `format`: 'svg' or
-      // 'png'), answered by a `figure` message.
+      // 'png'), answered by a `figure` message; rejected (an Error with the app's message) when
+      // the app refuses, e.g. a view the embed does not show.
       export(what, format) {
         return request('export', { what, format });
       },

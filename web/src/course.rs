@@ -118,8 +118,12 @@ pub enum Event {
         explanation: String,
         t_ms: f64,
     },
+    /// `id`: the `id` of the command refused, when it had one (`get-state`, `export`), so that
+    /// a host waiting for its answer hears the refusal instead.
     Error {
         message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Value>,
     },
     /// `data`: the SVG's text, or the PNG as a `data:image/png;base64,...` URL.
     Figure {
@@ -359,14 +363,18 @@ fn settings(f: &mut Fields) -> Result<Settings, String> {
 /// [`read`] for a message as the browser delivers it: into a JSON tree through the JSON reader
 /// the bundle already has for scenarios, then read by hand (no serde derive, serde error text or
 /// float formatter in the bundle).
-fn read_js(data: &wasm_bindgen::JsValue) -> Option<Result<Command, String>> {
+/// With the command's `id`, if it has one, for the `error` that refuses it.
+fn read_js(data: &wasm_bindgen::JsValue) -> Option<(Result<Command, String>, Option<Value>)> {
     if !data.is_object() {
         return None;
     }
     let text = js_sys::JSON::stringify(data).ok().and_then(|t| t.as_string());
     match text.and_then(|t| serde_json::from_str::<Value>(&t).ok()) {
-        Some(v) => read(v),
-        None => Some(Err(unreadable("", "it is not plain JSON"))),
+        Some(v) => {
+            let id = v.get("id").filter(|id| !id.is_null()).cloned();
+            read(v).map(|r| (r, id))
+        }
+        None => Some((Err(unreadable("", "it is not plain JSON")), None)),
     }
 }
 
@@ -664,8 +672,8 @@ fn listen(latest: Latest, origin: Option<String>, target: String) -> Box<dyn FnO
             }
             match read_js(&e.data()) {
                 None => {}
-                Some(Err(message)) => post(&Event::Error { message }, &target),
-                Some(Ok(c)) => carry_out(&latest, c, &target),
+                Some((Err(message), id)) => post(&Event::Error { message, id }, &target),
+                Some((Ok(c), _)) => carry_out(&latest, c, &target),
             }
         });
     let f: &js_sys::Function = on_message.as_ref().unchecked_ref();
@@ -698,12 +706,12 @@ fn carry_out(latest: &Latest, c: Command, target: &str) {
             let mut f = crate::link::parse_in_browser(&hash, &query).await;
             let s = latest.borrow().clone();
             match (&f.shared, &f.lesson) {
-                (Some(Err(e)), _) => post(&Event::Error { message: words::not_loaded(e) }, &target),
+                (Some(Err(e)), _) => post(&Event::Error { message: words::not_loaded(e), id: None }, &target),
                 (None, Some(l)) if lessons::text(l).is_none() => {
-                    post(&Event::Error { message: unknown_lesson(l) }, &target)
+                    post(&Event::Error { message: unknown_lesson(l), id: None }, &target)
                 }
                 (None, None) => {
-                    post(&Event::Error { message: "load's link has no lesson and no experiment.".to_string() }, &target)
+                    post(&Event::Error { message: "load's link has no lesson and no experiment.".to_string(), id: None }, &target)
                 }
                 _ => {
                     f.view = s.view.clone();
@@ -715,10 +723,10 @@ fn carry_out(latest: &Latest, c: Command, target: &str) {
             let name = crate::figure::file_name(s.lesson.as_deref(), what, s.t_us, format);
             match crate::figure::make(what, format).await {
                 Ok(data) => post(&Event::Figure { id, what, format, name, data }, &target),
-                Err(message) => post(&Event::Error { message }, &target),
+                Err(message) => post(&Event::Error { message, id: Some(id) }, &target),
             }
         }),
-        Err(message) => post(&Event::Error { message }, &target),
+        Err(message) => post(&Event::Error { message, id: None }, &target),
     }
 }
 
@@ -980,7 +988,9 @@ mod tests {
         assert_eq!(v["type"], "ready");
         assert_eq!(v["version"], 1);
         assert!(v["lessons"].as_array().unwrap().iter().any(|l| l == "stale-read"));
-        let v = serde_json::to_value(Event::Error { message: "m".into() }).unwrap();
+        let v = serde_json::to_value(Event::Error { message: "m".into(), id: None }).unwrap();
         assert_eq!(v, json!({"type": "error", "message": "m"}));
+        let v = serde_json::to_value(Event::Error { message: "m".into(), id: Some(json!("qs-3")) }).unwrap();
+        assert_eq!(v, json!({"type": "error", "message": "m", "id": "qs-3"}));
     }
 }

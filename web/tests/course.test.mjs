@@ -289,6 +289,13 @@ test('the course page: "show me" seeks its lesson, and the score box counts the 
   await stale.click(`[data-choice="${answer}"]`);
   await page.waitForFunction(() => document.querySelector('#score').textContent === '1 right of 1');
   await page.waitForFunction(() => document.querySelector('#log li')?.textContent.includes('1 of 1'));
+  // A figure of the ring where the lesson stands, exported into the page as an image.
+  const t = await stale.$eval('#sim-time', (e) => Number(e.textContent));
+  await page.click('button.figure');
+  await page.waitForFunction(() => document.querySelector('#notes img')?.complete && document.querySelector('#notes img').naturalWidth > 0);
+  assert.equal(await page.textContent('#notes figcaption'), `quorumscope-stale-read-ring-${t.toFixed(1)}ms.svg`);
+  const src = await page.$eval('#notes img', (i) => decodeURIComponent(i.src));
+  assert.equal((src.match(/data-node="/g) || []).length, 3, 'its three nodes');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -333,6 +340,13 @@ test('export: the ring as SVG has the page\'s nodes and messages as marks, the P
   assert.equal(st.name, 'quorumscope-failed-write-spacetime-102.0ms.svg');
   await send(page, 'export', { what: 'merkle', format: 'svg' });
   await waitGot(page, 'error');
+  // Through the helper, a refused export rejects its promise with the app's message (its error
+  // carries the export's id), whether the command was unreadable or the view is not shown.
+  const refused = (what) => page.evaluate((w) => window.qs.export(w, 'svg').then(() => 'resolved', (e) => e.message), what);
+  assert.match(await refused('merkle'), /could not read a "export" message: what must be ring or spacetime/);
+  await send(page, 'configure', { panels: [] });
+  await page.app().waitForFunction(() => !document.querySelector('svg.st'));
+  assert.equal(await refused('spacetime'), "that view is not on the page (see configure's panels).");
   assert.deepEqual(page.errors, []);
   await page.close();
 });
