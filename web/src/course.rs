@@ -430,9 +430,7 @@ pub fn plan(s: &AppState, c: Command) -> Result<Plan, String> {
 fn plan_configure(panels: Option<Vec<String>>, scale: Option<u8>, theme: Option<String>) -> Result<Plan, String> {
     let mut out = vec![];
     let theme = match theme.as_deref() {
-        Some(name) => {
-            Some(crate::link::Theme::from_name(name).ok_or("configure's theme is light, dark or auto.")?)
-        }
+        Some(name) => Some(crate::link::Theme::from_name(name).ok_or("configure's theme is light, dark or auto.")?),
         None => None,
     };
     if let Some(names) = panels {
@@ -710,9 +708,10 @@ fn carry_out(latest: &Latest, c: Command, target: &str) {
                 (None, Some(l)) if lessons::text(l).is_none() => {
                     post(&Event::Error { message: unknown_lesson(l), id: None }, &target)
                 }
-                (None, None) => {
-                    post(&Event::Error { message: "load's link has no lesson and no experiment.".to_string(), id: None }, &target)
-                }
+                (None, None) => post(
+                    &Event::Error { message: "load's link has no lesson and no experiment.".to_string(), id: None },
+                    &target,
+                ),
                 _ => {
                     f.view = s.view.clone();
                     s.dispatch(Action::OpenFragment(Box::new(f)));

@@ -1160,7 +1160,13 @@ mod tests {
     #[test]
     fn escape_closes_any_dialog_before_it_clears_the_selection() {
         let s = go(start("stale-read"), &[Action::SelectOp(1)]);
-        for d in [Dialog::Help, Dialog::Glossary, Dialog::Link("#x".into()), Dialog::Embed("<iframe>".into()), Dialog::Figure] {
+        for d in [
+            Dialog::Help,
+            Dialog::Glossary,
+            Dialog::Link("#x".into()),
+            Dialog::Embed("<iframe>".into()),
+            Dialog::Figure,
+        ] {
             let open = s.clone().reduce(Action::OpenDialog(d.clone()));
             assert_eq!(open.dialog, d);
             let closed = open.reduce(Action::Escape);

@@ -43,7 +43,8 @@ pub fn verdict(choice: usize, chosen: Option<usize>, right: Option<usize>) -> &'
 }
 
 pub const FIGURE_TITLE: &str = "Figure";
-pub const FIGURE_NOTE: &str = "The view as it is at this instant, for slides and handouts: named after the lesson and the time.";
+pub const FIGURE_NOTE: &str =
+    "The view as it is at this instant, for slides and handouts: named after the lesson and the time.";
 pub const DOWNLOAD_REFUSED: &str = "The browser refused the download.";
 
 pub fn too_big(file: &str, bytes: f64, limit_bytes: usize) -> String {
