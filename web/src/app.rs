@@ -90,6 +90,7 @@ pub fn App(props: &AppProps) -> Html {
         state.reduced_motion.then_some("reduced-motion"),
         state.playing.then_some("playing"),
         embed.then_some("embed"),
+        (embed && !open_more && state.view.panels.contains(&Panel::Legend)).then_some("with-legend"),
         (state.view.text_scale() > 1).then_some("scaled")
     );
     // Before the children render: the canvas reads the theme's colours when it draws.
