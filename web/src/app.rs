@@ -90,8 +90,11 @@ pub fn App(props: &AppProps) -> Html {
         state.reduced_motion.then_some("reduced-motion"),
         state.playing.then_some("playing"),
         embed.then_some("embed"),
+        (embed && !open_more && state.view.panels.contains(&Panel::Legend)).then_some("with-legend"),
         (state.view.text_scale() > 1).then_some("scaled")
     );
+    // Before the children render: the canvas reads the theme's colours when it draws.
+    dom::set_theme(state.view.theme);
     // Every font size in the stylesheet is a multiple of `--scale` (2 on a projector).
     let style = format!("--scale: {}", state.view.text_scale());
     let (t, end_us) = (state.t_us, state.model.end_us);
@@ -122,7 +125,7 @@ pub fn App(props: &AppProps) -> Html {
             { lower_panels(&state, &cb, &show) }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
             if !embed { { footer(&state) } }
-            { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog)) }
+            { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog), header::on_figure(&state)) }
         </div>
     }
 }
@@ -217,7 +220,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
                 </aside>
             }
             <section class="center" aria-label="Cluster">
-                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} text_scale={state.view.text_scale()} />
+                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} text_scale={state.view.text_scale()} theme={state.view.theme} />
                 if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
                 if show(Panel::Legend) { { legend() } }
             </section>

@@ -70,6 +70,20 @@ pub fn remove_boot_screen() {
     }
 }
 
+/// The page's colours: `data-theme` on the root element (`light` or `dark`; none: the system's),
+/// which the stylesheet's variables follow. Written only when it changes (this runs on every
+/// render, before the canvas reads the variables).
+pub fn set_theme(theme: crate::link::Theme) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let want = (theme != crate::link::Theme::Auto).then(|| theme.name());
+    if root.get_attribute("data-theme").as_deref() != want {
+        let _ = match want {
+            Some(t) => root.set_attribute("data-theme", t),
+            None => root.remove_attribute("data-theme"),
+        };
+    }
+}
+
 /// A phone-sized window (the layout stacks the panels and docks the question under the ring).
 pub fn is_narrow() -> bool {
     web_sys::window().and_then(|w| w.match_media("(max-width: 760px)").ok().flatten()).is_some_and(|m| m.matches())

@@ -77,7 +77,7 @@ pub enum Focus {
     Press,
     /// A range slider: the arrows, Home and End move it.
     Slider,
-    /// A select: the arrows, Home, End and Space pick from it.
+    /// A select or a radio button: the arrows, Home, End and Space pick from it.
     Select,
     /// A text field: every printable key is typed.
     Text,
@@ -88,7 +88,8 @@ impl Focus {
     pub fn of(tag: &str, input_type: Option<&str>, role: Option<&str>) -> Focus {
         match (tag, input_type.unwrap_or("text"), role) {
             ("INPUT", "range", _) => Focus::Slider,
-            ("INPUT", "checkbox" | "radio" | "button" | "submit" | "file", _) => Focus::Press,
+            ("INPUT", "radio", _) => Focus::Select,
+            ("INPUT", "checkbox" | "button" | "submit" | "file", _) => Focus::Press,
             ("INPUT" | "TEXTAREA", _, _) => Focus::Text,
             ("SELECT", _, _) => Focus::Select,
             ("BUTTON" | "SUMMARY" | "A", _, _) | (_, _, Some("button" | "row")) => Focus::Press,
@@ -334,6 +335,8 @@ mod tests {
         assert_eq!(Focus::of("INPUT", None, None), Focus::Text);
         assert_eq!(Focus::of("INPUT", Some("number"), None), Focus::Text);
         assert_eq!(Focus::of("INPUT", Some("checkbox"), None), Focus::Press);
+        // Radio buttons move between their choices with the arrows (the Figure dialog's).
+        assert_eq!(Focus::of("INPUT", Some("radio"), None), Focus::Select);
         assert_eq!(Focus::of("BUTTON", None, None), Focus::Press);
         assert_eq!(Focus::of("g", None, Some("button")), Focus::Press);
         assert_eq!(Focus::of("SELECT", None, None), Focus::Select);

@@ -62,6 +62,8 @@ pub enum Action {
     Autoplay,
     /// The text scale (1 as designed, 2 on a projector).
     SetScale(u8),
+    /// Light, dark or the system's colours (`theme=` in the link, a course page's `configure`).
+    SetTheme(crate::link::Theme),
     /// Open a share link's fragment in place (the address changed).
     OpenFragment(Box<crate::link::Fragment>),
     SetSpeed(f64),
@@ -101,6 +103,8 @@ pub enum Dialog {
     Link(String),
     /// The iframe snippet for a course page.
     Embed(String),
+    /// Which figure to download: the ring or the space-time diagram, SVG or PNG.
+    Figure,
 }
 
 #[derive(Clone)]
@@ -557,6 +561,7 @@ impl AppState {
             | Action::ToggleHelp
             | Action::OpenDialog(_)
             | Action::SetScale(_)
+            | Action::SetTheme(_)
             | Action::SetPanels(_)
             | Action::CloseDialog => self.reduce_page(action),
         }
@@ -764,6 +769,7 @@ impl AppState {
             Action::OpenDialog(d) => s.dialog = d,
             Action::CloseDialog => s.dialog = Dialog::None,
             Action::SetScale(k) => s.view.scale = k.clamp(1, 3),
+            Action::SetTheme(t) => s.view.theme = t,
             Action::SetPanels(p) => s.view.panels = p,
             _ => return self,
         }
@@ -1154,7 +1160,13 @@ mod tests {
     #[test]
     fn escape_closes_any_dialog_before_it_clears_the_selection() {
         let s = go(start("stale-read"), &[Action::SelectOp(1)]);
-        for d in [Dialog::Help, Dialog::Glossary, Dialog::Link("#x".into()), Dialog::Embed("<iframe>".into())] {
+        for d in [
+            Dialog::Help,
+            Dialog::Glossary,
+            Dialog::Link("#x".into()),
+            Dialog::Embed("<iframe>".into()),
+            Dialog::Figure,
+        ] {
             let open = s.clone().reduce(Action::OpenDialog(d.clone()));
             assert_eq!(open.dialog, d);
             let closed = open.reduce(Action::Escape);
