@@ -77,6 +77,7 @@ pub fn App(props: &AppProps) -> Html {
     hooks::use_hash_changes(dispatch.clone());
     hooks::use_autoplay(state.view.autoplay, dispatch.clone());
     hooks::use_question_focus(state.question);
+    hooks::use_draft_keeper(&state);
     crate::course::use_course(&state, props.fragment.origin.clone());
     let cb = use_callbacks(dispatch.clone());
     let snap = use_memo((Rc::clone(&state.model), state.t_us), |(m, t)| m.snapshot_at(*t));
@@ -114,6 +115,7 @@ pub fn App(props: &AppProps) -> Html {
             <button class="skip" data-action="skip-to-time" onclick={Callback::from(|_: MouseEvent| skip_to_time())}>{ "Skip to the time controls" }</button>
             if !embed { { header::header(&state) } }
             { error_bar(&state) }
+            { draft_bar(&state) }
             { captions(&state) }
             { main_grid(&state, &snap, &cb, &show) }
             // The open question and the time controls stay on screen together, under the ring.
@@ -147,6 +149,26 @@ fn error_bar(state: &UseReducerHandle<AppState>) -> Html {
         <div class="error" role="alert">
             <strong>{ "Not applied: " }</strong>{ err.clone() }
             <button onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
+        </div>
+    }
+}
+
+/// The student's own experiment from before (a reload, a lesson picked over it), offered back.
+fn draft_bar(state: &UseReducerHandle<AppState>) -> Html {
+    if state.draft.is_none() {
+        return html! {};
+    }
+    let d = state.dispatcher();
+    let restore = d.to_callback().reform(|_: MouseEvent| Action::RestoreDraft);
+    let discard = d.to_callback().reform(|_: MouseEvent| {
+        dom::keep_draft(None);
+        Action::DiscardDraft
+    });
+    html! {
+        <div class="draft" role="status" data-draft="1">
+            { words::DRAFT_KEPT }
+            <button data-action="restore-draft" onclick={restore}>{ "Restore it" }</button>
+            <button data-action="discard-draft" onclick={discard}>{ "Discard" }</button>
         </div>
     }
 }

@@ -184,6 +184,28 @@ pub fn use_autoplay(autoplay: bool, dispatch: UseReducerDispatcher<AppState>) {
     });
 }
 
+/// Nothing the student makes is lost: their own experiment (an edited lesson, an import, a
+/// link's) is kept in this browser whenever it changes, and one kept from before is offered
+/// back when the page opens. Embeds keep nothing: their experiment is their page's.
+#[hook]
+pub fn use_draft_keeper(state: &UseReducerHandle<AppState>) {
+    let dispatch = state.dispatcher();
+    let embed = state.view.embed;
+    use_effect_with((), move |_| {
+        if let Some(kept) = dom::kept_draft().filter(|_| !embed) {
+            dispatch.dispatch(Action::OfferDraft(kept));
+        }
+    });
+    // Written when the experiment changes, not every frame (the run is what a student makes).
+    let changed = (Rc::as_ptr(&state.model) as usize, state.is_students());
+    let state = state.clone();
+    use_effect_with(changed, move |(_, students)| {
+        if *students {
+            dom::keep_draft(Some(&state.draft_fragment()));
+        }
+    });
+}
+
 /// Opens a new share link pasted into the address bar of an open page.
 #[hook]
 pub fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {

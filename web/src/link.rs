@@ -137,6 +137,18 @@ fn payload(shared: &Shared, unchanged_lesson: bool) -> Option<Vec<u8>> {
     }
 }
 
+/// An experiment kept in the browser's storage: the JSON a `v1` link packs, unpacked (packing
+/// is asynchronous in the browser, and storage is local, so size matters less than a link's).
+pub fn draft_text(shared: &Shared) -> String {
+    serde_json::to_string(shared).unwrap_or_default()
+}
+
+/// A kept experiment read back, checked as a link's is; a damaged or foreign value is refused.
+pub fn from_draft(text: &str) -> Result<Fragment, String> {
+    let shared = read_v1(text.as_bytes())?;
+    Ok(Fragment { shared: Some(Ok(shared)), ..Fragment::default() })
+}
+
 /// Raw deflate, natively (tests, tools). The browser packs and unpacks with its own streams (see
 /// [`fragment_in_browser`] and `inflate_in_browser`); all of them read and write the same format.
 #[cfg(not(target_arch = "wasm32"))]

@@ -49,6 +49,13 @@ pub enum Action {
     JumpNext,
     /// Close the open dialog if there is one, else clear the selection.
     Escape,
+    /// An experiment of the student's found kept in this browser (a share-link fragment), to
+    /// offer back.
+    OfferDraft(String),
+    /// Open the experiment offered back.
+    RestoreDraft,
+    /// Stop offering it.
+    DiscardDraft,
     /// Show a message (a refused download, an unreadable file).
     Fail(String),
     /// The student's choice at a predict-then-reveal checkpoint: (step, choice).
@@ -133,6 +140,10 @@ pub struct AppState {
     /// Real milliseconds the caption on screen has been shown while playing: the next caption
     /// waits until it could be read ([`READ_MS_PER_WORD`]).
     pub caption_read_ms: f64,
+    /// The student's own experiment, kept when another replaced it (a lesson picked, a link
+    /// followed, the page reloaded), offered back until restored or dismissed
+    /// ([`crate::link::draft_text`]).
+    pub draft: Option<String>,
 }
 
 impl PartialEq for AppState {
@@ -150,6 +161,7 @@ impl PartialEq for AppState {
             && self.answers == o.answers
             && self.question == o.question
             && self.edited == o.edited
+            && self.draft == o.draft
     }
 }
 
@@ -177,6 +189,7 @@ impl AppState {
             question: None,
             edited: false,
             caption_read_ms: 0.0,
+            draft: None,
         }
     }
 
@@ -325,6 +338,17 @@ impl AppState {
             .and_then(lessons::text)
             .and_then(|t| quorumscope_core::scenario::parse_file(t).ok())
             .is_some_and(|f| f == self.model.file)
+    }
+
+    /// Whether the experiment is the student's own (an edited lesson, an imported file, a link's
+    /// experiment): what would be lost if something replaced it. Embeds belong to their page.
+    pub fn is_students(&self) -> bool {
+        !self.view.embed && (self.edited || self.lesson.is_none())
+    }
+
+    /// The experiment as kept in the browser and offered back ([`crate::link::draft_text`]).
+    pub fn draft_fragment(&self) -> String {
+        crate::link::draft_text(&self.shared())
     }
 
     /// What a share link carries for this state.
@@ -555,6 +579,7 @@ impl AppState {
             Action::SelectOp(_) | Action::SelectMsg(_) | Action::SelectNode(_) | Action::SelectAnomaly(_) => {
                 self.reduce_selection(action)
             }
+            Action::OfferDraft(_) | Action::RestoreDraft | Action::DiscardDraft => self.reduce_draft(action),
             Action::Escape
             | Action::Fail(_)
             | Action::DismissError
@@ -703,10 +728,12 @@ impl AppState {
             Action::OpenFragment(f) => {
                 let mut n = AppState::from_fragment(&f);
                 n.reduced_motion = self.reduced_motion;
+                n.draft = self.replaced_draft();
                 return Rc::new(n);
             }
             _ => return self,
         };
+        n.draft = self.replaced_draft();
         n.speed = self.speed;
         n.reduced_motion = self.reduced_motion;
         // The page's options (embed, panels, reveal) stay; the new run starts paused.
@@ -714,6 +741,50 @@ impl AppState {
         n.question = None;
         n.settle();
         Rc::new(n)
+    }
+
+    /// What to offer back once this state is replaced: itself if it was the student's own,
+    /// else what it was already offering.
+    fn replaced_draft(&self) -> Option<String> {
+        if self.is_students() {
+            Some(self.draft_fragment())
+        } else {
+            self.draft.clone()
+        }
+    }
+
+    fn reduce_draft(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            // Not when it is what is on screen already (a reload of the same experiment).
+            Action::OfferDraft(f) if self.view.embed || (self.is_students() && f == self.draft_fragment()) => self,
+            Action::OfferDraft(f) => {
+                let mut s = (*self).clone();
+                s.draft = Some(f);
+                Rc::new(s)
+            }
+            Action::RestoreDraft => {
+                let Some(text) = self.draft.clone() else { return self };
+                let mut s = match crate::link::from_draft(&text) {
+                    Ok(f) => {
+                        let restored = self.reduce_load(Action::OpenFragment(Box::new(f)));
+                        Rc::try_unwrap(restored).unwrap_or_else(|rc| (*rc).clone())
+                    }
+                    Err(e) => {
+                        let mut s = (*self).clone();
+                        s.error = Some(format!("The experiment kept in this browser could not be read ({e})."));
+                        s
+                    }
+                };
+                s.draft = None;
+                Rc::new(s)
+            }
+            Action::DiscardDraft => {
+                let mut s = (*self).clone();
+                s.draft = None;
+                Rc::new(s)
+            }
+            _ => self,
+        }
     }
 
     fn reduce_selection(self: Rc<Self>, action: Action) -> Rc<Self> {
@@ -1101,6 +1172,38 @@ mod tests {
                 assert_eq!(fresh.question, Some(q), "a question at 0 is asked on opening: {}", l.slug);
             }
         }
+    }
+
+    #[test]
+    fn a_students_experiment_replaced_by_another_is_kept_and_offered_back() {
+        // An unedited lesson replaced by another: nothing of the student's to keep.
+        let s = go(start("quorum-overlap"), &[Action::LoadLesson("stale-read".into())]);
+        assert_eq!(s.draft, None);
+        // An edited one: kept, offered, and restored exactly (settings, time, lesson of origin).
+        let edited = go(start("quorum-overlap"), &[Action::Set(Setting::W(1)), Action::Seek(30_000)]);
+        let s = go(edited.clone(), &[Action::LoadLesson("stale-read".into())]);
+        assert!(s.draft.is_some() && s.lesson.as_deref() == Some("stale-read") && !s.edited);
+        // Another lesson picked meanwhile does not lose it.
+        let s = go(s, &[Action::LoadLesson("read-repair".into())]);
+        let back = go(s, &[Action::RestoreDraft]);
+        assert_eq!(back.model.file, edited.model.file);
+        assert!(back.edited && back.lesson.as_deref() == Some("quorum-overlap") && back.draft.is_none());
+        assert_eq!(back.t_us, 30_000);
+        // What a reload offers: not the experiment already on screen, any other one.
+        let again = go(back.clone(), &[Action::OfferDraft(back.draft_fragment())]);
+        assert_eq!(again.draft, None);
+        let offered = go(start("stale-read"), &[Action::OfferDraft(back.draft_fragment())]);
+        assert!(offered.draft.is_some());
+        assert_eq!(go(offered, &[Action::DiscardDraft]).draft, None);
+        // A damaged kept value is refused with a message and changes nothing.
+        let s = go(start("stale-read"), &[Action::OfferDraft("{\"scenario\": 3}".into()), Action::RestoreDraft]);
+        assert!(s.error.as_deref().is_some_and(|e| e.contains("could not be read")), "{:?}", s.error);
+        assert_eq!(s.lesson.as_deref(), Some("stale-read"));
+        // Embeds keep and offer nothing: their experiment is their page's.
+        let mut e = AppState::from_lesson("quorum-overlap");
+        e.view.embed = true;
+        let e = go(Rc::new(e), &[Action::Set(Setting::W(1)), Action::OfferDraft(back.draft_fragment())]);
+        assert!(!e.is_students() && e.draft.is_none());
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mo
 pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
+/// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
+pub const DRAFT_KEPT: &str = "Your own experiment from before is kept in this browser (never sent anywhere). ";
+
 pub fn verdict(choice: usize, chosen: Option<usize>, right: Option<usize>) -> &'static str {
     match (chosen, right) {
         (Some(a), Some(r)) if a == choice && a == r => " ✓ right",

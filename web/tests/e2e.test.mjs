@@ -509,3 +509,31 @@ test('Figure: a dialog chooses the view and the format with the keyboard alone, 
     await page.close();
   }
 });
+
+test('an edited experiment survives a reload and a lesson picked over it, kept only in this browser', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
+  await setSlider(page, 'w', 1);
+  await page.waitForSelector('[data-edited]');
+  // Reloaded (the address still names the lesson): the lesson opens, and the experiment is offered back.
+  await page.reload();
+  await page.waitForSelector('[data-draft]');
+  assert.equal(await page.locator('[data-edited]').count(), 0);
+  await page.click('[data-action=restore-draft]');
+  await page.waitForSelector('[data-edited]');
+  assert.equal(await page.$eval('input[name=w]', (i) => i.value), '1');
+  assert.equal(await page.locator('[data-draft]').count(), 0);
+  // A lesson picked over it: kept again, and restorable.
+  await page.selectOption('header select', 'stale-read');
+  await page.waitForSelector('[data-draft]');
+  await page.click('[data-action=restore-draft]');
+  assert.equal(await page.$eval('input[name=w]', (i) => i.value), '1');
+  // Discarded: nothing offered after a reload, nothing left in storage.
+  await page.selectOption('header select', 'stale-read');
+  await page.click('[data-action=discard-draft]');
+  await page.reload();
+  await page.waitForSelector('[data-node]');
+  assert.equal(await page.locator('[data-draft]').count(), 0);
+  assert.equal(await page.evaluate(() => localStorage.getItem('quorumscope-draft-v1')), null);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
