@@ -239,15 +239,31 @@ fn datacenters(model: &Model, snap: &Snapshot, labels: &[DcLabel]) -> Html {
     dcs.collect()
 }
 
-thread_local! {
-    /// Where a datacenter's name may move from its usual place, in font sizes, nearest first: a
-    /// grid of half-line steps across and quarter-line steps down, within 12 lines.
-    static DC_LABEL_OFFSETS: Vec<(f64, f64)> = {
-        let mut o: Vec<(f64, f64)> =
-            (-24..=24).flat_map(|i| (-48..=48).map(move |j| (f64::from(i) * 0.5, f64::from(j) * 0.25))).collect();
-        quorumscope_core::order::sort_by_key(&mut o, |(x, y)| quorumscope_core::order::f64_key(x * x + y * y));
-        o
-    };
+/// The first of the places around `home` that `ok` accepts, nearest first: squares of growing
+/// size on a grid of half a line (`f`) across and a quarter of a line down, out to `reach` units.
+fn nearest_spot(home: Pt, f: f64, reach: f64, ok: &dyn Fn(Pt) -> bool) -> Option<Pt> {
+    let at = |i: i32, j: i32| Pt { x: home.x + f64::from(i) * 0.5 * f, y: home.y + f64::from(j) * 0.25 * f };
+    let rings = (reach / (0.25 * f)).clamp(0.0, 400.0) as i32;
+    for ring in 0..=rings {
+        // The square's edge: |j| = ring, or 2|i| = ring.
+        for j in [-ring, ring] {
+            for i in -ring / 2..=ring / 2 {
+                if ok(at(i, j)) {
+                    return Some(at(i, j));
+                }
+            }
+        }
+        if ring % 2 == 0 {
+            for i in [-ring / 2, ring / 2] {
+                for j in 1 - ring..ring {
+                    if ok(at(i, j)) {
+                        return Some(at(i, j));
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Whether every node of datacenter `d` is down.
@@ -309,14 +325,9 @@ fn dc_labels(model: &Model, snap: &Snapshot, lay: &Layout, cards: &[geometry::Re
         let home = polar(RING_R - 120.0, sectors[d].mid());
         // Inside the ring if there is room there (a tall card may fill it on a phone), else
         // anywhere clear.
-        let spots = || {
-            DC_LABEL_OFFSETS
-                .with(|o| o.iter().map(|(dx, dy)| Pt { x: home.x + dx * f, y: home.y + dy * f }).collect::<Vec<Pt>>())
-        };
-        let spots = spots();
-        let at = (spots.iter().find(|p| inside(&boxed(**p)) && clear(&boxed(**p))))
-            .or_else(|| spots.iter().find(|p| clear(&boxed(**p))))
-            .copied()
+        // Within 12 lines of its usual place.
+        let at = nearest_spot(home, f, 12.0 * f, &|p| inside(&boxed(p)) && clear(&boxed(p)))
+            .or_else(|| nearest_spot(home, f, 12.0 * f, &|p| clear(&boxed(p))))
             .unwrap_or(home);
         out.push(DcLabel { rect: boxed(at), text, at });
     }
