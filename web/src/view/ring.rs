@@ -280,8 +280,8 @@ struct DcLabel {
 
 /// The datacenters' names (only when there are several), each inside the ring towards its
 /// sector; where a node card sits inside the ring there (a down node's card at the top or the
-/// bottom), a name placed before, or a node is in the way, it moves to the nearest clear place
-/// inside the ring.
+/// bottom), a name placed before, or a node is in the way, it moves to the nearest clear place,
+/// on its side of the ring's centre if it can.
 fn dc_labels(model: &Model, snap: &Snapshot, lay: &Layout, cards: &[geometry::Rect], font: f64) -> Vec<DcLabel> {
     let sc = model.sc();
     if sc.dcs.len() < 2 {
@@ -325,8 +325,12 @@ fn dc_labels(model: &Model, snap: &Snapshot, lay: &Layout, cards: &[geometry::Re
         let home = polar(RING_R - 120.0, sectors[d].mid());
         // Inside the ring if there is room there (a tall card may fill it on a phone), else
         // anywhere clear.
-        // Within 12 lines of its usual place.
-        let at = nearest_spot(home, f, 12.0 * f, &|p| inside(&boxed(p)) && clear(&boxed(p)))
+        // Within 12 lines of its usual place: inside the ring on its own side of the centre if
+        // there is room there, else inside the ring, else anywhere clear.
+        let (cos, sin) = geometry::cos_sin(sectors[d].mid());
+        let own_side = |p: Pt| (p.x - centre.x) * cos + (p.y - centre.y) * sin > 0.0;
+        let at = nearest_spot(home, f, 12.0 * f, &|p| own_side(p) && inside(&boxed(p)) && clear(&boxed(p)))
+            .or_else(|| nearest_spot(home, f, 12.0 * f, &|p| inside(&boxed(p)) && clear(&boxed(p))))
             .or_else(|| nearest_spot(home, f, 12.0 * f, &|p| clear(&boxed(p))))
             .unwrap_or(home);
         out.push(DcLabel { rect: boxed(at), text, at });
