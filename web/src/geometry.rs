@@ -208,7 +208,9 @@ impl Rect {
 
     /// Whether the box and the disc of radius `rad` around `c` overlap.
     pub fn hits_disc(&self, c: Pt, rad: f64) -> bool {
-        let (dx, dy) = (c.x - c.x.clamp(self.l, self.r), c.y - c.y.clamp(self.t, self.b));
+        // max/min, not `clamp`: clamp's check of its bounds formats floats when it fails, and
+        // that formatting code cost the bundle 10 KB once this ran in the app.
+        let (dx, dy) = (c.x - c.x.max(self.l).min(self.r), c.y - c.y.max(self.t).min(self.b));
         dx * dx + dy * dy < rad * rad
     }
 
