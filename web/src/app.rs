@@ -117,12 +117,14 @@ pub fn App(props: &AppProps) -> Html {
             { error_bar(&state) }
             { draft_bar(&state) }
             { captions(&state) }
-            { main_grid(&state, &snap, &cb, &show) }
-            // The open question and the time controls stay on screen together, under the ring.
+            // The open question and the time controls stay on screen together, under the ring
+            // (the stylesheet's `order` draws them there). They come before the ring and the
+            // settings in the page, so that Tab reaches them right after the lesson's words.
             <div class="dock">
                 { checkpoint(&state) }
                 { transport(&times) }
             </div>
+            { main_grid(&state, &snap, &cb, &show) }
             if embed { { header::embed_bar(&state, &more, &open_ref) } }
             { lower_panels(&state, &cb, &show) }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
@@ -223,7 +225,7 @@ fn checkpoint(state: &UseReducerHandle<AppState>) -> Html {
 }
 
 /// Controls on the left, the ring (with the quorum line and the legend) in the middle, the
-/// inspector on the right.
+/// inspector on the right; in the page, the ring first.
 fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) -> Html {
     let model = &state.model;
     let (t, text_t) = (state.t_us, state.text_t_us());
@@ -236,16 +238,17 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
     );
     html! {
         <main {class}>
-            if show(Panel::Controls) {
-                <aside class="left" aria-label="Controls">
-                    <Controls model={Rc::clone(model)} on_set={cb.set.clone()} on_intervene={cb.intervene.clone()} on_undo={cb.undo.clone()} can_undo={!state.interventions.is_empty()} asking={state.asking()} />
-                </aside>
-            }
             <section class="center" aria-label="Cluster">
                 <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} text_scale={state.view.text_scale()} theme={state.view.theme} />
                 if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
                 if show(Panel::Legend) { { legend() } }
             </section>
+            // After the ring in the page (Tab reaches the ring first); drawn on its left.
+            if show(Panel::Controls) {
+                <aside class="left" aria-label="Controls">
+                    <Controls model={Rc::clone(model)} on_set={cb.set.clone()} on_intervene={cb.intervene.clone()} on_undo={cb.undo.clone()} can_undo={!state.interventions.is_empty()} asking={state.asking()} />
+                </aside>
+            }
             if show(Panel::Inspector) {
                 <aside class="right" aria-label="Details">
                     <Inspector model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={text_t} known_us={state.known_text_us()} selection={state.focus()} on_intervene={cb.intervene.clone()} on_msg={cb.msg.clone()} on_op={cb.op.clone()} asking={state.asking()} />

@@ -144,6 +144,10 @@ pub struct AppState {
     /// followed, the page reloaded), offered back until restored or dismissed
     /// ([`crate::link::draft_text`]).
     pub draft: Option<String>,
+    /// Where playing last started (or the cursor was last moved to while playing): the
+    /// narration's clock never goes back before it, so what was said when paused is not said
+    /// again ([`Self::narration_t_us`]).
+    pub play_from_us: u64,
 }
 
 impl PartialEq for AppState {
@@ -162,6 +166,7 @@ impl PartialEq for AppState {
             && self.question == o.question
             && self.edited == o.edited
             && self.draft == o.draft
+            && self.play_from_us == o.play_from_us
     }
 }
 
@@ -190,6 +195,7 @@ impl AppState {
             edited: false,
             caption_read_ms: 0.0,
             draft: None,
+            play_from_us: 0,
         }
     }
 
@@ -388,12 +394,14 @@ impl AppState {
 
     /// The clock the narration follows: while playing, it moves once a second of real time, so
     /// a screen reader is given at most one sentence a second, the latest, and can finish it.
+    /// It never goes back before where playing started: paused, the narration told the exact
+    /// time, and rounding down on playing again would tell earlier events a second time.
     pub fn narration_t_us(&self) -> u64 {
         if !self.playing {
             return self.t_us;
         }
         let q = ((1000.0 * self.speed * 1000.0) as u64).max(1);
-        self.t_us / q * q
+        (self.t_us / q * q).max(self.play_from_us.min(self.t_us))
     }
 
     /// What the views highlight: the student's selection, or else the operation the caption in
@@ -551,9 +559,13 @@ impl Reducible for AppState {
         if Rc::ptr_eq(&before, &next) {
             return next;
         }
+        let started = next.playing && !before.playing;
         drop(before);
         // Whatever moved time or changed the run, a question the cursor reached opens now.
         let mut s = Rc::try_unwrap(next).unwrap_or_else(|rc| (*rc).clone());
+        if started {
+            s.play_from_us = s.t_us;
+        }
         s.settle();
         Rc::new(s)
     }
@@ -626,7 +638,10 @@ impl AppState {
                     s.t_us = 0;
                 }
             }
-            Action::Seek(t) => s.t_us = t.min(end),
+            Action::Seek(t) => {
+                s.t_us = t.min(end);
+                s.play_from_us = s.t_us;
+            }
             Action::StepNext => {
                 s.playing = false;
                 s.t_us = s.model.next_event_after(s.t_us);
@@ -1293,5 +1308,30 @@ mod tests {
         assert_eq!(s.text_t_us(), 0);
         let s = go(s, &[Action::Seek(25_000)]);
         assert_eq!(s.text_t_us(), 20_000);
+    }
+    #[test]
+    fn the_narration_never_goes_back_when_playing_goes_on_after_a_question() {
+        // stale-read asks at 20 ms; the student answers and goes on at the default speed.
+        let mut s = go(start("stale-read"), &[Action::TogglePlay]);
+        for _ in 0..2_000 {
+            if s.question.is_some() {
+                break;
+            }
+            s = s.reduce(Action::Tick(16.0));
+        }
+        let q = s.question.expect("the lesson asks");
+        let asked = s.model.narration(s.narration_t_us());
+        let s = go(s, &[Action::Answer(q, 0), Action::Continue]);
+        assert!(s.playing);
+        // Rounded down to the narration's one-second clock, it would tell the put at 0 ms again.
+        assert_eq!(s.model.narration(s.narration_t_us()), asked, "what was said is not said again, nor earlier events");
+        let mut t = s.narration_t_us();
+        let mut s = s;
+        for _ in 0..200 {
+            s = s.reduce(Action::Tick(16.0));
+            assert!(s.narration_t_us() >= t, "the narration's clock runs forwards");
+            t = s.narration_t_us();
+        }
+        assert!(t > s.play_from_us, "and it moves on");
     }
 }

@@ -107,6 +107,16 @@ mod exports {
         serde_json::json!({"renders": renders, "frames": frames, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
     }
 
+    /// The value labels last written beside messages on the ring's canvas: text, left end and
+    /// baseline, font size, in the ring's viewBox units (the test measures their boxes itself).
+    #[wasm_bindgen]
+    pub fn qs_message_labels() -> String {
+        let labels = crate::view::messages::last_labels();
+        let items: Vec<serde_json::Value> =
+            labels.iter().map(|l| serde_json::json!({"text": l.text, "x": l.x, "y": l.y, "font": l.font})).collect();
+        serde_json::Value::Array(items).to_string()
+    }
+
     #[wasm_bindgen]
     pub fn qs_reset_stats() {
         FRAME_WORK_MS.with(|v| v.borrow_mut().clear());

@@ -150,6 +150,17 @@ test('the ring is a labelled group of named nodes; datacenters are named only wh
   const multi = await open(s.b, `${s.srv.base}/#lesson=sloppy-quorum`);
   const names = await multi.$$eval('[data-node]', (ns) => ns.map((n) => n.getAttribute('aria-label')));
   assert.ok(names.every((n) => / in \w+/.test(n)), names.join('\n'));
+  // As a screen reader lists the ring (with datacenters, down nodes' cards and clients): every
+  // item is named, with a role; no bare text.
+  await scrub(multi, 300);
+  await multi.waitForTimeout(100);
+  const tree = await multi.locator('svg.ring').ariaSnapshot();
+  assert.match(tree, /^- group "Ring of 6 nodes":/);
+  const items = tree.split('\n').slice(1);
+  // (A name with a colon in it is quoted once more, as YAML.)
+  assert.deepEqual(items.filter((l) => !/^  - '?(button|img) "[^"]+"/.test(l)), [], tree);
+  for (const c of ['alice', 'bob']) assert.ok(items.some((l) => l.startsWith(`  - img "client ${c}"`)), `client ${c} is named: ${tree}`);
+  assert.ok(items.some((l) => l.includes('img "card of us1: down"')), tree);
   await multi.close();
 });
 
@@ -293,4 +304,58 @@ test('a question is announced when it opens: a named dialog that takes the focus
   assert.ok(q.question, 'the question has the focus');
   assert.match(q.name, /^Predict what happens next: .{10,}/);
   await page.close();
+});
+
+// Tab follows what a student needs in order: the lesson's words, the question and the time
+// controls, the ring, and only then the settings (30-odd stops) and the details.
+test('Tab reaches the transport and the ring before the settings', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read&reveal=1`);
+  const order = [];
+  for (let i = 0; i < 120 && order.at(-1) !== 'details'; i++) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (e.closest('.transport')) return 'transport';
+      if (e.closest('svg.ring')) return 'ring';
+      if (e.closest('aside.left')) return 'settings';
+      if (e.closest('aside.right')) return 'details';
+      return null;
+    });
+    if (where && where !== order.at(-1)) order.push(where);
+  }
+  assert.deepEqual(order.slice(0, 4), ['transport', 'ring', 'settings', 'details']);
+  await page.close();
+});
+
+// Played to a question, answered, and on: the narration goes on from what it said at the
+// question. Rounded down to its one-second clock it used to go back and tell the events before
+// the question again ("0.0 ms: alice starts put x=v1 …" after "20.0 ms: bob starts get x …").
+test('after a question, the narration goes on in order and repeats nothing', async () => {
+  const found = [];
+  for (const slug of ['stale-read', 'sloppy-quorum', 'quorum-overlap']) {
+    const page = await open(s.b, `${s.srv.base}/#lesson=${slug}`);
+    await page.evaluate(() => {
+      // What is said on opening too.
+      window.said = [[performance.now(), document.querySelector('#narration').textContent]];
+      new MutationObserver(() => window.said.push([performance.now(), document.querySelector('#narration').textContent]))
+        .observe(document.querySelector('#narration'), { childList: true, characterData: true, subtree: true });
+    });
+    await page.click('.transport .play');
+    await page.waitForSelector('[data-question]', { timeout: 60000 });
+    const choice = await page.$('[data-question] [data-choice]');
+    if (choice) await choice.click();
+    await page.click('[data-action=continue]');
+    await page.waitForTimeout(4000);
+    const said = (await page.evaluate(() => window.said)).map(([at, text]) => [at, text]).filter(([, text]) => text);
+    const changes = said.filter((x, i) => i === 0 || x[1] !== said[i - 1][1]);
+    const sentences = changes.flatMap(([, text]) => { const [, when, rest] = /^([\d.]+) ms: (.*)$/.exec(text) || []; return (rest || '').split('; ').map((x) => `${when} ms: ${x}`); });
+    const times = changes.map(([, text]) => Number(/^([\d.]+) ms: /.exec(text)?.[1]));
+    const twice = sentences.filter((x, i) => sentences.indexOf(x) !== i);
+    if (twice.length) found.push(`${slug}: said twice: ${twice.join(' | ')}`);
+    if (times.some((t, i) => i > 0 && t < times[i - 1])) found.push(`${slug}: out of order: ${times.join(', ')}`);
+    const secs = (said.at(-1)[0] - said[0][0]) / 1000;
+    if (changes.length > 3 * Math.max(1, secs) + 1) found.push(`${slug}: ${changes.length} announcements in ${secs.toFixed(1)} s`);
+    await page.close();
+  }
+  assert.deepEqual(found, []);
 });

@@ -112,6 +112,23 @@ export function measure() {
     if (c.getBBox().width > 0) items.push({ what: `card of ${c.closest('g').querySelector('[data-node]').dataset.node}`, ...box(c) });
   }
   for (const c of document.querySelectorAll('[data-client] rect')) items.push({ what: `client ${c.parentNode.dataset.client}`, ...box(c) });
+  for (const d of document.querySelectorAll('.dc-label')) items.push({ what: `datacenter name "${d.textContent}"`, ...box(d) });
+  for (const d of document.querySelectorAll('.cut text')) items.push({ what: 'partition label', ...box(d) });
+  // The values written beside messages on the ring's canvas (the build with hooks lists them, in
+  // viewBox units): their boxes as the canvas's own font measures them, mapped to the screen.
+  const svg = document.querySelector('svg.ring');
+  const listed = window.wasmBindings?.qs_message_labels ? JSON.parse(window.wasmBindings.qs_message_labels()) : [];
+  if (listed.length) {
+    const ctx = document.createElement('canvas').getContext('2d');
+    const m = svg.getScreenCTM();
+    for (const l of listed) {
+      ctx.font = `600 ${l.font}px sans-serif`;
+      const t = ctx.measureText(l.text);
+      const [a, b] = [[l.x, l.y - t.actualBoundingBoxAscent], [l.x + t.width, l.y + t.actualBoundingBoxDescent]]
+        .map(([x, y]) => new DOMPoint(x, y).matrixTransform(m));
+      items.push({ what: `message label "${l.text}"`, l: a.x, t: a.y, r: b.x, b: b.y, label: true });
+    }
+  }
   // The dock itself may be `display: contents` (a short embed lays its parts out beside the ring).
   const docked = [...document.querySelectorAll('.dock, .dock > *')].map(box).filter((d) => d.r > d.l);
   const ring = box(document.querySelector('svg.ring'));

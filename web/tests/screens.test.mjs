@@ -8,16 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { session, open, measure, collisions } from './harness.mjs';
+import { session, open, measure, collisions, lessonAsShown } from './harness.mjs';
 
 const ROOT = process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..');
 const SHOTS = path.join(ROOT, 'docs/screenshots');
 const Q = '#lesson=stale-read&t=20';
 const SIZES = [
-  // At 360 px the ring is drawn at its minimum width for 12 px text (386 px, geometry.rs
-  // ring_min_width) and its column scrolls sideways by the difference: the ring need only be
-  // 90% in view there.
-  { name: 'phone-360', viewport: { width: 360, height: 740 }, url: `/${Q}`, phone: true, min: 12, ringShown: 0.9 },
+  // At 360 px the ring is drawn at its minimum width for 12 px text (352 px, geometry.rs
+  // ring_min_width), which its column holds.
+  { name: 'phone-360', viewport: { width: 360, height: 740 }, url: `/${Q}`, phone: true, min: 12 },
   { name: 'phone-390', viewport: { width: 390, height: 844 }, url: `/${Q}`, phone: true, min: 12 },
   { name: 'embed-640x400', viewport: { width: 640, height: 400 }, url: `/?embed${Q}`, min: 12, nodeLabel: 14, fits: true },
   { name: 'short-800x500', viewport: { width: 800, height: 500 }, url: `/${Q}`, min: 12 },
@@ -43,6 +42,20 @@ function textSizes() {
     const svg = e.closest('svg');
     if (svg) px *= svg.getScreenCTM().a;
     out.push({ px, text: n.textContent.trim().slice(0, 30), where: e.getAttribute('class') || e.tagName });
+  }
+  return out;
+}
+
+// Elements wider inside than their box that scroll (or would) sideways, other than the panels
+// meant to scroll.
+function sideways() {
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    if (e.closest('.st-scroll, .mk-scroll, .table-wrap, .visually-hidden, [hidden]')) continue;
+    const ox = getComputedStyle(e).overflowX;
+    if ((ox === 'auto' || ox === 'scroll') && e.scrollWidth > e.clientWidth + 1) {
+      out.push(`${e.tagName.toLowerCase()}.${[...e.classList].join('.')} scrolls sideways by ${e.scrollWidth - e.clientWidth} px`);
+    }
   }
   return out;
 }
@@ -91,6 +104,9 @@ for (const scheme of ['light', 'dark']) {
       if (size.nodeLabel && Math.min(...names) < size.nodeLabel) problems.push(`${at}: node labels ${Math.min(...names).toFixed(1)} px`);
       const [sw, iw] = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth]);
       if (sw > iw) problems.push(`${at}: page ${sw} px wide in a ${iw} px window`);
+      // Nor does any part of the page scroll sideways (the ring's column included), but the
+      // panels made to: the space-time diagram, the Merkle trees and the history's table.
+      for (const c of await page.evaluate(sideways)) problems.push(`${at}: ${c}`);
       // An embed does not scroll at all: everything, the open question included, is in the frame.
       const sh = await page.evaluate(() => document.documentElement.scrollHeight);
       if (size.fits && sh > size.viewport.height) problems.push(`${at}: page ${sh} px tall in a ${size.viewport.height} px frame`);
@@ -146,4 +162,38 @@ test('the course page shows no panel that gives its question away', async () => 
   for (const m of html.matchAll(/panels=([a-z,]+)/g)) {
     for (const p of m[1].split(',')) assert.ok(['legend', 'controls'].includes(p), `panels=${m[1]}: ${p} shows what the question asks`);
   }
+});
+
+// A 640 × 400 embed, every lesson's every question as a student reaches it (playing on to it,
+// answering, going on): each choice is in view, inside the question's box and the frame, with no
+// scrolling, and the frame itself does not scroll.
+test('at 640×400 every choice of every question is in view without scrolling', async () => {
+  const problems = [];
+  const slugs = fs.readdirSync(path.join(ROOT, 'lessons')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  let asked = 0;
+  for (const slug of slugs) {
+    const qs = lessonAsShown(ROOT, slug).steps.filter((st) => st.predict);
+    const page = await open(s.b, `${s.srv.base}/?embed#lesson=${slug}`, { viewport: { width: 640, height: 400 } });
+    for (const q of qs) {
+      await page.evaluate(() => { const r = document.querySelector('input[name=time]'); r.value = '1e9'; r.dispatchEvent(new Event('input', { bubbles: true })); });
+      await page.waitForSelector(`[data-question="${q.i}"]`);
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      asked += 1;
+      const r = await page.evaluate(() => {
+        const box = document.querySelector('[data-question]').getBoundingClientRect();
+        const hidden = [...document.querySelectorAll('[data-question] [data-choice]')]
+          .filter((c) => { const x = c.getBoundingClientRect(); return x.top < Math.max(box.top, 0) - 1 || x.bottom > Math.min(box.bottom, innerHeight) + 1; })
+          .map((c) => c.textContent.slice(0, 30));
+        return { hidden, page: document.documentElement.scrollHeight };
+      });
+      for (const h of r.hidden) problems.push(`${slug} question ${q.i}: "${h}" needs scrolling`);
+      if (r.page > 400) problems.push(`${slug} question ${q.i}: the page is ${r.page} px tall`);
+      const c = page.locator(`[data-question="${q.i}"] [data-choice]`);
+      if (await c.count()) await c.nth(q.answer ?? 0).click();
+      await page.click('[data-action=continue]');
+    }
+    await page.close();
+  }
+  assert.ok(asked >= 14, `only ${asked} questions asked`);
+  assert.deepEqual(problems, []);
 });

@@ -5,7 +5,7 @@
 //! functions; `draw` only turns the list into pixels. The `data-message` hooks stay in the DOM as
 //! a hidden list whose attributes do not change while a message flies.
 
-use crate::geometry::{self, Pt};
+use crate::geometry::{self, Pt, Rect};
 use crate::model::Model;
 use crate::state::Selection;
 use crate::view::kinds::{self, Shape};
@@ -217,8 +217,16 @@ pub fn svg_marks(items: &[Drawn], k: f64, colour: &dyn Fn(MsgKind) -> String, pa
     out
 }
 
-/// Draws `items` on `canvas`, whose box matches the SVG's viewBox (`x0`, width `w`, height `h`).
-pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f64, k: f64) -> Option<()> {
+/// Draws `items` on `canvas`, whose box matches the SVG's viewBox (`x0`, width `w`, height `h`);
+/// their value labels keep off the boxes `keep_off` where they can (the ring's cards, pills, names).
+pub fn draw(
+    canvas: &web_sys::HtmlCanvasElement,
+    items: &[Drawn],
+    x0: f64,
+    w: f64,
+    k: f64,
+    keep_off: &[Rect],
+) -> Option<()> {
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let window = web_sys::window()?;
     let dpr = window.device_pixel_ratio().max(1.0);
@@ -231,6 +239,7 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
     }
     ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok()?;
     ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
+    LABELS.with(|v| v.borrow_mut().clear());
     if items.is_empty() || css_w <= 0.0 {
         return Some(());
     }
@@ -288,7 +297,7 @@ pub fn draw(canvas: &web_sys::HtmlCanvasElement, items: &[Drawn], x0: f64, w: f6
         }
     }
     ctx.set_global_alpha(1.0);
-    attribution(&ctx, items, k, &var, &fg, &panel);
+    attribution(&ctx, (items, keep_off), k, &var, (&fg, &panel));
     Some(())
 }
 
@@ -300,11 +309,10 @@ pub const CLIENT_COLOURS: usize = 4;
 /// carries written beside it.
 fn attribution(
     ctx: &web_sys::CanvasRenderingContext2d,
-    items: &[Drawn],
+    (items, keep_off): (&[Drawn], &[Rect]),
     k: f64,
     var: &dyn Fn(&str) -> Option<String>,
-    fg: &str,
-    panel: &str,
+    (fg, panel): (&str, &str),
 ) {
     ctx.set_line_width(1.5);
     for ci in 0..CLIENT_COLOURS {
@@ -323,17 +331,101 @@ fn attribution(
         ctx.stroke();
     }
     ctx.set_global_alpha(1.0);
-    ctx.set_font(&format!("600 {}px sans-serif", quorumscope_core::num::fixed(12.0 * k, 1)));
+    ctx.set_font(&format!("600 {}px sans-serif", quorumscope_core::num::fixed(LABEL_EM * 12.0 * k, 1)));
     ctx.set_line_width(3.0);
+    let placed = labels(items, k, keep_off);
+    for l in &placed {
+        ctx.set_stroke_style_str(panel);
+        let _ = ctx.stroke_text(&l.text, l.x, l.y);
+        ctx.set_fill_style_str(fg);
+        let _ = ctx.fill_text(&l.text, l.x, l.y);
+    }
+    LABELS.with(|v| *v.borrow_mut() = placed);
+}
+
+/// A message label's font size relative to the legend's 12 units (times `k`).
+const LABEL_EM: f64 = 1.0;
+
+/// A value written beside messages in flight: its text (with a count when it stands for
+/// several), its left end and baseline, and its box, in viewBox units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Label {
+    pub text: String,
+    pub x: f64,
+    pub y: f64,
+    /// Its font size.
+    pub font: f64,
+    pub rect: Rect,
+}
+
+thread_local! {
+    /// The labels last drawn, for the browser tests' overlap measurement.
+    static LABELS: std::cell::RefCell<Vec<Label>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The labels last drawn on the ring.
+pub fn last_labels() -> Vec<Label> {
+    LABELS.with(|v| v.borrow().clone())
+}
+
+/// The box of `text` written from (`x`, `y`) (left end, baseline) at `font` units: its width
+/// estimated from above ([`geometry::CHAR_W`]).
+fn text_box(text: &str, x: f64, y: f64, font: f64) -> Rect {
+    let w = text.chars().count() as f64 * geometry::CHAR_W * font;
+    Rect { l: x, t: y - geometry::ASCENT * font, r: x + w, b: y + 0.25 * font }
+}
+
+/// Where the values of the messages in focus are written, so that no two labels overlap:
+/// messages carrying the same value whose labels would touch (a put leaving for three replicas,
+/// replies arriving together) share one label with a count ("v1 ×3"); the others each take the
+/// first place around their message (above right, below right, above left, below left, above,
+/// below; then as much again further out) that is clear of the labels placed so far and, if one is, of the boxes `keep_off` too.
+pub fn labels(items: &[Drawn], k: f64, keep_off: &[Rect]) -> Vec<Label> {
+    let font = LABEL_EM * 12.0 * k;
+    // (value, the messages' positions) for each group.
+    let mut groups: Vec<(&str, Vec<Pt>)> = Vec::new();
     for d in items.iter().filter(|d| !d.dropped) {
-        if let Some(l) = &d.label {
-            let (x, y) = (d.at.x + 12.0 * k, d.at.y - 8.0 * k);
-            ctx.set_stroke_style_str(panel);
-            let _ = ctx.stroke_text(l, x, y);
-            ctx.set_fill_style_str(fg);
-            let _ = ctx.fill_text(l, x, y);
+        let Some(v) = d.label.as_deref() else { continue };
+        let first = text_box(v, d.at.x + 12.0 * k, d.at.y - 8.0 * k, font);
+        let near = |p: &Pt| {
+            let b = text_box(v, p.x + 12.0 * k, p.y - 8.0 * k, font);
+            b.l.max(first.l) - 4.0 * k < b.r.min(first.r) && b.t.max(first.t) - 4.0 * k < b.b.min(first.b)
+        };
+        match groups.iter_mut().find(|(gv, ps)| *gv == v && ps.iter().any(near)) {
+            Some((_, ps)) => ps.push(d.at),
+            None => groups.push((v, vec![d.at])),
         }
     }
+    let mut out: Vec<Label> = Vec::new();
+    for (v, ps) in groups {
+        let text = if ps.len() > 1 { format!("{v} ×{}", ps.len()) } else { v.to_string() };
+        let n = ps.len() as f64;
+        let at = Pt { x: ps.iter().map(|p| p.x).sum::<f64>() / n, y: ps.iter().map(|p| p.y).sum::<f64>() / n };
+        let w = text_box(&text, 0.0, 0.0, font).r;
+        // Around the message, then (if all of those are taken) a little further out.
+        let spots: Vec<(f64, f64)> = [1.0, 2.0, 3.0, 4.0]
+            .iter()
+            .flat_map(|far| {
+                let (gap, up, down) = (12.0 * k * far, -8.0 * k * far, 8.0 * k * far + geometry::ASCENT * font);
+                [
+                    (gap, up),
+                    (gap, down),
+                    (-gap - w, up),
+                    (-gap - w, down),
+                    (-w / 2.0, -gap - 0.25 * font),
+                    (-w / 2.0, gap + geometry::ASCENT * font),
+                ]
+            })
+            .collect();
+        let place = |(dx, dy): (f64, f64)| (at.x + dx, at.y + dy, text_box(&text, at.x + dx, at.y + dy, font));
+        let clear = |r: &Rect| out.iter().all(|o| !o.rect.overlaps(r));
+        let free = |r: &Rect| keep_off.iter().all(|o| !o.overlaps(r));
+        let (x, y, rect) = (spots.iter().map(|s| place(*s)).find(|(_, _, r)| clear(r) && free(r)))
+            .or_else(|| spots.iter().map(|s| place(*s)).find(|(_, _, r)| clear(r)))
+            .unwrap_or_else(|| place(spots[0]));
+        out.push(Label { text, x, y, font, rect });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -401,6 +493,70 @@ mod tests {
         assert!(d.iter().all(|d| d.client == Some(0) && d.related && d.label.as_deref() == Some("v1")), "{d:?}");
         let d = at(&m, &lay, &flying, 2_000, &Selection::default());
         assert!(d.iter().all(|d| d.client == Some(0) && d.label.is_none()));
+    }
+
+    /// Every lesson, at 200 moments, with each operation in focus in turn, at the ring's sizes
+    /// (1440 × 900, a 640 × 400 embed, the narrowest phone, a projector): no two value labels
+    /// overlap, and one label stands for every message that carries a value.
+    #[test]
+    fn value_labels_never_overlap() {
+        let (mut naive, mut problems, mut drawn) = (0, Vec::new(), 0);
+        for l in crate::lessons::LESSONS {
+            let m = model(l.slug);
+            for (width, min) in [(822.0, 12.0), (383.0, 12.0), (geometry::ring_min_width(12.0), 12.0), (900.0, 24.0)] {
+                let font = geometry::ring_font_units(width, min);
+                let k = font / geometry::BASE_FONT;
+                let lay = crate::view::layout::layout_with(&m, font);
+                for j in 0..=200 {
+                    let t = m.end_us / 200 * j;
+                    let flying = m.in_flight(t);
+                    for op in 0..m.report.ops.len() as u32 {
+                        let items = at(&m, &lay, &flying, t, &Selection { op: Some(op), ..Selection::default() });
+                        let valued = items.iter().filter(|d| !d.dropped && d.label.is_some()).count();
+                        if valued == 0 {
+                            continue;
+                        }
+                        let placed = labels(&items, k, &[]);
+                        let counted: usize = placed
+                            .iter()
+                            .map(|l| l.text.rsplit_once(" ×").and_then(|(_, n)| n.parse().ok()).unwrap_or(1))
+                            .sum();
+                        assert_eq!(counted, valued, "{} at {t} µs: every valued message is counted once", l.slug);
+                        drawn += placed.len();
+                        for a in 0..placed.len() {
+                            for b in a + 1..placed.len() {
+                                if placed[a].rect.overlaps(&placed[b].rect) {
+                                    problems.push(format!(
+                                        "{} at {t} µs, {width} px, op {op}: {:?} overlaps {:?}",
+                                        l.slug, placed[a], placed[b]
+                                    ));
+                                }
+                            }
+                        }
+                        // As they were drawn before: each value at its message, above right.
+                        let font = 12.0 * k;
+                        let old: Vec<Rect> = items
+                            .iter()
+                            .filter_map(|d| {
+                                d.label
+                                    .as_deref()
+                                    .filter(|_| !d.dropped)
+                                    .map(|v| text_box(v, d.at.x + 12.0 * k, d.at.y - 8.0 * k, font))
+                            })
+                            .collect();
+                        naive += (0..old.len())
+                            .flat_map(|a| (a + 1..old.len()).map(move |b| (a, b)))
+                            .filter(|(a, b)| old[*a].overlaps(&old[*b]))
+                            .count();
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{drawn} labels drawn; {} overlapping pairs, {naive} with one label per message at its message",
+            problems.len()
+        );
+        assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems[..problems.len().min(20)].join("\n"));
     }
 
     #[test]

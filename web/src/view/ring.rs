@@ -113,6 +113,23 @@ pub fn Ring(p: &RingProps) -> Html {
     let lay =
         use_memo((Rc::clone(&p.model), (scale.font * 10.0).round() as i64), |(m, f)| layout_with(m, *f as f64 / 10.0));
     let keys = shown_keys(model, &p.snap, &p.selection);
+    let card_rects: Vec<geometry::Rect> =
+        (0..sc.nodes.len()).filter_map(|i| card_at(model, &p.snap, &keys, &lay, scale, i)).map(|c| c.rect).collect();
+    let dc_names = dc_labels(model, &p.snap, &lay, &card_rects, scale.font);
+    // What the messages' value labels keep off: cards, datacenter names, client pills, nodes.
+    let reach = geometry::node_reach(lay.radius, scale.font);
+    let keep_off: Vec<geometry::Rect> = card_rects
+        .iter()
+        .copied()
+        .chain(dc_names.iter().map(|d| d.rect))
+        .chain(lay.clients.iter().map(|c| geometry::client_box(*c, scale.font)))
+        .chain(lay.nodes.iter().map(|n| geometry::Rect {
+            l: n.x - reach,
+            t: n.y - reach,
+            r: n.x + reach,
+            b: n.y + reach,
+        }))
+        .collect();
     let quorum = quorum_sets(model, &p.selection, p.known_us);
     let nodes = (0..sc.nodes.len()).map(|i| node(p, &lay, &keys, &quorum, (scale, hit_r), i));
 
@@ -126,7 +143,7 @@ pub fn Ring(p: &RingProps) -> Html {
         let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
         use_effect(move || {
             if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                messages::draw(&c, &drawn, -scale.margin, scale.width(), scale.k);
+                messages::draw(&c, &drawn, -scale.margin, scale.width(), scale.k, &keep_off);
             }
         });
     }
@@ -142,7 +159,7 @@ pub fn Ring(p: &RingProps) -> Html {
         <div class="ring-wrap" ref={wrap} style={format!("aspect-ratio: {w} / {view}; min-width: {}px", fixed(geometry::ring_min_width(min_px), 0))}>
         <svg class="ring" style={format!("font-size: {}px", fixed(scale.font, 1))} onmousemove={on_move} viewBox={format!("{} 0 {w} {view}", fixed(-scale.margin, 0))} role="group" aria-label={format!("Ring of {} nodes", sc.nodes.len())} onclick={on_bg}>
             <circle class="ring-line" cx={fixed(geometry::CENTER.0, 0)} cy={fixed(geometry::CENTER.1, 0)} r={fixed(RING_R, 0)} />
-            { datacenters(model, &p.snap) }
+            { datacenters(model, &p.snap, &dc_names) }
             { trails(&lay, &in_flight, p.selection.op) }
             { partition_cuts(&lay, &p.snap, sc.nodes.len()) }
             { clients(model, &lay, &p.selection, scale.font) }
@@ -198,7 +215,7 @@ fn quorum_sets(model: &Model, sel: &Selection, known_us: u64) -> Quorum {
 }
 
 /// Datacenter sectors and labels.
-fn datacenters(model: &Model, snap: &Snapshot) -> Html {
+fn datacenters(model: &Model, snap: &Snapshot, labels: &[DcLabel]) -> Html {
     let sc = model.sc();
     let mut per_dc = vec![0usize; sc.dcs.len()];
     for n in &sc.nodes {
@@ -207,8 +224,7 @@ fn datacenters(model: &Model, snap: &Snapshot) -> Html {
     let sectors = geometry::sectors(&per_dc);
     let dcs = sc.dcs.iter().enumerate().map(|(d, name)| {
         let s = &sectors[d];
-        let label = polar(RING_R - 120.0, s.mid());
-        let all_down = sc.nodes.iter().enumerate().filter(|(_, n)| n.dc as usize == d).all(|(i, _)| !snap.nodes[i].up);
+        let all_down = dc_down(model, snap, d);
         html! {
             <g class={classes!("dc", all_down.then_some("dc-down"))} data-dc={name.clone()}>
                 if s.end - s.start > 6.2 {
@@ -217,15 +233,112 @@ fn datacenters(model: &Model, snap: &Snapshot) -> Html {
                 } else {
                     <path class="dc-arc" d={geometry::arc_path(RING_R, s.start - 0.05, s.end + 0.05)} />
                 }
-                if sc.dcs.len() > 1 {
-                    <text class="dc-label" x={fixed(label.x, 1)} y={fixed(label.y, 1)} text-anchor="middle">
-                        { if all_down { format!("{name} (down)") } else { name.clone() } }
-                    </text>
+                if let Some(l) = labels.get(d) {
+                    <text class="dc-label" x={fixed(l.at.x, 1)} y={fixed(l.at.y, 1)} text-anchor="middle" role="img" aria-label={format!("datacenter {}", l.text)}>{ l.text.clone() }</text>
                 }
             </g>
         }
     });
     dcs.collect()
+}
+
+/// The first of the places around `home` that `ok` accepts, nearest first: squares of growing
+/// size on a grid of half a line (`f`) across and a quarter of a line down, out to `reach` units.
+fn nearest_spot(home: Pt, f: f64, reach: f64, ok: &dyn Fn(Pt) -> bool) -> Option<Pt> {
+    let at = |i: i32, j: i32| Pt { x: home.x + f64::from(i) * 0.5 * f, y: home.y + f64::from(j) * 0.25 * f };
+    let rings = (reach / (0.25 * f)).clamp(0.0, 400.0) as i32;
+    for ring in 0..=rings {
+        // The square's edge: |j| = ring, or 2|i| = ring.
+        for j in [-ring, ring] {
+            for i in -ring / 2..=ring / 2 {
+                if ok(at(i, j)) {
+                    return Some(at(i, j));
+                }
+            }
+        }
+        if ring % 2 == 0 {
+            for i in [-ring / 2, ring / 2] {
+                for j in 1 - ring..ring {
+                    if ok(at(i, j)) {
+                        return Some(at(i, j));
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Whether every node of datacenter `d` is down.
+fn dc_down(model: &Model, snap: &Snapshot, d: usize) -> bool {
+    model.sc().nodes.iter().enumerate().filter(|(_, n)| n.dc as usize == d).all(|(i, _)| !snap.nodes[i].up)
+}
+
+/// A datacenter's name inside the ring: its text, baseline centre and box.
+struct DcLabel {
+    text: String,
+    at: Pt,
+    rect: geometry::Rect,
+}
+
+/// The datacenters' names (only when there are several), each inside the ring towards its
+/// sector; where a node card sits inside the ring there (a down node's card at the top or the
+/// bottom), a name placed before, or a node is in the way, it moves to the nearest clear place,
+/// on its side of the ring's centre if it can.
+fn dc_labels(model: &Model, snap: &Snapshot, lay: &Layout, cards: &[geometry::Rect], font: f64) -> Vec<DcLabel> {
+    let sc = model.sc();
+    if sc.dcs.len() < 2 {
+        return vec![];
+    }
+    let mut per_dc = vec![0usize; sc.dcs.len()];
+    for n in &sc.nodes {
+        per_dc[n.dc as usize] += 1;
+    }
+    let sectors = geometry::sectors(&per_dc);
+    let f = 1.1 * font;
+    let reach = geometry::node_reach(lay.radius, font);
+    let centre = Pt { x: geometry::CENTER.0, y: geometry::CENTER.1 };
+    let pills: Vec<geometry::Rect> = lay.clients.iter().map(|c| geometry::client_box(*c, font)).collect();
+    let view = geometry::Rect {
+        l: -geometry::ring_margin(font),
+        t: 0.0,
+        r: geometry::VIEW + geometry::ring_margin(font),
+        b: geometry::VIEW,
+    };
+    let mut out: Vec<DcLabel> = Vec::new();
+    for (d, name) in sc.dcs.iter().enumerate() {
+        let text = if dc_down(model, snap, d) { format!("{name} (down)") } else { name.clone() };
+        let w = text.chars().count() as f64 * geometry::CHAR_W * f;
+        let boxed = |p: Pt| geometry::Rect {
+            l: p.x - w / 2.0,
+            t: p.y - geometry::ASCENT * f,
+            r: p.x + w / 2.0,
+            b: p.y + 0.25 * f,
+        };
+        let inside = |r: &geometry::Rect| {
+            [(r.l, r.t), (r.r, r.t), (r.l, r.b), (r.r, r.b)]
+                .iter()
+                .all(|(x, y)| Pt::dist(Pt { x: *x, y: *y }, centre) < RING_R - 12.0)
+        };
+        let clear = |r: &geometry::Rect| {
+            r.inside(&view)
+                && cards.iter().chain(&pills).chain(out.iter().map(|l| &l.rect)).all(|c| !c.overlaps(r))
+                && lay.nodes.iter().all(|n| !r.hits_disc(*n, reach))
+        };
+        let home = polar(RING_R - 120.0, sectors[d].mid());
+        // Inside the ring if there is room there (a tall card may fill it on a phone), else
+        // anywhere clear.
+        // Within 12 lines of its usual place: inside the ring on its own side of the centre if
+        // there is room there, else inside the ring, else anywhere clear.
+        let (cos, sin) = geometry::cos_sin(sectors[d].mid());
+        let own_side = |p: Pt| (p.x - centre.x) * cos + (p.y - centre.y) * sin > 0.0;
+        let at = nearest_spot(home, f, 12.0 * f, &|p| own_side(p) && inside(&boxed(p)) && clear(&boxed(p)))
+            .or_else(|| nearest_spot(home, f, 12.0 * f, &|p| inside(&boxed(p)) && clear(&boxed(p))))
+            .or_else(|| nearest_spot(home, f, 12.0 * f, &|p| clear(&boxed(p))))
+            .unwrap_or(home);
+        out.push(DcLabel { rect: boxed(at), text, at });
+    }
+    out
 }
 
 /// Partition: a drawn cut between groups of nodes.
@@ -349,8 +462,17 @@ fn node_card(model: &Model, snap: &Snapshot, keys: &[KeyId], lay: &Layout, scale
     let Some(c) = card_at(model, snap, keys, lay, scale, i) else { return html! {} };
     let x = fixed(c.x, 1);
     let dy = fixed(scale.font * geometry::LINE_H, 1);
+    // A named item of the ring's group: whose card it is and its lines, unwrapped (a wrapped
+    // line's continuation starts with two spaces).
+    let mut name = format!("card of {}: ", model.sc().nodes[i].name);
+    for (j, (l, _)) in c.lines.iter().enumerate() {
+        if j > 0 {
+            name.push_str(if l.starts_with("  ") { " " } else { "; " });
+        }
+        name.push_str(l.trim());
+    }
     html! {
-        <text class="node-card" x={x.clone()} y={fixed(c.y0, 1)} text-anchor={c.anchor.svg()}>
+        <text class="node-card" x={x.clone()} y={fixed(c.y0, 1)} text-anchor={c.anchor.svg()} role="img" aria-label={name}>
             { for c.lines.iter().enumerate().map(|(j, (l, cl))| html! {
                 <tspan class={*cl} x={x.clone()} dy={ if j == 0 { "0".to_string() } else { dy.clone() } }>{ l.clone() }</tspan>
             }) }
@@ -407,7 +529,9 @@ fn clients(model: &Model, lay: &Layout, sel: &Selection, font: f64) -> Html {
         let pos = lay.clients[i];
         let active = active_client.is_some_and(|a| *a == c.name);
         html! {
-            <g class={classes!("client", active.then_some("active"), format!("cl-{}", i % super::messages::CLIENT_COLOURS))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}>
+            // A named item of the ring's group (not bare text): its name is the text on screen.
+            <g class={classes!("client", active.then_some("active"), format!("cl-{}", i % super::messages::CLIENT_COLOURS))} data-client={c.name.clone()} transform={format!("translate({} {})", fixed(pos.x, 1), fixed(pos.y, 1))}
+               role="img" aria-label={format!("client {}{}", c.name, if active { ", whose operation is in focus" } else { "" })}>
                 <rect x={fixed(-2.1 * font, 1)} y={fixed(-0.95 * font, 1)} width={fixed(4.2 * font, 1)} height={fixed(1.9 * font, 1)} rx={fixed(0.95 * font, 1)} />
                 <text y={fixed(0.32 * font, 1)} text-anchor="middle">{ c.name.clone() }</text>
             </g>
@@ -529,6 +653,23 @@ mod tests {
                     }
                     for (i, c) in m.sc().clients.iter().enumerate() {
                         boxes.push((format!("client {}", c.name), client_box(lay.clients[i], sc.font)));
+                    }
+                    let cards: Vec<Rect> =
+                        boxes.iter().filter(|(n, _)| n.starts_with("card")).map(|(_, r)| *r).collect();
+                    for d in dc_labels(&m, &snap, &lay, &cards, sc.font) {
+                        boxes.push((format!("datacenter name {}", d.text), d.rect));
+                    }
+                    let groups: Vec<u16> = (0..m.sc().nodes.len()).map(|i| snap.actual.group[i]).collect();
+                    for (a, _) in geometry::partition_cuts(&lay.node_angles, &groups) {
+                        let w = "✂ partition".chars().count() as f64 * geometry::CHAR_W * sc.font;
+                        let y = a.y - 8.0;
+                        let r = Rect {
+                            l: a.x - w / 2.0,
+                            t: y - geometry::ASCENT * sc.font,
+                            r: a.x + w / 2.0,
+                            b: y + 0.25 * sc.font,
+                        };
+                        boxes.push(("partition label".into(), r));
                     }
                     for (name, b) in &boxes {
                         for (i, n) in m.sc().nodes.iter().enumerate() {
