@@ -110,7 +110,10 @@ fn missing(i: usize, s: &StepDecl, sc: &Scenario, out: &mut Vec<String>) {
         ));
     }
     for e in named().filter_map(|h| h.event).filter(|e| *e as usize >= sc.events.len()) {
-        out.push(format!("steps[{i}] names event {e}, but there are {} events (counted from 0)", sc.events.len()));
+        out.push(format!(
+            "steps[{i}] names event {e}, but there {} (counted from 0)",
+            crate::scenario::resolve::count_words(sc.events.len(), "event")
+        ));
     }
 }
 
@@ -175,7 +178,7 @@ mod tests {
                 "steps[0] names operation 3, but the events hold 1 puts and gets (counted from 0)",
                 "steps[0] names operation 3, but the events hold 1 puts and gets (counted from 0)",
                 "steps[0] is never shown: its `when` does not happen in this run",
-                "steps[1] names event 2, but there are 1 events (counted from 0)",
+                "steps[1] names event 2, but there is 1 event (counted from 0)",
                 "steps[1].describes[0] never happens in this run",
             ]
         );

@@ -48,7 +48,7 @@ impl std::error::Error for ScenarioError {}
 mod contract;
 pub mod edit;
 mod read;
-mod resolve;
+pub(crate) mod resolve;
 
 pub use contract::*;
 pub use read::{from_value, parse, parse_file, text_of};

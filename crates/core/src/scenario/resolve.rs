@@ -496,7 +496,10 @@ fn check_steps(steps: &[StepDecl]) -> Result<(), ScenarioError> {
         }
         if let Some(a) = s.answer.filter(|a| *a >= s.choices.len()) {
             let n = s.choices.len();
-            return err(&format!("{p}.answer"), format!("answer {a} but there are {n} choices (counted from 0)"));
+            return err(
+                &format!("{p}.answer"),
+                format!("answer {a} but there {} (counted from 0)", count_words(n, "choice")),
+            );
         }
         if s.describes.len() > 16 {
             return err(&format!("{p}.describes"), "at most 16 happenings".into());
@@ -600,5 +603,14 @@ impl Scenario {
             Addr::Node(n) => self.nodes[n as usize].dc,
             Addr::Client(c) => self.clients[c as usize].dc,
         }
+    }
+}
+
+/// "is 1 choice", "are 3 choices": a count a student reads.
+pub(crate) fn count_words(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("is 1 {noun}")
+    } else {
+        format!("are {n} {noun}s")
     }
 }
