@@ -63,6 +63,7 @@ fn ring(m: &Rc<Model>, t_us: u64, selection: Selection) -> web_sys::Element {
         on_node: Callback::noop(),
         on_msg: Callback::noop(),
         text_scale: 1,
+        theme: Default::default(),
     };
     yew::Renderer::<Ring>::with_root_and_props(root.clone(), props).render();
     root
