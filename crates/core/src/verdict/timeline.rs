@@ -1,0 +1,172 @@
+//! Verdicts as a history unfolds (the app's honest time). The history as it stood at an instant
+//! keeps the operations begun by then; those not answered by then are indeterminate (a write may
+//! yet take effect, a read has told nothing). A model only goes from held to violated as time
+//! goes on, so the instant each became impossible is found once, by bisection over the instants
+//! operations completed, and its witness is cut from the history as it stood then.
+
+use super::history::{Guarantee, History, HistoryKind, Outcome};
+use super::{check_history, Consistency, Status, Verdict, GUARANTEES};
+
+/// The models of the consistency map, strongest first (convergence, which only a finished run
+/// can decide, is [`Consistency::convergent`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    Linearizable,
+    Sequential,
+    Causal,
+    Session(Guarantee),
+}
+
+pub const MODELS: [ModelKind; 7] = [
+    ModelKind::Linearizable,
+    ModelKind::Sequential,
+    ModelKind::Causal,
+    ModelKind::Session(GUARANTEES[0]),
+    ModelKind::Session(GUARANTEES[1]),
+    ModelKind::Session(GUARANTEES[2]),
+    ModelKind::Session(GUARANTEES[3]),
+];
+
+impl ModelKind {
+    /// The name in the CLI's JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Linearizable => "linearizable",
+            ModelKind::Sequential => "sequential",
+            ModelKind::Causal => "causal",
+            ModelKind::Session(g) => g.name(),
+        }
+    }
+
+    /// Its verdict in `c`.
+    pub fn of(self, c: &Consistency) -> &Verdict {
+        match self {
+            ModelKind::Linearizable => &c.linearizable,
+            ModelKind::Sequential => &c.sequential,
+            ModelKind::Causal => &c.causal,
+            ModelKind::Session(g) => &c.sessions[GUARANTEES.iter().position(|x| *x == g).unwrap_or(0)],
+        }
+    }
+}
+
+/// One model's verdict as the history unfolds: held until `since`, then `verdict`. For a model
+/// not violated, `since` is `None` and `verdict` is the whole history's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unfolding {
+    pub model: ModelKind,
+    pub verdict: Verdict,
+    /// The first instant (history time) at which the history as it stood could not satisfy it.
+    pub since: Option<u64>,
+}
+
+impl History {
+    /// The history as it stood at `cut`: operations begun by then; an answer that came later is
+    /// not known yet, so such a write or compare-and-set is indeterminate and such a read left
+    /// out. (A put refused outright has no answer time and stays failed.)
+    pub fn prefix(&self, cut: u64) -> History {
+        let mut p = History { ops: vec![], ..self.clone_names() };
+        for o in self.ops.iter().take_while(|o| o.invoke_us <= cut) {
+            let late = o.complete_us.is_some_and(|c| c > cut);
+            if late && o.kind == HistoryKind::Read {
+                continue;
+            }
+            let mut o = o.clone();
+            if late {
+                (o.complete_us, o.outcome) = (None, Outcome::Info);
+            }
+            p.ops.push(o);
+        }
+        p
+    }
+
+    fn clone_names(&self) -> History {
+        History {
+            ops: vec![],
+            clients: self.clients.clone(),
+            keys: self.keys.clone(),
+            values: self.values.clone(),
+            source_name: self.source_name,
+        }
+    }
+}
+
+/// Every model of [`MODELS`] as `h` unfolds, given `c`, the verdicts on the whole of `h`.
+pub fn unfold(h: &History, c: &Consistency, budget: u64) -> Vec<Unfolding> {
+    let mut cuts: Vec<u64> = h.ops.iter().filter_map(|o| o.complete_us).collect();
+    crate::order::sort_by_key(&mut cuts, |c| u128::from(*c));
+    cuts.dedup();
+    // Each prefix checked at most once, whichever model's bisection asks for it.
+    let mut probes: Vec<Option<Consistency>> = vec![None; cuts.len()];
+    let mut probe = |i: usize| -> Consistency {
+        probes[i].get_or_insert_with(|| check_history(&h.prefix(cuts[i]), budget)).clone()
+    };
+    MODELS
+        .iter()
+        .map(|&model| {
+            let whole = model.of(c);
+            if whole.status != Status::Violated || cuts.is_empty() {
+                return Unfolding { model, verdict: whole.clone(), since: None };
+            }
+            let violated = |v: &Consistency| model.of(v).status == Status::Violated;
+            let (mut lo, mut hi) = (0usize, cuts.len() - 1);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if violated(&probe(mid)) {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            let at = probe(hi);
+            // The whole history is violated, so its last prefix is; should a budget make a
+            // prefix's search give up, the whole history's witness stands.
+            let verdict = if violated(&at) { model.of(&at).clone() } else { whole.clone() };
+            Unfolding { model, verdict, since: Some(cuts[hi]) }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::{parse_jepsen, DEFAULT_BUDGET};
+
+    const STALE: &str = "INFO  jepsen.util - 0\t:invoke\t:write\t1\n\
+                         INFO  jepsen.util - 0\t:ok\t:write\t1\n\
+                         INFO  jepsen.util - 1\t:invoke\t:write\t2\n\
+                         INFO  jepsen.util - 2\t:invoke\t:read\tnil\n\
+                         INFO  jepsen.util - 2\t:ok\t:read\t2\n\
+                         INFO  jepsen.util - 3\t:invoke\t:read\tnil\n\
+                         INFO  jepsen.util - 3\t:ok\t:read\t1\n\
+                         INFO  jepsen.util - 1\t:ok\t:write\t2\n";
+
+    #[test]
+    fn a_prefix_keeps_what_had_begun_and_leaves_later_answers_unknown() {
+        let h = parse_jepsen(STALE).unwrap();
+        let p = h.prefix(5);
+        // Lines 1-5: both writes begun, the first read answered; the second write not answered.
+        assert_eq!(p.ops.len(), 3);
+        assert_eq!(p.ops[1].outcome, Outcome::Info);
+        assert_eq!(p.ops[1].complete_us, None);
+        // A read begun but not answered is left out.
+        assert_eq!(h.prefix(6).ops.len(), 3);
+        assert_eq!(h.prefix(8), h);
+    }
+
+    #[test]
+    fn linearizability_becomes_impossible_when_the_stale_read_answers() {
+        let h = parse_jepsen(STALE).unwrap();
+        let c = check_history(&h, DEFAULT_BUDGET);
+        let u = unfold(&h, &c, DEFAULT_BUDGET);
+        let lin = &u[0];
+        assert_eq!((lin.model, lin.verdict.status), (ModelKind::Linearizable, Status::Violated));
+        assert_eq!(lin.since, Some(7), "process 3's read of 1 answers on line 7");
+        assert_eq!(lin.since, c.linearizable.witness.as_ref().and_then(|w| w.decided_at));
+        // Its witness holds only operations begun by then, and the prefix just before is fine.
+        let w = lin.verdict.witness.as_ref().unwrap();
+        assert!(w.ops.iter().all(|i| h.ops[*i as usize].invoke_us <= 7));
+        assert_eq!(check_history(&h.prefix(6), DEFAULT_BUDGET).linearizable.status, Status::Held);
+        // Sequentially it is fine: 1, read 1, 2, read 2 is an order (each process has one op).
+        assert_eq!((u[1].verdict.status, u[1].since), (Status::Held, None));
+    }
+}
