@@ -44,6 +44,52 @@ pub struct Model {
     /// The last instant asked for: moving forward steps it, moving back seeks from a checkpoint.
     /// Interior mutability because looking is not changing the model.
     cursor: RefCell<Cursor>,
+    /// The consistency verdicts, computed the first time the panel (or a selection) asks.
+    verdicts: std::cell::OnceCell<Verdicts>,
+}
+
+/// The consistency verdicts on a history, model by model ([`quorumscope_core::MODELS`] order),
+/// as it unfolds: each violated model from the instant it became impossible.
+pub struct Verdicts {
+    pub history: quorumscope_core::History,
+    pub models: Vec<quorumscope_core::Unfolding>,
+    /// Whether the replicas agreed at the end (runs only: a log says nothing of replicas).
+    pub convergent: Option<quorumscope_core::Verdict>,
+}
+
+impl Verdicts {
+    /// A run's: every model as the run unfolds (the instant of each violation found once).
+    pub fn of_run(sim: &Sim) -> Verdicts {
+        let (history, c) = sim.consistency();
+        let models = quorumscope_core::unfold(&history, &c, quorumscope_core::DEFAULT_BUDGET);
+        Verdicts { history, models, convergent: c.convergent }
+    }
+
+    /// An imported log's, judged whole (a violation dated by its witness, when known).
+    pub fn of_log(history: quorumscope_core::History) -> Verdicts {
+        let c = quorumscope_core::check_history(&history, quorumscope_core::DEFAULT_BUDGET);
+        let models = quorumscope_core::MODELS
+            .iter()
+            .map(|&model| {
+                let verdict = model.of(&c).clone();
+                let since = verdict.witness.as_ref().and_then(|w| w.decided_at);
+                quorumscope_core::Unfolding { model, verdict, since }
+            })
+            .collect();
+        Verdicts { history, models, convergent: None }
+    }
+
+    /// The witness of model `i` as history operation indices (none for convergence or a model
+    /// not violated).
+    pub fn witness(&self, i: usize) -> &[u32] {
+        let w = self.models.get(i).and_then(|u| u.verdict.witness.as_ref());
+        w.map_or(&[], |w| w.ops.as_slice())
+    }
+
+    /// The witness as the run's operation indices (a history operation's `source`).
+    pub fn witness_ops(&self, i: usize) -> Vec<u32> {
+        self.witness(i).iter().map(|h| self.history.ops[*h as usize].source).collect()
+    }
 }
 
 impl PartialEq for Model {
@@ -112,7 +158,13 @@ impl Model {
             repaired,
             exchange_trees,
             cursor,
+            verdicts: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The consistency verdicts on this run (computed once, on first use).
+    pub fn verdicts(&self) -> &Verdicts {
+        self.verdicts.get_or_init(|| Verdicts::of_run(&self.sim))
     }
 
     /// The exchange the Merkle view shows at `t_us`: the one the caption on screen talks about,

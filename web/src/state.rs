@@ -35,6 +35,16 @@ pub struct Selection {
     pub node: Option<u32>,
     pub msg: Option<u32>,
     pub anomaly: Option<usize>,
+    /// A consistency model in the panel (index into `quorumscope_core::MODELS`; one past the end
+    /// is convergence): its witness is highlighted.
+    pub verdict: Option<usize>,
+}
+
+/// A Jepsen history opened with Import: shown whole, on its own, over the experiment (which
+/// stays as it was, to go back to).
+pub struct Imported {
+    pub name: String,
+    pub verdicts: crate::model::Verdicts,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -75,7 +85,14 @@ pub enum Action {
     SelectMsg(u32),
     SelectNode(Option<u32>),
     SelectAnomaly(usize),
+    /// A model in the consistency panel: a violated one jumps to the instant it became
+    /// impossible and highlights its witness.
+    SelectVerdict(usize),
     LoadLesson(String),
+    /// A file chosen with Import (name, text): a scenario, or else a Jepsen history.
+    Import(String, String),
+    /// Back from an imported history to the experiment.
+    CloseHistory,
     /// A scenario file's text (import). On error the current experiment stays.
     LoadText(String),
     /// A scenario already read and checked (from a course page's `load`).
@@ -129,6 +146,8 @@ pub struct AppState {
     /// Real milliseconds the caption on screen has been shown while playing: the next caption
     /// waits until it could be read ([`READ_MS_PER_WORD`]).
     pub caption_read_ms: f64,
+    /// A Jepsen history on screen instead of the experiment.
+    pub imported: Option<Rc<Imported>>,
 }
 
 impl PartialEq for AppState {
@@ -146,6 +165,10 @@ impl PartialEq for AppState {
             && self.answers == o.answers
             && self.question == o.question
             && self.edited == o.edited
+            && match (&self.imported, &o.imported) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
     }
 }
 
@@ -173,6 +196,7 @@ impl AppState {
             question: None,
             edited: false,
             caption_read_ms: 0.0,
+            imported: None,
         }
     }
 
@@ -373,6 +397,10 @@ impl AppState {
     /// caption does. Not once the lesson was edited: operations may have moved.
     pub fn focus(&self) -> Selection {
         let s = &self.selection;
+        if s.verdict.is_some() && self.asking() {
+            // A witness would tell the answer.
+            return Selection { node: s.node, msg: s.msg, ..Selection::default() };
+        }
         if s.op.is_some() || s.anomaly.is_some() || self.edited {
             return s.clone();
         }
@@ -450,6 +478,9 @@ impl Selection {
         if let Some(a) = self.anomaly.and_then(|i| model.anomalies.get(i)) {
             ops.extend(a.op);
             ops.extend(a.related_ops.iter().copied());
+        }
+        if let Some(v) = self.verdict {
+            ops.extend(model.verdicts().witness_ops(v));
         }
         quorumscope_core::order::sort_u32(&mut ops);
         ops.dedup();
@@ -548,9 +579,18 @@ impl AppState {
             Action::LoadLesson(_) | Action::LoadText(_) | Action::LoadFile(_) | Action::OpenFragment(_) => {
                 self.reduce_load(action)
             }
-            Action::SelectOp(_) | Action::SelectMsg(_) | Action::SelectNode(_) | Action::SelectAnomaly(_) => {
-                self.reduce_selection(action)
+            Action::Import(name, text) => self.reduce_import(name, text),
+            Action::CloseHistory => {
+                let mut s = (*self).clone();
+                s.imported = None;
+                s.selection = Selection::default();
+                Rc::new(s)
             }
+            Action::SelectOp(_)
+            | Action::SelectMsg(_)
+            | Action::SelectNode(_)
+            | Action::SelectAnomaly(_)
+            | Action::SelectVerdict(_) => self.reduce_selection(action),
             Action::Escape
             | Action::Fail(_)
             | Action::DismissError
@@ -711,6 +751,25 @@ impl AppState {
         Rc::new(n)
     }
 
+    /// Import: a scenario file (JSON) loads as ever; any other text is read as a Jepsen
+    /// history. One that cannot be read leaves the experiment as it was, with the reason.
+    fn reduce_import(self: Rc<Self>, name: String, text: String) -> Rc<Self> {
+        if text.trim_start().starts_with('{') {
+            return self.reduce_load(Action::LoadText(text));
+        }
+        let mut s = (*self).clone();
+        match quorumscope_core::parse_jepsen(&text) {
+            Ok(h) if h.ops.is_empty() => s.error = Some(words::no_history(&name)),
+            Ok(h) => {
+                let verdicts = crate::model::Verdicts::of_log(h);
+                s.imported = Some(Rc::new(Imported { name, verdicts }));
+                (s.selection, s.playing, s.error) = (Selection::default(), false, None);
+            }
+            Err(e) => s.error = Some(words::history_unreadable(&name, &e.to_string())),
+        }
+        Rc::new(s)
+    }
+
     fn reduce_selection(self: Rc<Self>, action: Action) -> Rc<Self> {
         let end = self.model.end_us;
         let mut s = (*self).clone();
@@ -737,6 +796,29 @@ impl AppState {
                         ..Selection::default()
                     };
                     s.t_us = a.at_us.min(end);
+                    s.playing = false;
+                }
+            }
+            Action::SelectVerdict(i) => {
+                if s.asking() || i > quorumscope_core::MODELS.len() {
+                    return self;
+                }
+                s.selection = Selection { verdict: Some(i), ..Selection::default() };
+                if s.imported.is_some() {
+                    return Rc::new(s);
+                }
+                let v = s.model.verdicts();
+                let at = match v.models.get(i) {
+                    Some(u) if u.verdict.status == quorumscope_core::Status::Violated => u.since,
+                    Some(_) => None,
+                    // Convergence is decided at the end.
+                    None => {
+                        v.convergent.as_ref().filter(|c| c.status == quorumscope_core::Status::Violated).map(|_| end)
+                    }
+                };
+                if let Some(at) = at {
+                    s.selection.op = v.witness_ops(i).first().copied();
+                    s.t_us = at.min(end);
                     s.playing = false;
                 }
             }

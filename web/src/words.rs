@@ -52,6 +52,17 @@ pub fn unreadable(file: &str) -> String {
     format!("Could not read {file} as text.")
 }
 
+pub fn history_unreadable(file: &str, why: &str) -> String {
+    format!("Could not read {file} as a Jepsen history — {why}. The experiment is unchanged.")
+}
+
+pub fn no_history(file: &str) -> String {
+    format!(
+        "{file} is neither a scenario file (JSON) nor a Jepsen history: it has no lines like \
+         \"INFO jepsen.util - 3 :invoke :write 4\". The experiment is unchanged."
+    )
+}
+
 pub fn not_loaded(why: &str) -> String {
     format!("Could not load that scenario — {why}")
 }
@@ -84,6 +95,18 @@ pub const REVEAL_HELP: &str =
     "For instructors: show every result, anomaly and message of the run at once, and ask no questions";
 
 /// The inspector's lists while a lesson question is open.
+pub const ASKING_VERDICTS: &str =
+    "The consistency verdicts show again once you have answered the question: they would give the answer away.";
+pub const CONSISTENCY_MAP: &str = "Each model implies the ones below it. Only the operations that have happened by \
+                                   now are judged; one not answered yet may still take effect.";
+pub const CONSISTENCY_PICK: &str =
+    "Select a model to see why; a violated one shows its witness and the moment it became impossible.";
+pub const CONVERGENCE_LATER: &str =
+    "Not yet known: whether the replicas agree is decided when the run ends (eventually, once writes stop and repair has had time).";
+pub const HISTORY_NOTE: &str =
+    "A Jepsen register history, shown whole: a log has no clock, so time is the order of its \
+                                lines. The simulated cluster is not shown.";
+
 pub const ASKING_INSPECTOR: &str =
     "The messages in flight and what just happened show again once you have answered the question.";
 
