@@ -128,7 +128,7 @@ pub fn App(props: &AppProps) -> Html {
                 { lower_panels(&state, &cb, &show) }
             }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
-            if !embed { { footer(&state) } }
+            if !embed && state.imported.is_none() { { footer(&state) } }
             { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog)) }
         </div>
     }
@@ -270,7 +270,7 @@ fn imported_view(state: &AppState, imp: &crate::state::Imported, cb: &Callbacks,
     let back = back.reform(|_: MouseEvent| ());
     let selected = state.selection.verdict;
     html! {
-        <>
+        <main class="imported">
             <section class="captions" aria-label="Imported history">
                 <p class="caption"><strong>{ format!("History: {}", imp.name) }</strong>{ " " }
                     <span class="description">{ format!("{} operations by {} processes. {}", h.ops.len(), h.clients.len(), words::HISTORY_NOTE) }</span>
@@ -282,7 +282,7 @@ fn imported_view(state: &AppState, imp: &crate::state::Imported, cb: &Callbacks,
                 { history_lanes(&imp.verdicts, selected) }
             </section>
             { consistency_panel(&ConsistencyProps { verdicts: &imp.verdicts, over: Over::Log, asking: false, selected, on_select: cb.verdict.clone() }) }
-        </>
+        </main>
     }
 }
 

@@ -99,6 +99,10 @@ pub const ASKING_VERDICTS: &str =
     "The consistency verdicts show again once you have answered the question: they would give the answer away.";
 pub const CONSISTENCY_MAP: &str = "Each model implies the ones below it. Only the operations that have happened by \
                                    now are judged; one not answered yet may still take effect.";
+pub const CONSISTENCY_MAP_LOG: &str = "Each model implies the ones below it. An operation never answered may have \
+                                       taken effect at any instant after it began, or never.";
+pub const LANES_KEY: &str = "Green: answered ok. Red, dashed: failed (it did not happen). Orange, dashed: never \
+                             answered (it may have happened). Outlined: the selected model's witness.";
 pub const CONSISTENCY_PICK: &str =
     "Select a model to see why; a violated one shows its witness and the moment it became impossible.";
 pub const CONVERGENCE_LATER: &str =

@@ -137,8 +137,10 @@ pub fn consistency_panel(p: &ConsistencyProps) -> Html {
             .collect();
         let mut boxes = boxes.into_iter();
         let conv = convergence(v, p.over).map(|s| cell(p, MODELS.len(), "Convergent", "convergent", s));
+        let help = if p.over == Over::Log { crate::words::CONSISTENCY_MAP_LOG } else { crate::words::CONSISTENCY_MAP };
         html! {
-            <>
+            <div class="cbody">
+                <div>
                 <div class="cmap" role="group" aria-label="Consistency models, strongest first">
                     <div class="cmap-main">
                         { for boxes.by_ref().take(3) }
@@ -146,9 +148,10 @@ pub fn consistency_panel(p: &ConsistencyProps) -> Html {
                     </div>
                     if let Some(c) = conv { <div class="cmap-side">{ c }</div> }
                 </div>
-                <p class="help">{ crate::words::CONSISTENCY_MAP }</p>
+                <p class="help">{ help }</p>
+                </div>
                 { detail(p) }
-            </>
+            </div>
         }
     };
     html! {
@@ -247,6 +250,8 @@ pub fn history_lanes(v: &Verdicts, selected: Option<usize>) -> Html {
         }
     });
     html! {
+        <>
+        <p class="help">{ crate::words::LANES_KEY }</p>
         <div class="st-scroll" tabindex="0" role="region" aria-label="The history's operations, scrolls sideways"><div class="st-wrap">
             <svg class="st lanes" viewBox={format!("0 0 {} {}", fixed(WIDTH, 0), fixed(height, 0))} role="img"
                 aria-label="Each process's operations along the log's lines; the selected model's witness is outlined">
@@ -256,5 +261,6 @@ pub fn history_lanes(v: &Verdicts, selected: Option<usize>) -> Html {
                 <text class="axis" x={fixed(WIDTH - 10.0, 0)} y={fixed(height - 3.0, 0)} text-anchor="end">{ format!("line {}", last - 1) }</text>
             </svg>
         </div></div>
+        </>
     }
 }
