@@ -981,6 +981,67 @@ mod tests {
     }
 
     #[test]
+    fn selecting_a_violated_model_jumps_to_when_it_became_impossible_and_lights_its_witness() {
+        let s = go(answered("quorum-not-linearizable"), &[Action::Seek(400_000)]);
+        let v = s.model.verdicts();
+        let lin = &v.models[0];
+        assert_eq!(lin.verdict.status, quorumscope_core::Status::Violated);
+        let (since, witness) = (lin.since.unwrap(), v.witness_ops(0));
+        // Carol's read (op 3) answering v0 after Bob's read of v1 ended: from its end.
+        assert_eq!(since, quorumscope_core::ms_to_us(s.model.report.ops[3].end_ms.unwrap()));
+        assert_eq!(witness, vec![0, 2, 3]);
+        let s = s.reduce(Action::SelectVerdict(0));
+        assert_eq!((s.t_us, s.selection.verdict, s.selection.op), (since, Some(0), Some(0)));
+        assert_eq!(s.focus().focus_ops(&s.model), witness);
+        // A model that held moves nothing and lights nothing.
+        let held = s.reduce(Action::SelectVerdict(1));
+        assert_eq!((held.t_us, held.selection.op), (since, None));
+        assert!(held.selection.focus_ops(&held.model).is_empty());
+    }
+
+    #[test]
+    fn while_a_question_waits_a_model_cannot_be_selected_and_no_witness_shows() {
+        let s = start("quorum-not-linearizable").reduce(Action::Seek(400_000));
+        assert!(s.asking());
+        let t = s.t_us;
+        let s = s.reduce(Action::SelectVerdict(0));
+        assert_eq!((s.t_us, s.selection.verdict), (t, None));
+        // Selected earlier, then a question opens: the witness is not shown while it waits.
+        let mut s = (*s).clone();
+        s.selection.verdict = Some(0);
+        assert!(s.focus().focus_ops(&s.model).is_empty());
+    }
+
+    #[test]
+    fn import_reads_a_jepsen_history_or_names_the_line_it_cannot_read() {
+        let s = start("stale-read");
+        let log = "INFO  jepsen.util - 0\t:invoke\t:write\t1\nINFO  jepsen.util - 0\t:ok\t:write\t1\n\
+                   INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:read\tnil\n";
+        let h = s.clone().reduce(Action::Import("a.log".into(), log.into()));
+        let imp = h.imported.as_ref().expect("a history");
+        assert_eq!((imp.name.as_str(), imp.verdicts.history.ops.len()), ("a.log", 2));
+        assert_eq!(imp.verdicts.models[0].verdict.status, quorumscope_core::Status::Violated);
+        assert!(Rc::ptr_eq(&h.model, &s.model), "the experiment stays behind it");
+        assert!(h.reduce(Action::CloseHistory).imported.is_none());
+        let bad = s.clone().reduce(Action::Import("b.log".into(), log.replace("- 1\t:ok", "- 7\t:ok")));
+        assert!(bad.imported.is_none());
+        assert!(
+            bad.error.as_deref().unwrap().contains("b.log as a Jepsen history — line 4: process 7"),
+            "{:?}",
+            bad.error
+        );
+        assert!(Rc::ptr_eq(&bad.model, &s.model));
+        let none = s.clone().reduce(Action::Import("c.txt".into(), "hello\n".into()));
+        assert!(none.error.as_deref().unwrap().starts_with("c.txt is neither a scenario file"));
+        // A scenario file still loads as one.
+        let json = s.reduce(Action::Import(
+            "d.json".into(),
+            r#"{"nodes": ["P", "Q"], "replication": {"n": 2, "w": 1, "r": 1}}"#.into(),
+        ));
+        assert_eq!((json.model.sc().nodes.len(), json.imported.is_none()), (2, true));
+    }
+
+    #[test]
     fn node_count_and_datacenters_reshape_the_cluster() {
         let s = go(start("failed-write"), &[Action::Set(Setting::Nodes(5)), Action::Set(Setting::Datacenters(2))]);
         let sc = s.model.sc();
