@@ -63,6 +63,15 @@ pub fn no_history(file: &str) -> String {
     )
 }
 
+pub fn too_many_to_check(ops: usize, busiest: usize) -> String {
+    format!(
+        "not checked in the browser: this run has {ops} operations, {busiest} on its busiest key, and the app \
+         searches runs of up to {} operations, {} on a key (quorumscope run --consistency checks any run)",
+        crate::model::MAX_VERDICT_OPS,
+        crate::model::MAX_KEY_OPS
+    )
+}
+
 pub fn not_loaded(why: &str) -> String {
     format!("Could not load that scenario — {why}")
 }
