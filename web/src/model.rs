@@ -83,7 +83,12 @@ impl Verdicts {
             let why = crate::words::too_many_to_check(ops, busiest);
             let models = quorumscope_core::MODELS
                 .iter()
-                .map(|&model| Unfolding { model, verdict: quorumscope_core::Verdict::not_checked(&why), since: None })
+                .map(|&model| Unfolding {
+                    model,
+                    verdict: quorumscope_core::Verdict::not_checked(&why),
+                    since: None,
+                    described: vec![],
+                })
                 .collect();
             return Verdicts { history, models, convergent: Some(convergent) };
         }
@@ -100,7 +105,13 @@ impl Verdicts {
             .map(|&model| {
                 let verdict = model.of(&c).clone();
                 let since = verdict.witness.as_ref().and_then(|w| w.decided_at);
-                Unfolding { model, verdict, since }
+                let described = verdict
+                    .witness
+                    .iter()
+                    .flat_map(|w| &w.ops)
+                    .map(|i| quorumscope_core::describe(&history, *i))
+                    .collect();
+                Unfolding { model, verdict, since, described }
             })
             .collect();
         Verdicts { history, models, convergent: None }

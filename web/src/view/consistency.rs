@@ -185,8 +185,8 @@ fn detail(p: &ConsistencyProps) -> Html {
         _ => u.verdict.why.clone().unwrap_or_default(),
     };
     let at = u.since.filter(|_| s == Shown::Violated).map(|t| format!("Impossible from {}.", when(p.over, t)));
-    let ops: Vec<String> =
-        if s == Shown::Violated { v.witness(i).iter().map(|h| describe(&v.history, *h)).collect() } else { vec![] };
+    // As they stood when it became impossible (the panel tells nothing of what came later).
+    let ops: &[String] = if s == Shown::Violated { &u.described } else { &[] };
     html! {
         <div class="cm-detail" data-detail={u.model.name()}>
             <p>{ text }</p>

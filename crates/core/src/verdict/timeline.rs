@@ -5,7 +5,7 @@
 //! operations completed, and its witness is cut from the history as it stood then.
 
 use super::history::{Guarantee, History, HistoryKind, Outcome};
-use super::{check_history, Consistency, Status, Verdict, GUARANTEES};
+use super::{check_history, describe, Consistency, Status, Verdict, GUARANTEES};
 
 /// The models of the consistency map, strongest first (convergence, which only a finished run
 /// can decide, is [`Consistency::convergent`]).
@@ -57,6 +57,8 @@ pub struct Unfolding {
     pub verdict: Verdict,
     /// The first instant (history time) at which the history as it stood could not satisfy it.
     pub since: Option<u64>,
+    /// The witness's operations as they stood then (an answer that came later is not told).
+    pub described: Vec<String>,
 }
 
 impl History {
@@ -64,8 +66,13 @@ impl History {
     /// not known yet, so such a write or compare-and-set is indeterminate and such a read left
     /// out. (A put refused outright has no answer time and stays failed.)
     pub fn prefix(&self, cut: u64) -> History {
-        let mut p = History { ops: vec![], ..self.clone_names() };
-        for o in self.ops.iter().take_while(|o| o.invoke_us <= cut) {
+        self.prefix_kept(cut).0
+    }
+
+    /// [`History::prefix`], and the index in `self` of each operation it kept.
+    fn prefix_kept(&self, cut: u64) -> (History, Vec<u32>) {
+        let (mut p, mut kept) = (History { ops: vec![], ..self.clone_names() }, vec![]);
+        for (i, o) in self.ops.iter().enumerate().take_while(|(_, o)| o.invoke_us <= cut) {
             let late = o.complete_us.is_some_and(|c| c > cut);
             if late && o.kind == HistoryKind::Read {
                 continue;
@@ -75,8 +82,9 @@ impl History {
                 (o.complete_us, o.outcome) = (None, Outcome::Info);
             }
             p.ops.push(o);
+            kept.push(i as u32);
         }
-        p
+        (p, kept)
     }
 
     fn clone_names(&self) -> History {
@@ -96,32 +104,48 @@ pub fn unfold(h: &History, c: &Consistency, budget: u64) -> Vec<Unfolding> {
     crate::order::sort_by_key(&mut cuts, |c| u128::from(*c));
     cuts.dedup();
     // Each prefix checked at most once, whichever model's bisection asks for it.
-    let mut probes: Vec<Option<Consistency>> = vec![None; cuts.len()];
-    let mut probe = |i: usize| -> Consistency {
-        probes[i].get_or_insert_with(|| check_history(&h.prefix(cuts[i]), budget)).clone()
+    type Probe = (Consistency, History, Vec<u32>);
+    let mut probes: Vec<Option<Probe>> = vec![None; cuts.len()];
+    let mut probe = |i: usize| -> Probe {
+        probes[i]
+            .get_or_insert_with(|| {
+                let (p, kept) = h.prefix_kept(cuts[i]);
+                (check_history(&p, budget), p, kept)
+            })
+            .clone()
     };
     MODELS
         .iter()
         .map(|&model| {
             let whole = model.of(c);
             if whole.status != Status::Violated || cuts.is_empty() {
-                return Unfolding { model, verdict: whole.clone(), since: None };
+                return Unfolding { model, verdict: whole.clone(), since: None, described: vec![] };
             }
             let violated = |v: &Consistency| model.of(v).status == Status::Violated;
             let (mut lo, mut hi) = (0usize, cuts.len() - 1);
             while lo < hi {
                 let mid = (lo + hi) / 2;
-                if violated(&probe(mid)) {
+                if violated(&probe(mid).0) {
                     hi = mid;
                 } else {
                     lo = mid + 1;
                 }
             }
-            let at = probe(hi);
+            let (at, p, kept) = probe(hi);
             // The whole history is violated, so its last prefix is; should a budget make a
             // prefix's search give up, the whole history's witness stands.
-            let verdict = if violated(&at) { model.of(&at).clone() } else { whole.clone() };
-            Unfolding { model, verdict, since: Some(cuts[hi]) }
+            if !violated(&at) {
+                let described = whole.witness.iter().flat_map(|w| &w.ops).map(|i| describe(h, *i)).collect();
+                return Unfolding { model, verdict: whole.clone(), since: Some(cuts[hi]), described };
+            }
+            let mut verdict = model.of(&at).clone();
+            let mut described = vec![];
+            if let Some(w) = &mut verdict.witness {
+                described = w.ops.iter().map(|i| describe(&p, *i)).collect();
+                // Indices into the prefix, made indices into `h`.
+                w.ops.iter_mut().for_each(|i| *i = kept[*i as usize]);
+            }
+            Unfolding { model, verdict, since: Some(cuts[hi]), described }
         })
         .collect()
 }
@@ -139,6 +163,40 @@ mod tests {
                          INFO  jepsen.util - 3\t:invoke\t:read\tnil\n\
                          INFO  jepsen.util - 3\t:ok\t:read\t1\n\
                          INFO  jepsen.util - 1\t:ok\t:write\t2\n";
+
+    #[test]
+    fn a_witness_names_the_history_s_operations_and_tells_only_what_was_known_then() {
+        // A read still open when the stale read answers (left out of that prefix, so indices
+        // shift), and a write answered only later.
+        let log = "INFO  jepsen.util - 0\t:invoke\t:write\t1\n\
+                   INFO  jepsen.util - 0\t:ok\t:write\t1\n\
+                   INFO  jepsen.util - 4\t:invoke\t:read\tnil\n\
+                   INFO  jepsen.util - 1\t:invoke\t:write\t2\n\
+                   INFO  jepsen.util - 2\t:invoke\t:read\tnil\n\
+                   INFO  jepsen.util - 2\t:ok\t:read\t2\n\
+                   INFO  jepsen.util - 3\t:invoke\t:read\tnil\n\
+                   INFO  jepsen.util - 3\t:ok\t:read\t1\n\
+                   INFO  jepsen.util - 1\t:ok\t:write\t2\n\
+                   INFO  jepsen.util - 4\t:ok\t:read\t2\n";
+        let h = parse_jepsen(log).unwrap();
+        let c = check_history(&h, DEFAULT_BUDGET);
+        let lin = &unfold(&h, &c, DEFAULT_BUDGET)[0];
+        assert_eq!(lin.since, Some(8));
+        let w = lin.verdict.witness.as_ref().unwrap();
+        // Every witness operation is one of h's, begun by line 8; process 4's read is not in it.
+        for (i, text) in w.ops.iter().zip(&lin.described) {
+            let o = &h.ops[*i as usize];
+            assert!(o.invoke_us <= 8 && o.client != h.clients.iter().position(|c| c == "4").unwrap() as u32);
+            assert!(text.starts_with(&format!("process {}", h.clients[o.client as usize])), "{text}");
+        }
+        assert_eq!(w.ops, vec![0, 3, 4], "process 4's read (index 1) left out of the prefix shifts its indices");
+        // Process 1's write, answered on line 9, is told at line 8 as not answered yet.
+        let (p, kept) = h.prefix_kept(8);
+        assert_eq!(
+            describe(&p, kept.iter().position(|k| *k == 2).unwrap() as u32),
+            "process 1 tried to write 2 (outcome unknown) (from line 4, never answered)"
+        );
+    }
 
     #[test]
     fn a_prefix_keeps_what_had_begun_and_leaves_later_answers_unknown() {
@@ -166,6 +224,7 @@ mod tests {
         let w = lin.verdict.witness.as_ref().unwrap();
         assert!(w.ops.iter().all(|i| h.ops[*i as usize].invoke_us <= 7));
         assert_eq!(check_history(&h.prefix(6), DEFAULT_BUDGET).linearizable.status, Status::Held);
+        assert_eq!(lin.described.len(), w.ops.len());
         // Sequentially it is fine: 1, read 1, 2, read 2 is an order (each process has one op).
         assert_eq!((u[1].verdict.status, u[1].since), (Status::Held, None));
     }
