@@ -80,7 +80,7 @@ impl Verdicts {
         let (ops, busiest) = (report.ops.len(), per_key.iter().copied().max().unwrap_or(0));
         if busiest > MAX_KEY_OPS || ops > MAX_VERDICT_OPS {
             let (history, convergent) = sim.history_and_convergence();
-            let why = crate::words::too_many_to_check(ops, busiest);
+            let why = crate::words::too_many_to_check(ops, busiest, MAX_VERDICT_OPS, MAX_KEY_OPS);
             let models = quorumscope_core::MODELS
                 .iter()
                 .map(|&model| Unfolding {

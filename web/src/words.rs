@@ -63,12 +63,11 @@ pub fn no_history(file: &str) -> String {
     )
 }
 
-pub fn too_many_to_check(ops: usize, busiest: usize) -> String {
+/// Why a run is not searched: its size (`ops`, `busiest` on one key) against the app's bounds.
+pub fn too_many_to_check(ops: usize, busiest: usize, max_ops: usize, max_key: usize) -> String {
     format!(
         "not checked in the browser: this run has {ops} operations, {busiest} on its busiest key, and the app \
-         searches runs of up to {} operations, {} on a key (quorumscope run --consistency checks any run)",
-        crate::model::MAX_VERDICT_OPS,
-        crate::model::MAX_KEY_OPS
+         searches runs of up to {max_ops} operations, {max_key} on a key (quorumscope run --consistency checks any run)"
     )
 }
 
