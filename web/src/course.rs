@@ -73,6 +73,7 @@ pub struct Settings {
     pub sloppy_quorum: Option<bool>,
     pub hinted_handoff: Option<bool>,
     pub read_repair: Option<bool>,
+    pub blocking_read_repair: Option<bool>,
     /// `null` turns anti-entropy off; absent leaves it.
     pub anti_entropy_ms: Option<Option<f64>>,
     pub conflicts: Option<String>,
@@ -342,6 +343,7 @@ fn settings(f: &mut Fields) -> Result<Settings, String> {
         sloppy_quorum: f.bool("sloppy_quorum")?,
         hinted_handoff: f.bool("hinted_handoff")?,
         read_repair: f.bool("read_repair")?,
+        blocking_read_repair: f.bool("blocking_read_repair")?,
         anti_entropy_ms: match f.take("anti_entropy_ms") {
             None => None,
             Some(Value::Null) => Some(None),
@@ -448,6 +450,7 @@ fn plan_settings(s: &AppState, st: Settings) -> Result<Plan, String> {
         st.sloppy_quorum.map(Setting::Sloppy),
         st.hinted_handoff.map(Setting::HintedHandoff),
         st.read_repair.map(Setting::ReadRepair),
+        st.blocking_read_repair.map(Setting::BlockingReadRepair),
         st.anti_entropy_ms.map(Setting::AntiEntropy),
         conflicts.map(Setting::Conflicts),
         st.seed.map(Setting::Seed),

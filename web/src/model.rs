@@ -414,7 +414,14 @@ impl Model {
                 self.key(*key),
                 data.as_ref().map(|d| self.describe_data(d)).unwrap_or("∅ (nothing)".into())
             ),
-            Msg::ReadRepair { key, data, .. } => format!("read repair {}={}", self.key(*key), self.describe_data(data)),
+            // Blocking: the get waits for this repair's acknowledgement before it returns.
+            Msg::ReadRepair { key, data, ack, .. } => format!(
+                "{}read repair {}={}",
+                if *ack { "blocking " } else { "" },
+                self.key(*key),
+                self.describe_data(data)
+            ),
+            Msg::RepairAck { key, .. } => format!("ack for read repair of {}", self.key(*key)),
             Msg::Handoff { key, data } => format!("hinted handoff {}={}", self.key(*key), self.describe_data(data)),
             Msg::HandoffAck { key, .. } => format!("handoff ack for {}", self.key(*key)),
             Msg::MerkleHashes { level, hashes, .. } => format!("Merkle: {} hash(es) at level {level}", hashes.len()),

@@ -424,3 +424,31 @@ test('last_arrival has no repair, and the controls say why', async () => {
   await page.waitForFunction(() => !document.querySelector('input[name=read_repair]').disabled);
   assert.match(await page.locator('.conflict-design').textContent(), /Riak/);
 });
+
+test('blocking read repair: Bob writes v1 back before returning, so Carol reads v1 and the run is linearizable', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-not-linearizable&reveal=1`);
+  const results = async () => {
+    await page.keyboard.press('End');
+    return page.$$eval('[data-op]', (rows) => rows.map((r) => r.textContent));
+  };
+  const before = await results();
+  assert.match(before[2], /v1/, 'Bob reads v1');
+  assert.match(before[3], /v0/, 'Carol reads v0 without the write-back');
+  await page.check('input[name=blocking_read_repair]');
+  assert.equal(await page.isChecked('input[name=read_repair]'), true, 'blocking read repair is a read repair');
+  await page.waitForFunction(() => document.querySelectorAll('[data-op]')[3].textContent.includes('v1'));
+  const after = await results();
+  assert.match(after[3], /v1/, 'Carol reads v1: B has it from Bob\'s write-back');
+  // The acknowledgements a blocking read waits for are on the wire, with their own kind.
+  await seek(page, 117);
+  await page.waitForSelector('[data-message="repair_ack"]', { state: 'attached' });
+  // The experiment as exported runs in the CLI with the same setting and a linearizable verdict.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export')]);
+  const file = path.join(fs.mkdtempSync('/tmp/qs-export-'), 'blocking.json');
+  await download.saveAs(file);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).replication.blocking_read_repair, true);
+  const report = JSON.parse(execFileSync(CLI, ['run', file]).toString());
+  assert.deepEqual(report.ops.map((o) => o.values ?? o.value), ['v0', 'v1', ['v1'], ['v1']]);
+  assert.equal(report.consistency.linearizable, true);
+  await page.close();
+});

@@ -9,6 +9,8 @@ use quorumscope_core::{
     Sim,
 };
 use std::io::Read;
+
+mod fuzz;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -49,6 +51,26 @@ enum Cmd {
         /// Instead of the verdict, time each `.log` file in FILE (a folder) and a 10,000-operation run.
         #[arg(long)]
         bench: bool,
+    },
+    /// Feed generated inputs (mutated lessons, damaged text, random bytes) through the parser and
+    /// the simulator, and print panics, refusals by field, the slowest and the largest.
+    Fuzz {
+        /// How many inputs.
+        #[arg(long, default_value_t = 10_000)]
+        inputs: u64,
+        /// The first input's number (to reproduce one: `--first I --inputs 1`).
+        #[arg(long, default_value_t = 0)]
+        first: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// The folder of scenario files to mutate.
+        #[arg(long, default_value = "lessons")]
+        corpus: String,
+        /// Write each input that panicked or took over a second into this folder.
+        #[arg(long)]
+        keep: Option<String>,
     },
     /// Only check that a scenario is valid.
     Check {
@@ -234,6 +256,21 @@ fn time_check(h: &History, budget: u64) -> (f64, f64, Consistency) {
     (lin_s, all_s, last.expect("three runs"))
 }
 
+/// The scenario files in `dir` (sorted, so a seed means the same inputs), as text.
+fn fuzz_corpus(dir: &str) -> Result<Vec<String>, Failure> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| Failure::Other(format!("{dir}: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let texts: Vec<String> = files.iter().filter_map(|p| std::fs::read_to_string(p).ok()).collect();
+    if texts.is_empty() {
+        return Err(Failure::Other(format!("{dir}: no .json scenario files to mutate")));
+    }
+    Ok(texts)
+}
+
 fn load(file: &str) -> Result<quorumscope_core::Scenario, Failure> {
     let text = read_input(file)?;
     parse(&text).map(|(_, sc)| sc).map_err(|e| Failure::Invalid(format!("{file}: invalid scenario: {e}")))
@@ -261,6 +298,9 @@ fn main() -> ExitCode {
             }
             let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
             emit(&out.map_err(|e| Failure::Other(e.to_string()))?)
+        }),
+        Cmd::Fuzz { inputs, first, seed, workers, corpus, keep } => fuzz_corpus(&corpus).and_then(|corpus| {
+            emit(fuzz::run(&fuzz::Options { inputs, first, seed, workers, corpus, keep }).trim_end())
         }),
         Cmd::Check { file } => load(&file).and_then(|sc| {
             emit(&format!(

@@ -55,6 +55,10 @@ pub struct OpState {
     pub newest: Option<Data>,
     /// Read repairs sent: (replica, digest of the copy sent).
     pub repaired: Vec<(NodeId, u64)>,
+    /// Blocking read repair: the value this get will return, once it is on W replicas.
+    pub writing_back: Option<Data>,
+    /// ... and the replicas that acknowledged its write-back.
+    pub repair_acked: Vec<NodeId>,
     /// Past the deadline: late replies are no longer waited for.
     pub closed: bool,
     /// What the put wrote.
@@ -85,6 +89,8 @@ impl OpState {
             result: None,
             newest: None,
             repaired: vec![],
+            writing_back: None,
+            repair_acked: vec![],
             closed: false,
             written: None,
             stored_on: vec![],
@@ -276,19 +282,69 @@ impl ClientState {
                     op.newest = Some(Data::merged(op.newest.as_ref(), d));
                 }
                 op.replies.push((from, data));
-                if op.status == Status::Pending && op.replies.len() >= s.sc.repl.r as usize {
-                    op.status = Status::Ok;
-                    op.end_us = Some(ctx.now_us);
+                let repairs = s.sc.repl.read_repair && s.sc.repl.conflicts.repairs();
+                if op.status == Status::Pending && op.writing_back.is_none() && op.replies.len() >= s.sc.repl.r as usize
+                {
                     op.answered_with = op.replies.len();
-                    op.result = op.newest.clone();
-                    self.last_ctx[op.key as usize] = op.result.as_ref().map(|d| d.context());
-                    out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
+                    // A key nobody has written has nothing to write back.
+                    if repairs && s.sc.repl.blocking_read_repair && op.newest.is_some() {
+                        op.writing_back = op.newest.clone();
+                    } else {
+                        self.complete_get(ctx, op_id, op, op.newest.clone(), out);
+                    }
                 }
-                if op.status == Status::Ok && s.sc.repl.read_repair && s.sc.repl.conflicts.repairs() {
+                if op.writing_back.is_some() {
+                    self.write_back(ctx, op_id, op, out);
+                } else if op.status == Status::Ok && repairs {
                     self.repair(op_id, op, out);
                 }
             }
+            Msg::RepairAck { .. } => {
+                if !op.repair_acked.contains(&from) {
+                    op.repair_acked.push(from);
+                }
+                if op.writing_back.is_some() {
+                    self.write_back(ctx, op_id, op, out);
+                }
+            }
             _ => debug_assert!(false, "nodes send clients only acks and replies"),
+        }
+    }
+
+    /// A get's answer: what it returns, and the causal context its client's next put carries.
+    fn complete_get(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, result: Option<Data>, out: &mut Vec<Cmd>) {
+        op.status = Status::Ok;
+        op.end_us = Some(ctx.now_us);
+        op.result = result;
+        self.last_ctx[op.key as usize] = op.result.as_ref().map(|d| d.context());
+        out.push(Cmd::Trace(Ev::OpEnd { op: op_id, ok: true }));
+    }
+
+    /// Blocking read repair, as ABD's second phase: the get returns its value only once W
+    /// replicas are known to hold it (they answered with it or newer, or acknowledged the
+    /// write-back), so any later read quorum meets one of them (W + R > N). Stale repliers,
+    /// late ones included, are sent the value with `ack` set.
+    fn write_back(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
+        let Some(value) = op.writing_back.clone() else { return };
+        let digest = value.digest();
+        let mut holders: Vec<NodeId> = op.repair_acked.clone();
+        for (node, copy) in &op.replies {
+            if !Data::is_behind(copy.as_ref(), &value) {
+                holders.push(*node);
+            } else if !op.repaired.contains(&(*node, digest)) {
+                let hint_for = op.sent_to.iter().find(|(n, _)| n == node).and_then(|(_, h)| *h);
+                op.repaired.push((*node, digest));
+                out.push(Cmd::Send {
+                    to: Addr::Node(*node),
+                    msg: Msg::ReadRepair { op: op_id, key: op.key, data: value.clone(), hint_for, ack: true },
+                });
+            }
+        }
+        holders.sort_unstable();
+        holders.dedup();
+        if holders.len() >= ctx.setup.sc.repl.w as usize {
+            op.writing_back = None;
+            self.complete_get(ctx, op_id, op, Some(value), out);
         }
     }
 
@@ -306,13 +362,14 @@ impl ClientState {
             op.repaired.push((*node, digest));
             out.push(Cmd::Send {
                 to: Addr::Node(*node),
-                msg: Msg::ReadRepair { op: op_id, key: op.key, data: newest.clone(), hint_for },
+                msg: Msg::ReadRepair { op: op_id, key: op.key, data: newest.clone(), hint_for, ack: false },
             });
         }
     }
 
     fn on_deadline(&mut self, ctx: &Ctx, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
         op.closed = true;
+        op.writing_back = None;
         if op.status == Status::Pending {
             op.status = Status::Failed;
             op.end_us = Some(ctx.now_us);

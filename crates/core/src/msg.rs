@@ -16,10 +16,12 @@ pub enum MsgKind {
     Handoff,
     HandoffAck,
     Merkle,
+    /// Last, so the kinds before it keep their indices (and every earlier run its bytes).
+    RepairAck,
 }
 
 impl MsgKind {
-    pub const ALL: [MsgKind; 8] = [
+    pub const ALL: [MsgKind; 9] = [
         MsgKind::Put,
         MsgKind::PutAck,
         MsgKind::Get,
@@ -28,6 +30,7 @@ impl MsgKind {
         MsgKind::Handoff,
         MsgKind::HandoffAck,
         MsgKind::Merkle,
+        MsgKind::RepairAck,
     ];
 
     /// The stable name used in JSON and in `data-message` attributes.
@@ -41,6 +44,7 @@ impl MsgKind {
             MsgKind::Handoff => "handoff",
             MsgKind::HandoffAck => "handoff_ack",
             MsgKind::Merkle => "merkle",
+            MsgKind::RepairAck => "repair_ack",
         }
     }
 }
@@ -71,11 +75,18 @@ pub enum Msg {
         key: KeyId,
         data: Option<Data>,
     },
+    /// `ack`: the get is waiting for this repair (blocking read repair), so the replica answers.
     ReadRepair {
         op: u32,
         key: KeyId,
         data: Data,
         hint_for: Option<NodeId>,
+        ack: bool,
+    },
+    /// A replica took a blocking read repair (merged it into its copy).
+    RepairAck {
+        op: u32,
+        key: KeyId,
     },
     Handoff {
         key: KeyId,
@@ -123,6 +134,7 @@ impl Msg {
             Msg::Get { .. } => MsgKind::Get,
             Msg::GetReply { .. } => MsgKind::GetReply,
             Msg::ReadRepair { .. } => MsgKind::ReadRepair,
+            Msg::RepairAck { .. } => MsgKind::RepairAck,
             Msg::Handoff { .. } => MsgKind::Handoff,
             Msg::HandoffAck { .. } => MsgKind::HandoffAck,
             Msg::MerkleHashes { .. }
@@ -139,7 +151,8 @@ impl Msg {
             | Msg::PutAck { op, .. }
             | Msg::Get { op, .. }
             | Msg::GetReply { op, .. }
-            | Msg::ReadRepair { op, .. } => Some(*op),
+            | Msg::ReadRepair { op, .. }
+            | Msg::RepairAck { op, .. } => Some(*op),
             _ => None,
         }
     }
@@ -151,6 +164,7 @@ impl Msg {
             | Msg::Get { key, .. }
             | Msg::GetReply { key, .. }
             | Msg::ReadRepair { key, .. }
+            | Msg::RepairAck { key, .. }
             | Msg::Handoff { key, .. }
             | Msg::HandoffAck { key, .. } => Some(*key),
             _ => None,

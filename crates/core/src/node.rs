@@ -259,9 +259,12 @@ impl NodeState {
             Msg::Get { op, key } => {
                 out.push(Cmd::Send { to: from, msg: Msg::GetReply { op, key, data: self.read(key) } });
             }
-            Msg::ReadRepair { op, key, data, hint_for } => {
+            Msg::ReadRepair { op, key, data, hint_for, ack } => {
                 out.push(Cmd::Trace(Ev::ReadRepair { op, node: ctx.node(), key }));
                 self.write(ctx, key, &data, hint_for, out);
+                if ack {
+                    out.push(Cmd::Send { to: from, msg: Msg::RepairAck { op, key } });
+                }
             }
             Msg::Handoff { key, data } => {
                 let digest = data.digest();
@@ -292,7 +295,7 @@ impl NodeState {
                 let keys = sess.keys;
                 self.finish_exchange(keys, out);
             }
-            Msg::PutAck { .. } | Msg::GetReply { .. } => {
+            Msg::PutAck { .. } | Msg::GetReply { .. } | Msg::RepairAck { .. } => {
                 debug_assert!(false, "client messages never reach a node");
             }
         }

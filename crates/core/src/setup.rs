@@ -21,6 +21,9 @@ pub struct Setup {
     pub key_pos: Vec<u64>,
     /// `is_home[key][node]`.
     pub is_home: Vec<Vec<bool>>,
+    /// The keys each node is a home replica of, in key order: anti-entropy builds a tree from
+    /// them at every message, so it costs the node's share of the keys, not all of them.
+    pub home_keys: Vec<Vec<KeyId>>,
     /// Anti-entropy peers of every node: nodes it is a home replica with for some key.
     pub peers: Vec<Vec<NodeId>>,
     pub timeout_us: u64,
@@ -60,14 +63,19 @@ impl Setup {
                 v
             })
             .collect();
-        let mut peers = vec![Vec::new(); sc.nodes.len()];
-        for (a, list) in peers.iter_mut().enumerate() {
-            for b in 0..sc.nodes.len() {
-                if a != b && is_home.iter().any(|h| h[a] && h[b]) {
-                    list.push(b as NodeId);
+        let mut home_keys: Vec<Vec<KeyId>> = vec![Vec::new(); sc.nodes.len()];
+        let mut is_peer = vec![vec![false; sc.nodes.len()]; sc.nodes.len()];
+        for (k, homes) in is_home.iter().enumerate() {
+            let homes: Vec<usize> = (0..homes.len()).filter(|&x| homes[x]).collect();
+            for &a in &homes {
+                home_keys[a].push(k as KeyId);
+                for &b in &homes {
+                    is_peer[a][b] |= a != b;
                 }
             }
         }
+        let peers: Vec<Vec<NodeId>> =
+            is_peer.iter().map(|row| (0..row.len()).filter(|&b| row[b]).map(|b| b as NodeId).collect()).collect();
         let mut put_of_value = vec![u32::MAX; sc.values.len()];
         for te in &sc.events {
             if let Event::Put { value, op, .. } = te.event {
@@ -95,6 +103,7 @@ impl Setup {
             pref,
             key_pos,
             is_home,
+            home_keys,
             peers,
             put_of_value,
             order,
@@ -105,7 +114,7 @@ impl Setup {
 
     /// Keys for which both nodes are home replicas, in key order.
     pub fn shared_keys(&self, a: NodeId, b: NodeId) -> impl Iterator<Item = KeyId> + '_ {
-        self.is_home.iter().enumerate().filter(move |(_, h)| h[a as usize] && h[b as usize]).map(|(k, _)| k as KeyId)
+        self.home_keys[a as usize].iter().copied().filter(move |k| self.is_home[*k as usize][b as usize])
     }
 
     /// The Merkle tree two replicas compare: over the keys they are both home replicas of, built

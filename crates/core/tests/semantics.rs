@@ -264,3 +264,68 @@ fn siblings_are_bounded_as_riak_bounds_them() {
     // Refused puts were stored nowhere, so their vanishing is no lost update.
     assert!(!r["anomalies"].as_array().unwrap().iter().any(|a| a["kind"] == "lost_update"), "{:#}", r["anomalies"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Blocking read repair (ABD's write-back; Cassandra's default read repair).
+
+fn lesson(name: &str) -> Value {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../../lessons/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn blocking(mut v: Value) -> String {
+    v["replication"]["read_repair"] = json!(true);
+    v["replication"]["blocking_read_repair"] = json!(true);
+    v.to_string()
+}
+
+/// The quorum-not-linearizable lesson, with the one setting changed: Bob's read writes v1 back to
+/// B before returning (4 ms later: a repair and its acknowledgement), so Carol's read, which hears
+/// B and C, returns v1 too, and the history becomes linearizable.
+#[test]
+fn blocking_read_repair_flips_the_lesson_to_linearizable() {
+    let plain = lesson("quorum-not-linearizable");
+    let (sim, r) = run(&plain.to_string());
+    assert_eq!((r["ops"][2]["values"].clone(), r["ops"][3]["values"].clone()), (json!(["v1"]), json!(["v0"])));
+    assert_eq!(sim.consistency().1.linearizable.status, quorumscope_core::Status::Violated);
+
+    let (sim, r) = run(&blocking(plain));
+    let bob = &r["ops"][2];
+    assert_eq!(bob["values"], json!(["v1"]));
+    assert_eq!(bob["read_repaired"], json!(["B"]), "the stale replier is written back");
+    assert_eq!(bob["end_ms"], json!(118.0), "replies at 114 ms, then the repair and its ack: 2 ms each way");
+    assert_eq!(r["ops"][3]["values"], json!(["v1"]), "Carol hears B, which now holds v1");
+    let (_, c) = sim.consistency();
+    assert_eq!(c.linearizable.status, quorumscope_core::Status::Held);
+    let acks = sim.recording().messages.iter().filter(|m| m.kind == quorumscope_core::MsgKind::RepairAck).count();
+    assert_eq!(acks, 2, "one acknowledged write-back per read");
+}
+
+/// A get that cannot put its value on W replicas does not return it: it fails at its timeout
+/// (blocking read repair trades availability for the guarantee), and says which replica it was
+/// waiting for.
+#[test]
+fn a_blocking_read_that_cannot_write_back_fails() {
+    let sc = json!({"nodes": ["A", "B", "C"], "clients": [{"id": "c1"}, {"id": "c2"}],
+        "replication": {"n": 3, "w": 3, "r": 2, "read_repair": true, "blocking_read_repair": true},
+        "network": {"latency_ms": 2, "links": [{"from": "c1", "to": "C", "latency_ms": 300, "one_way": true}]},
+        "events": [{"at_ms": 0, "client": "c1", "put": "x", "value": "v1"}, {"at_ms": 50, "crash": "C"},
+                   {"at_ms": 600, "client": "c2", "get": "x"}]});
+    let (_, r) = run(&sc.to_string());
+    let get = &r["ops"][1];
+    assert_eq!(get["status"], json!("failed"), "{get}");
+    assert_eq!(get["end_ms"], json!(1100.0), "failed at its 500 ms timeout");
+    // Without blocking it returns at once what A and B hold.
+    let mut plain = sc.clone();
+    plain["replication"]["blocking_read_repair"] = json!(false);
+    let (_, r) = run(&plain.to_string());
+    assert_eq!((r["ops"][1]["status"].clone(), r["ops"][1]["values"].clone()), (json!("ok"), json!(["v1"])));
+}
+
+#[test]
+fn blocking_read_repair_without_read_repair_is_refused_by_name() {
+    let sc = r#"{"nodes":["A"],"replication":{"n":1,"w":1,"r":1,"blocking_read_repair":true},"events":[]}"#;
+    let e = run_text(sc, Level::Summary).err().expect("refused").to_string();
+    assert!(e.contains("replication.blocking_read_repair"), "{e}");
+    assert!(e.contains("set `read_repair` to true too"), "{e}");
+}

@@ -212,7 +212,7 @@ fn an_unreadable_log_names_its_line() {
 fn histories() -> impl Strategy<Value = History> {
     let op = (0u32..3, 0u32..2, 0u8..3, 0u32..3, 0u32..3, 0u64..40, 1u64..20, 0u8..6);
     prop::collection::vec(op, 1..9).prop_map(|ops| {
-        let mut h = History { source_name: "op", ..History::default() };
+        let mut h = History::new("op");
         for c in 0..3 {
             h.client_id(&format!("c{c}"));
         }

@@ -204,6 +204,20 @@ fn main() {
             setup();
             run(cmd("trunk").args(["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
         }
+        "fuzz" => {
+            // `cargo xtask fuzz [INPUTS] [SEED]`: generated inputs through the parser and the
+            // simulator (crates/cli/src/fuzz.rs); panicking and slow inputs land in target/fuzz.
+            let inputs = env::args().nth(2).unwrap_or_else(|| "100000".into());
+            let seed = env::args().nth(3).unwrap_or_else(|| "1".into());
+            run(cmd("cargo").args(["run", "--locked", "--release", "-p", "quorumscope-cli", "--", "fuzz"]).args([
+                "--inputs",
+                &inputs,
+                "--seed",
+                &seed,
+                "--keep",
+                "target/fuzz",
+            ]));
+        }
         "bench" => {
             run(cmd("cargo").args([
                 "run",
@@ -229,7 +243,7 @@ fn main() {
                 .env("QS_ROOT", root()));
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test [--native-only]|structure|build|serve|bench [--native-only]>");
+            eprintln!("usage: cargo xtask <setup|test [--native-only]|structure|build|serve|bench [--native-only]|fuzz [INPUTS] [SEED]>");
             exit(2);
         }
     }

@@ -127,6 +127,7 @@ fn replication(p: &ControlsProps) -> Html {
             { toggle("hinted_handoff", "Hinted handoff", r.hinted_handoff, "Fallbacks hand hinted writes home once the replica is reachable", set(p, Setting::HintedHandoff)) }
             if r.conflicts.repairs() {
                 { toggle("read_repair", "Read repair", r.read_repair, "After a get, send the newest version to replicas that answered with older data (Dynamo/Riak style, asynchronous)", set(p, Setting::ReadRepair)) }
+                { toggle("blocking_read_repair", "Blocking read repair", r.blocking_read_repair, "A get returns only once the value it returns is on W replicas: it writes it back to stale replicas and waits for their acks (ABD; Cassandra's default)", set(p, Setting::BlockingReadRepair)) }
             } else {
                 <label class="toggle disabled" title={r.conflicts.design()}>
                     <input type="checkbox" name="read_repair" checked={false} disabled={true} />

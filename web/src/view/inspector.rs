@@ -120,7 +120,7 @@ fn op_section(p: &InspectorProps, o: &OpReport) -> Html {
                 if o.acked_by.is_some() { <dt>{ "write set" }</dt><dd>{ list(&o.acked_by) }{ if o.late_acks.is_empty() { String::new() } else { format!(" (later: {})", o.late_acks.join(", ")) } }</dd> }
                 if o.replied_by.is_some() { <dt>{ "read set" }</dt><dd>{ list(&o.replied_by) }</dd> }
                 if o.values.is_some() { <dt>{ "returned" }</dt><dd>{ o.values.as_ref().map(|v| if v.is_empty() { "∅ (nothing)".to_string() } else { v.join(" | ") }).unwrap_or_default() }</dd> }
-                if !o.read_repaired.is_empty() { <dt>{ "read repair" }</dt><dd>{ o.read_repaired.join(", ") }</dd> }
+                if !o.read_repaired.is_empty() { <dt>{ "read repair" }</dt><dd>{ o.read_repaired.join(", ") }{ if sc.repl.blocking_read_repair && o.status == quorumscope_core::OpStatus::Ok { " (blocking: the get returned only once W replicas held what it returned)" } else { "" } }</dd> }
             </dl>
             <p class="quorum-line">{ m.quorum_line(o.index) }</p>
         </div>

@@ -52,6 +52,12 @@ pub fn style(kind: MsgKind) -> &'static KindStyle {
             shape: Shape::Polygon(&[(-5.5, -5.5), (5.5, -5.5), (5.5, 5.5), (-5.5, 5.5)]),
             hollow: false,
         },
+        MsgKind::RepairAck => &KindStyle {
+            label: "repair ack",
+            colour: "--c-repair_ack",
+            shape: Shape::Polygon(&[(-4.5, -4.5), (4.5, -4.5), (4.5, 4.5), (-4.5, 4.5)]),
+            hollow: true,
+        },
         MsgKind::Handoff => &KindStyle {
             label: "hinted handoff",
             colour: "--c-handoff",

@@ -57,6 +57,11 @@ pub struct Replication {
     pub sloppy_quorum: bool,
     pub hinted_handoff: bool,
     pub read_repair: bool,
+    /// A get returns only once the value it returns is on W replicas: it writes that value back
+    /// to the stale replicas it heard and waits for their acknowledgements (the ABD algorithm's
+    /// second phase; Cassandra's default, blocking read repair). Needs `read_repair`.
+    #[serde(skip_serializing_if = "is_default")]
+    pub blocking_read_repair: bool,
     /// Period of anti-entropy rounds; `null` turns it off.
     pub anti_entropy_ms: Option<f64>,
     pub conflicts: ConflictMode,
@@ -78,6 +83,7 @@ impl Default for Replication {
             sloppy_quorum: false,
             hinted_handoff: true,
             read_repair: false,
+            blocking_read_repair: false,
             anti_entropy_ms: None,
             conflicts: ConflictMode::Lww,
             timeout_ms: 500.0,
@@ -101,8 +107,8 @@ pub struct LinkSpec {
 
 /// The message kinds a network may give a latency of their own (`network.latency_by_kind_ms`):
 /// the names of `MsgKind`, in its order (a test in `msg.rs` keeps the two lists equal).
-pub const MESSAGE_KINDS: [&str; 8] =
-    ["put", "put_ack", "get", "get_reply", "read_repair", "handoff", "handoff_ack", "merkle"];
+pub const MESSAGE_KINDS: [&str; 9] =
+    ["put", "put_ack", "get", "get_reply", "read_repair", "handoff", "handoff_ack", "merkle", "repair_ack"];
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NetworkSpec {

@@ -18,6 +18,8 @@ pub enum Setting {
     Sloppy(bool),
     HintedHandoff(bool),
     ReadRepair(bool),
+    /// Turning it on turns read repair on; turning read repair off turns it off.
+    BlockingReadRepair(bool),
     AntiEntropy(Option<f64>),
     Conflicts(ConflictMode),
     Nodes(usize),
@@ -42,7 +44,14 @@ pub fn apply_setting(file: &ScenarioFile, s: &Setting) -> ScenarioFile {
         Setting::R(x) => r.r = *x,
         Setting::Sloppy(b) => r.sloppy_quorum = *b,
         Setting::HintedHandoff(b) => r.hinted_handoff = *b,
-        Setting::ReadRepair(b) => r.read_repair = *b,
+        Setting::ReadRepair(b) => {
+            r.read_repair = *b;
+            r.blocking_read_repair &= *b;
+        }
+        Setting::BlockingReadRepair(b) => {
+            r.blocking_read_repair = *b;
+            r.read_repair |= *b;
+        }
         Setting::AntiEntropy(p) => r.anti_entropy_ms = *p,
         Setting::Conflicts(c) => r.conflicts = *c,
         Setting::Seed(seed) => f.seed = *seed,

@@ -223,13 +223,14 @@ pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
 }
 
 fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
-    const KNOWN: [&str; 13] = [
+    const KNOWN: [&str; 14] = [
         "n",
         "w",
         "r",
         "sloppy_quorum",
         "hinted_handoff",
         "read_repair",
+        "blocking_read_repair",
         "anti_entropy_ms",
         "conflicts",
         "timeout_ms",
@@ -245,13 +246,22 @@ fn replication_at(v: &Value, path: &str) -> Result<Replication, ScenarioError> {
         let names: Vec<&str> = ConflictMode::ALL.iter().map(|m| m.name()).collect();
         return f.err("conflicts", format!("unknown variant `{conflicts}`, expected one of {}", names.join(", ")));
     };
+    let read_repair = f.bool_or("read_repair", d.read_repair)?;
+    let blocking_read_repair = f.bool_or("blocking_read_repair", d.blocking_read_repair)?;
+    if blocking_read_repair && !read_repair {
+        return f.err(
+            "blocking_read_repair",
+            "blocking read repair is a kind of read repair: set `read_repair` to true too".to_string(),
+        );
+    }
     Ok(Replication {
         n: f.u32_or("n", d.n)?,
         w: f.u32_or("w", d.w)?,
         r: f.u32_or("r", d.r)?,
         sloppy_quorum: f.bool_or("sloppy_quorum", d.sloppy_quorum)?,
         hinted_handoff: f.bool_or("hinted_handoff", d.hinted_handoff)?,
-        read_repair: f.bool_or("read_repair", d.read_repair)?,
+        read_repair,
+        blocking_read_repair,
         anti_entropy_ms: f.opt_f64("anti_entropy_ms")?,
         conflicts,
         timeout_ms: f.f64_or("timeout_ms", d.timeout_ms)?,

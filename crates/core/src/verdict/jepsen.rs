@@ -40,7 +40,7 @@ pub fn parse_jepsen(text: &str) -> Result<History, JepsenError> {
     if text.len() > MAX_LOG_BYTES {
         return Err(JepsenError { line: 0, message: format!("larger than {MAX_LOG_BYTES} bytes") });
     }
-    let mut h = History { source_name: "line", ..History::default() };
+    let mut h = History::new("line");
     h.key_id("register");
     // (process id, index of its open operation)
     let mut open: Vec<(u32, usize)> = vec![];

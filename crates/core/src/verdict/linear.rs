@@ -62,18 +62,17 @@ pub(crate) fn effect(o: &super::history::HistoryOp) -> Act {
 }
 
 /// The verdict on one key.
-pub(crate) fn check_key(h: &History, key: u32, budget: u64) -> Verdict {
-    let ops = h.ops_of_key(key);
-    match solve(&problem(h, &ops, &ops, u64::MAX), budget) {
+pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Verdict {
+    match solve(&problem(h, ops, ops, u64::MAX), budget) {
         Found::Order(_) => Verdict::held(),
         Found::Budget { tries } => Verdict::unknown(format!(
             "the search tried {tries} placements of operations (its budget) without finding an order or ruling \
              every order out"
         )),
         Found::Impossible { .. } => {
-            let cut_us = first_impossible_cut(h, &ops, budget);
+            let cut_us = first_impossible_cut(h, ops, budget);
             let mut shared = Shared { left: budget.saturating_mul(4), each: budget };
-            let impossible = |keep: &[u32]| shared.impossible(&problem(h, &ops, keep, cut_us));
+            let impossible = |keep: &[u32]| shared.impossible(&problem(h, ops, keep, cut_us));
             let in_cut: Vec<u32> = ops.iter().copied().filter(|i| h.ops[*i as usize].invoke_us <= cut_us).collect();
             let witness = minimize(in_cut, impossible);
             let text = super::explain::linear(h, &witness, cut_us);

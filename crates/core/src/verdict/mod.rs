@@ -171,7 +171,9 @@ const SIBLINGS: &str = "a read returned several siblings, so this key is not a s
 
 /// Checks every model on `h` (sorted by invoke), each search trying at most `budget` placements.
 pub fn check_history(h: &History, budget: u64) -> Consistency {
-    let keys: Vec<KeyConsistency> = (0..h.keys.len() as u32).map(|k| check_key(h, k, budget)).collect();
+    let by_key = h.ops_by_key();
+    let keys: Vec<KeyConsistency> =
+        (0..h.keys.len() as u32).map(|k| check_key(h, k, &by_key[k as usize], budget)).collect();
     let single: Vec<u32> = keys.iter().filter(|k| !k.multi_valued).map(|k| k.key).collect();
     let lin_all = Verdict::all(keys.iter().filter(|k| !k.multi_valued).map(|k| k.linearizable.clone()));
     // Each key's restriction of a sequential order is one, so a key's violation is the whole's.
@@ -204,30 +206,33 @@ pub fn check_history(h: &History, budget: u64) -> Consistency {
 /// Sequential consistency alone (the search itself, not implied by linearizability), over
 /// every single-value key together.
 pub fn check_sequential(h: &History, budget: u64) -> Verdict {
-    let single: Vec<u32> = (0..h.keys.len() as u32).filter(|k| !h.multi_valued(*k)).collect();
+    let by_key = h.ops_by_key();
+    let single: Vec<u32> = (0..h.keys.len() as u32).filter(|k| !h.multi_valued(&by_key[*k as usize])).collect();
     sequential::check(h, &single, budget)
 }
 
 /// Linearizability alone, over every single-value key.
 pub fn check_linearizable(h: &History, budget: u64) -> Verdict {
-    let keys = (0..h.keys.len() as u32).map(|k| {
-        if h.multi_valued(k) {
+    let by_key = h.ops_by_key();
+    let keys = by_key.iter().map(|ops| {
+        if h.multi_valued(ops) {
             Verdict::not_checked(SIBLINGS)
         } else {
-            linear::check_key(h, k, budget)
+            linear::check_key(h, ops, budget)
         }
     });
     Verdict::all(keys)
 }
 
-fn check_key(h: &History, key: u32, budget: u64) -> KeyConsistency {
-    let multi_valued = h.multi_valued(key);
-    let sessions = session::check_key(h, key, budget);
+/// `ops`: the key's operations, in invoke order.
+fn check_key(h: &History, key: u32, ops: &[u32], budget: u64) -> KeyConsistency {
+    let multi_valued = h.multi_valued(ops);
+    let sessions = session::check_key(h, ops, budget);
     if multi_valued {
         let (linearizable, sequential) = (Verdict::not_checked(SIBLINGS), Verdict::not_checked(SIBLINGS));
         return KeyConsistency { key, multi_valued, linearizable, sequential, sessions };
     }
-    let linearizable = linear::check_key(h, key, budget);
+    let linearizable = linear::check_key(h, ops, budget);
     let sequential = if linearizable.status == Status::Held {
         Verdict::held() // a linearization keeps every client's order
     } else {

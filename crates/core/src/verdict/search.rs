@@ -220,6 +220,9 @@ impl Node {
     }
 }
 
+/// Histories up to this long get the whole budget in tries; longer ones proportionally fewer.
+const WORK_STEPS_PER_TRY: u64 = 256;
+
 /// Searches for an order, trying at most `budget` steps.
 pub(crate) fn solve(p: &Problem, budget: u64) -> Found {
     solve_counted(p, budget).0
@@ -247,6 +250,9 @@ impl Shared {
 /// [`solve`], also saying how many tries it used.
 pub(crate) fn solve_counted(p: &Problem, budget: u64) -> (Found, u64) {
     let n = p.steps.len();
+    // Each try costs a pass over the steps (`Node::new`), so the budget bounds the work, not the
+    // tries: a long history gets fewer tries (1,883 concurrent puts of one key took 15 s).
+    let budget = budget / (1 + n as u64 / WORK_STEPS_PER_TRY);
     let mut bits = vec![0u64; n.div_ceil(64).max(1)];
     let mut regs: Vec<Val> = vec![0; p.regs];
     let mut seen = StateSet::new(bits.len() + regs.len() + 1);

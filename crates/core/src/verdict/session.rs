@@ -97,8 +97,7 @@ fn applies(m: &Mine, g: Guarantee) -> bool {
 }
 
 /// Every guarantee's verdict for every client on `key` (in [`GUARANTEES`] order).
-pub(crate) fn check_key(h: &History, key: u32, budget: u64) -> Vec<Vec<Verdict>> {
-    let ops = h.ops_of_key(key);
+pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Vec<Vec<Verdict>> {
     let clients = 0..h.clients.len() as u32;
     if ops.is_empty() {
         return GUARANTEES.iter().map(|_| clients.clone().map(|_| Verdict::held()).collect()).collect();
@@ -107,11 +106,11 @@ pub(crate) fn check_key(h: &History, key: u32, budget: u64) -> Vec<Vec<Verdict>>
     let readers: Vec<u32> = clients
         .clone()
         .filter(|d| {
-            let md = mine(h, &ops, *d);
-            !md.seen.is_empty() && solve(&problem(h, &ops, Guarantee::MonotonicReads, *d, *d, &ops), budget).is_order()
+            let md = mine(h, ops, *d);
+            !md.seen.is_empty() && solve(&problem(h, ops, Guarantee::MonotonicReads, *d, *d, ops), budget).is_order()
         })
         .collect();
-    GUARANTEES.iter().map(|g| clients.clone().map(|c| check(h, &ops, *g, c, &readers, budget)).collect()).collect()
+    GUARANTEES.iter().map(|g| clients.clone().map(|c| check(h, ops, *g, c, &readers, budget)).collect()).collect()
 }
 
 /// The verdict on guarantee `g` for client `c` on the key of `ops`.

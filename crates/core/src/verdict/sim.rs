@@ -11,7 +11,7 @@ use crate::run::Sim;
 
 /// The history of a finished run's report (times in microseconds; `source` is the op index).
 pub fn history_of_report(r: &Report) -> History {
-    let mut h = History { source_name: "op", ..History::default() };
+    let mut h = History::new("op");
     for op in &r.ops {
         let Some(start_ms) = op.start_ms else { continue };
         let client = h.client_id(&op.client);
