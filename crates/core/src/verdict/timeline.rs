@@ -71,7 +71,7 @@ impl History {
 
     /// [`History::prefix`], and the index in `self` of each operation it kept.
     fn prefix_kept(&self, cut: u64) -> (History, Vec<u32>) {
-        let (mut p, mut kept) = (History { ops: vec![], ..self.clone_names() }, vec![]);
+        let (mut p, mut kept) = (self.names_only(), vec![]);
         for (i, o) in self.ops.iter().enumerate().take_while(|(_, o)| o.invoke_us <= cut) {
             let late = o.complete_us.is_some_and(|c| c > cut);
             if late && o.kind == HistoryKind::Read {
@@ -85,16 +85,6 @@ impl History {
             kept.push(i as u32);
         }
         (p, kept)
-    }
-
-    fn clone_names(&self) -> History {
-        History {
-            ops: vec![],
-            clients: self.clients.clone(),
-            keys: self.keys.clone(),
-            values: self.values.clone(),
-            source_name: self.source_name,
-        }
     }
 }
 
