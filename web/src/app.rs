@@ -80,6 +80,7 @@ pub fn App(props: &AppProps) -> Html {
     hooks::use_hash_changes(dispatch.clone());
     hooks::use_autoplay(state.view.autoplay, dispatch.clone());
     hooks::use_question_focus(state.question);
+    hooks::use_draft_keeper(&state);
     crate::course::use_course(&state, props.fragment.origin.clone());
     let cb = use_callbacks(dispatch.clone());
     let snap = use_memo((Rc::clone(&state.model), state.t_us), |(m, t)| m.snapshot_at(*t));
@@ -93,8 +94,11 @@ pub fn App(props: &AppProps) -> Html {
         state.reduced_motion.then_some("reduced-motion"),
         state.playing.then_some("playing"),
         embed.then_some("embed"),
+        (embed && !open_more && state.view.panels.contains(&Panel::Legend)).then_some("with-legend"),
         (state.view.text_scale() > 1).then_some("scaled")
     );
+    // Before the children render: the canvas reads the theme's colours when it draws.
+    dom::set_theme(state.view.theme);
     // Every font size in the stylesheet is a multiple of `--scale` (2 on a projector).
     let style = format!("--scale: {}", state.view.text_scale());
     let (t, end_us) = (state.t_us, state.model.end_us);
@@ -114,6 +118,7 @@ pub fn App(props: &AppProps) -> Html {
             <button class="skip" data-action="skip-to-time" onclick={Callback::from(|_: MouseEvent| skip_to_time())}>{ "Skip to the time controls" }</button>
             if !embed { { header::header(&state) } }
             { error_bar(&state) }
+            { draft_bar(&state) }
             if let Some(imp) = &state.imported {
                 { imported_view(&state, imp, &cb, act(&dispatch, Action::CloseHistory)) }
             } else {
@@ -129,7 +134,7 @@ pub fn App(props: &AppProps) -> Html {
             }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
             if !embed && state.imported.is_none() { { footer(&state) } }
-            { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog)) }
+            { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog), header::on_figure(&state)) }
         </div>
     }
 }
@@ -151,6 +156,26 @@ fn error_bar(state: &UseReducerHandle<AppState>) -> Html {
         <div class="error" role="alert">
             <strong>{ "Not applied: " }</strong>{ err.clone() }
             <button onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
+        </div>
+    }
+}
+
+/// The student's own experiment from before (a reload, a lesson picked over it), offered back.
+fn draft_bar(state: &UseReducerHandle<AppState>) -> Html {
+    if state.draft.is_none() {
+        return html! {};
+    }
+    let d = state.dispatcher();
+    let restore = d.to_callback().reform(|_: MouseEvent| Action::RestoreDraft);
+    let discard = d.to_callback().reform(|_: MouseEvent| {
+        dom::keep_draft(None);
+        Action::DiscardDraft
+    });
+    html! {
+        <div class="draft" role="status" data-draft="1">
+            { words::DRAFT_KEPT }
+            <button data-action="restore-draft" onclick={restore}>{ "Restore it" }</button>
+            <button data-action="discard-draft" onclick={discard}>{ "Discard" }</button>
         </div>
     }
 }
@@ -224,7 +249,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
                 </aside>
             }
             <section class="center" aria-label="Cluster">
-                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} text_scale={state.view.text_scale()} />
+                <Ring model={Rc::clone(model)} snap={Rc::clone(snap)} t_us={t} hooks_t_us={text_t} known_us={state.known_us()} selection={state.focus()} on_node={cb.node.clone()} on_msg={cb.msg.clone()} text_scale={state.view.text_scale()} theme={state.view.theme} />
                 if let Some(line) = quorum_line { <p class="quorum-line" role="status">{ line }</p> }
                 if show(Panel::Legend) { { legend() } }
             </section>

@@ -30,6 +30,8 @@ pub enum Command {
         scenario: Option<Value>,
         link: Option<String>,
     },
+    /// A helper attached after `ready` went out asks for it again.
+    Hello {},
     Play {},
     Pause {},
     Seek {
@@ -117,8 +119,12 @@ pub enum Event {
         explanation: String,
         t_ms: f64,
     },
+    /// `id`: the `id` of the command refused, when it had one (`get-state`, `export`), so that
+    /// a host waiting for its answer hears the refusal instead.
     Error {
         message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<Value>,
     },
     /// `data`: the SVG's text, or the PNG as a `data:image/png;base64,...` URL.
     Figure {
@@ -230,7 +236,7 @@ pub struct AnomalySeen {
 /// Why a message could not be read, in the host developer's terms: the type, and the field.
 fn unreadable(kind: &str, why: &str) -> String {
     let shown: String = kind.chars().take(40).collect();
-    format!("Quorumscope could not read a \"{shown}\" message: {why} (see the embedding API, version 1).")
+    format!("Quorumscope could not read the \"{shown}\" message: {why} (see the embedding API, version 1).")
 }
 
 /// A command's fields, read by name; each wrong one is an error naming it.
@@ -307,6 +313,7 @@ fn command(f: &mut Fields) -> Result<Command, String> {
             scenario: f.take("scenario").cloned(),
             link: f.string("link")?,
         },
+        "hello" => Command::Hello {},
         "play" => Command::Play {},
         "pause" => Command::Pause {},
         "seek" => Command::Seek { t_ms: f.number("t_ms")? },
@@ -358,14 +365,18 @@ fn settings(f: &mut Fields) -> Result<Settings, String> {
 /// [`read`] for a message as the browser delivers it: into a JSON tree through the JSON reader
 /// the bundle already has for scenarios, then read by hand (no serde derive, serde error text or
 /// float formatter in the bundle).
-fn read_js(data: &wasm_bindgen::JsValue) -> Option<Result<Command, String>> {
+/// With the command's `id`, if it has one, for the `error` that refuses it.
+fn read_js(data: &wasm_bindgen::JsValue) -> Option<(Result<Command, String>, Option<Value>)> {
     if !data.is_object() {
         return None;
     }
     let text = js_sys::JSON::stringify(data).ok().and_then(|t| t.as_string());
     match text.and_then(|t| serde_json::from_str::<Value>(&t).ok()) {
-        Some(v) => read(v),
-        None => Some(Err(unreadable("", "it is not plain JSON"))),
+        Some(v) => {
+            let id = v.get("id").filter(|id| !id.is_null()).cloned();
+            read(v).map(|r| (r, id))
+        }
+        None => Some((Err(unreadable("", "it is not plain JSON")), None)),
     }
 }
 
@@ -394,6 +405,7 @@ pub fn plan(s: &AppState, c: Command) -> Result<Plan, String> {
         }
         Command::Load { lesson: None, scenario: None, link: Some(l) } => Ok(Plan::OpenLink(l)),
         Command::Load { .. } => Err("load takes exactly one of lesson, scenario and link.".to_string()),
+        Command::Hello {} => Ok(Plan::Reply(ready())),
         Command::Play {} if s.playing => Ok(Plan::Do(vec![])),
         Command::Pause {} if !s.playing => Ok(Plan::Do(vec![])),
         Command::Play {} | Command::Pause {} if s.asking() => {
@@ -410,15 +422,19 @@ pub fn plan(s: &AppState, c: Command) -> Result<Plan, String> {
         Command::Intervene { event } => plan_event(s, event),
         Command::Select { op } if (op as usize) < s.model.report.ops.len() => one(Action::SelectOp(op)),
         Command::Select { .. } => Err("select names no operation of this run.".to_string()),
-        Command::Configure { theme: Some(_), .. } => Err("configure's theme is not supported yet.".to_string()),
-        Command::Configure { panels, scale, theme: None } => plan_configure(panels, scale),
+        Command::Configure { panels, scale, theme } => plan_configure(panels, scale, theme),
         Command::GetState { id } => Ok(Plan::Reply(Event::State(Box::new(state_reply(s, id))))),
         Command::Export { id, what, format } => Ok(Plan::Figure(id, what, format)),
     }
 }
 
-fn plan_configure(panels: Option<Vec<String>>, scale: Option<u8>) -> Result<Plan, String> {
+/// Every field is checked before any is applied: a wrong one refuses the whole command.
+fn plan_configure(panels: Option<Vec<String>>, scale: Option<u8>, theme: Option<String>) -> Result<Plan, String> {
     let mut out = vec![];
+    let theme = match theme.as_deref() {
+        Some(name) => Some(crate::link::Theme::from_name(name).ok_or("configure's theme is light, dark or auto.")?),
+        None => None,
+    };
     if let Some(names) = panels {
         let known: Vec<_> = names.iter().take(8).filter_map(|n| crate::panel::Panel::from_name(n)).collect();
         if known.len() != names.len() {
@@ -431,6 +447,7 @@ fn plan_configure(panels: Option<Vec<String>>, scale: Option<u8>) -> Result<Plan
         Some(_) => return Err("configure's scale is 1, 2 or 3.".to_string()),
         None => {}
     }
+    out.extend(theme.map(Action::SetTheme));
     Ok(Plan::Do(out))
 }
 
@@ -656,8 +673,8 @@ fn listen(latest: Latest, origin: Option<String>, target: String) -> Box<dyn FnO
             }
             match read_js(&e.data()) {
                 None => {}
-                Some(Err(message)) => post(&Event::Error { message }, &target),
-                Some(Ok(c)) => carry_out(&latest, c, &target),
+                Some((Err(message), id)) => post(&Event::Error { message, id }, &target),
+                Some((Ok(c), _)) => carry_out(&latest, c, &target),
             }
         });
     let f: &js_sys::Function = on_message.as_ref().unchecked_ref();
@@ -690,13 +707,14 @@ fn carry_out(latest: &Latest, c: Command, target: &str) {
             let mut f = crate::link::parse_in_browser(&hash, &query).await;
             let s = latest.borrow().clone();
             match (&f.shared, &f.lesson) {
-                (Some(Err(e)), _) => post(&Event::Error { message: words::not_loaded(e) }, &target),
+                (Some(Err(e)), _) => post(&Event::Error { message: words::not_loaded(e), id: None }, &target),
                 (None, Some(l)) if lessons::text(l).is_none() => {
-                    post(&Event::Error { message: unknown_lesson(l) }, &target)
+                    post(&Event::Error { message: unknown_lesson(l), id: None }, &target)
                 }
-                (None, None) => {
-                    post(&Event::Error { message: "load's link has no lesson and no experiment.".to_string() }, &target)
-                }
+                (None, None) => post(
+                    &Event::Error { message: "load's link has no lesson and no experiment.".to_string(), id: None },
+                    &target,
+                ),
                 _ => {
                     f.view = s.view.clone();
                     s.dispatch(Action::OpenFragment(Box::new(f)));
@@ -707,10 +725,10 @@ fn carry_out(latest: &Latest, c: Command, target: &str) {
             let name = crate::figure::file_name(s.lesson.as_deref(), what, s.t_us, format);
             match crate::figure::make(what, format).await {
                 Ok(data) => post(&Event::Figure { id, what, format, name, data }, &target),
-                Err(message) => post(&Event::Error { message }, &target),
+                Err(message) => post(&Event::Error { message, id: Some(id) }, &target),
             }
         }),
-        Err(message) => post(&Event::Error { message }, &target),
+        Err(message) => post(&Event::Error { message, id: None }, &target),
     }
 }
 
@@ -753,6 +771,7 @@ mod tests {
     #[test]
     fn every_command_reads_and_unknown_types_or_fields_are_typed_errors() {
         assert_eq!(cmd(json!({"quorumscope": 1, "type": "play"})), Ok(Command::Play {}));
+        assert_eq!(cmd(json!({"quorumscope": 1, "type": "hello"})), Ok(Command::Hello {}));
         assert_eq!(cmd(json!({"quorumscope": 1, "type": "seek", "t_ms": 120.5})), Ok(Command::Seek { t_ms: 120.5 }));
         assert_eq!(
             cmd(json!({"quorumscope": 1, "type": "get-state", "id": 7})),
@@ -819,6 +838,23 @@ mod tests {
             Ok(Plan::Do(vec![Action::SetScale(2)]))
         );
         assert!(p(json!({"quorumscope": 1, "type": "configure", "panels": ["history", "bogus"]})).is_err());
+        assert_eq!(
+            p(json!({"quorumscope": 1, "type": "configure", "theme": "dark", "scale": 2})),
+            Ok(Plan::Do(vec![Action::SetScale(2), Action::SetTheme(crate::link::Theme::Dark)]))
+        );
+        assert_eq!(
+            p(json!({"quorumscope": 1, "type": "configure", "theme": "auto"})),
+            Ok(Plan::Do(vec![Action::SetTheme(crate::link::Theme::Auto)]))
+        );
+        let e = p(json!({"quorumscope": 1, "type": "configure", "theme": "sepia", "scale": 2})).unwrap_err();
+        assert_eq!(e, "configure's theme is light, dark or auto.");
+    }
+
+    #[test]
+    fn hello_is_answered_by_ready_again_and_changes_nothing() {
+        let s = lesson("stale-read");
+        assert_eq!(plan(&s, cmd(json!({"quorumscope": 1, "type": "hello"})).unwrap()), Ok(Plan::Reply(ready())));
+        assert!(cmd(json!({"quorumscope": 1, "type": "hello", "id": 1})).unwrap_err().contains("no field \"id\""));
     }
 
     #[test]
@@ -932,6 +968,7 @@ mod tests {
             "intervene",
             "select",
             "configure",
+            "hello",
             "get-state",
             "ready",
             "state",
@@ -953,7 +990,9 @@ mod tests {
         assert_eq!(v["type"], "ready");
         assert_eq!(v["version"], 1);
         assert!(v["lessons"].as_array().unwrap().iter().any(|l| l == "stale-read"));
-        let v = serde_json::to_value(Event::Error { message: "m".into() }).unwrap();
+        let v = serde_json::to_value(Event::Error { message: "m".into(), id: None }).unwrap();
         assert_eq!(v, json!({"type": "error", "message": "m"}));
+        let v = serde_json::to_value(Event::Error { message: "m".into(), id: Some(json!("qs-3")) }).unwrap();
+        assert_eq!(v, json!({"type": "error", "message": "m", "id": "qs-3"}));
     }
 }

@@ -1,6 +1,8 @@
 //! The dialogs over the page (help, glossary, share link, embed snippet), one open at a time as
 //! the reducer's `Dialog` says, and the lesson's predict-then-reveal checkpoint.
 
+use crate::dom;
+use crate::figure::{Format, What};
 use crate::hooks;
 use crate::state::Dialog;
 use crate::words;
@@ -9,7 +11,8 @@ use yew::prelude::*;
 
 /// Whichever dialog is open. (Plain functions where no state or effect is needed: each
 /// component costs the bundle code of its own.)
-pub fn dialogs(dialog: &Dialog, on_close: Callback<()>) -> Html {
+/// `on_figure`: download the figure chosen in the Figure dialog.
+pub fn dialogs(dialog: &Dialog, on_close: Callback<()>, on_figure: Callback<(What, Format)>) -> Html {
     match dialog {
         Dialog::None => html! {},
         Dialog::Help => html! {
@@ -27,6 +30,45 @@ pub fn dialogs(dialog: &Dialog, on_close: Callback<()>) -> Html {
         },
         Dialog::Link(url) => share_text(words::LINK_TITLE, url, words::LINK_NOTE, on_close),
         Dialog::Embed(snippet) => share_text(words::EMBED_TITLE, snippet, words::EMBED_NOTE, on_close),
+        Dialog::Figure => figure_choice(on_close, on_figure),
+    }
+}
+
+/// The Figure dialog: which view and which format, as two groups of radio buttons (the arrows
+/// move within a group, Tab between them), then Download.
+fn figure_choice(on_close: Callback<()>, on_figure: Callback<(What, Format)>) -> Html {
+    let download = Callback::from(move |_: MouseEvent| {
+        let picked = |name: &str| {
+            dom::element(&format!("input[name={name}]:checked"))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(e).ok())
+                .map(|e| e.value())
+                .unwrap_or_default()
+        };
+        let what = What::from_name(&picked("figure-what")).unwrap_or(What::Ring);
+        let format = Format::from_name(&picked("figure-format")).unwrap_or(Format::Svg);
+        on_figure.emit((what, format));
+    });
+    let radio = |group: &'static str, value: &'static str, label: &'static str, checked: bool| {
+        html! { <label><input type="radio" name={group} {value} {checked} />{ " " }{ label }</label> }
+    };
+    html! {
+        <Modal labelledby="figure-title" {on_close}>
+            <h2 id="figure-title">{ words::FIGURE_TITLE }</h2>
+            <p class="help">{ words::FIGURE_NOTE }</p>
+            <fieldset class="figure-pick">
+                <legend>{ "View" }</legend>
+                { radio("figure-what", "ring", "Ring", true) }
+                { radio("figure-what", "spacetime", "Space-time diagram", false) }
+            </fieldset>
+            <fieldset class="figure-pick">
+                <legend>{ "Format" }</legend>
+                { radio("figure-format", "svg", "SVG (editable, text as text)", true) }
+                { radio("figure-format", "png", "PNG (twice the screen's size)", false) }
+            </fieldset>
+            <div class="figure-actions">
+                <button data-action="figure-download" onclick={download}>{ "Download" }</button>
+            </div>
+        </Modal>
     }
 }
 

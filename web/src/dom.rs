@@ -34,6 +34,30 @@ pub fn page_url(embed: bool) -> String {
     }
 }
 
+/// Where the student's own experiment is kept in this browser (never sent anywhere).
+const DRAFT_KEY: &str = "quorumscope-draft-v1";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    // Storage may be refused (private modes, sandboxed frames): then nothing is kept.
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The kept experiment, if there is one.
+pub fn kept_draft() -> Option<String> {
+    local_storage().and_then(|s| s.get_item(DRAFT_KEY).ok().flatten())
+}
+
+/// Keeps `text` as the student's experiment; `None` forgets it. A full or refused storage is
+/// not an error the student can act on, so it is ignored.
+pub fn keep_draft(text: Option<&str>) {
+    if let Some(s) = local_storage() {
+        let _ = match text {
+            Some(t) => s.set_item(DRAFT_KEY, t),
+            None => s.remove_item(DRAFT_KEY),
+        };
+    }
+}
+
 /// Text for an HTML attribute value.
 pub fn attr_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;").replace('>', "&gt;")
@@ -67,6 +91,20 @@ pub fn add_style(css: &str) {
 pub fn remove_boot_screen() {
     if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         boot.remove();
+    }
+}
+
+/// The page's colours: `data-theme` on the root element (`light` or `dark`; none: the system's),
+/// which the stylesheet's variables follow. Written only when it changes (this runs on every
+/// render, before the canvas reads the variables).
+pub fn set_theme(theme: crate::link::Theme) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else { return };
+    let want = (theme != crate::link::Theme::Auto).then(|| theme.name());
+    if root.get_attribute("data-theme").as_deref() != want {
+        let _ = match want {
+            Some(t) => root.set_attribute("data-theme", t),
+            None => root.remove_attribute("data-theme"),
+        };
     }
 }
 

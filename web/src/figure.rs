@@ -162,8 +162,9 @@ pub async fn save(name: String, what: What, format: Format) -> Result<(), String
             let parts = js_sys::Array::of1(&JsValue::from_str(&data));
             let opts = web_sys::BlobPropertyBag::new();
             opts.set_type("image/svg+xml");
-            let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|_| "no blob")?;
-            web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "no url")?
+            let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+                .map_err(|_| crate::words::DOWNLOAD_REFUSED)?;
+            web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| crate::words::DOWNLOAD_REFUSED)?
         }
     };
     qs_save(&name, &href);

@@ -31,7 +31,7 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
                 <button onclick={on_copy_link(state.clone())} data-action="copy-link" title="Put the whole experiment in the address and copy it">{ "Copy link" }</button>
                 <button onclick={on_embed(state.clone())} data-action="embed" title="An iframe snippet for a course page">{ "Embed" }</button>
                 <button onclick={on_export(state.clone())} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
-                <button onclick={on_figure(state.clone())} data-action="figure" title="Download the ring at this instant as an SVG and a PNG figure">{ "Figure" }</button>
+                <button onclick={d.to_callback().reform(|_: MouseEvent| Action::OpenDialog(Dialog::Figure))} data-action="figure" aria-haspopup="dialog" title="Download the ring or the space-time diagram at this instant, as SVG or PNG">{ "Figure" }</button>
                 <button onclick={on_scale} data-action="scale" aria-pressed={big.to_string()} title="Text twice as large, for a projector (scale=2 in the link)">{ "Projector" }</button>
                 <button onclick={on_help} aria-label="Help and keyboard shortcuts" title="Help (?)">{ "?" }</button>
             </div>
@@ -82,17 +82,17 @@ fn on_import(d: UseReducerDispatcher<AppState>) -> Callback<Event> {
     })
 }
 
-/// Figure: the ring at this instant, as SVG and as PNG (for slides and handouts).
-fn on_figure(state: UseReducerHandle<AppState>) -> Callback<MouseEvent> {
-    use crate::figure::{self, Format, What};
-    Callback::from(move |_: MouseEvent| {
-        let (state, lesson) = (state.clone(), state.lesson.clone());
-        let t = state.t_us;
+/// Figure: the view chosen in the Figure dialog at this instant, downloaded (the dialog closes).
+pub fn on_figure(state: &UseReducerHandle<AppState>) -> Callback<(crate::figure::What, crate::figure::Format)> {
+    use crate::figure;
+    let state = state.clone();
+    Callback::from(move |(what, format)| {
+        let (state, lesson, t) = (state.clone(), state.lesson.clone(), state.t_us);
         wasm_bindgen_futures::spawn_local(async move {
-            for f in [Format::Svg, Format::Png] {
-                if figure::save(figure::file_name(lesson.as_deref(), What::Ring, t, f), What::Ring, f).await.is_err() {
-                    state.dispatch(Action::Fail(words::DOWNLOAD_REFUSED.into()));
-                }
+            let saved = figure::save(figure::file_name(lesson.as_deref(), what, t, format), what, format).await;
+            state.dispatch(Action::CloseDialog);
+            if let Err(e) = saved {
+                state.dispatch(Action::Fail(e));
             }
         });
     })

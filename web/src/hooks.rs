@@ -77,7 +77,7 @@ pub enum Focus {
     Press,
     /// A range slider: the arrows, Home and End move it.
     Slider,
-    /// A select: the arrows, Home, End and Space pick from it.
+    /// A select or a radio button: the arrows, Home, End and Space pick from it.
     Select,
     /// A text field: every printable key is typed.
     Text,
@@ -88,7 +88,8 @@ impl Focus {
     pub fn of(tag: &str, input_type: Option<&str>, role: Option<&str>) -> Focus {
         match (tag, input_type.unwrap_or("text"), role) {
             ("INPUT", "range", _) => Focus::Slider,
-            ("INPUT", "checkbox" | "radio" | "button" | "submit" | "file", _) => Focus::Press,
+            ("INPUT", "radio", _) => Focus::Select,
+            ("INPUT", "checkbox" | "button" | "submit" | "file", _) => Focus::Press,
             ("INPUT" | "TEXTAREA", _, _) => Focus::Text,
             ("SELECT", _, _) => Focus::Select,
             ("BUTTON" | "SUMMARY" | "A", _, _) | (_, _, Some("button" | "row")) => Focus::Press,
@@ -180,6 +181,28 @@ pub fn use_autoplay(autoplay: bool, dispatch: UseReducerDispatcher<AppState>) {
             obs.disconnect();
             drop(cb);
         })
+    });
+}
+
+/// Nothing the student makes is lost: their own experiment (an edited lesson, an import, a
+/// link's) is kept in this browser whenever it changes, and one kept from before is offered
+/// back when the page opens. Embeds keep nothing: their experiment is their page's.
+#[hook]
+pub fn use_draft_keeper(state: &UseReducerHandle<AppState>) {
+    let dispatch = state.dispatcher();
+    let embed = state.view.embed;
+    use_effect_with((), move |_| {
+        if let Some(kept) = dom::kept_draft().filter(|_| !embed) {
+            dispatch.dispatch(Action::OfferDraft(kept));
+        }
+    });
+    // Written when the experiment changes, not every frame (the run is what a student makes).
+    let changed = (Rc::as_ptr(&state.model) as usize, state.is_students());
+    let state = state.clone();
+    use_effect_with(changed, move |(_, students)| {
+        if *students {
+            dom::keep_draft(Some(&state.draft_fragment()));
+        }
     });
 }
 
@@ -334,6 +357,8 @@ mod tests {
         assert_eq!(Focus::of("INPUT", None, None), Focus::Text);
         assert_eq!(Focus::of("INPUT", Some("number"), None), Focus::Text);
         assert_eq!(Focus::of("INPUT", Some("checkbox"), None), Focus::Press);
+        // Radio buttons move between their choices with the arrows (the Figure dialog's).
+        assert_eq!(Focus::of("INPUT", Some("radio"), None), Focus::Select);
         assert_eq!(Focus::of("BUTTON", None, None), Focus::Press);
         assert_eq!(Focus::of("g", None, Some("button")), Focus::Press);
         assert_eq!(Focus::of("SELECT", None, None), Focus::Select);

@@ -80,6 +80,31 @@ pub struct View {
     pub panels: Vec<crate::panel::Panel>,
     /// Text size for a projector: `scale=2` doubles every label (1 to 3; 0 or 1: as designed).
     pub scale: u8,
+    /// Light or dark colours (`theme=light`, `theme=dark`), or the system's (`auto`, the default).
+    pub theme: Theme,
+}
+
+/// The page's colours: the system's (`prefers-color-scheme`), or pinned light or dark (a course
+/// page with its own colours, a projector in a dark room).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+    pub fn from_name(name: &str) -> Option<Theme> {
+        [Theme::Auto, Theme::Light, Theme::Dark].into_iter().find(|t| t.name() == name)
+    }
 }
 
 impl View {
@@ -110,6 +135,18 @@ fn payload(shared: &Shared, unchanged_lesson: bool) -> Option<Vec<u8>> {
         (Some(_), true) => None,
         _ => Some(serde_json::to_vec(shared).unwrap_or_default()),
     }
+}
+
+/// An experiment kept in the browser's storage: the JSON a `v1` link packs, unpacked (packing
+/// is asynchronous in the browser, and storage is local, so size matters less than a link's).
+pub fn draft_text(shared: &Shared) -> String {
+    serde_json::to_string(shared).unwrap_or_default()
+}
+
+/// A kept experiment read back, checked as a link's is; a damaged or foreign value is refused.
+pub fn from_draft(text: &str) -> Result<Fragment, String> {
+    let shared = read_v1(text.as_bytes())?;
+    Ok(Fragment { shared: Some(Ok(shared)), ..Fragment::default() })
 }
 
 /// Raw deflate, natively (tests, tools). The browser packs and unpacks with its own streams (see
@@ -312,6 +349,7 @@ fn parse_params(hash: &str, query: &str) -> Fragment {
             "reveal" => f.view.reveal = v != "0",
             "origin" => f.origin = Some(unescape(v)).filter(|o| o.len() <= 200),
             "scale" => f.view.scale = v.parse::<u8>().ok().filter(|x| (1..=3).contains(x)).unwrap_or(1),
+            "theme" => f.view.theme = Theme::from_name(v).unwrap_or_default(),
             "panels" => {
                 f.view.panels = unescape(v)
                     .split(',')
@@ -354,6 +392,9 @@ fn assemble(shared: &Shared, packed: Option<&[u8]>, view: &View) -> String {
     }
     if view.scale > 1 {
         parts.push(format!("scale={}", view.scale));
+    }
+    if view.theme != Theme::Auto {
+        parts.push(format!("theme={}", view.theme.name()));
     }
     if !view.panels.is_empty() {
         let names: Vec<&str> = view.panels.iter().map(|p| p.name()).collect();
@@ -437,6 +478,15 @@ mod tests {
         let frag = fragment(&s, true, &big);
         assert_eq!(frag, "#lesson=sloppy-quorum&t=350.5&scale=2");
         assert_eq!(parse(&frag, "").view, big);
+        // The colours: pinned light or dark, kept in the link; anything else is the system's.
+        assert_eq!(parse("#lesson=stale-read&theme=dark", "").view.theme, Theme::Dark);
+        assert_eq!(parse("#lesson=stale-read&theme=light", "").view.theme, Theme::Light);
+        assert_eq!(parse("#lesson=stale-read&theme=purple", "").view.theme, Theme::Auto);
+        let dark = View { theme: Theme::Dark, ..View::default() };
+        let frag = fragment(&s, true, &dark);
+        assert_eq!(frag, "#lesson=sloppy-quorum&t=350.5&theme=dark");
+        assert_eq!(parse(&frag, "").view, dark);
+        assert!(!fragment(&s, true, &View::default()).contains("theme"));
     }
 
     #[test]

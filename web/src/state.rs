@@ -59,6 +59,13 @@ pub enum Action {
     JumpNext,
     /// Close the open dialog if there is one, else clear the selection.
     Escape,
+    /// An experiment of the student's found kept in this browser (a share-link fragment), to
+    /// offer back.
+    OfferDraft(String),
+    /// Open the experiment offered back.
+    RestoreDraft,
+    /// Stop offering it.
+    DiscardDraft,
     /// Show a message (a refused download, an unreadable file).
     Fail(String),
     /// The student's choice at a predict-then-reveal checkpoint: (step, choice).
@@ -72,6 +79,8 @@ pub enum Action {
     Autoplay,
     /// The text scale (1 as designed, 2 on a projector).
     SetScale(u8),
+    /// Light, dark or the system's colours (`theme=` in the link, a course page's `configure`).
+    SetTheme(crate::link::Theme),
     /// Open a share link's fragment in place (the address changed).
     OpenFragment(Box<crate::link::Fragment>),
     SetSpeed(f64),
@@ -118,6 +127,8 @@ pub enum Dialog {
     Link(String),
     /// The iframe snippet for a course page.
     Embed(String),
+    /// Which figure to download: the ring or the space-time diagram, SVG or PNG.
+    Figure,
 }
 
 #[derive(Clone)]
@@ -148,6 +159,10 @@ pub struct AppState {
     pub caption_read_ms: f64,
     /// A Jepsen history on screen instead of the experiment.
     pub imported: Option<Rc<Imported>>,
+    /// The student's own experiment, kept when another replaced it (a lesson picked, a link
+    /// followed, the page reloaded), offered back until restored or dismissed
+    /// ([`crate::link::draft_text`]).
+    pub draft: Option<String>,
 }
 
 impl PartialEq for AppState {
@@ -169,6 +184,7 @@ impl PartialEq for AppState {
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                 (a, b) => a.is_none() && b.is_none(),
             }
+            && self.draft == o.draft
     }
 }
 
@@ -197,6 +213,7 @@ impl AppState {
             edited: false,
             caption_read_ms: 0.0,
             imported: None,
+            draft: None,
         }
     }
 
@@ -345,6 +362,17 @@ impl AppState {
             .and_then(lessons::text)
             .and_then(|t| quorumscope_core::scenario::parse_file(t).ok())
             .is_some_and(|f| f == self.model.file)
+    }
+
+    /// Whether the experiment is the student's own (an edited lesson, an imported file, a link's
+    /// experiment): what would be lost if something replaced it. Embeds belong to their page.
+    pub fn is_students(&self) -> bool {
+        !self.view.embed && (self.edited || self.lesson.is_none())
+    }
+
+    /// The experiment as kept in the browser and offered back ([`crate::link::draft_text`]).
+    pub fn draft_fragment(&self) -> String {
+        crate::link::draft_text(&self.shared())
     }
 
     /// What a share link carries for this state.
@@ -591,12 +619,14 @@ impl AppState {
             | Action::SelectNode(_)
             | Action::SelectAnomaly(_)
             | Action::SelectVerdict(_) => self.reduce_selection(action),
+            Action::OfferDraft(_) | Action::RestoreDraft | Action::DiscardDraft => self.reduce_draft(action),
             Action::Escape
             | Action::Fail(_)
             | Action::DismissError
             | Action::ToggleHelp
             | Action::OpenDialog(_)
             | Action::SetScale(_)
+            | Action::SetTheme(_)
             | Action::SetPanels(_)
             | Action::CloseDialog => self.reduce_page(action),
         }
@@ -738,10 +768,12 @@ impl AppState {
             Action::OpenFragment(f) => {
                 let mut n = AppState::from_fragment(&f);
                 n.reduced_motion = self.reduced_motion;
+                n.draft = self.replaced_draft();
                 return Rc::new(n);
             }
             _ => return self,
         };
+        n.draft = self.replaced_draft();
         n.speed = self.speed;
         n.reduced_motion = self.reduced_motion;
         // The page's options (embed, panels, reveal) stay; the new run starts paused.
@@ -768,6 +800,50 @@ impl AppState {
             Err(e) => s.error = Some(words::history_unreadable(&name, &e.to_string())),
         }
         Rc::new(s)
+    }
+
+    /// What to offer back once this state is replaced: itself if it was the student's own,
+    /// else what it was already offering.
+    fn replaced_draft(&self) -> Option<String> {
+        if self.is_students() {
+            Some(self.draft_fragment())
+        } else {
+            self.draft.clone()
+        }
+    }
+
+    fn reduce_draft(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            // Not when it is what is on screen already (a reload of the same experiment).
+            Action::OfferDraft(f) if self.view.embed || (self.is_students() && f == self.draft_fragment()) => self,
+            Action::OfferDraft(f) => {
+                let mut s = (*self).clone();
+                s.draft = Some(f);
+                Rc::new(s)
+            }
+            Action::RestoreDraft => {
+                let Some(text) = self.draft.clone() else { return self };
+                let mut s = match crate::link::from_draft(&text) {
+                    Ok(f) => {
+                        let restored = self.reduce_load(Action::OpenFragment(Box::new(f)));
+                        Rc::try_unwrap(restored).unwrap_or_else(|rc| (*rc).clone())
+                    }
+                    Err(e) => {
+                        let mut s = (*self).clone();
+                        s.error = Some(format!("The experiment kept in this browser could not be read ({e})."));
+                        s
+                    }
+                };
+                s.draft = None;
+                Rc::new(s)
+            }
+            Action::DiscardDraft => {
+                let mut s = (*self).clone();
+                s.draft = None;
+                Rc::new(s)
+            }
+            _ => self,
+        }
     }
 
     fn reduce_selection(self: Rc<Self>, action: Action) -> Rc<Self> {
@@ -846,6 +922,7 @@ impl AppState {
             Action::OpenDialog(d) => s.dialog = d,
             Action::CloseDialog => s.dialog = Dialog::None,
             Action::SetScale(k) => s.view.scale = k.clamp(1, 3),
+            Action::SetTheme(t) => s.view.theme = t,
             Action::SetPanels(p) => s.view.panels = p,
             _ => return self,
         }
@@ -1241,6 +1318,38 @@ mod tests {
     }
 
     #[test]
+    fn a_students_experiment_replaced_by_another_is_kept_and_offered_back() {
+        // An unedited lesson replaced by another: nothing of the student's to keep.
+        let s = go(start("quorum-overlap"), &[Action::LoadLesson("stale-read".into())]);
+        assert_eq!(s.draft, None);
+        // An edited one: kept, offered, and restored exactly (settings, time, lesson of origin).
+        let edited = go(start("quorum-overlap"), &[Action::Set(Setting::W(1)), Action::Seek(30_000)]);
+        let s = go(edited.clone(), &[Action::LoadLesson("stale-read".into())]);
+        assert!(s.draft.is_some() && s.lesson.as_deref() == Some("stale-read") && !s.edited);
+        // Another lesson picked meanwhile does not lose it.
+        let s = go(s, &[Action::LoadLesson("read-repair".into())]);
+        let back = go(s, &[Action::RestoreDraft]);
+        assert_eq!(back.model.file, edited.model.file);
+        assert!(back.edited && back.lesson.as_deref() == Some("quorum-overlap") && back.draft.is_none());
+        assert_eq!(back.t_us, 30_000);
+        // What a reload offers: not the experiment already on screen, any other one.
+        let again = go(back.clone(), &[Action::OfferDraft(back.draft_fragment())]);
+        assert_eq!(again.draft, None);
+        let offered = go(start("stale-read"), &[Action::OfferDraft(back.draft_fragment())]);
+        assert!(offered.draft.is_some());
+        assert_eq!(go(offered, &[Action::DiscardDraft]).draft, None);
+        // A damaged kept value is refused with a message and changes nothing.
+        let s = go(start("stale-read"), &[Action::OfferDraft("{\"scenario\": 3}".into()), Action::RestoreDraft]);
+        assert!(s.error.as_deref().is_some_and(|e| e.contains("could not be read")), "{:?}", s.error);
+        assert_eq!(s.lesson.as_deref(), Some("stale-read"));
+        // Embeds keep and offer nothing: their experiment is their page's.
+        let mut e = AppState::from_lesson("quorum-overlap");
+        e.view.embed = true;
+        let e = go(Rc::new(e), &[Action::Set(Setting::W(1)), Action::OfferDraft(back.draft_fragment())]);
+        assert!(!e.is_students() && e.draft.is_none());
+    }
+
+    #[test]
     fn an_edited_lesson_is_the_students_experiment_and_asks_no_questions() {
         let s = start("quorum-overlap");
         assert!(!s.edited);
@@ -1297,7 +1406,13 @@ mod tests {
     #[test]
     fn escape_closes_any_dialog_before_it_clears_the_selection() {
         let s = go(start("stale-read"), &[Action::SelectOp(1)]);
-        for d in [Dialog::Help, Dialog::Glossary, Dialog::Link("#x".into()), Dialog::Embed("<iframe>".into())] {
+        for d in [
+            Dialog::Help,
+            Dialog::Glossary,
+            Dialog::Link("#x".into()),
+            Dialog::Embed("<iframe>".into()),
+            Dialog::Figure,
+        ] {
             let open = s.clone().reduce(Action::OpenDialog(d.clone()));
             assert_eq!(open.dialog, d);
             let closed = open.reduce(Action::Escape);

@@ -29,10 +29,13 @@ pub const GLOSSARY_TITLE: &str = "Glossary";
 pub const LINK_TITLE: &str = "Link to this experiment";
 pub const LINK_NOTE: &str = "Copied to the clipboard if the browser allowed it; the address bar holds it too. Opening it reproduces this run at this instant.";
 pub const EMBED_TITLE: &str = "Embed in a course page";
-pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle,consistency, autoplay=1 (plays once scrolled into view) and scale=2 (a projector) in the link.";
+pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle,consistency, autoplay=1 (plays once scrolled into view), scale=2 (a projector) and theme=light or theme=dark (else the system's colours) in the link.";
 pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
+/// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
+pub const DRAFT_KEPT: &str = "Your own experiment from before is kept in this browser (never sent anywhere). ";
+
 pub fn verdict(choice: usize, chosen: Option<usize>, right: Option<usize>) -> &'static str {
     match (chosen, right) {
         (Some(a), Some(r)) if a == choice && a == r => " ✓ right",
@@ -42,6 +45,9 @@ pub fn verdict(choice: usize, chosen: Option<usize>, right: Option<usize>) -> &'
     }
 }
 
+pub const FIGURE_TITLE: &str = "Figure";
+pub const FIGURE_NOTE: &str =
+    "The view as it is at this instant, for slides and handouts: named after the lesson and the time.";
 pub const DOWNLOAD_REFUSED: &str = "The browser refused the download.";
 
 pub fn too_big(file: &str, bytes: f64, limit_bytes: usize) -> String {

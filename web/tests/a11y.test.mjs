@@ -45,6 +45,9 @@ const STATES = [
   ['Glossary', '/', {}, (p) => openDialog(p, 'glossary')],
   ['Copy link', '/', {}, (p) => openDialog(p, 'copy-link')],
   ['Embed dialog', '/', {}, (p) => openDialog(p, 'embed')],
+  ['Figure dialog', '/', {}, (p) => openDialog(p, 'figure')],
+  ['theme=dark over a light system', '/#lesson=sloppy-quorum&theme=dark', { colorScheme: 'light' }, null],
+  ['theme=light over a dark system', '/#lesson=sloppy-quorum&theme=light', { colorScheme: 'dark' }, null],
   ['Merkle panel', '/#lesson=anti-entropy&t=712&reveal=1', {}, (p) => p.waitForSelector('.mk-svg')],
   ['a violated consistency model selected', '/#lesson=quorum-not-linearizable&reveal=1', {}, (p) => p.click('[data-model=linearizable]')],
   ['an imported Jepsen history', '/', {}, importHistory],
@@ -216,10 +219,10 @@ test('on a phone a question brings the ring into view above it', async () => {
   await page.close();
 });
 
-test('Help, Glossary, Copy link and Embed take the focus, keep Tab inside, close on Escape and give it back', async () => {
+test('Help, Glossary, Copy link, Embed and Figure take the focus, keep Tab inside, close on Escape and give it back', async () => {
   const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
   const inDialog = () => page.evaluate(() => !!document.activeElement.closest('[role=dialog][aria-modal=true]'));
-  for (const opener of ['[aria-label^="Help"]', '[data-action=glossary]', '[data-action=copy-link]', '[data-action=embed]']) {
+  for (const opener of ['[aria-label^="Help"]', '[data-action=glossary]', '[data-action=copy-link]', '[data-action=embed]', '[data-action=figure]']) {
     await page.click(opener);
     await page.waitForSelector('[role=dialog][aria-modal=true]');
     assert.ok(await inDialog(), `${opener}: focus moves in`);

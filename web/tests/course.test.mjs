@@ -90,6 +90,93 @@ async function toTheQuestion(slug) {
   return { file, q, page };
 }
 
+test('ready is heard whether the helper is attached before the frame loads or after the app is up', async () => {
+  // Before: the host page attaches as it creates the frame (page.hello came from the app's own ready).
+  const early = await host('lesson=failed-write');
+  assert.equal(early.hello.version, 1);
+  const readies = await got(early, 'ready');
+  assert.equal(readies.length, 1, 'one ready');
+  await early.close();
+  // After: the app has rendered (and sent its ready to nobody) before the helper exists.
+  const page = await s.b.newPage({ viewport: { width: 1200, height: 900 } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(String(e)));
+  await page.goto(`${s.host.base}/web/tests/course-host.html?late=1&app=${encodeURIComponent(`${s.app.base}/`)}&frag=${encodeURIComponent('lesson=failed-write')}`);
+  await page.waitForFunction(() => window.hostReady, null, { timeout: 15000 });
+  page.app = () => page.frames().find((f) => f.url().startsWith(s.app.base));
+  await waitFrame(page);
+  await page.app().waitForFunction(() => document.querySelector('[data-node]'));
+  await settle();
+  await page.evaluate(() => window.attachNow());
+  const hello = await page.evaluate(() => Promise.race([window.qs.ready, new Promise((r) => setTimeout(() => r('timeout'), 5000))]));
+  assert.notEqual(hello, 'timeout', 'ready resolves for a late helper');
+  assert.equal(hello.version, 1);
+  assert.ok(hello.lessons.includes('failed-write'));
+  await send(page, 'seek', { t_ms: 120 });
+  await page.app().waitForFunction(() => Number(document.querySelector('#sim-time').textContent) === 120);
+  assert.equal((await state(page)).t_ms, 120, 'and get-state is answered');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('configure theme: dark, light and auto override or follow the system; theme= in the link too', async () => {
+  const page = await host('lesson=failed-write&reveal=1');
+  const colours = () => page.app().evaluate(() => {
+    const cs = getComputedStyle(document.documentElement);
+    return { bg: cs.getPropertyValue('--bg').trim(), body: getComputedStyle(document.body).backgroundColor, scheme: cs.colorScheme, theme: document.documentElement.dataset.theme || null };
+  });
+  await page.emulateMedia({ colorScheme: 'light' });
+  assert.equal((await colours()).bg, '#fbfbf8', 'the system is light');
+  await send(page, 'configure', { theme: 'dark' });
+  await page.app().waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+  let c = await colours();
+  assert.deepEqual([c.bg, c.body, c.scheme], ['#15171a', 'rgb(21, 23, 26)', 'dark'], 'dark over a light system');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await send(page, 'configure', { theme: 'light' });
+  await page.app().waitForFunction(() => document.documentElement.dataset.theme === 'light');
+  c = await colours();
+  assert.deepEqual([c.bg, c.scheme], ['#fbfbf8', 'light'], 'light over a dark system');
+  await send(page, 'configure', { theme: 'auto' });
+  await page.app().waitForFunction(() => !document.documentElement.dataset.theme);
+  assert.equal((await colours()).bg, '#15171a', 'auto follows the (dark) system again');
+  // The messages on the canvas are repainted in the new theme's colours (puts are in flight at
+  // 102 ms): pixels of the light put blue, none of the dark one, and the other way round.
+  await send(page, 'seek', { t_ms: 102 });
+  const puts = () => page.app().evaluate(() => {
+    const c = document.querySelector('.msg-canvas');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let light = 0, dark = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i + 3] !== 255) continue;
+      if (d[i] === 0x00 && d[i + 1] === 0x72 && d[i + 2] === 0xb2) light++;
+      if (d[i] === 0x56 && d[i + 1] === 0xb4 && d[i + 2] === 0xe9) dark++;
+    }
+    return { light, dark };
+  });
+  await page.app().waitForFunction(() => Number(document.querySelector('#sim-time').textContent) === 102);
+  await settle();
+  let p = await puts();
+  assert.ok(p.dark > 0 && p.light === 0, `auto on a dark system: dark puts (${JSON.stringify(p)})`);
+  await send(page, 'configure', { theme: 'light' });
+  await page.app().waitForFunction(() => document.documentElement.dataset.theme === 'light');
+  await settle();
+  p = await puts();
+  assert.ok(p.light > 0 && p.dark === 0, `light: light puts (${JSON.stringify(p)})`);
+  const fig = await page.evaluate(() => window.qs.export('ring', 'svg'));
+  assert.match(fig.data, /fill="#0072b2"/, 'the figure in the light theme\'s blue');
+  await send(page, 'configure', { theme: 'sepia' });
+  await waitGot(page, 'error');
+  assert.equal((await got(page, 'error'))[0].message, "configure's theme is light, dark or auto.");
+  assert.equal((await colours()).theme, 'light', 'a refused theme changes nothing');
+  assert.equal((await state(page)).t_ms, 102);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+  const linked = await host('lesson=failed-write&theme=dark');
+  await linked.emulateMedia({ colorScheme: 'light' });
+  assert.equal((await linked.app().evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())), '#15171a');
+  await linked.close();
+});
+
 test('play until the question, answer it: answered with its correctness, lesson-complete with the score', async () => {
   const { file, q, page } = await toTheQuestion('stale-read');
   const [cp] = await got(page, 'checkpoint');
@@ -142,7 +229,7 @@ test('a malformed message gets an error and changes nothing; so does an unknown 
   }
   await waitGot(page, 'error', 6);
   const errors = (await got(page, 'error')).map((e) => e.message);
-  assert.match(errors[0], /could not read a "seek" message/);
+  assert.match(errors[0], /could not read the "seek" message/);
   assert.match(errors[3], /no lesson called "no-such"/);
   const after = await state(page);
   assert.deepEqual({ ...after, id: 0 }, { ...before, id: 0 }, 'the experiment is unchanged');
@@ -202,6 +289,13 @@ test('the course page: "show me" seeks its lesson, and the score box counts the 
   await stale.click(`[data-choice="${answer}"]`);
   await page.waitForFunction(() => document.querySelector('#score').textContent === '1 right of 1');
   await page.waitForFunction(() => document.querySelector('#log li')?.textContent.includes('1 of 1'));
+  // A figure of the ring where the lesson stands, exported into the page as an image.
+  const t = await stale.$eval('#sim-time', (e) => Number(e.textContent));
+  await page.click('button.figure');
+  await page.waitForFunction(() => document.querySelector('#notes img')?.complete && document.querySelector('#notes img').naturalWidth > 0);
+  assert.equal(await page.textContent('#notes figcaption'), `quorumscope-stale-read-ring-${t.toFixed(1)}ms.svg`);
+  const src = await page.$eval('#notes img', (i) => decodeURIComponent(i.src));
+  assert.equal((src.match(/data-node="/g) || []).length, 3, 'its three nodes');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -246,6 +340,13 @@ test('export: the ring as SVG has the page\'s nodes and messages as marks, the P
   assert.equal(st.name, 'quorumscope-failed-write-spacetime-102.0ms.svg');
   await send(page, 'export', { what: 'merkle', format: 'svg' });
   await waitGot(page, 'error');
+  // Through the helper, a refused export rejects its promise with the app's message (its error
+  // carries the export's id), whether the command was unreadable or the view is not shown.
+  const refused = (what) => page.evaluate((w) => window.qs.export(w, 'svg').then(() => 'resolved', (e) => e.message), what);
+  assert.match(await refused('merkle'), /could not read the "export" message: what must be ring or spacetime/);
+  await send(page, 'configure', { panels: [] });
+  await page.app().waitForFunction(() => !document.querySelector('svg.st'));
+  assert.equal(await refused('spacetime'), "that view is not on the page (see configure's panels).");
   assert.deepEqual(page.errors, []);
   await page.close();
 });

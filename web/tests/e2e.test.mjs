@@ -452,3 +452,88 @@ test('blocking read repair: Bob writes v1 back before returning, so Carol reads 
   assert.equal(report.consistency.linearizable, true);
   await page.close();
 });
+
+test('Figure: a dialog chooses the view and the format with the keyboard alone, and fits a phone and a short embed window', async () => {
+  for (const viewport of [{ width: 1400, height: 1000 }, { width: 390, height: 844 }, { width: 640, height: 400 }]) {
+    const page = await open(s.b, `${s.srv.base}/#lesson=failed-write&reveal=1`, { viewport });
+    await seek(page, 102);
+    await page.focus('[data-action=figure]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[role=dialog][aria-labelledby=figure-title]');
+    // Everything in the dialog can be reached without scrolling the page sideways, and is on screen.
+    const boxes = await page.$$eval('[role=dialog] input, [role=dialog] button, [role=dialog] legend', (es) => es.map((e) => {
+      const r = (e.closest('label') || e).getBoundingClientRect();
+      return { what: e.value || e.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    }));
+    for (const b of boxes) {
+      assert.ok(b.left >= 0 && b.right <= viewport.width, `${b.what} inside the width at ${viewport.width}`);
+    }
+    const scrolls = await page.$eval('.help-body', (e) => ({ sh: e.scrollHeight, ch: e.clientHeight, bottom: e.getBoundingClientRect().bottom }));
+    assert.ok(scrolls.bottom <= viewport.height, 'the dialog is on screen');
+    if (viewport.height >= 800) assert.ok(scrolls.sh <= scrolls.ch + 1, `no scrolling inside the dialog at ${viewport.width}×${viewport.height}`);
+    // Tab from Close (focused when it opens) wraps to the first choice; the arrows pick within a group.
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Close');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.value), 'ring');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.value), 'spacetime');
+    assert.equal(await page.$eval('input[value=spacetime]', (e) => e.checked), true);
+    assert.equal(await simTime(page), 102, 'the arrow moved the choice, not the time');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.value), 'svg');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement.value), 'png');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'figure-download');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    assert.equal(download.suggestedFilename(), 'quorumscope-failed-write-spacetime-102.0ms.png');
+    const file = path.join(fs.mkdtempSync('/tmp/qs-figure-'), 'fig.png');
+    await download.saveAs(file);
+    const png = fs.readFileSync(file);
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    // Twice the diagram's width on screen.
+    const onScreen = await page.$eval('svg.st', (e) => Math.round(e.getBoundingClientRect().width));
+    assert.equal(png.readUInt32BE(16), 2 * onScreen);
+    await page.waitForSelector('[role=dialog]', { state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.action), 'figure', 'the focus is back on the button');
+    // The default choice is the ring as SVG, in the page's own theme and text.
+    await page.click('[data-action=figure]');
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('[data-action=figure-download]')]);
+    assert.equal(svg.suggestedFilename(), 'quorumscope-failed-write-ring-102.0ms.svg');
+    const svgFile = path.join(fs.mkdtempSync('/tmp/qs-figure-'), 'fig.svg');
+    await svg.saveAs(svgFile);
+    const text = fs.readFileSync(svgFile, 'utf8');
+    assert.match(text, /^<svg[^>]*class="ring"/);
+    assert.equal((text.match(/data-message="put"/g) || []).length, 3, 'the three puts in flight');
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
+test('an edited experiment survives a reload and a lesson picked over it, kept only in this browser', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
+  await setSlider(page, 'w', 1);
+  await page.waitForSelector('[data-edited]');
+  // Reloaded (the address still names the lesson): the lesson opens, and the experiment is offered back.
+  await page.reload();
+  await page.waitForSelector('[data-draft]');
+  assert.equal(await page.locator('[data-edited]').count(), 0);
+  await page.click('[data-action=restore-draft]');
+  await page.waitForSelector('[data-edited]');
+  assert.equal(await page.$eval('input[name=w]', (i) => i.value), '1');
+  assert.equal(await page.locator('[data-draft]').count(), 0);
+  // A lesson picked over it: kept again, and restorable.
+  await page.selectOption('header select', 'stale-read');
+  await page.waitForSelector('[data-draft]');
+  await page.click('[data-action=restore-draft]');
+  assert.equal(await page.$eval('input[name=w]', (i) => i.value), '1');
+  // Discarded: nothing offered after a reload, nothing left in storage.
+  await page.selectOption('header select', 'stale-read');
+  await page.click('[data-action=discard-draft]');
+  await page.reload();
+  await page.waitForSelector('[data-node]');
+  assert.equal(await page.locator('[data-draft]').count(), 0);
+  assert.equal(await page.evaluate(() => localStorage.getItem('quorumscope-draft-v1')), null);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

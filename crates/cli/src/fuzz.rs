@@ -40,7 +40,7 @@ impl Rng {
 /// What became of one input.
 enum Fate {
     Panic(String),
-    Refused { path: String },
+    Refused { path: String, message: String },
     Ran { steps: u64, truncated: bool, events: usize },
 }
 
@@ -62,6 +62,8 @@ struct Tally {
     /// field inside or around it): the message points where the user must change something.
     one_field_refused: u64,
     one_field_named: u64,
+    /// The first few that did not: (input, field changed, the refusal).
+    misnamed: Vec<(u64, String, String)>,
     slowest: Vec<Finding>,
     largest: Vec<(u64, Finding)>,
     total_ms: f64,
@@ -120,10 +122,14 @@ fn one(o: &Options, seeds: &[Value], i: u64, t: &mut Tally) {
             keep(o, i, &bytes, "panic");
             t.panics.push(finding(msg));
         }
-        Fate::Refused { path } => {
+        Fate::Refused { path, message } => {
             if let Some(m) = &mutated {
                 t.one_field_refused += 1;
-                t.one_field_named += u64::from(names_field(&path, m));
+                if names_field(&path, m) {
+                    t.one_field_named += 1;
+                } else if t.misnamed.len() < TOP {
+                    t.misnamed.push((i, m.clone(), message));
+                }
             }
             *t.refused_by.entry(normalise(&path)).or_default() += 1;
         }
@@ -145,10 +151,13 @@ fn one(o: &Options, seeds: &[Value], i: u64, t: &mut Tally) {
 fn fate_of(bytes: Vec<u8>) -> Fate {
     let text = match quorumscope_core::scenario::text_of(bytes) {
         Ok(t) => t,
-        Err(_) => return Fate::Refused { path: "(not UTF-8)".into() },
+        Err(e) => return Fate::Refused { path: "(not UTF-8)".into(), message: e.to_string() },
     };
     match parse(&text) {
-        Err(e) => Fate::Refused { path: if e.path.is_empty() { "(JSON syntax)".into() } else { e.path } },
+        Err(e) => Fate::Refused {
+            message: e.to_string(),
+            path: if e.path.is_empty() { "(JSON syntax)".into() } else { e.path },
+        },
         Ok((_, sc)) => {
             let events = sc.events.len();
             let mut sim = Sim::new(sc, Level::Summary);
@@ -329,6 +338,7 @@ fn merge(ts: Vec<Tally>) -> Tally {
         }
         all.one_field_refused += t.one_field_refused;
         all.one_field_named += t.one_field_named;
+        all.misnamed.extend(t.misnamed);
         for f in t.slowest {
             push_top(&mut all.slowest, f, |x| x.ms);
         }
@@ -366,6 +376,11 @@ fn summary(t: Tally, wall_s: f64, o: &Options) -> String {
     s.push_str("refused by the field named (top 15):\n");
     for (k, n) in reasons.iter().take(15) {
         s.push_str(&format!("  {n:>9}  {k}\n"));
+    }
+    let mut misnamed = t.misnamed;
+    misnamed.sort();
+    for (i, changed, message) in misnamed.iter().take(TOP) {
+        s.push_str(&format!("  input {i} changed {changed}, refused: {message}\n"));
     }
     s.push_str("slowest:\n");
     for f in &t.slowest {

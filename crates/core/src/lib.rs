@@ -55,7 +55,7 @@ pub use merkle::{compare, leaf_of, Tree};
 /// What the app draws: the trace, messages in flight, anti-entropy exchanges.
 pub use msg::{Msg, MsgKind};
 pub use net::Faults;
-pub use report::{OpIds, OpReport, OpStatus, OpType, Report};
+pub use report::{OpIds, OpReport, OpStatus, OpType, Report, PREFERENCE_LISTED};
 /// Placement, for tests and tools that check where a key lands.
 pub use ring::Ring;
 /// Running a scenario and moving through it.

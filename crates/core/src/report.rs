@@ -95,6 +95,11 @@ impl OpStatus {
     }
 }
 
+/// How much of a key's preference list an operation's report lists: every node of a small
+/// cluster, the first 16 (or 2N, if more) of a large one (256 names for each of 100,000
+/// operations took gigabytes).
+pub const PREFERENCE_LISTED: usize = 16;
+
 /// An operation's facts by index.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpIds {
@@ -262,7 +267,11 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
     let ids = OpIds {
         client: o.client,
         key: o.key,
-        preference: s.pref[o.key as usize].clone(),
+        preference: s.pref[o.key as usize]
+            .iter()
+            .take(PREFERENCE_LISTED.max(2 * s.sc.repl.n as usize))
+            .copied()
+            .collect(),
         sent_to: o.sent_to.iter().map(|(n, _)| *n).collect(),
         write_set: if is_put { o.write_set().to_vec() } else { vec![] },
         read_set: if is_put { vec![] } else { o.replied_by() },

@@ -98,6 +98,14 @@ fn node_section(p: &InspectorProps, n: u32) -> Html {
     }
 }
 
+/// "A → B → C | fallbacks: D → E", and how many more a large cluster has past those listed.
+fn preference(o: &OpReport, n: usize, nodes: usize) -> String {
+    let more = nodes.saturating_sub(o.preference.len());
+    let rest = if more > 0 { format!(" → … ({more} more)") } else { String::new() };
+    let (home, fallbacks) = o.preference.split_at(n.min(o.preference.len()));
+    format!("{} | fallbacks: {}{rest}", home.join(" → "), fallbacks.join(" → "))
+}
+
 /// The selected operation: its status, sets and result, and the quorum line.
 fn op_section(p: &InspectorProps, o: &OpReport) -> Html {
     let (m, sc) = (&p.model, p.model.sc());
@@ -114,7 +122,7 @@ fn op_section(p: &InspectorProps, o: &OpReport) -> Html {
             <dl>
                 <dt>{ "status" }</dt><dd>{ o.status.name() }{ match o.outcome { Some("refused") => " — every replica refused it (the key already had the most versions a replica keeps): it is stored nowhere", Some(_) => " — not confirmed (fewer than W acknowledgements before the timeout), so its outcome is indeterminate: it may be stored on some replicas, and is never rolled back", None => "" } }</dd>
                 <dt>{ "time" }</dt><dd>{ format!("{} → {}", o.start_ms.map(|s| fixed(s, 1)).unwrap_or_default(), o.end_ms.map(|s| format!("{} ms", fixed(s, 1))).unwrap_or("…".into())) }</dd>
-                <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
+                <dt>{ "preference" }</dt><dd>{ preference(o, sc.repl.n as usize, sc.nodes.len()) }</dd>
                 <dt>{ "sent to" }</dt><dd>{ o.sent_to.join(", ") }{ for o.hinted.iter().map(|[f, h]| html! { <span class="muted">{ format!(" ({f} stands in for {h})") }</span> }) }</dd>
                 if let Some(v) = &o.value { <dt>{ "writes" }</dt><dd>{ v.clone() }{ if o.blind { " (blind)" } else { "" } }</dd> }
                 if o.acked_by.is_some() { <dt>{ "write set" }</dt><dd>{ list(&o.acked_by) }{ if o.late_acks.is_empty() { String::new() } else { format!(" (later: {})", o.late_acks.join(", ")) } }</dd> }
@@ -139,7 +147,7 @@ fn op_so_far(p: &InspectorProps, o: &OpReport) -> Html {
             <h3>{ format!("Operation {}: {} {} by {}", o.index, o.op.name(), o.key, o.client) }</h3>
             <dl>
                 <dt>{ "status" }</dt><dd>{ if started { "in progress" } else { "not started yet" } }</dd>
-                <dt>{ "preference" }</dt><dd>{ format!("{} | fallbacks: {}", o.preference[..sc.repl.n as usize].join(" → "), o.preference[sc.repl.n as usize..].join(" → ")) }</dd>
+                <dt>{ "preference" }</dt><dd>{ preference(o, sc.repl.n as usize, sc.nodes.len()) }</dd>
                 if let Some(v) = &o.value { <dt>{ "writes" }</dt><dd>{ v.clone() }{ if o.blind { " (blind)" } else { "" } }</dd> }
                 if started { <dt>{ what }</dt><dd>{ format!("{} so far ({} of {need} needed)", if answered.is_empty() { "none".to_string() } else { answered.join(", ") }, answered.len()) }</dd> }
             </dl>

@@ -184,7 +184,16 @@ mod tests {
         let sheet = include_str!("../../style.css");
         for k in MsgKind::ALL {
             let decl = format!("{}:", style(k).colour);
-            assert_eq!(sheet.matches(&decl).count(), 2, "{decl} in the light and the dark theme");
+            assert_eq!(sheet.matches(&decl).count(), 3, "{decl} in the light theme and twice in the dark one");
         }
+        // The dark theme is written twice (the system's, and `theme=dark` over a light system):
+        // the same declarations both times.
+        let block = |from: &str| {
+            let at = sheet.find(from).expect(from) + from.len();
+            sheet[at..at + sheet[at..].find('}').expect("closed")].split_whitespace().collect::<Vec<_>>()
+        };
+        let pinned = block(":root[data-theme=dark] {");
+        assert_eq!(block(":root:where(:not([data-theme=light])) {"), pinned[..pinned.len() - 2]);
+        assert_eq!(pinned[pinned.len() - 2..], ["color-scheme:", "dark;"]);
     }
 }

@@ -30,6 +30,9 @@ pub struct RingProps {
     /// The page's text scale (2 on a projector): the ring's smallest text is 12 px times it.
     #[prop_or(1)]
     pub text_scale: u8,
+    /// The page's colours: a change repaints the canvas, which reads them from the stylesheet.
+    #[prop_or_default]
+    pub theme: crate::link::Theme,
 }
 
 /// Keys worth showing on the ring: the selected operation's key; else keys the replicas disagree
