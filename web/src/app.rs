@@ -9,6 +9,7 @@ use crate::model::fmt_ms;
 use crate::panel::Panel;
 use crate::state::{Action, AppState, Setting};
 use crate::test_hooks;
+use crate::view::consistency::{consistency_panel, history_lanes, ConsistencyProps, Over};
 use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
@@ -43,6 +44,7 @@ struct Callbacks {
     msg: Callback<u32>,
     op: Callback<u32>,
     anomaly: Callback<usize>,
+    verdict: Callback<usize>,
 }
 
 #[hook]
@@ -55,8 +57,9 @@ fn use_callbacks(d: UseReducerDispatcher<AppState>) -> Callbacks {
     let node = use_callback(d.clone(), |n: Option<u32>, d| d.dispatch(Action::SelectNode(n)));
     let msg = use_callback(d.clone(), |m: u32, d| d.dispatch(Action::SelectMsg(m)));
     let op = use_callback(d.clone(), |o: u32, d| d.dispatch(Action::SelectOp(o)));
-    let anomaly = use_callback(d, |i: usize, d| d.dispatch(Action::SelectAnomaly(i)));
-    Callbacks { seek, speed, set, intervene, undo, node, msg, op, anomaly }
+    let anomaly = use_callback(d.clone(), |i: usize, d| d.dispatch(Action::SelectAnomaly(i)));
+    let verdict = use_callback(d, |i: usize, d| d.dispatch(Action::SelectVerdict(i)));
+    Callbacks { seek, speed, set, intervene, undo, node, msg, op, anomaly, verdict }
 }
 
 #[function_component]
@@ -116,19 +119,23 @@ pub fn App(props: &AppProps) -> Html {
             if !embed { { header::header(&state) } }
             { error_bar(&state) }
             { draft_bar(&state) }
-            { captions(&state) }
-            // The open question and the time controls stay on screen together, under the ring
-            // (the stylesheet's `order` draws them there). They come before the ring and the
-            // settings in the page, so that Tab reaches them right after the lesson's words.
-            <div class="dock">
-                { checkpoint(&state) }
-                { transport(&times) }
-            </div>
-            { main_grid(&state, &snap, &cb, &show) }
-            if embed { { header::embed_bar(&state, &more, &open_ref) } }
-            { lower_panels(&state, &cb, &show) }
+            if let Some(imp) = &state.imported {
+                { imported_view(&state, imp, &cb, act(&dispatch, Action::CloseHistory)) }
+            } else {
+                { captions(&state) }
+                // The open question and the time controls stay on screen together, under the ring
+                // (the stylesheet's `order` draws them there). They come before the ring and the
+                // settings in the page, so that Tab reaches them right after the lesson's words.
+                <div class="dock">
+                    { checkpoint(&state) }
+                    { transport(&times) }
+                </div>
+                { main_grid(&state, &snap, &cb, &show) }
+                if embed { { header::embed_bar(&state, &more, &open_ref) } }
+                { lower_panels(&state, &cb, &show) }
+            }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" id="narration">{ narration(&state) }</div>
-            if !embed { { footer(&state) } }
+            if !embed && state.imported.is_none() { { footer(&state) } }
             { dialogs::dialogs(&state.dialog, act(&dispatch, Action::CloseDialog), header::on_figure(&state)) }
         </div>
     }
@@ -266,6 +273,15 @@ fn lower_panels(state: &AppState, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) 
             if show(Panel::SpaceTime) {
                 <SpaceTime model={Rc::clone(model)} t_us={t} known_us={state.known_text_us()} selection={state.focus()} on_seek={cb.seek.clone()} on_op={cb.op.clone()} />
             }
+            if show(Panel::Consistency) {
+                { consistency_panel(&ConsistencyProps {
+                    verdicts: model.verdicts(),
+                    over: Over::Run { t_us: state.known_text_us(), end_us: model.end_us },
+                    asking: state.asking(),
+                    selected: state.focus().verdict,
+                    on_select: cb.verdict.clone(),
+                }) }
+            }
             if show(Panel::History) || show(Panel::Merkle) {
                 <div class="bottom">
                     if show(Panel::History) { <History model={Rc::clone(model)} t_us={state.known_text_us()} selection={state.focus()} on_op={cb.op.clone()} on_anomaly={cb.anomaly.clone()} /> }
@@ -273,6 +289,28 @@ fn lower_panels(state: &AppState, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) 
                 </div>
             }
         </>
+    }
+}
+
+/// An imported Jepsen history instead of the experiment: what it is, its lanes, its verdicts.
+fn imported_view(state: &AppState, imp: &crate::state::Imported, cb: &Callbacks, back: Callback<()>) -> Html {
+    let h = &imp.verdicts.history;
+    let back = back.reform(|_: MouseEvent| ());
+    let selected = state.selection.verdict;
+    html! {
+        <main class="imported">
+            <section class="captions" aria-label="Imported history">
+                <p class="caption"><strong>{ format!("History: {}", imp.name) }</strong>{ " " }
+                    <span class="description">{ format!("{} operations by {} processes. {}", h.ops.len(), h.clients.len(), words::HISTORY_NOTE) }</span>
+                    { " " }<button class="link" data-action="close-history" onclick={back}>{ "Back to the experiment" }</button>
+                </p>
+            </section>
+            <section class="panel spacetime history-lanes" aria-label="The history's operations">
+                <header class="panel-head"><h2>{ "Operations by process" }</h2></header>
+                { history_lanes(&imp.verdicts, selected) }
+            </section>
+            { consistency_panel(&ConsistencyProps { verdicts: &imp.verdicts, over: Over::Log, asking: false, selected, on_select: cb.verdict.clone() }) }
+        </main>
     }
 }
 

@@ -24,8 +24,8 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
             <h1><span class="logo" aria-hidden="true">{ "◎" }</span>{ " Quorumscope" }</h1>
             { lesson_picker(state.lesson.as_deref().filter(|_| !custom), state.lesson_number().filter(|_| custom), &d) }
             <div class="actions">
-                <label class="button" title="Load a scenario JSON file">{ "Import" }
-                    <input type="file" accept=".json,application/json" class="visually-hidden" onchange={on_import(d.clone())} aria-label="Import a scenario file" />
+                <label class="button" title="Load a scenario JSON file, or a Jepsen register history">{ "Import" }
+                    <input type="file" accept=".json,application/json,.log,.txt,.edn,text/plain" class="visually-hidden" onchange={on_import(d.clone())} aria-label="Import a scenario file or a Jepsen history" />
                 </label>
                 <button onclick={on_glossary} data-action="glossary">{ "Glossary" }</button>
                 <button onclick={on_copy_link(state.clone())} data-action="copy-link" title="Put the whole experiment in the address and copy it">{ "Copy link" }</button>
@@ -75,7 +75,7 @@ fn on_import(d: UseReducerDispatcher<AppState>) -> Callback<Event> {
         let name = file.name();
         wasm_bindgen_futures::spawn_local(async move {
             match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
-                Some(text) => d.dispatch(Action::LoadText(text)),
+                Some(text) => d.dispatch(Action::Import(name.clone(), text)),
                 None => d.dispatch(Action::Fail(words::unreadable(&name))),
             }
         });

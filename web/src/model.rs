@@ -44,6 +44,90 @@ pub struct Model {
     /// The last instant asked for: moving forward steps it, moving back seeks from a checkpoint.
     /// Interior mutability because looking is not changing the model.
     cursor: RefCell<Cursor>,
+    /// The consistency verdicts, computed the first time the panel (or a selection) asks.
+    verdicts: std::cell::OnceCell<Verdicts>,
+}
+
+/// Runs with more operations than this are not searched in the browser (the CLI's
+/// `run --consistency` checks any run).
+pub const MAX_VERDICT_OPS: usize = 400;
+/// Nor runs with more than this many on one key (a key's searches grow fastest: 100 operations
+/// on one key cost about 0.15 s natively).
+pub const MAX_KEY_OPS: usize = 100;
+/// Placements each search of a run may try in the browser: a tenth of the CLI's, so that a hard
+/// run costs the page a fraction of a second; a search that runs out says "unknown" and why.
+/// (Every lesson's searches end far sooner, so the app and the CLI say the same of them.)
+pub const RUN_BUDGET: u64 = quorumscope_core::DEFAULT_BUDGET / 10;
+
+use quorumscope_core::Unfolding;
+
+/// The consistency verdicts on a history, model by model ([`quorumscope_core::MODELS`] order),
+/// as it unfolds: each violated model from the instant it became impossible.
+pub struct Verdicts {
+    pub history: quorumscope_core::History,
+    pub models: Vec<Unfolding>,
+    /// Whether the replicas agreed at the end (runs only: a log says nothing of replicas).
+    pub convergent: Option<quorumscope_core::Verdict>,
+}
+
+impl Verdicts {
+    /// A run's: every model as the run unfolds (the instant of each violation found once).
+    pub fn of_run(sim: &Sim) -> Verdicts {
+        let report = sim.report();
+        // Operations per key (ids index the scenario's keys).
+        let mut per_key = vec![0usize; sim.scenario().keys.len()];
+        report.ops.iter().for_each(|o| per_key.get_mut(o.ids.key as usize).into_iter().for_each(|n| *n += 1));
+        let (ops, busiest) = (report.ops.len(), per_key.iter().copied().max().unwrap_or(0));
+        if busiest > MAX_KEY_OPS || ops > MAX_VERDICT_OPS {
+            let (history, convergent) = sim.history_and_convergence();
+            let why = crate::words::too_many_to_check(ops, busiest, MAX_VERDICT_OPS, MAX_KEY_OPS);
+            let models = quorumscope_core::MODELS
+                .iter()
+                .map(|&model| Unfolding {
+                    model,
+                    verdict: quorumscope_core::Verdict::not_checked(&why),
+                    since: None,
+                    described: vec![],
+                })
+                .collect();
+            return Verdicts { history, models, convergent: Some(convergent) };
+        }
+        let (history, c) = sim.consistency_within(RUN_BUDGET);
+        let models = quorumscope_core::unfold(&history, &c, RUN_BUDGET);
+        Verdicts { history, models, convergent: c.convergent }
+    }
+
+    /// An imported log's, judged whole (a violation dated by its witness, when known).
+    pub fn of_log(history: quorumscope_core::History) -> Verdicts {
+        let c = quorumscope_core::check_history(&history, quorumscope_core::DEFAULT_BUDGET);
+        let models = quorumscope_core::MODELS
+            .iter()
+            .map(|&model| {
+                let verdict = model.of(&c).clone();
+                let since = verdict.witness.as_ref().and_then(|w| w.decided_at);
+                let described = verdict
+                    .witness
+                    .iter()
+                    .flat_map(|w| &w.ops)
+                    .map(|i| quorumscope_core::describe(&history, *i))
+                    .collect();
+                Unfolding { model, verdict, since, described }
+            })
+            .collect();
+        Verdicts { history, models, convergent: None }
+    }
+
+    /// The witness of model `i` as history operation indices (none for convergence or a model
+    /// not violated).
+    pub fn witness(&self, i: usize) -> &[u32] {
+        let w = self.models.get(i).and_then(|u| u.verdict.witness.as_ref());
+        w.map_or(&[], |w| w.ops.as_slice())
+    }
+
+    /// The witness as the run's operation indices (a history operation's `source`).
+    pub fn witness_ops(&self, i: usize) -> Vec<u32> {
+        self.witness(i).iter().map(|h| self.history.ops[*h as usize].source).collect()
+    }
 }
 
 impl PartialEq for Model {
@@ -112,7 +196,13 @@ impl Model {
             repaired,
             exchange_trees,
             cursor,
+            verdicts: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The consistency verdicts on this run (computed once, on first use).
+    pub fn verdicts(&self) -> &Verdicts {
+        self.verdicts.get_or_init(|| Verdicts::of_run(&self.sim))
     }
 
     /// The exchange the Merkle view shows at `t_us`: the one the caption on screen talks about,
@@ -654,6 +744,36 @@ pub(crate) mod tests {
         let text = crate::lessons::text(name).unwrap();
         let (file, sc) = quorumscope_core::parse(text).unwrap();
         Model::new(file, sc)
+    }
+
+    #[test]
+    fn every_lesson_gets_the_verdicts_the_cli_prints() {
+        for l in crate::lessons::LESSONS {
+            let m = model(l.slug);
+            let (_, cli) = m.sim.consistency();
+            let app = m.verdicts();
+            for u in &app.models {
+                assert_eq!(u.verdict.status, u.model.of(&cli).status, "{} {}", l.slug, u.model.name());
+                // Violated only from an instant the run reached, with a witness begun by then.
+                if let Some(at) = u.since {
+                    assert!(at <= m.end_us);
+                    let w = u.verdict.witness.as_ref().unwrap();
+                    assert!(w.ops.iter().all(|i| app.history.ops[*i as usize].invoke_us <= at), "{}", l.slug);
+                }
+            }
+            assert_eq!(app.convergent.as_ref().map(|c| c.status), cli.convergent.map(|c| c.status));
+        }
+    }
+
+    #[test]
+    fn a_run_too_busy_to_search_says_so_and_still_knows_convergence() {
+        let file = quorumscope_core::bench::workload(3, MAX_KEY_OPS + 20, 1, 1);
+        let sc = quorumscope_core::Scenario::from_file(&file).unwrap();
+        let m = Model::new(file, sc);
+        let v = m.verdicts();
+        assert!(v.models.iter().all(|u| u.verdict.status == quorumscope_core::Status::NotChecked));
+        assert!(v.models[0].verdict.why.as_deref().unwrap().contains("on its busiest key"));
+        assert!(v.convergent.is_some());
     }
 
     #[test]

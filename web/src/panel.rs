@@ -9,11 +9,19 @@ pub enum Panel {
     SpaceTime,
     History,
     Merkle,
+    Consistency,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 6] =
-        [Panel::Controls, Panel::Inspector, Panel::Legend, Panel::SpaceTime, Panel::History, Panel::Merkle];
+    pub const ALL: [Panel; 7] = [
+        Panel::Controls,
+        Panel::Inspector,
+        Panel::Legend,
+        Panel::SpaceTime,
+        Panel::History,
+        Panel::Merkle,
+        Panel::Consistency,
+    ];
 
     /// The panel's name in a link.
     pub fn name(self) -> &'static str {
@@ -24,6 +32,7 @@ impl Panel {
             Panel::SpaceTime => "spacetime",
             Panel::History => "history",
             Panel::Merkle => "merkle",
+            Panel::Consistency => "consistency",
         }
     }
 

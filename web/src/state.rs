@@ -35,6 +35,16 @@ pub struct Selection {
     pub node: Option<u32>,
     pub msg: Option<u32>,
     pub anomaly: Option<usize>,
+    /// A consistency model in the panel (index into `quorumscope_core::MODELS`; one past the end
+    /// is convergence): its witness is highlighted.
+    pub verdict: Option<usize>,
+}
+
+/// A Jepsen history opened with Import: shown whole, on its own, over the experiment (which
+/// stays as it was, to go back to).
+pub struct Imported {
+    pub name: String,
+    pub verdicts: crate::model::Verdicts,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -84,7 +94,14 @@ pub enum Action {
     SelectMsg(u32),
     SelectNode(Option<u32>),
     SelectAnomaly(usize),
+    /// A model in the consistency panel: a violated one jumps to the instant it became
+    /// impossible and highlights its witness.
+    SelectVerdict(usize),
     LoadLesson(String),
+    /// A file chosen with Import (name, text): a scenario, or else a Jepsen history.
+    Import(String, String),
+    /// Back from an imported history to the experiment.
+    CloseHistory,
     /// A scenario file's text (import). On error the current experiment stays.
     LoadText(String),
     /// A scenario already read and checked (from a course page's `load`).
@@ -140,6 +157,8 @@ pub struct AppState {
     /// Real milliseconds the caption on screen has been shown while playing: the next caption
     /// waits until it could be read ([`READ_MS_PER_WORD`]).
     pub caption_read_ms: f64,
+    /// A Jepsen history on screen instead of the experiment.
+    pub imported: Option<Rc<Imported>>,
     /// The student's own experiment, kept when another replaced it (a lesson picked, a link
     /// followed, the page reloaded), offered back until restored or dismissed
     /// ([`crate::link::draft_text`]).
@@ -165,6 +184,10 @@ impl PartialEq for AppState {
             && self.answers == o.answers
             && self.question == o.question
             && self.edited == o.edited
+            && match (&self.imported, &o.imported) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
             && self.draft == o.draft
             && self.play_from_us == o.play_from_us
     }
@@ -194,6 +217,7 @@ impl AppState {
             question: None,
             edited: false,
             caption_read_ms: 0.0,
+            imported: None,
             draft: None,
             play_from_us: 0,
         }
@@ -409,6 +433,10 @@ impl AppState {
     /// caption does. Not once the lesson was edited: operations may have moved.
     pub fn focus(&self) -> Selection {
         let s = &self.selection;
+        if s.verdict.is_some() && self.asking() {
+            // A witness would tell the answer.
+            return Selection { node: s.node, msg: s.msg, ..Selection::default() };
+        }
         if s.op.is_some() || s.anomaly.is_some() || self.edited {
             return s.clone();
         }
@@ -486,6 +514,9 @@ impl Selection {
         if let Some(a) = self.anomaly.and_then(|i| model.anomalies.get(i)) {
             ops.extend(a.op);
             ops.extend(a.related_ops.iter().copied());
+        }
+        if let Some(v) = self.verdict {
+            ops.extend(model.verdicts().witness_ops(v));
         }
         quorumscope_core::order::sort_u32(&mut ops);
         ops.dedup();
@@ -588,9 +619,18 @@ impl AppState {
             Action::LoadLesson(_) | Action::LoadText(_) | Action::LoadFile(_) | Action::OpenFragment(_) => {
                 self.reduce_load(action)
             }
-            Action::SelectOp(_) | Action::SelectMsg(_) | Action::SelectNode(_) | Action::SelectAnomaly(_) => {
-                self.reduce_selection(action)
+            Action::Import(name, text) => self.reduce_import(name, text),
+            Action::CloseHistory => {
+                let mut s = (*self).clone();
+                s.imported = None;
+                s.selection = Selection::default();
+                Rc::new(s)
             }
+            Action::SelectOp(_)
+            | Action::SelectMsg(_)
+            | Action::SelectNode(_)
+            | Action::SelectAnomaly(_)
+            | Action::SelectVerdict(_) => self.reduce_selection(action),
             Action::OfferDraft(_) | Action::RestoreDraft | Action::DiscardDraft => self.reduce_draft(action),
             Action::Escape
             | Action::Fail(_)
@@ -758,6 +798,25 @@ impl AppState {
         Rc::new(n)
     }
 
+    /// Import: a scenario file (JSON) loads as ever; any other text is read as a Jepsen
+    /// history. One that cannot be read leaves the experiment as it was, with the reason.
+    fn reduce_import(self: Rc<Self>, name: String, text: String) -> Rc<Self> {
+        if text.trim_start().starts_with('{') {
+            return self.reduce_load(Action::LoadText(text));
+        }
+        let mut s = (*self).clone();
+        match quorumscope_core::parse_jepsen(&text) {
+            Ok(h) if h.ops.is_empty() => s.error = Some(words::no_history(&name)),
+            Ok(h) => {
+                let verdicts = crate::model::Verdicts::of_log(h);
+                s.imported = Some(Rc::new(Imported { name, verdicts }));
+                (s.selection, s.playing, s.error) = (Selection::default(), false, None);
+            }
+            Err(e) => s.error = Some(words::history_unreadable(&name, &e.to_string())),
+        }
+        Rc::new(s)
+    }
+
     /// What to offer back once this state is replaced: itself if it was the student's own,
     /// else what it was already offering.
     fn replaced_draft(&self) -> Option<String> {
@@ -828,6 +887,29 @@ impl AppState {
                         ..Selection::default()
                     };
                     s.t_us = a.at_us.min(end);
+                    s.playing = false;
+                }
+            }
+            Action::SelectVerdict(i) => {
+                if s.asking() || i > quorumscope_core::MODELS.len() {
+                    return self;
+                }
+                s.selection = Selection { verdict: Some(i), ..Selection::default() };
+                if s.imported.is_some() {
+                    return Rc::new(s);
+                }
+                let v = s.model.verdicts();
+                let at = match v.models.get(i) {
+                    Some(u) if u.verdict.status == quorumscope_core::Status::Violated => u.since,
+                    Some(_) => None,
+                    // Convergence is decided at the end.
+                    None => {
+                        v.convergent.as_ref().filter(|c| c.status == quorumscope_core::Status::Violated).map(|_| end)
+                    }
+                };
+                if let Some(at) = at {
+                    s.selection.op = v.witness_ops(i).first().copied();
+                    s.t_us = at.min(end);
                     s.playing = false;
                 }
             }
@@ -988,6 +1070,67 @@ mod tests {
         let s = s.reduce(Action::SelectAnomaly(0));
         assert_eq!(s.selection.op, Some(1));
         assert_eq!(s.t_us, s.model.anomalies[0].at_us);
+    }
+
+    #[test]
+    fn selecting_a_violated_model_jumps_to_when_it_became_impossible_and_lights_its_witness() {
+        let s = go(answered("quorum-not-linearizable"), &[Action::Seek(400_000)]);
+        let v = s.model.verdicts();
+        let lin = &v.models[0];
+        assert_eq!(lin.verdict.status, quorumscope_core::Status::Violated);
+        let (since, witness) = (lin.since.unwrap(), v.witness_ops(0));
+        // Carol's read (op 3) answering v0 after Bob's read of v1 ended: from its end.
+        assert_eq!(since, quorumscope_core::ms_to_us(s.model.report.ops[3].end_ms.unwrap()));
+        assert_eq!(witness, vec![0, 2, 3]);
+        let s = s.reduce(Action::SelectVerdict(0));
+        assert_eq!((s.t_us, s.selection.verdict, s.selection.op), (since, Some(0), Some(0)));
+        assert_eq!(s.focus().focus_ops(&s.model), witness);
+        // A model that held moves nothing and lights nothing.
+        let held = s.reduce(Action::SelectVerdict(1));
+        assert_eq!((held.t_us, held.selection.op), (since, None));
+        assert!(held.selection.focus_ops(&held.model).is_empty());
+    }
+
+    #[test]
+    fn while_a_question_waits_a_model_cannot_be_selected_and_no_witness_shows() {
+        let s = start("quorum-not-linearizable").reduce(Action::Seek(400_000));
+        assert!(s.asking());
+        let t = s.t_us;
+        let s = s.reduce(Action::SelectVerdict(0));
+        assert_eq!((s.t_us, s.selection.verdict), (t, None));
+        // Selected earlier, then a question opens: the witness is not shown while it waits.
+        let mut s = (*s).clone();
+        s.selection.verdict = Some(0);
+        assert!(s.focus().focus_ops(&s.model).is_empty());
+    }
+
+    #[test]
+    fn import_reads_a_jepsen_history_or_names_the_line_it_cannot_read() {
+        let s = start("stale-read");
+        let log = "INFO  jepsen.util - 0\t:invoke\t:write\t1\nINFO  jepsen.util - 0\t:ok\t:write\t1\n\
+                   INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\t:read\tnil\n";
+        let h = s.clone().reduce(Action::Import("a.log".into(), log.into()));
+        let imp = h.imported.as_ref().expect("a history");
+        assert_eq!((imp.name.as_str(), imp.verdicts.history.ops.len()), ("a.log", 2));
+        assert_eq!(imp.verdicts.models[0].verdict.status, quorumscope_core::Status::Violated);
+        assert!(Rc::ptr_eq(&h.model, &s.model), "the experiment stays behind it");
+        assert!(h.reduce(Action::CloseHistory).imported.is_none());
+        let bad = s.clone().reduce(Action::Import("b.log".into(), log.replace("- 1\t:ok", "- 7\t:ok")));
+        assert!(bad.imported.is_none());
+        assert!(
+            bad.error.as_deref().unwrap().contains("b.log as a Jepsen history — line 4: process 7"),
+            "{:?}",
+            bad.error
+        );
+        assert!(Rc::ptr_eq(&bad.model, &s.model));
+        let none = s.clone().reduce(Action::Import("c.txt".into(), "hello\n".into()));
+        assert!(none.error.as_deref().unwrap().starts_with("c.txt is neither a scenario file"));
+        // A scenario file still loads as one.
+        let json = s.reduce(Action::Import(
+            "d.json".into(),
+            r#"{"nodes": ["P", "Q"], "replication": {"n": 2, "w": 1, "r": 1}}"#.into(),
+        ));
+        assert_eq!((json.model.sc().nodes.len(), json.imported.is_none()), (2, true));
     }
 
     #[test]

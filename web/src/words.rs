@@ -29,7 +29,7 @@ pub const GLOSSARY_TITLE: &str = "Glossary";
 pub const LINK_TITLE: &str = "Link to this experiment";
 pub const LINK_NOTE: &str = "Copied to the clipboard if the browser allowed it; the address bar holds it too. Opening it reproduces this run at this instant.";
 pub const EMBED_TITLE: &str = "Embed in a course page";
-pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle, autoplay=1 (plays once scrolled into view), scale=2 (a projector) and theme=light or theme=dark (else the system's colours) in the link.";
+pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle,consistency, autoplay=1 (plays once scrolled into view), scale=2 (a projector) and theme=light or theme=dark (else the system's colours) in the link.";
 pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
@@ -56,6 +56,25 @@ pub fn too_big(file: &str, bytes: f64, limit_bytes: usize) -> String {
 
 pub fn unreadable(file: &str) -> String {
     format!("Could not read {file} as text.")
+}
+
+pub fn history_unreadable(file: &str, why: &str) -> String {
+    format!("Could not read {file} as a Jepsen history — {why}. The experiment is unchanged.")
+}
+
+pub fn no_history(file: &str) -> String {
+    format!(
+        "{file} is neither a scenario file (JSON) nor a Jepsen history: it has no lines like \
+         \"INFO jepsen.util - 3 :invoke :write 4\". The experiment is unchanged."
+    )
+}
+
+/// Why a run is not searched: its size (`ops`, `busiest` on one key) against the app's bounds.
+pub fn too_many_to_check(ops: usize, busiest: usize, max_ops: usize, max_key: usize) -> String {
+    format!(
+        "not checked in the browser: this run has {ops} operations, {busiest} on its busiest key, and the app \
+         searches runs of up to {max_ops} operations, {max_key} on a key (quorumscope run --consistency checks any run)"
+    )
 }
 
 pub fn not_loaded(why: &str) -> String {
@@ -90,6 +109,22 @@ pub const REVEAL_HELP: &str =
     "For instructors: show every result, anomaly and message of the run at once, and ask no questions";
 
 /// The inspector's lists while a lesson question is open.
+pub const ASKING_VERDICTS: &str =
+    "The consistency verdicts show again once you have answered the question: they would give the answer away.";
+pub const CONSISTENCY_MAP: &str = "Each model implies the ones below it. Only the operations that have happened by \
+                                   now are judged; one not answered yet may still take effect.";
+pub const CONSISTENCY_MAP_LOG: &str = "Each model implies the ones below it. An operation never answered may have \
+                                       taken effect at any instant after it began, or never.";
+pub const LANES_KEY: &str = "Green: answered ok. Red, dashed: failed (it did not happen). Orange, dashed: never \
+                             answered (it may have happened). Outlined: the selected model's witness.";
+pub const CONSISTENCY_PICK: &str =
+    "Select a model to see why; a violated one shows its witness and the moment it became impossible.";
+pub const CONVERGENCE_LATER: &str =
+    "Not yet known: whether the replicas agree is decided when the run ends (eventually, once writes stop and repair has had time).";
+pub const HISTORY_NOTE: &str =
+    "A Jepsen register history, shown whole: a log has no clock, so time is the order of its \
+                                lines. The simulated cluster is not shown.";
+
 pub const ASKING_INSPECTOR: &str =
     "The messages in flight and what just happened show again once you have answered the question.";
 

@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
 import { session, open, scrub, simTime } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
@@ -22,6 +24,15 @@ async function openDialog(page, action) {
   await page.waitForSelector('[role=dialog][aria-modal=true]');
 }
 
+// A Jepsen history opened with Import, its linearizability witness selected.
+const ETCD = ['../shared/reference/jepsen-etcd', '/work/shared/reference/jepsen-etcd']
+  .map((d) => path.resolve(process.env.QS_ROOT || path.resolve(import.meta.dirname, '../..'), d)).find((d) => fs.existsSync(d));
+async function importHistory(page) {
+  await page.setInputFiles('input[type=file]', path.join(ETCD, 'etcd_000.log'));
+  await page.waitForSelector('.history-lanes');
+  await page.click('[data-model=linearizable]');
+}
+
 // Each state a student or a reader of an embed can reach: how to get there.
 const STATES = [
   ['default lesson', '/', {}, null],
@@ -38,6 +49,9 @@ const STATES = [
   ['theme=dark over a light system', '/#lesson=sloppy-quorum&theme=dark', { colorScheme: 'light' }, null],
   ['theme=light over a dark system', '/#lesson=sloppy-quorum&theme=light', { colorScheme: 'dark' }, null],
   ['Merkle panel', '/#lesson=anti-entropy&t=712&reveal=1', {}, (p) => p.waitForSelector('.mk-svg')],
+  ['a violated consistency model selected', '/#lesson=quorum-not-linearizable&reveal=1', {}, (p) => p.click('[data-model=linearizable]')],
+  ['an imported Jepsen history', '/', {}, importHistory],
+  ['an imported history on a phone', '/', { viewport: { width: 390, height: 844 } }, importHistory],
 ];
 
 test('axe-core finds no violation in any state, light or dark', async () => {
@@ -118,6 +132,11 @@ test('SVG text and marks stand out from what is behind them, light and dark', as
       assert.deepEqual(await lowContrast(page), [], `${colorScheme} ${url}`);
       await page.close();
     }
+    // An imported history's lanes and spans, its witness outlined.
+    const page = await open(s.b, s.srv.base + '/', { colorScheme });
+    await importHistory(page);
+    assert.deepEqual(await lowContrast(page), [], `${colorScheme} imported history`);
+    await page.close();
   }
 });
 

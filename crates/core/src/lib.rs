@@ -69,9 +69,9 @@ pub use trace::{
 };
 /// Consistency verdicts on histories (Jepsen logs, or a run via [`Sim::consistency`]).
 pub use verdict::{
-    check_history, check_linearizable, check_sequential, describe, history_of_report, parse_jepsen, Consistency,
-    Guarantee, History, HistoryKind, HistoryOp, JepsenError, KeyConsistency, Outcome, Status, Value, Verdict, Witness,
-    DEFAULT_BUDGET, GUARANTEES,
+    check_history, check_linearizable, check_sequential, describe, history_of_report, parse_jepsen, unfold,
+    Consistency, Guarantee, History, HistoryKind, HistoryOp, JepsenError, KeyConsistency, ModelKind, Outcome, Status,
+    Unfolding, Value, Verdict, Witness, DEFAULT_BUDGET, GUARANTEES, MODELS,
 };
 
 /// Parses, runs and reports in one call.

@@ -176,6 +176,8 @@ fn main() {
             node_test("web/tests/e2e.test.mjs", &dist);
             node_test("web/tests/lessons.test.mjs", &dist);
             node_test("web/tests/collisions.test.mjs", &dist);
+            // The consistency panel, and Jepsen histories through Import.
+            node_test("web/tests/consistency.test.mjs", &dist);
             // The embedding API from a host page on another origin (course.test.mjs).
             node_test("web/tests/course.test.mjs", &dist);
             // Phones, embeds, short windows, a projector, a desktop: legible text, no sideways

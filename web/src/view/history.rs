@@ -104,7 +104,11 @@ pub fn History(p: &HistoryProps) -> Html {
     let ops = &m.report.ops;
     let t_ms = p.t_us as f64 / 1000.0;
     let sel_anomaly = p.selection.anomaly.and_then(|i| m.anomalies.get(i));
-    let related: Vec<u32> = sel_anomaly.map(|a| a.related_ops.clone()).unwrap_or_default();
+    // Behind a selected anomaly, or a consistency model's witness.
+    let mut related: Vec<u32> = sel_anomaly.map(|a| a.related_ops.clone()).unwrap_or_default();
+    if p.selection.verdict.is_some() {
+        related.extend(p.selection.focus_ops(m));
+    }
     // Rows around the current time when there are many.
     let first_now = ops.partition_point(|o| o.start_ms.is_some_and(|s| s < t_ms));
     // The window slides in steps of a quarter, so rows are not added and removed every frame.

@@ -1,5 +1,6 @@
 //! Pure view components: props in, HTML/SVG out, callbacks for what the user does.
 
+pub mod consistency;
 pub mod controls;
 pub mod history;
 pub mod inspector;

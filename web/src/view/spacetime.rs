@@ -224,6 +224,7 @@ fn op_spans(p: &PlotProps, axes: &Axes) -> Html {
         let lane = sc.nodes.len() + c;
         let (x0, x1) = (x(s_us.max(win.0)), x(e_us.min(win.1)));
         let selected = p.sel_op == Some(o.index);
+        let related = !selected && p.focus.contains(&o.index);
         let on_op = p.on_op.clone();
         let idx = o.index;
         let label = match &o.value {
@@ -231,7 +232,7 @@ fn op_spans(p: &PlotProps, axes: &Axes) -> Html {
             None => format!("get {}", o.key),
         };
         Some(html! {
-            <g class={classes!("op-span", status, o.op.name(), selected.then_some("selected"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
+            <g class={classes!("op-span", status, o.op.name(), selected.then_some("selected"), related.then_some("related"))} onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); on_op.emit(idx) })}>
                 <rect x={fixed(x0, 1)} y={fixed(y(lane) - 8.0, 1)} width={fixed((x1 - x0).max(2.0), 1)} height="16" rx="3" />
                 if x1 - x0 > 50.0 { <text x={fixed(x0 + 4.0, 1)} y={fixed(y(lane) + 4.0, 1)}>{ label.clone() }</text> }
                 <title>{ format!("op {}: {} by {} — {}", o.index, label, o.client, status) }</title>

@@ -93,6 +93,18 @@ impl HistoryOp {
 
 impl History {
     /// An empty history whose operations' `source` means `source_name`.
+    /// The same names, without operations (for a prefix of this history).
+    pub(crate) fn names_only(&self) -> History {
+        History {
+            ops: vec![],
+            clients: self.clients.clone(),
+            keys: self.keys.clone(),
+            values: self.values.clone(),
+            source_name: self.source_name,
+            interned: self.interned.clone(),
+        }
+    }
+
     pub fn new(source_name: &'static str) -> History {
         History { source_name, ..History::default() }
     }

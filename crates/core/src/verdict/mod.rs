@@ -12,12 +12,14 @@ mod search;
 mod sequential;
 mod session;
 mod sim;
+mod timeline;
 
 pub use explain::{describe, Witness};
 pub use history::{History, HistoryKind, HistoryOp, Outcome, Value};
 pub use jepsen::{parse_jepsen, JepsenError};
 pub use session::{Guarantee, GUARANTEES};
 pub use sim::history_of_report;
+pub use timeline::{unfold, ModelKind, Unfolding, MODELS};
 
 use serde_json::{json, Value as Json};
 

@@ -85,11 +85,23 @@ pub fn convergence(r: &Report) -> Verdict {
 impl Sim {
     /// The run's history and every model's verdict on it (not part of [`Sim::report`]).
     pub fn consistency(&self) -> (History, Consistency) {
+        self.consistency_within(DEFAULT_BUDGET)
+    }
+
+    /// [`Sim::consistency`] with each search trying at most `budget` placements (the app keeps
+    /// a page responsive with a smaller one; a search that runs out answers "unknown").
+    pub fn consistency_within(&self, budget: u64) -> (History, Consistency) {
         let report = self.report();
         let h = history_of_report(&report);
-        let mut c = check_history(&h, DEFAULT_BUDGET);
+        let mut c = check_history(&h, budget);
         c.convergent = Some(convergence(&report));
         (h, c)
+    }
+
+    /// The run's history without any verdict but convergence (for a run too long to search).
+    pub fn history_and_convergence(&self) -> (History, Verdict) {
+        let report = self.report();
+        (history_of_report(&report), convergence(&report))
     }
 
     /// [`Sim::consistency`] as JSON (`quorumscope run --consistency`).
