@@ -433,9 +433,14 @@ impl AppState {
     /// caption does. Not once the lesson was edited: operations may have moved.
     pub fn focus(&self) -> Selection {
         let s = &self.selection;
-        if s.verdict.is_some() && self.asking() {
-            // A witness would tell the answer.
-            return Selection { node: s.node, msg: s.msg, ..Selection::default() };
+        if let Some(v) = s.verdict {
+            // A witness would tell the question's answer; before the instant the model became
+            // impossible it would point at what has not happened yet.
+            let since = self.model.verdicts().models.get(v).and_then(|u| u.since);
+            let ahead = !self.view.reveal && since.is_some_and(|t| self.t_us < t);
+            if self.asking() || ahead {
+                return Selection { node: s.node, msg: s.msg, ..Selection::default() };
+            }
         }
         if s.op.is_some() || s.anomaly.is_some() || self.edited {
             return s.clone();
@@ -1085,6 +1090,10 @@ mod tests {
         let s = s.reduce(Action::SelectVerdict(0));
         assert_eq!((s.t_us, s.selection.verdict, s.selection.op), (since, Some(0), Some(0)));
         assert_eq!(s.focus().focus_ops(&s.model), witness);
+        // Scrubbed back before that instant, the witness is not lit: it would show the future.
+        let back = go(s.clone(), &[Action::Seek(since - 1)]);
+        assert_eq!(back.selection.verdict, Some(0));
+        assert!(back.focus().focus_ops(&back.model).is_empty());
         // A model that held moves nothing and lights nothing.
         let held = s.reduce(Action::SelectVerdict(1));
         assert_eq!((held.t_us, held.selection.op), (since, None));
