@@ -79,7 +79,10 @@ pub fn App(props: &AppProps) -> Html {
     hooks::use_keyboard(dispatch.clone());
     hooks::use_hash_changes(dispatch.clone());
     hooks::use_autoplay(state.view.autoplay, dispatch.clone());
-    hooks::use_question_focus(state.question);
+    hooks::use_question_focus(
+        state.question,
+        state.question.is_some_and(|q| state.answers.iter().any(|(a, _)| *a == q)),
+    );
     hooks::use_draft_keeper(&state);
     crate::course::use_course(&state, props.fragment.origin.clone());
     let cb = use_callbacks(dispatch.clone());

@@ -303,7 +303,17 @@ fn trap_tab(dialog: &web_sys::Element, e: &web_sys::KeyboardEvent) {
 /// reader reads out on focus; no live region, which would say it twice), which also brings it on
 /// screen. The question itself, not a choice: Space on a focused choice would pick it.
 #[hook]
-pub fn use_question_focus(question: Option<usize>) {
+pub fn use_question_focus(question: Option<usize>, answered: bool) {
+    // Once answered, the choices are disabled and the focus would fall to the page: it goes to
+    // Continue, under the explanation, which the question box scrolls to.
+    use_effect_with((question, answered), |(q, answered)| {
+        if q.is_some() && *answered {
+            let button = crate::dom::element("[data-question] [data-action=continue]");
+            if let Some(b) = button.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = b.focus();
+            }
+        }
+    });
     use_effect_with(question, move |q| {
         if q.is_some() {
             let doc = web_sys::window().and_then(|w| w.document());

@@ -355,10 +355,12 @@ impl AppState {
 
     /// True while a question waits for its answer (Space and every shortcut leave it open).
     pub fn asking(&self) -> bool {
-        self.question.is_some_and(|q| {
-            !self.answers.iter().any(|(a, _)| *a == q)
-                && self.model.file.steps.get(q).is_some_and(|st| !st.choices.is_empty())
-        })
+        // An imported history on screen is not the lesson: its question waits behind it.
+        self.imported.is_none()
+            && self.question.is_some_and(|q| {
+                !self.answers.iter().any(|(a, _)| *a == q)
+                    && self.model.file.steps.get(q).is_some_and(|st| !st.choices.is_empty())
+            })
     }
 
     /// True when the experiment is exactly its lesson's file (so a short link reproduces it).
@@ -1123,7 +1125,14 @@ mod tests {
         assert_eq!((imp.name.as_str(), imp.verdicts.history.ops.len()), ("a.log", 2));
         assert_eq!(imp.verdicts.models[0].verdict.status, quorumscope_core::Status::Violated);
         assert!(Rc::ptr_eq(&h.model, &s.model), "the experiment stays behind it");
-        assert!(h.reduce(Action::CloseHistory).imported.is_none());
+        assert!(h.clone().reduce(Action::CloseHistory).imported.is_none());
+        // Over a lesson whose question waits (the landing page's, at 0 ms), the history's
+        // verdicts can still be selected: the question is the lesson's, behind it.
+        let asked = start(lessons::DEFAULT);
+        assert!(asked.asking());
+        let h = asked.reduce(Action::Import("a.log".into(), log.into()));
+        assert!(!h.asking());
+        assert_eq!(h.reduce(Action::SelectVerdict(0)).selection.verdict, Some(0));
         let bad = s.clone().reduce(Action::Import("b.log".into(), log.replace("- 1\t:ok", "- 7\t:ok")));
         assert!(bad.imported.is_none());
         assert!(

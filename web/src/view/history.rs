@@ -155,9 +155,9 @@ pub fn History(p: &HistoryProps) -> Html {
             <section class="panel anomalies" aria-label="Anomalies">
                 <header class="panel-head"><h2>{ if finished { format!("Anomalies ({})", known.len()) } else { format!("Anomalies so far ({})", known.len()) } }</h2></header>
                 if known.is_empty() && finished {
-                    <p class="muted">{ "None in this run: every read saw the latest completed write, nothing was lost and the replicas agree at the end." }</p>
+                    <p class="muted">{ "None in this run: every read saw the latest completed write, nothing was lost and the replicas agree at the end. Whether the run is linearizable is a stronger question: see the Consistency panel." }</p>
                 } else if known.is_empty() {
-                    <p class="muted">{ "None so far. The checker lists each anomaly once it has happened; whether the replicas agree is known at the end of the run." }</p>
+                    <p class="muted">{ "None so far. The checker lists each anomaly once it has happened; whether the replicas agree is known at the end of the run. Linearizability and the other models: the Consistency panel." }</p>
                 } else {
                     <ul>{ for anomalies }</ul>
                 }
