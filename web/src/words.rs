@@ -111,8 +111,11 @@ pub const REVEAL_HELP: &str =
 /// The inspector's lists while a lesson question is open.
 pub const ASKING_VERDICTS: &str =
     "The consistency verdicts show again once you have answered the question: they would give the answer away.";
-pub const CONSISTENCY_MAP: &str = "Each model implies the ones below it. Only the operations that have happened by \
-                                   now are judged; one not answered yet may still take effect.";
+pub const CONSISTENCY_MAP: &str = "Each model implies the ones below it; convergence stands apart. Only the \
+                                   operations that have happened by now are judged; one not answered yet may still take effect.";
+/// Once the cursor is at the run's end (or the whole run is revealed).
+pub const CONSISTENCY_MAP_END: &str = "Each model implies the ones below it; convergence stands apart. The whole run \
+                                       is judged; a put never confirmed may have taken effect at any instant after it began, or never.";
 pub const CONSISTENCY_MAP_LOG: &str = "Each model implies the ones below it. An operation never answered may have \
                                        taken effect at any instant after it began, or never.";
 pub const LANES_KEY: &str = "Green: answered ok. Red, dashed: failed (it did not happen). Orange, dashed: never \

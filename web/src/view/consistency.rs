@@ -137,7 +137,11 @@ pub fn consistency_panel(p: &ConsistencyProps) -> Html {
             .collect();
         let mut boxes = boxes.into_iter();
         let conv = convergence(v, p.over).map(|s| cell(p, MODELS.len(), "Convergent", "convergent", s));
-        let help = if p.over == Over::Log { crate::words::CONSISTENCY_MAP_LOG } else { crate::words::CONSISTENCY_MAP };
+        let help = match p.over {
+            Over::Log => crate::words::CONSISTENCY_MAP_LOG,
+            Over::Run { t_us, end_us } if t_us >= end_us => crate::words::CONSISTENCY_MAP_END,
+            Over::Run { .. } => crate::words::CONSISTENCY_MAP,
+        };
         html! {
             <div class="cbody">
                 <div>
