@@ -134,3 +134,24 @@ fn bad_configs_name_the_option() {
     c.engine = Some(Engine::Wars);
     assert!(pbs::run(&c).unwrap_err().starts_with("engine:"));
 }
+
+#[test]
+fn a_runner_stepped_in_slices_gives_what_run_gives() {
+    let mut sim = cfg("LNKD-SSD", 3, 1, 1, 2_500, &[0.0, 5.0]);
+    (sim.k_max, sim.mechanisms.read_repair) = (2, true);
+    for c in [cfg("WAN", 3, 1, 2, 5_000, &[0.0, 10.0, 100.0]), sim] {
+        let whole = pbs::run(&c).unwrap().to_json(&c);
+        for slice in [1, 777, 4_999, 100_000] {
+            let mut runner = pbs::Runner::new(&c).unwrap();
+            let mut steps = 0;
+            while !runner.step(slice) {
+                steps += 1;
+                assert!(runner.done() < runner.total());
+            }
+            assert_eq!(runner.done(), runner.total(), "slice {slice}");
+            assert!(steps >= (runner.total() / slice.max(2_000)).saturating_sub(1) as usize);
+            assert_eq!(runner.finish().to_json(&c), whole, "slice {slice}");
+        }
+    }
+    assert!(pbs::Runner::new(&cfg("YMMR", 3, 4, 1, 10, &[0.0])).is_err());
+}

@@ -41,41 +41,88 @@ struct Tally {
     reads_us: Vec<u64>,
 }
 
-pub(crate) fn run(cfg: &Config) -> Outcome {
-    let mut all = Tally::default();
-    let mut consistent = Vec::new();
-    for (i, t) in cfg.t_ms.iter().enumerate() {
-        let tally = trials(cfg, 1, *t, &[2, i as u64]);
-        consistent.push((*t, tally.fresh as f64 / tally.counted.max(1) as f64, tally.counted));
-        all.puts_failed += tally.puts_failed;
-        all.gets_failed += tally.gets_failed;
-        all.writes_us.extend(tally.writes_us);
-        all.reads_us.extend(tally.reads_us);
+/// The simulator engine's state between slices: one phase per t value, then one per k, each
+/// run in batches of whole simulator runs.
+pub(crate) struct FullRun {
+    /// The phase being run: t values first (index into `t_ms`), then k = 1..=k_max.
+    phase: usize,
+    batch: u64,
+    done: u64,
+    tally: Tally,
+    all: Tally,
+    consistent: Vec<(f64, f64, u64)>,
+    k_staleness: Vec<super::KStale>,
+}
+
+impl FullRun {
+    pub(crate) fn new(_cfg: &Config) -> FullRun {
+        FullRun {
+            phase: 0,
+            batch: 0,
+            done: 0,
+            tally: Tally::default(),
+            all: Tally::default(),
+            consistent: Vec::new(),
+            k_staleness: Vec::new(),
+        }
     }
-    let k_staleness = (1..=cfg.k_max)
-        .map(|k| {
-            let tally = trials(cfg, k, 0.0, &[3, u64::from(k)]);
-            k_stale(cfg, k, tally.counted - tally.fresh, tally.counted)
-        })
-        .collect();
-    // Only the t values tried can be named: the least with at least the level consistent.
-    let visibility_ms = VISIBILITY_LEVELS
-        .iter()
-        .map(|l| {
-            let reached = |p: f64| p * l.den as f64 >= l.num as f64;
-            (*l, consistent.iter().find(|(_, p, _)| reached(*p)).map(|(t, _, _)| *t))
-        })
-        .collect();
-    Outcome {
-        engine: Engine::Simulator,
-        consistent,
-        visibility_ms,
-        read_ms: percentiles(all.reads_us),
-        write_ms: percentiles(all.writes_us),
-        k_staleness,
-        trials: cfg.trials * cfg.t_ms.len() as u64,
-        puts_failed: all.puts_failed,
-        gets_failed: all.gets_failed,
+
+    /// (k, t, stream tag) of a phase.
+    fn phase(cfg: &Config, phase: usize) -> Option<(u32, f64, [u64; 2])> {
+        let ts = cfg.t_ms.len();
+        if phase < ts {
+            return Some((1, cfg.t_ms[phase], [2, phase as u64]));
+        }
+        let k = (phase - ts + 1) as u32;
+        (k <= cfg.k_max).then_some((k, 0.0, [3, u64::from(k)]))
+    }
+
+    /// Runs whole batches until about `budget` trials ran; returns how many.
+    pub(crate) fn step(&mut self, cfg: &Config, budget: u64) -> u64 {
+        let mut ran = 0;
+        while ran < budget {
+            let Some((k, t_ms, tag)) = FullRun::phase(cfg, self.phase) else { break };
+            let count = batch(cfg, k, t_ms, &tag, self.batch, cfg.trials - self.done, &mut self.tally);
+            (ran, self.done, self.batch) = (ran + count, self.done + count, self.batch + 1);
+            if self.done < cfg.trials {
+                continue;
+            }
+            let tally = std::mem::take(&mut self.tally);
+            if self.phase < cfg.t_ms.len() {
+                self.consistent.push((t_ms, tally.fresh as f64 / tally.counted.max(1) as f64, tally.counted));
+                self.all.puts_failed += tally.puts_failed;
+                self.all.gets_failed += tally.gets_failed;
+                self.all.writes_us.extend(tally.writes_us);
+                self.all.reads_us.extend(tally.reads_us);
+            } else {
+                self.k_staleness.push(k_stale(cfg, k, tally.counted - tally.fresh, tally.counted));
+            }
+            (self.phase, self.batch, self.done) = (self.phase + 1, 0, 0);
+        }
+        ran
+    }
+
+    pub(crate) fn finish(self, cfg: &Config) -> Outcome {
+        let consistent = self.consistent;
+        // Only the t values tried can be named: the least with at least the level consistent.
+        let visibility_ms = VISIBILITY_LEVELS
+            .iter()
+            .map(|l| {
+                let reached = |p: f64| p * l.den as f64 >= l.num as f64;
+                (*l, consistent.iter().find(|(_, p, _)| reached(*p)).map(|(t, _, _)| *t))
+            })
+            .collect();
+        Outcome {
+            engine: Engine::Simulator,
+            consistent,
+            visibility_ms,
+            read_ms: percentiles(self.all.reads_us),
+            write_ms: percentiles(self.all.writes_us),
+            k_staleness: self.k_staleness,
+            trials: cfg.trials * cfg.t_ms.len() as u64,
+            puts_failed: self.all.puts_failed,
+            gets_failed: self.all.gets_failed,
+        }
     }
 }
 
@@ -84,28 +131,22 @@ fn percentiles(mut v: Vec<u64>) -> Vec<(stats::Level, f64)> {
     LATENCY_LEVELS.iter().map(|l| (*l, v.get(stats::rank_index(v.len(), *l)).map_or(0.0, |x| us_to_ms(*x)))).collect()
 }
 
-/// `cfg.trials` trials of `k` puts and a get `t_ms` after, in as many runs as the caps need.
-fn trials(cfg: &Config, k: u32, t_ms: f64, tag: &[u64]) -> Tally {
+/// One simulator run of up to `left` trials of `k` puts and a get `t_ms` after (as many as the
+/// caps allow), batch `batch` of its phase; returns how many trials it held.
+fn batch(cfg: &Config, k: u32, t_ms: f64, tag: &[u64], batch: u64, left: u64, tally: &mut Tally) -> u64 {
     let m = &cfg.mechanisms;
     let background = (m.writes_per_s * (2.0 * BACKGROUND_MS + t_ms) / 1000.0).ceil() as usize;
     let per_run = (EVENTS_PER_RUN / (k as usize + 1 + background)).clamp(1, MAX_TRIALS_PER_RUN);
-    let mut tally = Tally::default();
-    let mut done = 0u64;
-    let mut batch = 0u64;
-    while done < cfg.trials {
-        let count = (cfg.trials - done).min(per_run as u64) as usize;
-        let mut seq = tag.to_vec();
-        seq.push(batch);
-        let mut rng = stream(cfg.seed, &seq);
-        let (file, laid) = layout(cfg, &mut rng, count, k, t_ms);
-        let sc = Scenario::from_file(&file).expect("the lab builds valid scenarios");
-        let mut sim = Sim::new(sc, Level::Off);
-        run_until_read(&mut sim, &laid);
-        read_back(&sim, &laid, k == 1, &mut tally);
-        done += count as u64;
-        batch += 1;
-    }
-    tally
+    let count = left.min(per_run as u64) as usize;
+    let mut seq = tag.to_vec();
+    seq.push(batch);
+    let mut rng = stream(cfg.seed, &seq);
+    let (file, laid) = layout(cfg, &mut rng, count, k, t_ms);
+    let sc = Scenario::from_file(&file).expect("the lab builds valid scenarios");
+    let mut sim = Sim::new(sc, Level::Off);
+    run_until_read(&mut sim, &laid);
+    read_back(&sim, &laid, k == 1, tally);
+    count as u64
 }
 
 /// Steps the run until every trial's get has completed (or the run ends).

@@ -192,11 +192,68 @@ pub struct Outcome {
 
 /// Runs the experiment. Deterministic: the same config gives the same outcome everywhere.
 pub fn run(cfg: &Config) -> Result<Outcome, String> {
-    cfg.check()?;
-    Ok(match cfg.engine() {
-        Engine::Wars => run_wars(cfg),
-        Engine::Simulator => full::run(cfg),
-    })
+    let mut runner = Runner::new(cfg)?;
+    while !runner.step(u64::MAX) {}
+    Ok(runner.finish())
+}
+
+/// The experiment in slices, for a caller that reports progress between them (the browser's
+/// worker): `step` runs about `trials` more trials, `finish` gives exactly what [`run`] gives.
+pub struct Runner {
+    cfg: Config,
+    work: Work,
+    done: u64,
+}
+
+enum Work {
+    Wars(Box<WarsRun>),
+    Simulator(full::FullRun),
+}
+
+impl Runner {
+    pub fn new(cfg: &Config) -> Result<Runner, String> {
+        cfg.check()?;
+        let work = match cfg.engine() {
+            Engine::Wars => Work::Wars(Box::new(WarsRun::new(cfg))),
+            Engine::Simulator => Work::Simulator(full::FullRun::new(cfg)),
+        };
+        Ok(Runner { cfg: cfg.clone(), work, done: 0 })
+    }
+
+    /// Trials in all (the main ones and those of each k).
+    pub fn total(&self) -> u64 {
+        let phases = match &self.work {
+            Work::Wars(_) => 1 + u64::from(self.cfg.k_max),
+            Work::Simulator(_) => self.cfg.t_ms.len() as u64 + u64::from(self.cfg.k_max),
+        };
+        self.cfg.trials * phases
+    }
+
+    /// Trials run so far.
+    pub fn done(&self) -> u64 {
+        self.done
+    }
+
+    /// Runs at least one and about `trials` more trials (the simulator: whole runs of up to
+    /// 2,000); true once every trial has run.
+    pub fn step(&mut self, trials: u64) -> bool {
+        let cfg = &self.cfg;
+        let ran = match &mut self.work {
+            Work::Wars(w) => w.step(cfg, trials.max(1)),
+            Work::Simulator(f) => f.step(cfg, trials.max(1)),
+        };
+        self.done += ran;
+        self.done >= self.total()
+    }
+
+    /// The outcome (the trials not yet run are run first).
+    pub fn finish(mut self) -> Outcome {
+        while !self.step(u64::MAX) {}
+        match self.work {
+            Work::Wars(w) => w.finish(&self.cfg),
+            Work::Simulator(f) => f.finish(&self.cfg),
+        }
+    }
 }
 
 /// Seeds for independent streams (main trials, each k, each simulator batch), all from one seed.
@@ -211,42 +268,91 @@ fn percentiles_ms(mut v: Vec<u64>) -> Vec<(Level, f64)> {
     LATENCY_LEVELS.iter().map(|l| (*l, v.get(stats::rank_index(v.len(), *l)).map_or(0.0, |x| us_to_ms(*x)))).collect()
 }
 
-fn run_wars(cfg: &Config) -> Outcome {
-    let (n, r, w) = (cfg.n as usize, cfg.r as usize, cfg.w as usize);
-    let mut rng = stream(cfg.seed, &[0]);
-    let mut s = wars::Scratch::new(n);
-    let count = cfg.trials as usize;
-    let (mut writes, mut reads, mut from) =
-        (Vec::with_capacity(count), Vec::with_capacity(count), Vec::with_capacity(count));
-    for _ in 0..count {
-        let t = wars::trial(&cfg.delays, &mut rng, r, w, &mut s);
-        writes.push(t.write_us);
-        reads.push(t.read_us);
-        from.push(t.fresh_from_us);
+/// The WARS engine's state between slices: the main trials from one stream, then each k's
+/// from its own.
+struct WarsRun {
+    rng: Rng,
+    s: wars::Scratch,
+    writes: Vec<u64>,
+    reads: Vec<u64>,
+    from: Vec<i64>,
+    /// The k being run (0: the main trials), and how many of its trials missed so far.
+    k: u32,
+    k_done: u64,
+    missed: u64,
+    k_staleness: Vec<KStale>,
+}
+
+impl WarsRun {
+    fn new(cfg: &Config) -> WarsRun {
+        let count = cfg.trials as usize;
+        WarsRun {
+            rng: stream(cfg.seed, &[0]),
+            s: wars::Scratch::new(cfg.n as usize),
+            writes: Vec::with_capacity(count),
+            reads: Vec::with_capacity(count),
+            from: Vec::with_capacity(count),
+            k: 0,
+            k_done: 0,
+            missed: 0,
+            k_staleness: Vec::new(),
+        }
     }
-    stats::sort_i64(&mut from);
-    let k_staleness = (1..=cfg.k_max)
-        .map(|k| {
-            let mut rng = stream(cfg.seed, &[1, u64::from(k)]);
-            let missed =
-                (0..cfg.trials).filter(|_| wars::misses_last_k(&cfg.delays, &mut rng, r, w, k, 0, &mut s)).count();
-            k_stale(cfg, k, missed as u64, cfg.trials)
-        })
-        .collect();
-    Outcome {
-        engine: Engine::Wars,
-        consistent: cfg
-            .t_ms
-            .iter()
-            .map(|t| (*t, stats::consistent_at(&from, ms_to_us(*t) as i64), cfg.trials))
-            .collect(),
-        visibility_ms: VISIBILITY_LEVELS.iter().map(|l| (*l, stats::visibility_us(&from, *l).map(us_to_ms))).collect(),
-        read_ms: percentiles_ms(reads),
-        write_ms: percentiles_ms(writes),
-        k_staleness,
-        trials: cfg.trials,
-        puts_failed: 0,
-        gets_failed: 0,
+
+    /// Runs up to `budget` trials; returns how many ran.
+    fn step(&mut self, cfg: &Config, budget: u64) -> u64 {
+        let (r, w) = (cfg.r as usize, cfg.w as usize);
+        let mut ran = 0;
+        while ran < budget && self.k <= cfg.k_max {
+            let left = cfg.trials - self.k_done;
+            let now = left.min(budget - ran);
+            if self.k == 0 {
+                for _ in 0..now {
+                    let t = wars::trial(&cfg.delays, &mut self.rng, r, w, &mut self.s);
+                    self.writes.push(t.write_us);
+                    self.reads.push(t.read_us);
+                    self.from.push(t.fresh_from_us);
+                }
+            } else {
+                let (d, k) = (&cfg.delays, self.k);
+                let (rng, s) = (&mut self.rng, &mut self.s);
+                self.missed += (0..now).filter(|_| wars::misses_last_k(d, rng, r, w, k, 0, s)).count() as u64;
+            }
+            ran += now;
+            self.k_done += now;
+            if self.k_done == cfg.trials {
+                if self.k > 0 {
+                    self.k_staleness.push(k_stale(cfg, self.k, self.missed, cfg.trials));
+                }
+                self.k += 1;
+                (self.k_done, self.missed) = (0, 0);
+                self.rng = stream(cfg.seed, &[1, u64::from(self.k)]);
+            }
+        }
+        ran
+    }
+
+    fn finish(self, cfg: &Config) -> Outcome {
+        let mut from = self.from;
+        stats::sort_i64(&mut from);
+        Outcome {
+            engine: Engine::Wars,
+            consistent: cfg
+                .t_ms
+                .iter()
+                .map(|t| (*t, stats::consistent_at(&from, ms_to_us(*t) as i64), cfg.trials))
+                .collect(),
+            visibility_ms: VISIBILITY_LEVELS
+                .iter()
+                .map(|l| (*l, stats::visibility_us(&from, *l).map(us_to_ms)))
+                .collect(),
+            read_ms: percentiles_ms(self.reads),
+            write_ms: percentiles_ms(self.writes),
+            k_staleness: self.k_staleness,
+            trials: cfg.trials,
+            puts_failed: 0,
+            gets_failed: 0,
+        }
     }
 }
 
