@@ -155,3 +155,29 @@ fn a_runner_stepped_in_slices_gives_what_run_gives() {
     }
     assert!(pbs::Runner::new(&cfg("YMMR", 3, 4, 1, 10, &[0.0])).is_err());
 }
+
+#[test]
+fn a_stale_trial_opened_as_a_run_is_a_stale_read_there() {
+    for (model, t) in [("LNKD-DISK", 0.0), ("YMMR", 5.0), ("WAN", 1.0)] {
+        let c = cfg(model, 3, 1, 1, 100, &[t]);
+        let (seed, file) = pbs::stale_read(&c, t, 1_000).expect("R=W=1 is often stale");
+        assert_eq!(file.seed, seed);
+        // The first such seed: every seed before it gives a fresh read.
+        let text = serde_json::to_string(&file).unwrap();
+        let sim = quorumscope_core::run_text(&text, quorumscope_core::Level::Summary).unwrap();
+        let report = sim.report();
+        assert_eq!(report.ops.len(), 2, "{model}: one put and one get");
+        let stale: Vec<_> = report.anomalies.iter().filter(|a| a.kind == "stale_read").collect();
+        assert_eq!(stale.len(), 1, "{model} t={t}: {:?}", report.anomalies);
+        // The get started t ms after the put committed.
+        let (put_end, get_start) = (report.ops[0].end_ms.unwrap(), report.ops[1].start_ms.unwrap());
+        assert!((get_start - put_end - t.max(0.001)).abs() < 1e-6, "{model}: {put_end} + {t} != {get_start}");
+        if seed > 1 {
+            assert!(pbs::stale_read(&c, t, seed - 1).is_none(), "an earlier seed was stale too");
+        }
+    }
+    assert!(
+        pbs::stale_read(&cfg("LNKD-DISK", 3, 2, 2, 100, &[0.0]), 0.0, 200).is_none(),
+        "strict quorums are never stale"
+    );
+}

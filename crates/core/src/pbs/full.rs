@@ -338,3 +338,51 @@ fn crashes(cfg: &Config, rng: &mut Rng, nodes: &[NodeDecl], end_ms: f64, events:
         }
     }
 }
+
+/// Seeds tried by [`stale_read`] at most.
+pub const MAX_STALE_SEEDS: u64 = 20_000;
+
+/// One concrete stale trial of `cfg` at `t_ms`: a scenario of one put and, `t_ms` after it
+/// commits, one get of the same key from another client, in `cfg`'s network and with its
+/// mechanisms, and the first seed from 1 under which the get returns an older value. `None`
+/// if no seed up to `max_seeds` gives one (a strict quorum never does). At t = 0 the get
+/// starts 1 µs (the simulator's tick) after the commit, so that it begins after the put ended
+/// and the run's checker sees the read as stale, not as concurrent with the put.
+pub fn stale_read(cfg: &Config, t_ms: f64, max_seeds: u64) -> Option<(u64, ScenarioFile)> {
+    let (seed, mut file) = (1..=max_seeds.min(MAX_STALE_SEEDS)).find_map(|seed| {
+        let file = one_trial(cfg, t_ms, seed);
+        let sc = Scenario::from_file(&file.0).ok()?;
+        let mut sim = Sim::new(sc, Level::Off);
+        run_until_read(&mut sim, &file.1);
+        let mut tally = Tally::default();
+        read_back(&sim, &file.1, false, &mut tally);
+        (tally.counted == 1 && tally.fresh == 0).then_some((seed, file.0))
+    })?;
+    // The run ends once the last message of the trial has arrived (at most 1 s after the get),
+    // not at the timeouts.
+    let mut sim = Sim::new(Scenario::from_file(&file).ok()?, Level::Full);
+    sim.run();
+    let get_end = sim.world.ops[1].end_us.unwrap_or(0);
+    let last = sim.recording().messages.iter().map(|m| m.arrive_us).max().unwrap_or(0);
+    file.run_until_ms = Some((us_to_ms(last.min(get_end + 1_000_000)) + 2.0).ceil());
+    Some((seed, file))
+}
+
+/// The scenario of one trial under `seed`, and where its operations are.
+fn one_trial(cfg: &Config, t_ms: f64, seed: u64) -> (ScenarioFile, Vec<Laid>) {
+    let mut rng = stream(seed, &[4]);
+    let (mut file, laid) = layout(cfg, &mut rng, 1, 1, t_ms.max(0.001));
+    file.seed = seed;
+    if !cfg.mechanisms.any() {
+        // Nothing else happens around the trial: start it at once.
+        file.events[0].at_ms = 10.0;
+    }
+    let t = crate::num::num(t_ms);
+    let after = if t_ms < 0.001 { "1 µs (t = 0)".to_string() } else { format!("{t} ms") };
+    file.title = format!("A stale read at t = {t} ms ({}, N={} R={} W={})", cfg.delays.name, cfg.n, cfg.r, cfg.w);
+    file.description = format!(
+        "One trial of the staleness lab: a put, then a get of the same key from another client {} after the put commits. Seed {seed} is the first seed from 1 under which this get returns an older value.",
+        after
+    );
+    (file, laid)
+}

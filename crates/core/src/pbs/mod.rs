@@ -14,10 +14,13 @@
 
 mod full;
 mod model;
+mod options;
 mod stats;
 mod wars;
 
+pub use full::{stale_read, MAX_STALE_SEEDS};
 pub use model::{Delays, MODELS};
+pub use options::OPTIONS;
 pub use stats::{Level, LATENCY_LEVELS, P50, P90, P99, P999, VISIBILITY_LEVELS};
 
 use crate::hash::hash_u64s;
@@ -207,7 +210,7 @@ pub struct Runner {
 
 enum Work {
     Wars(Box<WarsRun>),
-    Simulator(full::FullRun),
+    Simulator(Box<full::FullRun>),
 }
 
 impl Runner {
@@ -215,7 +218,7 @@ impl Runner {
         cfg.check()?;
         let work = match cfg.engine() {
             Engine::Wars => Work::Wars(Box::new(WarsRun::new(cfg))),
-            Engine::Simulator => Work::Simulator(full::FullRun::new(cfg)),
+            Engine::Simulator => Work::Simulator(Box::new(full::FullRun::new(cfg))),
         };
         Ok(Runner { cfg: cfg.clone(), work, done: 0 })
     }
