@@ -14,6 +14,7 @@ use crate::view::controls::Controls;
 use crate::view::history::History;
 use crate::view::inspector::Inspector;
 use crate::view::kinds::legend;
+use crate::view::lab::LabPanel;
 use crate::view::merkle::{merkle_view, MerkleProps};
 use crate::view::ring::Ring;
 use crate::view::spacetime::SpaceTime;
@@ -269,7 +270,7 @@ fn main_grid(state: &AppState, snap: &Rc<Snapshot>, cb: &Callbacks, show: &dyn F
 }
 
 /// The space-time diagram, then the history and the Merkle view side by side.
-fn lower_panels(state: &AppState, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) -> Html {
+fn lower_panels(state: &UseReducerHandle<AppState>, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) -> Html {
     let (model, t) = (&state.model, state.t_us);
     html! {
         <>
@@ -291,6 +292,7 @@ fn lower_panels(state: &AppState, cb: &Callbacks, show: &dyn Fn(Panel) -> bool) 
                     if show(Panel::Merkle) { { merkle_view(&MerkleProps { model: Rc::clone(model), t_us: t }) } }
                 </div>
             }
+            if show(Panel::Lab) { <LabPanel lab={Rc::clone(&state.lab)} model={Rc::clone(model)} d={state.dispatcher()} /> }
         </>
     }
 }

@@ -6,6 +6,7 @@
 //! app says). Page-level functions for tests and benchmarks are in `test_hooks`.
 
 pub mod app;
+pub mod chart;
 pub mod course;
 pub mod dialogs;
 pub mod dom;
@@ -14,6 +15,8 @@ pub mod geometry;
 pub mod glossary;
 pub mod header;
 pub mod hooks;
+pub mod lab;
+pub mod lab_run;
 pub mod lessons;
 pub mod link;
 pub mod model;

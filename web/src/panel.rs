@@ -10,10 +10,12 @@ pub enum Panel {
     History,
     Merkle,
     Consistency,
+    /// The staleness lab (PBS).
+    Lab,
 }
 
 impl Panel {
-    pub const ALL: [Panel; 7] = [
+    pub const ALL: [Panel; 8] = [
         Panel::Controls,
         Panel::Inspector,
         Panel::Legend,
@@ -21,6 +23,7 @@ impl Panel {
         Panel::History,
         Panel::Merkle,
         Panel::Consistency,
+        Panel::Lab,
     ];
 
     /// The panel's name in a link.
@@ -33,6 +36,7 @@ impl Panel {
             Panel::History => "history",
             Panel::Merkle => "merkle",
             Panel::Consistency => "consistency",
+            Panel::Lab => "lab",
         }
     }
 

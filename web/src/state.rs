@@ -109,6 +109,11 @@ pub enum Action {
     /// The panels an embed shows (a course page's `configure`).
     SetPanels(Vec<crate::panel::Panel>),
     DismissError,
+    /// The staleness lab's form and run.
+    Lab(crate::lab::LabAction),
+    /// The lab's stale trial (seed, scenario file text) opened as the experiment, at the
+    /// instant its get returns; `None`: no seed gave one.
+    OpenStale(Option<(u64, String)>),
     ToggleHelp,
     /// Show a dialog (the glossary; a share link or embed snippet once the browser packed it).
     OpenDialog(Dialog),
@@ -167,6 +172,8 @@ pub struct AppState {
     /// narration's clock never goes back before it, so what was said when paused is not said
     /// again ([`Self::narration_t_us`]).
     pub play_from_us: u64,
+    /// The staleness lab (it stays as it was when another experiment is opened).
+    pub lab: Rc<crate::lab::Lab>,
 }
 
 impl PartialEq for AppState {
@@ -190,6 +197,7 @@ impl PartialEq for AppState {
             }
             && self.draft == o.draft
             && self.play_from_us == o.play_from_us
+            && (Rc::ptr_eq(&self.lab, &o.lab) || self.lab == o.lab)
     }
 }
 
@@ -220,6 +228,7 @@ impl AppState {
             imported: None,
             draft: None,
             play_from_us: 0,
+            lab: Rc::default(),
         }
     }
 
@@ -627,6 +636,12 @@ impl AppState {
                 self.reduce_load(action)
             }
             Action::Import(name, text) => self.reduce_import(name, text),
+            Action::Lab(a) => {
+                let mut s = (*self).clone();
+                s.lab = Rc::new(s.lab.reduce(a));
+                Rc::new(s)
+            }
+            Action::OpenStale(found) => self.open_stale(found),
             Action::CloseHistory => {
                 let mut s = (*self).clone();
                 s.imported = None;
@@ -790,6 +805,7 @@ impl AppState {
             Action::OpenFragment(f) => {
                 let mut n = AppState::from_fragment(&f);
                 n.reduced_motion = self.reduced_motion;
+                n.lab = Rc::clone(&self.lab);
                 n.draft = self.replaced_draft();
                 return Rc::new(n);
             }
@@ -798,11 +814,32 @@ impl AppState {
         n.draft = self.replaced_draft();
         n.speed = self.speed;
         n.reduced_motion = self.reduced_motion;
+        n.lab = Rc::clone(&self.lab);
         // The page's options (embed, panels, reveal) stay; the new run starts paused.
         n.view = View { autoplay: false, ..self.view.clone() };
         n.question = None;
         n.settle();
         Rc::new(n)
+    }
+
+    /// The lab's stale trial as the experiment: its get selected, the cursor at the instant it
+    /// returned (the stale value is then on screen, and nothing later is).
+    fn open_stale(self: Rc<Self>, found: Option<(u64, String)>) -> Rc<Self> {
+        let Some((_, text)) = found else {
+            let mut s = (*self).clone();
+            let why = words::NO_STALE_TRIAL.to_string();
+            s.lab = Rc::new(s.lab.reduce(crate::lab::LabAction::Failed(why)));
+            return Rc::new(s);
+        };
+        let loaded = self.reduce_load(Action::LoadText(text));
+        let mut s = (*loaded).clone();
+        s.lab = Rc::new(s.lab.reduce(crate::lab::LabAction::Opened));
+        if s.error.is_none() {
+            let get = s.model.report.ops.len().saturating_sub(1) as u32;
+            s.selection.op = Some(get);
+            s.t_us = s.model.op_end_us(get).unwrap_or(0).min(s.model.end_us);
+        }
+        Rc::new(s)
     }
 
     /// Import: a scenario file (JSON) loads as ever; any other text is read as a Jepsen

@@ -97,6 +97,12 @@ mod exports {
     }
 
     /// Counters for "no work while paused" and per-frame work, as JSON.
+    /// Whether the staleness lab's worker is running (it exists only while a run goes).
+    #[wasm_bindgen]
+    pub fn qs_lab_worker_alive() -> bool {
+        crate::lab_run::alive()
+    }
+
     #[wasm_bindgen]
     pub fn qs_stats() -> String {
         let renders = RENDERS.with(|r| r.get());

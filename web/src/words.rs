@@ -131,6 +131,20 @@ pub const HISTORY_NOTE: &str =
 pub const ASKING_INSPECTOR: &str =
     "The messages in flight and what just happened show again once you have answered the question.";
 
+// The staleness lab (view/lab.rs).
+pub const LAB_TITLE: &str = "Staleness lab";
+pub const LAB_INTRO: &str = "How likely is a read to see a write that committed t ms before it? Each trial is one put and, t ms after it commits (its W-th acknowledgement reaches the client), one get of the same key from another client: the get is stale if it returns an older value.";
+pub const LAB_WARS: &str = "Engine: the PBS paper's WARS model, drawn directly. Every request goes to all N replicas; there is no read repair, anti-entropy, hinted handoff, crash or other write. The same trials serve every t.";
+pub const LAB_SIMULATOR: &str = "Engine: the full simulator, with the mechanisms below turned on; each t has trials of its own, so the curve is coarser.";
+pub const LAB_SCENARIO_NOTE: &str = "This experiment's network: its latency per message kind (or its one latency) and its datacenters, as quorumscope pbs --scenario takes it; its links and message loss are not part of the model.";
+pub const LAB_CLOSED_FORM: &str = "Dashed, in each curve's colour: the closed form for non-expanding quorums, 1 − C(N−W, R)/C(N, R), the same at every t: the chance that R replicas picked at random include one of the W that acknowledged. Dynamo's quorums expand (the write goes on to every replica), so with independent delays (LNKD, YMMR) the curve stays at or above it.";
+pub const LAB_MECHANISMS: &str = "What the paper's model leaves out";
+pub const LAB_CANCELLED: &str = "Cancelled: the worker was stopped and nothing it computed was kept.";
+pub const LAB_NO_RESULTS: &str = "Run the lab to draw the curves. The trials run in a separate worker, so the page stays responsive; Cancel stops them.";
+pub const NO_STALE_TRIAL: &str =
+    "No stale read among seeds 1 to 20,000 at this t: pick a point where the curve is below 100 %.";
+pub const LAB_SHOW_HELP: &str = "Opens one concrete trial of that curve as an ordinary run in the main view: the put, then the get t ms after it commits, under the first seed from 1 whose get is stale.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

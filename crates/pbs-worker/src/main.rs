@@ -5,14 +5,19 @@
 //! with `trials_per_s` and `ms` measured here — or `{"error":"..."}`.
 //! Cancelling is the page terminating the worker: nothing here needs to yield.
 
-use quorumscope_core::pbs::{Config, Runner};
+use quorumscope_core::pbs::{self, Config, Runner};
 use serde_json::json;
 
 /// Progress is posted about this many times per experiment.
 const REPORTS: u64 = 50;
 
-/// Runs one experiment, posting each message through `post`; `now_ms` is the clock.
+/// Runs one experiment, posting each message through `post`; `now_ms` is the clock. A request
+/// `{"stale_read":{"t_ms":T,"experiment":{...}}}` instead finds one concrete stale trial at t = T
+/// (`pbs::stale_read`) and posts `{"stale":{"seed":S,"scenario":{...}}}`, or `{"stale":null}`.
 pub fn respond(text: &str, now_ms: &dyn Fn() -> f64, post: &mut dyn FnMut(String)) {
+    if let Some(req) = serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| v.get("stale_read").cloned()) {
+        return post(stale(&req).unwrap_or_else(|e| json!({ "error": e })).to_string());
+    }
     let cfg = match Config::from_json(text) {
         Ok(cfg) => cfg,
         Err(e) => return post(json!({ "error": e }).to_string()),
@@ -34,6 +39,15 @@ pub fn respond(text: &str, now_ms: &dyn Fn() -> f64, post: &mut dyn FnMut(String
     v["trials_per_s"] = json!((outcome.trials as f64 * 1000.0 / ms.max(1e-3)).round());
     v["ms"] = json!(ms);
     post(json!({ "outcome": v }).to_string());
+}
+
+fn stale(req: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let t_ms = req["t_ms"].as_f64().ok_or("stale_read.t_ms: must be a number")?;
+    let cfg = Config::from_json(&req["experiment"].to_string()).map_err(|e| format!("stale_read.experiment.{e}"))?;
+    Ok(match pbs::stale_read(&cfg, t_ms, pbs::MAX_STALE_SEEDS) {
+        Some((seed, file)) => json!({ "stale": { "seed": seed, "scenario": file } }),
+        None => json!({ "stale": null, "seeds": pbs::MAX_STALE_SEEDS }),
+    })
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -66,7 +80,6 @@ fn main() {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quorumscope_core::pbs;
     use serde_json::Value;
 
     fn messages(text: &str) -> Vec<Value> {
@@ -94,10 +107,24 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_trial_on_request() {
+        let got = messages(r#"{"stale_read":{"t_ms":2,"experiment":{"model":"LNKD-DISK","n":3,"r":1,"w":1}}}"#);
+        let seed = got[0]["stale"]["seed"].as_u64().unwrap();
+        assert_eq!(got[0]["stale"]["scenario"]["seed"], seed);
+        let strict = messages(r#"{"stale_read":{"t_ms":0,"experiment":{"model":"LNKD-SSD","r":2,"w":2,"trials":10}}}"#);
+        assert!(strict[0]["stale"].is_null());
+        let bad = messages(r#"{"stale_read":{"t_ms":0,"experiment":{"r":9}}}"#);
+        assert!(bad[0]["error"].as_str().unwrap().starts_with("stale_read.experiment.r, w"), "{}", bad[0]);
+    }
+
+    #[test]
     fn a_bad_experiment_is_one_error_naming_its_option() {
         let got = messages(r#"{"n":3,"w":5}"#);
         assert_eq!(got.len(), 1);
         assert!(got[0]["error"].as_str().unwrap().starts_with("r, w: R=1 and W=5"), "{}", got[0]);
-        assert_eq!(messages("nonsense")[0]["error"].as_str().unwrap().split(':').next(), Some("the experiment is not JSON"));
+        assert_eq!(
+            messages("nonsense")[0]["error"].as_str().unwrap().split(':').next(),
+            Some("the experiment is not JSON")
+        );
     }
 }

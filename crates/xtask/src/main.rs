@@ -178,6 +178,8 @@ fn main() {
             node_test("web/tests/collisions.test.mjs", &dist);
             // The consistency panel, and Jepsen histories through Import.
             node_test("web/tests/consistency.test.mjs", &dist);
+            // The staleness lab: its worker against the CLI, Cancel, the stale trial.
+            node_test("web/tests/lab.test.mjs", &dist);
             // The embedding API from a host page on another origin (course.test.mjs).
             node_test("web/tests/course.test.mjs", &dist);
             // Phones, embeds, short windows, a projector, a desktop: legible text, no sideways

@@ -172,7 +172,7 @@ pub fn check(root: &Path) -> Vec<String> {
             problems.push(format!("{src}: import cycle {}", c.join(" -> ")));
         }
     }
-    for src in ["crates/cli/src", "web/src", "web/tests", "crates/core/tests"] {
+    for src in ["crates/cli/src", "crates/pbs-worker/src", "web/src", "web/tests", "crates/core/tests"] {
         problems.extend(facade_breaches(&root.join(src)));
     }
     problems.extend(costly_calls(&root.join("web/src"), &[]));

@@ -5,6 +5,7 @@ pub mod controls;
 pub mod history;
 pub mod inspector;
 pub mod kinds;
+pub mod lab;
 pub mod layout;
 pub mod merkle;
 pub mod messages;
