@@ -33,6 +33,16 @@ async function importHistory(page) {
   await page.click('[data-model=linearizable]');
 }
 
+// The staleness lab run (a few trials) and drawn, a point of a curve picked.
+async function runLab(page) {
+  await page.fill('[name=lab-trials]', '2000');
+  await page.dispatchEvent('[name=lab-trials]', 'change');
+  await page.click('[data-action=lab-run]');
+  await page.waitForSelector('.lab-chart .curve', { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('[data-lab-status]')?.textContent === 'Done.', null, { timeout: 60000 });
+  await page.click('[data-point="0:2"]');
+}
+
 // Each state a student or a reader of an embed can reach: how to get there.
 const STATES = [
   ['default lesson', '/', {}, null],
@@ -52,6 +62,8 @@ const STATES = [
   ['a violated consistency model selected', '/#lesson=quorum-not-linearizable&reveal=1', {}, (p) => p.click('[data-model=linearizable]')],
   ['an imported Jepsen history', '/', {}, importHistory],
   ['an imported history on a phone', '/', { viewport: { width: 390, height: 844 } }, importHistory],
+  ['the staleness lab drawn', '/', {}, runLab],
+  ['the staleness lab on a phone', '/', { viewport: { width: 390, height: 844 } }, runLab],
 ];
 
 test('axe-core finds no violation in any state, light or dark', async () => {
@@ -132,6 +144,11 @@ test('SVG text and marks stand out from what is behind them, light and dark', as
       assert.deepEqual(await lowContrast(page), [], `${colorScheme} ${url}`);
       await page.close();
     }
+    // The staleness lab's chart: axes' labels on the panel.
+    const lab = await open(s.b, s.srv.base + '/', { colorScheme });
+    await runLab(lab);
+    assert.deepEqual(await lowContrast(lab), [], `${colorScheme} staleness lab`);
+    await lab.close();
     // An imported history's lanes and spans, its witness outlined.
     const page = await open(s.b, s.srv.base + '/', { colorScheme });
     await importHistory(page);

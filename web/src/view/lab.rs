@@ -238,7 +238,8 @@ fn table(lab: &Lab) -> Html {
         }
     });
     html! {
-        <div class="lab-table">
+        // Scrolls sideways on a narrow screen: a focusable region, so the keyboard can scroll it.
+        <div class="lab-table" tabindex="0" role="region" aria-label="Latencies and t-visibility per choice">
             <table>
                 <thead><tr>
                     <th scope="col">{ "Choice" }</th>
