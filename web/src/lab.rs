@@ -143,6 +143,8 @@ pub struct Outcome {
     pub trials: u64,
     pub excluded: u64,
     pub ms: f64,
+    /// The mechanisms the paper leaves out that were on, in words.
+    pub mechanisms: Vec<String>,
 }
 
 fn levels(v: &Value) -> Vec<(String, f64)> {
@@ -186,6 +188,7 @@ impl Outcome {
             trials: v["trials"].as_u64()?,
             excluded,
             ms: v["ms"].as_f64().unwrap_or(0.0),
+            mechanisms: mechanisms(&v["mechanisms"]),
         })
     }
 
@@ -202,6 +205,28 @@ impl Outcome {
     pub fn visibility(&self, level: &str) -> Option<Option<f64>> {
         self.visibility.iter().find(|(l, _)| l == level).map(|(_, t)| *t)
     }
+}
+
+/// The mechanisms on in an outcome's `mechanisms`, as the form names them.
+fn mechanisms(m: &Value) -> Vec<String> {
+    let x = |k: &str| m[k].as_f64().unwrap_or(0.0);
+    let mut out = Vec::new();
+    if m["read_repair"].as_bool() == Some(true) {
+        out.push("read repair".to_string());
+    }
+    if m["sloppy_quorum"].as_bool() == Some(true) {
+        out.push("a sloppy quorum with hinted handoff".to_string());
+    }
+    if x("anti_entropy_ms") > 0.0 {
+        out.push(format!("anti-entropy every {} ms", num(x("anti_entropy_ms"))));
+    }
+    if x("crashes_per_s") > 0.0 {
+        out.push(format!("{} crashes per node per s of {} ms each", num(x("crashes_per_s")), num(x("crash_ms"))));
+    }
+    if x("writes_per_s") > 0.0 {
+        out.push(format!("{} other writes to the key per s", num(x("writes_per_s"))));
+    }
+    out
 }
 
 /// Reads "1,1 2,1" (or "1/1; 2,1") as (R, W) pairs, each 1 to N.
@@ -423,6 +448,7 @@ mod tests {
             "t_visibility_ms":{"90":5.0,"99":12.5,"99.9":null},
             "latency_ms":{"read":{"50":1.0,"99":2.0,"99.9":3.0},"write":{"50":4.0,"99.9":6.0,"99":5.0}},
             "k_staleness":[{"k":1,"closed_form":0.6666666666666666,"closed_form_exact":"2/3","simulated":0.7,"trials":10}],
+            "mechanisms":{"read_repair":true,"anti_entropy_ms":null,"sloppy_quorum":false,"crashes_per_s":0.5,"crash_ms":200,"writes_per_s":0},
             "trials":10,"excluded":{"puts_failed":1,"gets_failed":2},"ms":12.5}}"#;
         let FromWorker::Outcome(o) = read_message(text) else { panic!("an outcome") };
         assert_eq!(o.points, vec![(0.0, 0.25), (5.0, 0.9)]);
@@ -430,6 +456,7 @@ mod tests {
         assert_eq!((o.visibility("99"), o.visibility("99.9")), (Some(Some(12.5)), Some(None)));
         assert_eq!((o.closed_exact.as_str(), o.excluded, o.ms), ("2/3", 3, 12.5));
         assert_eq!(o.closed_exact_consistent(), "1/3");
+        assert_eq!(o.mechanisms, ["read repair", "0.5 crashes per node per s of 200 ms each"]);
         let mut lab = Lab::default().reduce(LabAction::Started(vec!["{}".into(); 2]));
         lab = lab.reduce(LabAction::Progress(50, 100));
         assert_eq!(lab.progress(), 0.25);

@@ -17,6 +17,7 @@ pub const LOADER: &str = "./quorumscope-pbs_loader.js";
 struct Live {
     worker: Worker,
     _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_error: Closure<dyn Fn(web_sys::Event)>,
     /// Requests not yet sent, in order.
     queue: Vec<String>,
 }
@@ -38,14 +39,20 @@ pub fn start(requests: Vec<String>, d: UseReducerDispatcher<AppState>) -> Result
     stop();
     SPENT.with(|s| s.borrow_mut().take());
     let worker = Worker::new(LOADER).map_err(|_| "the browser would not start the lab's worker".to_string())?;
+    let failed = d.clone();
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
         let text = e.data().as_string().unwrap_or_default();
         answer(read_message(&text), &d);
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The worker's files missing or its wasm refused: said, not waited for.
+    let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_: web_sys::Event| {
+        answer(FromWorker::Failed("the lab's worker could not start (its files did not load)".into()), &failed);
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     let mut queue = requests;
     queue.reverse();
-    LIVE.with(|l| *l.borrow_mut() = Some(Live { worker, _on_message: on_message, queue }));
+    LIVE.with(|l| *l.borrow_mut() = Some(Live { worker, _on_message: on_message, _on_error: on_error, queue }));
     Ok(())
 }
 

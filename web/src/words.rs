@@ -135,7 +135,15 @@ pub const ASKING_INSPECTOR: &str =
 pub const LAB_TITLE: &str = "Staleness lab";
 pub const LAB_INTRO: &str = "How likely is a read to see a write that committed t ms before it? Each trial is one put and, t ms after it commits (its W-th acknowledgement reaches the client), one get of the same key from another client: the get is stale if it returns an older value.";
 pub const LAB_WARS: &str = "Engine: the PBS paper's WARS model, drawn directly. Every request goes to all N replicas; there is no read repair, anti-entropy, hinted handoff, crash or other write. The same trials serve every t.";
-pub const LAB_SIMULATOR: &str = "Engine: the full simulator, with the mechanisms below turned on; each t has trials of its own, so the curve is coarser.";
+/// The simulator engine's note, with the mechanisms that were on ("read repair and ...").
+pub fn lab_simulator(mechanisms: &[String]) -> String {
+    let on = match mechanisms {
+        [] => "nothing the paper leaves out".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    format!("Engine: the full simulator, with {on}; each t has trials of its own, so the curve has fewer points.")
+}
 pub const LAB_SCENARIO_NOTE: &str = "This experiment's network: its latency per message kind (or its one latency) and its datacenters, as quorumscope pbs --scenario takes it; its links and message loss are not part of the model.";
 pub const LAB_CLOSED_FORM: &str = "Dashed, in each curve's colour: the closed form for non-expanding quorums, 1 − C(N−W, R)/C(N, R), the same at every t: the chance that R replicas picked at random include one of the W that acknowledged. Dynamo's quorums expand (the write goes on to every replica), so with independent delays (LNKD, YMMR) the curve stays at or above it.";
 pub const LAB_MECHANISMS: &str = "What the paper's model leaves out";

@@ -337,7 +337,7 @@ pub fn LabPanel(p: &LabProps) -> Html {
                         <p class="muted">{ words::LAB_NO_RESULTS }</p>
                     } else {
                         <p class="help" data-engine={engine.unwrap_or("").to_string()}>
-                            { if engine == Some("wars") { words::LAB_WARS } else { words::LAB_SIMULATOR } }
+                            { if engine == Some("wars") { words::LAB_WARS.to_string() } else { words::lab_simulator(&lab.results[0].mechanisms) } }
                             if scenario_model { { " " }{ words::LAB_SCENARIO_NOTE } }
                         </p>
                         <Curves lab={Rc::clone(lab)} d={d.clone()} />

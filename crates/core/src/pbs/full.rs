@@ -373,6 +373,10 @@ fn one_trial(cfg: &Config, t_ms: f64, seed: u64) -> (ScenarioFile, Vec<Laid>) {
     let mut rng = stream(seed, &[4]);
     let (mut file, laid) = layout(cfg, &mut rng, 1, 1, t_ms.max(0.001));
     file.seed = seed;
+    if cfg.mechanisms.writes_per_s <= 0.0 {
+        // No other writer: no client for one.
+        file.clients.retain(|c| c.id != "bg");
+    }
     if !cfg.mechanisms.any() {
         // Nothing else happens around the trial: start it at once.
         file.events[0].at_ms = 10.0;
