@@ -29,7 +29,7 @@ pub const GLOSSARY_TITLE: &str = "Glossary";
 pub const LINK_TITLE: &str = "Link to this experiment";
 pub const LINK_NOTE: &str = "Copied to the clipboard if the browser allowed it; the address bar holds it too. Opening it reproduces this run at this instant.";
 pub const EMBED_TITLE: &str = "Embed in a course page";
-pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle,consistency, autoplay=1 (plays once scrolled into view), scale=2 (a projector) and theme=light or theme=dark (else the system's colours) in the link.";
+pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle,consistency,lab, autoplay=1 (plays once scrolled into view), scale=2 (a projector) and theme=light or theme=dark (else the system's colours) in the link.";
 pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.

@@ -1,6 +1,7 @@
 // Browser performance figures (printed, never asserted): bundle size, first render, frame times
 // with 64 nodes and ~1000 messages in flight, work while paused, seek time in a 10-minute run,
-// and the core's events/s in wasm next to the native figure. Run by `cargo xtask bench`.
+// the core's events/s in wasm next to the native figure, and the staleness lab's trials/s in its
+// worker next to the CLI's. Run by `cargo xtask bench`.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -89,6 +90,30 @@ if (fs.existsSync(cli)) {
   const out = execFileSync(cli, ['bench', '--repeat', '3']).toString();
   const m = out.match(/summary[^\n]*= ([\d.]+) M events\/s/);
   line('core native, same workload', m ? `${m[1]} M events/s` : out.trim());
+}
+
+// 7. The staleness lab: trials in the browser's worker (its own wasm) next to the CLI natively,
+// the same experiments as `quorumscope pbs --bench` (N=3, R=W=1, 100,000 WARS trials per model).
+const pbsNative = {};
+if (fs.existsSync(cli)) {
+  const out = execFileSync(cli, ['pbs', '--bench', '--trials', '100000']).toString();
+  for (const m of out.matchAll(/pbs wars (\S+): \d+ trials in ([\d.]+) ms = (\d+) trials\/s/g)) pbsNative[m[1]] = { ms: +m[2], per_s: +m[3] };
+}
+for (const model of ['LNKD-SSD', 'LNKD-DISK', 'YMMR', 'WAN']) {
+  const cfg = JSON.stringify({ model, n: 3, r: 1, w: 1, trials: 100000, seed: 1, t: [0, 5, 10], k: 0 });
+  const r = await page.evaluate((cfg) => new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const w = new Worker('./quorumscope-pbs_loader.js');
+    w.onerror = () => reject(new Error('the worker did not start'));
+    w.onmessage = (e) => {
+      const m = JSON.parse(e.data);
+      if (m.ready) w.postMessage(cfg);
+      if (m.outcome) { w.terminate(); resolve({ ms: m.outcome.ms, per_s: m.outcome.trials_per_s, wall_ms: performance.now() - t0 }); }
+    };
+  }), cfg);
+  const n = pbsNative[model];
+  const native = n ? `; natively ${n.ms.toFixed(1)} ms = ${(n.per_s / 1000).toFixed(0)}k trials/s (wasm ${(100 * r.per_s / n.per_s).toFixed(0)} % of native)` : '';
+  line(`pbs worker ${model} (100,000 trials)`, `${r.ms.toFixed(0)} ms = ${(r.per_s / 1000).toFixed(0)}k trials/s in wasm (${r.wall_ms.toFixed(0)} ms with the worker's start)${native}`);
 }
 await page.close();
 await b.close();

@@ -28,8 +28,9 @@ fn value(e: &Event) -> String {
     t.and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()).map(|s| s.value()).unwrap_or_default()
 }
 
-/// A callback that reads the control's value and, if it parses, sets the field.
-fn on(d: &Dispatch, f: impl Fn(&str) -> Option<Field> + 'static) -> Callback<Event> {
+/// A callback that reads the control's value and, if it parses, sets the field (a plain function
+/// pointer: one copy of this in the bundle, not one per field).
+fn on(d: &Dispatch, f: fn(&str) -> Option<Field>) -> Callback<Event> {
     let d = d.clone();
     Callback::from(move |e: Event| {
         if let Some(field) = f(&value(&e)) {
@@ -52,7 +53,6 @@ fn check(name: &str, label: &str, v: bool, disabled: bool, cb: Callback<Event>) 
 
 fn form(lab: &Lab, d: &Dispatch) -> Html {
     let busy = lab.running();
-    let f = |x: &str| crate::parse_f64(x);
     let models = MODELS.iter().enumerate().map(|(i, m)| {
         html! { <option value={i.to_string()} selected={i == lab.model}>{ *m }</option> }
     });
@@ -68,15 +68,15 @@ fn form(lab: &Lab, d: &Dispatch) -> Html {
             </label>
             { number("lab-trials", if lab.paper_only() { "Trials" } else { "Trials per t" }, lab.trials.to_string(), "1", "1000", busy, on(d, |v| v.parse().ok().map(Field::Trials))) }
             { number("lab-seed", "Seed", lab.seed.to_string(), "0", "1", busy, on(d, |v| v.parse().ok().map(Field::Seed))) }
-            { number("lab-tmax", "t up to (ms)", num(lab.t_max_ms), "0", "any", busy, on(d, move |v| f(v).map(Field::TMax))) }
+            { number("lab-tmax", "t up to (ms)", num(lab.t_max_ms), "0", "any", busy, on(d, |v| crate::parse_f64(v).map(Field::TMax))) }
             <fieldset class="lab-mech" disabled={busy}>
                 <legend>{ words::LAB_MECHANISMS }</legend>
                 { check("lab-read-repair", "Read repair", lab.read_repair, busy, on(d, |v| Some(Field::ReadRepair(v == "true")))) }
                 { check("lab-sloppy", "Sloppy quorum + hinted handoff", lab.sloppy, busy, on(d, |v| Some(Field::Sloppy(v == "true")))) }
-                { number("lab-anti-entropy", "Anti-entropy every (ms, 0 = off)", num(lab.anti_entropy_ms), "0", "any", busy, on(d, move |v| f(v).map(Field::AntiEntropy))) }
-                { number("lab-crashes", "Crashes per node per s", num(lab.crashes_per_s), "0", "any", busy, on(d, move |v| f(v).map(Field::Crashes))) }
-                { number("lab-crash-ms", "Each crash lasts (ms)", num(lab.crash_ms), "0", "any", busy, on(d, move |v| f(v).map(Field::CrashMs))) }
-                { number("lab-writes", "Other writes to the key per s", num(lab.writes_per_s), "0", "any", busy, on(d, move |v| f(v).map(Field::Writes))) }
+                { number("lab-anti-entropy", "Anti-entropy every (ms, 0 = off)", num(lab.anti_entropy_ms), "0", "any", busy, on(d, |v| crate::parse_f64(v).map(Field::AntiEntropy))) }
+                { number("lab-crashes", "Crashes per node per s", num(lab.crashes_per_s), "0", "any", busy, on(d, |v| crate::parse_f64(v).map(Field::Crashes))) }
+                { number("lab-crash-ms", "Each crash lasts (ms)", num(lab.crash_ms), "0", "any", busy, on(d, |v| crate::parse_f64(v).map(Field::CrashMs))) }
+                { number("lab-writes", "Other writes to the key per s", num(lab.writes_per_s), "0", "any", busy, on(d, |v| crate::parse_f64(v).map(Field::Writes))) }
             </fieldset>
         </div>
     }
