@@ -103,3 +103,19 @@ test('before the wasm: the title, the default lesson\'s words, a placeholder rin
   assert.equal(await page.locator('#boot').count(), 0);
   await page.close();
 });
+
+test('the shipped staleness lab fetches its worker only when run, and draws its curves', async () => {
+  const page = await s.b.newPage();
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  await page.goto(`${s.srv.base}/`);
+  await page.waitForSelector('[data-node]');
+  assert.deepEqual(fetched.filter((u) => u.includes('quorumscope-pbs')), [], 'the first view fetches nothing of the worker');
+  await page.fill('[name=lab-trials]', '2000');
+  await page.dispatchEvent('[name=lab-trials]', 'change');
+  await page.click('[data-action=lab-run]');
+  await page.waitForFunction(() => document.querySelector('[data-lab-status]')?.textContent === 'Done.', null, { timeout: 60000 });
+  assert.equal(await page.locator('.lab-chart .curve').count(), 3, 'a curve per default (R, W) choice');
+  assert.ok(fetched.some((u) => u.endsWith('/quorumscope-pbs_bg.wasm')));
+  await page.close();
+});
