@@ -638,7 +638,14 @@ impl AppState {
             Action::Import(name, text) => self.reduce_import(name, text),
             Action::Lab(a) => {
                 let mut s = (*self).clone();
-                s.lab = Rc::new(s.lab.reduce(a));
+                // This experiment's network comes with its N, R and W (as `pbs --scenario`).
+                let own = a == crate::lab::LabAction::Set(crate::lab::Field::Model(crate::lab::SCENARIO_MODEL));
+                let mut lab = s.lab.reduce(a);
+                if own {
+                    let repl = &s.model.sc().repl;
+                    (lab.n, lab.choices) = (repl.n, format!("{},{}", repl.r, repl.w));
+                }
+                s.lab = Rc::new(lab);
                 Rc::new(s)
             }
             Action::OpenStale(found) => self.open_stale(found),
@@ -1531,5 +1538,29 @@ mod tests {
             t = s.narration_t_us();
         }
         assert!(t > s.play_from_us, "and it moves on");
+    }
+
+    #[test]
+    fn the_lab_keeps_its_state_across_experiments_and_opens_a_stale_trial_at_its_get() {
+        use crate::lab::{Field, LabAction, SCENARIO_MODEL};
+        let s = Rc::new(AppState::from_lesson("stale-read"));
+        let s = s.reduce(Action::Lab(LabAction::Set(Field::Seed(42))));
+        let s = s.reduce(Action::LoadLesson("read-repair".into()));
+        assert_eq!(s.lab.seed, 42, "another experiment leaves the lab as it was");
+        // This experiment's network brings its N, R, W.
+        let s = s.reduce(Action::Lab(LabAction::Set(Field::Model(SCENARIO_MODEL))));
+        let repl = &s.model.sc().repl;
+        assert_eq!((s.lab.n, s.lab.choices.clone()), (repl.n, format!("{},{}", repl.r, repl.w)));
+        // A stale trial (as the worker finds it) opens with its get selected, at its end.
+        let cfg = quorumscope_core::pbs::Config::from_json(r#"{"model":"LNKD-DISK","r":1,"w":1,"trials":10}"#).unwrap();
+        let (seed, file) = quorumscope_core::pbs::stale_read(&cfg, 2.0, 1000).unwrap();
+        let text = serde_json::to_string(&file).unwrap();
+        let s = s.reduce(Action::OpenStale(Some((seed, text))));
+        assert_eq!(s.selection.op, Some(1));
+        assert_eq!(Some(s.t_us), s.model.op_end_us(1));
+        assert_eq!(s.lab.run, crate::lab::Run::Opened);
+        assert!(s.model.report.anomalies.iter().any(|a| a.kind == "stale_read"));
+        let s = s.reduce(Action::OpenStale(None));
+        assert_eq!(s.lab.run, crate::lab::Run::Failed(words::NO_STALE_TRIAL.into()));
     }
 }
