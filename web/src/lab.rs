@@ -196,7 +196,17 @@ impl Outcome {
     pub fn closed_exact_consistent(&self) -> String {
         let mut it = self.closed_exact.split('/').map(|x| x.parse::<u128>().ok());
         match (it.next(), it.next()) {
-            (Some(Some(a)), Some(Some(b))) if a <= b && b > 0 => format!("{}/{b}", b - a),
+            (Some(Some(a)), Some(Some(b))) if a <= b && b > 0 => {
+                let (mut x, mut y) = (b - a, b);
+                while y != 0 {
+                    (x, y) = (y, x % y);
+                }
+                // In lowest terms: 3/3 is 1, 2/6 is 1/3.
+                match ((b - a) / x, b / x) {
+                    (n, 1) => n.to_string(),
+                    (n, d) => format!("{n}/{d}"),
+                }
+            }
             _ => chart_percent(1.0 - self.closed_stale),
         }
     }
@@ -456,6 +466,11 @@ mod tests {
         assert_eq!((o.visibility("99"), o.visibility("99.9")), (Some(Some(12.5)), Some(None)));
         assert_eq!((o.closed_exact.as_str(), o.excluded, o.ms), ("2/3", 3, 12.5));
         assert_eq!(o.closed_exact_consistent(), "1/3");
+        let mut strict = (*o).clone();
+        strict.closed_exact = "0/3".into();
+        assert_eq!(strict.closed_exact_consistent(), "1");
+        strict.closed_exact = "4/10".into();
+        assert_eq!(strict.closed_exact_consistent(), "3/5");
         assert_eq!(o.mechanisms, ["read repair", "0.5 crashes per node per s of 200 ms each"]);
         let mut lab = Lab::default().reduce(LabAction::Started(vec!["{}".into(); 2]));
         lab = lab.reduce(LabAction::Progress(50, 100));
