@@ -15,6 +15,9 @@ pub const SCENARIO_MODEL: usize = 4;
 /// the simulator each t costs its own trials.
 pub const WARS_POINTS: usize = 41;
 pub const SIMULATOR_POINTS: usize = 6;
+/// Trials per choice (and per t with the simulator) the browser runs at most: the WARS engine
+/// keeps three numbers per trial, 24 MB at this many (the CLI takes up to 100 million).
+pub const MAX_TRIALS: u64 = 1_000_000;
 /// Most (R, W) choices drawn at once (one colour each).
 pub const MAX_CHOICES: usize = 5;
 /// Where each model's curve has flattened out (its t axis by default), in ms.
@@ -361,7 +364,7 @@ impl Lab {
             }
             Field::N(n) => self.n = n.clamp(1, quorumscope_core::pbs::MAX_N),
             Field::Choices(c) => self.choices = c,
-            Field::Trials(t) => self.trials = t.clamp(1, 10_000_000),
+            Field::Trials(t) => self.trials = t.clamp(1, MAX_TRIALS),
             Field::Seed(x) => self.seed = x,
             Field::TMax(t) => self.t_max_ms = t.clamp(0.01, 60_000.0),
             Field::ReadRepair(b) => self.read_repair = b,
@@ -449,6 +452,7 @@ mod tests {
         lab = lab.reduce(LabAction::Started(e.clone()));
         assert_eq!(lab.stale_request(2, 5.0), Some(format!(r#"{{"stale_read":{{"t_ms":5,"experiment":{}}}}}"#, e[2])));
         assert_eq!(lab.stale_request(3, 5.0), None);
+        assert_eq!(Lab::default().reduce(LabAction::Set(Field::Trials(5_000_000))).trials, MAX_TRIALS);
     }
 
     #[test]

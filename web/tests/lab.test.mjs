@@ -104,7 +104,7 @@ test('the same seed gives the CLI\'s curve, latencies and t-visibility, for ever
 
 test('Cancel mid-run terminates the worker, keeps nothing, and the page stays responsive', async () => {
   const page = await labPage();
-  await setField(page, 'lab-trials', 5000000);
+  await setField(page, 'lab-trials', 1000000);
   await page.click('[data-action=lab-run]');
   await page.waitForFunction(() => window.__lab.messages.some((m) => JSON.parse(m).progress?.done > 0), null, { timeout: 60000 });
   // While the trials run the page answers at once (a timer fires on time).

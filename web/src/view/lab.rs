@@ -40,9 +40,10 @@ fn on(d: &Dispatch, f: fn(&str) -> Option<Field>) -> Callback<Event> {
 }
 
 fn number(name: &str, label: &str, v: String, min: &str, step: &str, disabled: bool, cb: Callback<Event>) -> Html {
+    let max = (name == "lab-trials").then(|| crate::lab::MAX_TRIALS.to_string());
     html! {
         <label class="field">{ label }
-            <input type="number" name={name.to_string()} min={min.to_string()} step={step.to_string()} value={v} {disabled} onchange={cb} />
+            <input type="number" name={name.to_string()} min={min.to_string()} {max} step={step.to_string()} value={v} {disabled} onchange={cb} />
         </label>
     }
 }
