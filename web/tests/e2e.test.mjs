@@ -266,7 +266,7 @@ test('a link copied after interventions reproduces the same state in a fresh bro
   const fresh = await s.b.newContext();
   const other = await fresh.newPage({ viewport: { width: 1400, height: 1000 } });
   await other.goto(url);
-  await other.waitForSelector('[data-node]');
+  await other.waitForSelector('[data-node]:not(#boot *)');
   assert.deepEqual(await observed(other), before);
   await fresh.close();
   // An unchanged lesson gets a short link.
@@ -531,7 +531,7 @@ test('an edited experiment survives a reload and a lesson picked over it, kept o
   await page.selectOption('header select', 'stale-read');
   await page.click('[data-action=discard-draft]');
   await page.reload();
-  await page.waitForSelector('[data-node]');
+  await page.waitForSelector('[data-node]:not(#boot *)');
   assert.equal(await page.locator('[data-draft]').count(), 0);
   assert.equal(await page.evaluate(() => localStorage.getItem('quorumscope-draft-v1')), null);
   assert.deepEqual(page.errors, []);
