@@ -206,6 +206,20 @@ pub fn use_draft_keeper(state: &UseReducerHandle<AppState>) {
     });
 }
 
+/// Leaving a page whose experiment the student edited asks first (the browser's own "Leave
+/// site?" prompt: a reload, a closed tab, a typed address). It is kept locally too
+/// ([`use_draft_keeper`]), so the prompt is a second guard, not the only one. Embeds never ask:
+/// their experiment is their page's.
+#[hook]
+pub fn use_leave_guard(ask: bool) {
+    use_effect_with(ask, move |&ask| -> Cleanup {
+        if !ask {
+            return Box::new(|| ());
+        }
+        listen("beforeunload", |e: web_sys::Event| e.prevent_default())
+    });
+}
+
 /// Opens a new share link pasted into the address bar of an open page.
 #[hook]
 pub fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {

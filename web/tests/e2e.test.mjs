@@ -537,3 +537,21 @@ test('an edited experiment survives a reload and a lesson picked over it, kept o
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('leaving an experiment the student edited asks first; an unedited one never asks', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
+  const asked = [];
+  page.on('dialog', async (d) => { asked.push(d.type()); await d.accept(); });
+  // A real click (the browser asks only on pages the reader has used), but no edit.
+  await page.click('.transport .play');
+  await page.reload();
+  await page.waitForSelector('[data-node]:not(#boot *)');
+  assert.deepEqual(asked, [], 'nothing to lose: no prompt');
+  await page.getByLabel('Read repair', { exact: true }).check();
+  await page.waitForSelector('[data-edited]');
+  await page.reload();
+  await page.waitForSelector('[data-draft]');
+  assert.deepEqual(asked, ['beforeunload'], 'an edited experiment asks before the page goes');
+  await page.click('[data-action=discard-draft]');
+  await page.close();
+});
