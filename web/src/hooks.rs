@@ -200,8 +200,12 @@ pub fn use_draft_keeper(state: &UseReducerHandle<AppState>) {
     let changed = (Rc::as_ptr(&state.model) as usize, state.is_students());
     let state = state.clone();
     use_effect_with(changed, move |(_, students)| {
+        let text = state.draft_fragment();
+        // Every experiment shown whole is this tab's last good one (index.html's watchdog reopens
+        // it if the app stops); the student's own is kept across reloads too.
+        dom::keep_last_good(&text);
         if *students {
-            dom::keep_draft(Some(&state.draft_fragment()));
+            dom::keep_draft(Some(&text));
         }
     });
 }

@@ -122,6 +122,14 @@ mod exports {
         serde_json::Value::Array(items).to_string()
     }
 
+    /// Stops the wasm with a trap, as a panic or a refused allocation does (`panic = "abort"`):
+    /// what index.html's watchdog must catch.
+    #[wasm_bindgen]
+    pub fn qs_trap() {
+        #[cfg(target_arch = "wasm32")]
+        core::arch::wasm32::unreachable();
+    }
+
     #[wasm_bindgen]
     pub fn qs_reset_stats() {
         FRAME_WORK_MS.with(|v| v.borrow_mut().clear());

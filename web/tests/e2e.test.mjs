@@ -555,3 +555,26 @@ test('leaving an experiment the student edited asks first; an unedited one never
   await page.click('[data-action=discard-draft]');
   await page.close();
 });
+
+test('when the wasm stops (a trap, as out of memory gives), the page says so and reopens the last experiment', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
+  await setSlider(page, 'w', 1);
+  await page.waitForSelector('[data-edited]');
+  // The trap comes from a timer, as from any event the app handles.
+  await page.evaluate(() => setTimeout(() => window.wasmBindings.qs_trap(), 0));
+  const dialog = page.locator('[role=alertdialog]');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Quorumscope stopped[\s\S]*unreachable[\s\S]*Nothing you made is lost/);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Reopen the last experiment');
+  assert.ok(await page.$$eval('body > *', (ns) => ns.filter((n) => n.id !== 'qs-stopped').every((n) => n.hasAttribute('inert'))), 'the dead app is not clickable');
+  await page.click('text=Reopen the last experiment');
+  await page.waitForSelector('[data-node]:not(#boot *)');
+  await page.waitForSelector('[data-edited]');
+  assert.equal(await page.$eval('input[name=w]', (i) => i.value), '1', 'the experiment as it was, W = 1');
+  assert.equal(await page.locator('[role=alertdialog]').count(), 0);
+  // A tab that kept nothing says so and shows the first lesson.
+  const fresh = await open(s.b, `${s.srv.base}/#restore=last`);
+  assert.match(await fresh.$eval('[role=alert]', (e) => e.textContent), /this tab kept no experiment to reopen/);
+  await fresh.close();
+  await page.close();
+});
