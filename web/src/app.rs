@@ -85,6 +85,7 @@ pub fn App(props: &AppProps) -> Html {
         state.question.is_some_and(|q| state.answers.iter().any(|(a, _)| *a == q)),
     );
     hooks::use_draft_keeper(&state);
+    hooks::use_leave_guard(state.edited && !state.view.embed);
     crate::course::use_course(&state, props.fragment.origin.clone());
     let cb = use_callbacks(dispatch.clone());
     let snap = use_memo((Rc::clone(&state.model), state.t_us), |(m, t)| m.snapshot_at(*t));

@@ -20,7 +20,34 @@ pub async fn location_fragment() -> crate::link::Fragment {
     let loc = web_sys::window().map(|w| w.location());
     let hash = loc.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
     let search = loc.as_ref().and_then(|l| l.search().ok()).unwrap_or_default();
+    if hash == RESTORE_LAST_GOOD {
+        return last_good_fragment();
+    }
     crate::link::parse_in_browser(&hash, &search).await
+}
+
+/// The address index.html's watchdog opens after the app stopped: the last experiment this tab
+/// showed whole.
+const RESTORE_LAST_GOOD: &str = "#restore=last";
+
+/// Where this tab keeps the last experiment it showed whole (the JSON a `v1` link packs), for
+/// the page that stops (index.html's watchdog). Per tab, never sent anywhere.
+const LAST_GOOD_KEY: &str = "quorumscope-last-good-v1";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
+/// Keeps `text` as the last experiment shown whole (written when the experiment changes).
+pub fn keep_last_good(text: &str) {
+    if let Some(s) = session_storage() {
+        let _ = s.set_item(LAST_GOOD_KEY, text);
+    }
+}
+
+fn last_good_fragment() -> crate::link::Fragment {
+    let kept = session_storage().and_then(|s| s.get_item(LAST_GOOD_KEY).ok().flatten());
+    crate::link::from_last_good(kept.as_deref())
 }
 
 /// The page's address without its fragment, for links and embed snippets.

@@ -200,9 +200,27 @@ pub fn use_draft_keeper(state: &UseReducerHandle<AppState>) {
     let changed = (Rc::as_ptr(&state.model) as usize, state.is_students());
     let state = state.clone();
     use_effect_with(changed, move |(_, students)| {
+        let text = state.draft_fragment();
+        // Every experiment shown whole is this tab's last good one (index.html's watchdog reopens
+        // it if the app stops); the student's own is kept across reloads too.
+        dom::keep_last_good(&text);
         if *students {
-            dom::keep_draft(Some(&state.draft_fragment()));
+            dom::keep_draft(Some(&text));
         }
+    });
+}
+
+/// Leaving a page whose experiment the student edited asks first (the browser's own "Leave
+/// site?" prompt: a reload, a closed tab, a typed address). It is kept locally too
+/// ([`use_draft_keeper`]), so the prompt is a second guard, not the only one. Embeds never ask:
+/// their experiment is their page's.
+#[hook]
+pub fn use_leave_guard(ask: bool) {
+    use_effect_with(ask, move |&ask| -> Cleanup {
+        if !ask {
+            return Box::new(|| ());
+        }
+        listen("beforeunload", |e: web_sys::Event| e.prevent_default())
     });
 }
 

@@ -149,6 +149,19 @@ pub fn from_draft(text: &str) -> Result<Fragment, String> {
     Ok(Fragment { shared: Some(Ok(shared)), ..Fragment::default() })
 }
 
+/// The last experiment a tab showed whole (its kept text), reopened after the app stopped
+/// (`#restore=last`, from index.html's watchdog); what cannot be read back says why.
+pub fn from_last_good(kept: Option<&str>) -> Fragment {
+    match kept.map(from_draft) {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => Fragment {
+            shared: Some(Err(format!("the last experiment kept in this tab could not be read back: {e}"))),
+            ..Fragment::default()
+        },
+        None => Fragment { shared: Some(Err("this tab kept no experiment to reopen".into())), ..Fragment::default() },
+    }
+}
+
 /// Raw deflate, natively (tests, tools). The browser packs and unpacks with its own streams (see
 /// [`fragment_in_browser`] and `inflate_in_browser`); all of them read and write the same format.
 #[cfg(not(target_arch = "wasm32"))]
@@ -420,6 +433,16 @@ mod tests {
 
     fn shared(slug: &str) -> Shared {
         Shared { scenario: lesson(slug), t_ms: 350.5, op: Some(1), speed: Some(0.1), lesson: Some(slug.into()) }
+    }
+
+    #[test]
+    fn the_last_good_experiment_reopens_or_says_why_not() {
+        let s = shared("stale-read");
+        assert_eq!(from_last_good(Some(&draft_text(&s))).shared, Some(Ok(s)));
+        let none = from_last_good(None).shared.unwrap().unwrap_err();
+        assert_eq!(none, "this tab kept no experiment to reopen");
+        let damaged = from_last_good(Some("{\"scenario\": 3")).shared.unwrap().unwrap_err();
+        assert!(damaged.starts_with("the last experiment kept in this tab could not be read back: "), "{damaged}");
     }
 
     #[test]

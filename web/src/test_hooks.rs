@@ -110,7 +110,12 @@ mod exports {
         let mut work = FRAME_WORK_MS.with(|v| v.borrow().clone());
         sort_f64(&mut work);
         let pct = |p: f64| if work.is_empty() { 0.0 } else { work[((work.len() - 1) as f64 * p).round() as usize] };
-        serde_json::json!({"renders": renders, "frames": frames, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
+        // The wasm's linear memory (it only grows): the bound the hostile-link test and the soak watch.
+        #[cfg(target_arch = "wasm32")]
+        let wasm_bytes = core::arch::wasm32::memory_size(0) as u64 * 65_536;
+        #[cfg(not(target_arch = "wasm32"))]
+        let wasm_bytes = 0u64;
+        serde_json::json!({"renders": renders, "frames": frames, "wasm_bytes": wasm_bytes, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
     }
 
     /// The value labels last written beside messages on the ring's canvas: text, left end and
@@ -121,6 +126,14 @@ mod exports {
         let items: Vec<serde_json::Value> =
             labels.iter().map(|l| serde_json::json!({"text": l.text, "x": l.x, "y": l.y, "font": l.font})).collect();
         serde_json::Value::Array(items).to_string()
+    }
+
+    /// Stops the wasm with a trap, as a panic or a refused allocation does (`panic = "abort"`):
+    /// what index.html's watchdog must catch.
+    #[wasm_bindgen]
+    pub fn qs_trap() {
+        #[cfg(target_arch = "wasm32")]
+        core::arch::wasm32::unreachable();
     }
 
     #[wasm_bindgen]

@@ -36,7 +36,7 @@ test('cards, nodes and client pills never collide, nor sit under the dock, in an
     const page = await s.b.newPage({ viewport });
     for (const slug of slugs) {
       await page.goto(`${s.srv.base}/${pre}#lesson=${slug}`);
-      await page.waitForSelector('[data-node]', { timeout: 15000 });
+      await page.waitForSelector('[data-node]:not(#boot *)', { timeout: 15000 });
       const times = [...new Set([0, ...lessonAsShown(ROOT, slug).steps.map((s) => s.at_ms), lesson(slug).run_until_ms])];
       let cards = 0;
       for (const t of times) {
@@ -77,7 +77,7 @@ test('value labels on messages and datacenter names never overlap other labels, 
     const page = await s.b.newPage({ viewport });
     for (const slug of slugs) {
       await page.goto(`${s.srv.base}/${pre}#lesson=${slug}&reveal=1`);
-      await page.waitForSelector('[data-node]', { timeout: 15000 });
+      await page.waitForSelector('[data-node]:not(#boot *)', { timeout: 15000 });
       const end = lesson(slug).run_until_ms;
       const steps = lessonAsShown(ROOT, slug).steps.map((st) => st.at_ms);
       const times = [...new Set([...steps, ...Array.from({ length: 25 }, (_, j) => Math.round((end * j) / 24 * 10) / 10)])];

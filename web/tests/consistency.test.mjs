@@ -100,7 +100,7 @@ test('an imported etcd history shows its published verdict; Back returns to the 
       assert.match(await page.$eval('[data-detail="linearizable"]', (e) => e.textContent), /Impossible from line \d+/);
     }
     await page.locator('[data-action=close-history]').click();
-    await page.waitForSelector('[data-node]');
+    await page.waitForSelector('[data-node]:not(#boot *)');
     assert.equal(await page.$eval('.caption strong', (e) => e.textContent), title);
   }
   assert.deepEqual(page.errors, []);

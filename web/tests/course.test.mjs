@@ -38,7 +38,7 @@ async function host(frag, { ready = true } = {}) {
 }
 async function waitFrame(page) {
   for (let i = 0; i < 150 && !page.app(); i++) await new Promise((r) => setTimeout(r, 100));
-  await page.app().waitForSelector('[data-node]', { timeout: 15000 });
+  await page.app().waitForSelector('[data-node]:not(#boot *)', { timeout: 15000 });
 }
 const send = (page, type, fields = {}) => page.evaluate(([t, f]) => window.qs.send(t, f), [type, fields]);
 const state = (page) => page.evaluate(() => window.qs.getState());
@@ -105,7 +105,7 @@ test('ready is heard whether the helper is attached before the frame loads or af
   await page.waitForFunction(() => window.hostReady, null, { timeout: 15000 });
   page.app = () => page.frames().find((f) => f.url().startsWith(s.app.base));
   await waitFrame(page);
-  await page.app().waitForFunction(() => document.querySelector('[data-node]'));
+  await page.app().waitForFunction(() => document.querySelector('[data-node]:not(#boot *)'));
   await settle();
   await page.evaluate(() => window.attachNow());
   const hello = await page.evaluate(() => Promise.race([window.qs.ready, new Promise((r) => setTimeout(() => r('timeout'), 5000))]));
@@ -276,7 +276,7 @@ test('the course page: "show me" seeks its lesson, and the score box counts the 
     const el = await page.waitForSelector(`#${id}`);
     await el.scrollIntoViewIfNeeded();
     const f = await el.contentFrame();
-    await f.waitForSelector('[data-node]', { timeout: 15000 });
+    await f.waitForSelector('[data-node]:not(#boot *)', { timeout: 15000 });
     return f;
   };
   const stale = await frame('lesson-stale');

@@ -266,7 +266,7 @@ test('a link copied after interventions reproduces the same state in a fresh bro
   const fresh = await s.b.newContext();
   const other = await fresh.newPage({ viewport: { width: 1400, height: 1000 } });
   await other.goto(url);
-  await other.waitForSelector('[data-node]');
+  await other.waitForSelector('[data-node]:not(#boot *)');
   assert.deepEqual(await observed(other), before);
   await fresh.close();
   // An unchanged lesson gets a short link.
@@ -531,9 +531,50 @@ test('an edited experiment survives a reload and a lesson picked over it, kept o
   await page.selectOption('header select', 'stale-read');
   await page.click('[data-action=discard-draft]');
   await page.reload();
-  await page.waitForSelector('[data-node]');
+  await page.waitForSelector('[data-node]:not(#boot *)');
   assert.equal(await page.locator('[data-draft]').count(), 0);
   assert.equal(await page.evaluate(() => localStorage.getItem('quorumscope-draft-v1')), null);
   assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('leaving an experiment the student edited asks first; an unedited one never asks', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
+  const asked = [];
+  page.on('dialog', async (d) => { asked.push(d.type()); await d.accept(); });
+  // A real click (the browser asks only on pages the reader has used), but no edit.
+  await page.click('.transport .play');
+  await page.reload();
+  await page.waitForSelector('[data-node]:not(#boot *)');
+  assert.deepEqual(asked, [], 'nothing to lose: no prompt');
+  await page.getByLabel('Read repair', { exact: true }).check();
+  await page.waitForSelector('[data-edited]');
+  await page.reload();
+  await page.waitForSelector('[data-draft]');
+  assert.deepEqual(asked, ['beforeunload'], 'an edited experiment asks before the page goes');
+  await page.click('[data-action=discard-draft]');
+  await page.close();
+});
+
+test('when the wasm stops (a trap, as out of memory gives), the page says so and reopens the last experiment', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=quorum-overlap`);
+  await setSlider(page, 'w', 1);
+  await page.waitForSelector('[data-edited]');
+  // The trap comes from a timer, as from any event the app handles.
+  await page.evaluate(() => setTimeout(() => window.wasmBindings.qs_trap(), 0));
+  const dialog = page.locator('[role=alertdialog]');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /Quorumscope stopped[\s\S]*unreachable[\s\S]*Nothing you made is lost/);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Reopen the last experiment');
+  assert.ok(await page.$$eval('body > *', (ns) => ns.filter((n) => n.id !== 'qs-stopped').every((n) => n.hasAttribute('inert'))), 'the dead app is not clickable');
+  await page.click('text=Reopen the last experiment');
+  await page.waitForSelector('[data-node]:not(#boot *)');
+  await page.waitForSelector('[data-edited]');
+  assert.equal(await page.$eval('input[name=w]', (i) => i.value), '1', 'the experiment as it was, W = 1');
+  assert.equal(await page.locator('[role=alertdialog]').count(), 0);
+  // A tab that kept nothing says so and shows the first lesson.
+  const fresh = await open(s.b, `${s.srv.base}/#restore=last`);
+  assert.match(await fresh.$eval('[role=alert]', (e) => e.textContent), /this tab kept no experiment to reopen/);
+  await fresh.close();
   await page.close();
 });

@@ -20,7 +20,7 @@ export const WEB = path.resolve(import.meta.dirname, '..');
 // `isolated`: cross-origin isolation headers, which give pages 5 µs timers instead of 100 µs ones
 // (the benchmark's frame timestamps). `precompressed`: answer with the `.br` or `.gz` sibling
 // when the browser accepts it, as a host with static compression does.
-export function serve(prefix = '/', { isolated = false, precompressed = false } = {}) {
+export function serve(prefix = '/', { isolated = false, precompressed = false, encodings = ['br', 'gzip'] } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     let file = null;
@@ -31,7 +31,7 @@ export function serve(prefix = '/', { isolated = false, precompressed = false } 
     const headers = { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' };
     if (isolated) Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
     const accepts = String(req.headers['accept-encoding'] || '');
-    const sibling = precompressed && [['br', '.br'], ['gzip', '.gz']].find(([enc, ext]) => accepts.includes(enc) && fs.existsSync(file + ext));
+    const sibling = precompressed && [['br', '.br'], ['gzip', '.gz']].find(([enc, ext]) => encodings.includes(enc) && accepts.includes(enc) && fs.existsSync(file + ext));
     if (sibling) { headers['content-encoding'] = sibling[0]; file += sibling[1]; }
     res.writeHead(200, headers);
     fs.createReadStream(file).pipe(res);
@@ -55,7 +55,7 @@ export async function open(b, url, opts = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(url);
-  await page.waitForSelector('[data-node]', { timeout: 15000 });
+  await page.waitForSelector('[data-node]:not(#boot *)', { timeout: 15000 });
   page.errors = errors;
   return page;
 }

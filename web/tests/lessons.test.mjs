@@ -71,7 +71,7 @@ test('every lesson played to its end: each question fires, waits, and nothing gi
   const report = [];
   for (const slug of slugs) {
     await page.goto(`${s.srv.base}/#lesson=${slug}`);
-    await page.waitForSelector('[data-node]');
+    await page.waitForSelector('[data-node]:not(#boot *)');
     await page.selectOption('.transport select', '5');
     const end = await page.$eval('input[name=time]', (i) => Number(i.max));
     const qs = questions(slug);
@@ -127,7 +127,7 @@ test('questions fire under step, seek and links, at time 0 too, and never under 
       await page.waitForSelector(`[data-question="${q.i}"]`);
     }
     await page.goto(`${s.srv.base}/#lesson=${slug}&t=99999&reveal=1`);
-    await page.waitForSelector('[data-node]');
+    await page.waitForSelector('[data-node]:not(#boot *)');
     assert.equal(await page.locator('[data-question]').count(), 0, `${slug}: reveal asks nothing`);
   }
   assert.deepEqual(page.errors, []);

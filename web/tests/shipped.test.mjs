@@ -80,28 +80,62 @@ test('served precompressed (brotli), the shipped app starts with no integrity or
   srv.server.close();
 });
 
-test('before the wasm: the title, the default lesson\'s words, a placeholder ring and a loading note; gone once the app renders', async () => {
-  const ctx = await s.b.newContext({ javaScriptEnabled: false, viewport: { width: 1440, height: 900 } });
-  const still = await ctx.newPage();
-  await still.goto(`${s.srv.base}/`);
+// What a page shows of its hooks: every element's data-* attributes (values included), the time,
+// the caption and the ring's accessible names, in document order.
+const hooks = (root) => root.evaluate((r) => [...r.querySelectorAll('*')]
+  .filter((e) => e.tagName !== 'CANVAS' && ![...e.attributes].some((a) => a.name === 'data-message'))
+  .map((e) => [...e.attributes].filter((a) => a.name.startsWith('data-') || a.name === 'aria-label').map((a) => `${a.name}=${a.value}`).join(' '))
+  .filter((x) => x));
+
+test('before the wasm: the app\'s first view of the default lesson, rendered at build time; the live app replaces it with the same DOM', async () => {
   const lesson = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../lessons/leaderless-basics.json'), 'utf8'));
-  assert.match(await still.locator('#boot h1').innerText(), /Quorumscope/);
-  assert.equal(await still.locator('#boot-lesson strong').innerText(), lesson.title);
-  const ring = await still.locator('.boot-ring').boundingBox();
-  assert.ok(ring && ring.width > 200 && ring.height > 200, `a placeholder ring: ${JSON.stringify(ring)}`);
-  assert.equal(await still.locator('#boot [role=status]').isVisible(), false, 'without scripts nothing is loading');
-  assert.match(await still.locator('#boot noscript, #boot').first().innerText(), /needs JavaScript/);
-  await ctx.close();
-  // With scripts: another lesson's link never shows the default lesson's words, and the app
-  // replaces the whole boot screen once it renders.
-  const page = await s.b.newPage();
-  await page.route('**/*.wasm', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue(); });
-  await page.goto(`${s.srv.base}/#lesson=stale-read`);
-  assert.equal(await page.locator('#boot-lesson').isVisible(), false, 'no wrong lesson while loading');
-  assert.match(await page.locator('#boot [role=status]').innerText(), /Loading/);
-  await page.waitForSelector('[data-node]');
+  for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+    const ctx = await s.b.newContext({ javaScriptEnabled: false, viewport });
+    const still = await ctx.newPage();
+    await still.goto(`${s.srv.base}/`);
+    const shown = still.locator(viewport.width > 760 ? '#boot .boot-wide' : '#boot .boot-narrow');
+    assert.match(await shown.locator('h1').innerText(), /Quorumscope/);
+    assert.ok((await shown.innerText()).includes(lesson.title), 'the lesson\'s words');
+    const ring = await shown.locator('svg.ring').boundingBox();
+    assert.ok(ring && ring.width > 200, `the ring: ${JSON.stringify(ring)}`);
+    assert.equal(await shown.locator('[data-node]').count(), 4);
+    assert.ok(await shown.locator('.transport').isVisible(), 'the transport');
+    assert.ok(await shown.locator('.transport .play').isDisabled(), 'inert until the app is live');
+    assert.equal(await still.locator('#boot-loading').isVisible(), false, 'without scripts nothing is loading');
+    assert.match(await still.locator('#boot noscript').innerText(), /needs JavaScript/);
+    const ids = await still.$$eval('[id]', (es) => es.map((e) => e.id));
+    assert.equal(new Set(ids).size, ids.length, 'no id twice in the page');
+    await ctx.close();
+  }
+  // With scripts, the wasm held back: the same view and a loading note; then the live app with
+  // the same hooks.
+  const page = await s.b.newPage({ viewport: { width: 1440, height: 900 } });
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/*.wasm', async (route) => { await held; await route.continue(); });
+  await page.goto(`${s.srv.base}/`);
+  await page.waitForSelector('#boot .boot-wide svg.ring');
+  assert.match(await page.locator('#boot-loading').innerText(), /Loading the interactive part/);
+  assert.ok(await page.locator('#boot-loading').isVisible());
+  const before = await hooks(page.locator('#boot .boot-wide'));
+  const timeBefore = await page.locator('#boot .boot-wide #sim-time').innerText();
+  release();
+  await page.waitForSelector('[data-node]:not(#boot *)');
   assert.equal(await page.locator('#boot').count(), 0);
+  const after = await hooks(page.locator('body'));
+  assert.deepEqual(before, after, 'the prerendered DOM\'s hooks are the live app\'s');
+  assert.equal(await page.locator('#sim-time').innerText(), timeBefore);
   await page.close();
+  // Another lesson's link never shows the default lesson while loading: a neutral shell.
+  const other = await s.b.newPage();
+  await other.route('**/*.wasm', async (route) => { await new Promise((r) => setTimeout(r, 800)); await route.continue(); });
+  await other.goto(`${s.srv.base}/#lesson=stale-read`);
+  assert.equal(await other.locator('#boot .boot-view').isVisible(), false, 'no wrong lesson while loading');
+  assert.ok(await other.locator('#boot .boot-shell h1').isVisible());
+  assert.match(await other.locator('#boot-loading').innerText(), /Loading/);
+  await other.waitForSelector('[data-node]:not(#boot *)');
+  assert.equal(await other.locator('#boot').count(), 0);
+  await other.close();
 });
 
 test('the shipped staleness lab fetches its worker only when run, and draws its curves', async () => {

@@ -206,6 +206,18 @@ fn main() {
             setup();
             run(cmd("trunk").args(["serve", "--release", "--offline", "--address", "127.0.0.1", "--port", "8080"]));
         }
+        "soak" => {
+            // `cargo xtask soak [MINUTES]`: a heavy scenario played and scrubbed in the browser;
+            // prints the JS heap and wasm memory every minute (web/tests/soak.mjs).
+            setup();
+            let dist = build_web_with_hooks();
+            let minutes = env::args().nth(2).unwrap_or_else(|| "15".into());
+            run(cmd("node")
+                .arg("web/tests/soak.mjs")
+                .arg(&minutes)
+                .env("NODE_PATH", tools_dir().join("node_modules"))
+                .env("QS_DIST", dist));
+        }
         "fuzz" => {
             // `cargo xtask fuzz [INPUTS] [SEED]`: generated inputs through the parser and the
             // simulator (crates/cli/src/fuzz.rs); panicking and slow inputs land in target/fuzz.
@@ -245,7 +257,7 @@ fn main() {
                 .env("QS_ROOT", root()));
         }
         _ => {
-            eprintln!("usage: cargo xtask <setup|test [--native-only]|structure|build|serve|bench [--native-only]|fuzz [INPUTS] [SEED]>");
+            eprintln!("usage: cargo xtask <setup|test [--native-only]|structure|build|serve|bench [--native-only]|soak [MINUTES]|fuzz [INPUTS] [SEED]>");
             exit(2);
         }
     }
