@@ -166,10 +166,22 @@ impl Sim {
     }
 
     pub fn report(&self) -> Report {
-        let mut r = Report::build(&self.setup, &self.world, &self.rec, self.anomalies());
+        let mut r = self.report_without_ops();
+        r.ops = self.op_reports().collect();
+        r
+    }
+
+    /// The report with `ops` empty: [`Sim::op_reports`] gives them one at a time.
+    pub(crate) fn report_without_ops(&self) -> Report {
+        let mut r = Report::without_ops(&self.setup, &self.world, &self.rec, self.anomalies());
         r.stats.truncated = self.truncated();
         r.stats.note = self.truncation_note();
         r
+    }
+
+    /// The report's operations in file order, each made when it is asked for.
+    pub(crate) fn op_reports(&self) -> crate::report::OpReports<'_> {
+        crate::report::OpReports::new(&self.setup, &self.world)
     }
 
     /// The full trace as JSON, with names instead of indices (`quorumscope run --trace`).
