@@ -251,7 +251,7 @@ impl Report {
                 messages: rec.messages_sent,
                 steps: w.steps,
                 sim_end_ms: us_to_ms(w.now),
-                truncated: w.steps >= s.max_steps,
+                truncated: w.capped(s),
                 note: None,
             },
         }

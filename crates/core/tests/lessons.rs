@@ -647,3 +647,21 @@ fn the_run_json_written_as_it_is_made_is_the_whole_document() {
         }
     }
 }
+
+/// A run that reaches the cap on messages sent stops there and says which cap it reached.
+#[test]
+fn a_run_stopped_by_the_message_cap_says_so() {
+    let (_, sc) = quorumscope_core::parse(&lesson("stale-read")).unwrap();
+    let mut sim = Sim::new(sc.clone(), Level::Full).with_message_cap(10);
+    sim.run();
+    assert!(sim.truncated());
+    assert!((10..15).contains(&sim.recording().messages.len()));
+    let note = sim.truncation_note().unwrap();
+    assert!(note.contains("cap of 10 messages sent"), "{note}");
+    let r = serde_json::to_value(sim.report()).unwrap();
+    assert_eq!(r["stats"]["truncated"], json!(true));
+    // Without the lower cap the same lesson runs to its end.
+    let mut whole = Sim::new(sc, Level::Full);
+    whole.run();
+    assert!(!whole.truncated() && whole.recording().messages.len() > 10);
+}
