@@ -290,14 +290,13 @@ fn main() -> ExitCode {
                 let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
                 return emit(&out.map_err(|e| Failure::Other(e.to_string()))?);
             }
-            let mut v = serde_json::to_value(sim.report()).map_err(|e| Failure::Other(e.to_string()))?;
-            // The verdicts on the run's own history, as `--consistency` prints them alone.
-            v["consistency"] = sim.consistency_json();
-            if trace {
-                v["trace"] = sim.trace_json();
-            }
-            let out = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
-            emit(&out.map_err(|e| Failure::Other(e.to_string()))?)
+            // Written as it is made: the whole document as one JSON tree took gigabytes.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            sim.write_run_json(&mut out, trace, pretty)
+                .map_err(|e| Failure::Other(format!("writing the output: {e}")))?;
+            use std::io::Write;
+            writeln!(out).and_then(|_| out.flush()).map_err(|e| Failure::Other(format!("writing the output: {e}")))?;
+            Ok(())
         }),
         Cmd::Fuzz { inputs, first, seed, workers, corpus, keep } => fuzz_corpus(&corpus).and_then(|corpus| {
             emit(fuzz::run(&fuzz::Options { inputs, first, seed, workers, corpus, keep }).trim_end())

@@ -7,6 +7,7 @@ use crate::data::{Data, DotSet, NewVersion};
 use crate::ids::{Addr, ClientId, KeyId, NodeId, ValueId};
 use crate::msg::{Msg, MsgKind};
 use crate::trace::Ev;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Default)]
 pub struct ClientState {
@@ -43,8 +44,10 @@ pub struct OpState {
     /// Replicas asked, each with the home replica it stands in for (sloppy quorum).
     pub sent_to: Vec<(NodeId, Option<NodeId>)>,
     pub acked_by: Vec<NodeId>,
-    /// Replies in arrival order, including those after the get completed.
-    pub replies: Vec<(NodeId, Option<Data>)>,
+    /// Replies in arrival order, including those after the get completed. A copy equal to the
+    /// one before is shared, not kept again (256 replies of 100 siblings each, for each of
+    /// thousands of gets, took gigabytes).
+    pub replies: Vec<(NodeId, Option<Arc<Data>>)>,
     /// How many replies the get's answer was built from (R, once ok).
     pub answered_with: usize,
     /// How many acknowledgements had arrived when the put completed (W, once ok).
@@ -281,6 +284,10 @@ impl ClientState {
                 } else if let Some(d) = &data {
                     op.newest = Some(Data::merged(op.newest.as_ref(), d));
                 }
+                let data = data.map(|d| {
+                    let same = op.replies.iter().rev().take(2).find_map(|(_, c)| c.as_ref().filter(|c| ***c == d));
+                    same.cloned().unwrap_or_else(|| Arc::new(d))
+                });
                 op.replies.push((from, data));
                 let repairs = s.sc.repl.read_repair && s.sc.repl.conflicts.repairs();
                 if op.status == Status::Pending && op.writing_back.is_none() && op.replies.len() >= s.sc.repl.r as usize
@@ -328,8 +335,9 @@ impl ClientState {
         let Some(value) = op.writing_back.clone() else { return };
         let digest = value.digest();
         let mut holders: Vec<NodeId> = op.repair_acked.clone();
+        let mut behind = Behind::default();
         for (node, copy) in &op.replies {
-            if !Data::is_behind(copy.as_ref(), &value) {
+            if !behind.is(copy, &value) {
                 holders.push(*node);
             } else if !op.repaired.contains(&(*node, digest)) {
                 let hint_for = op.sent_to.iter().find(|(n, _)| n == node).and_then(|(_, h)| *h);
@@ -354,8 +362,9 @@ impl ClientState {
     fn repair(&self, op_id: u32, op: &mut OpState, out: &mut Vec<Cmd>) {
         let Some(newest) = op.newest.clone() else { return };
         let digest = newest.digest();
+        let mut behind = Behind::default();
         for (node, copy) in &op.replies {
-            if op.repaired.contains(&(*node, digest)) || !Data::is_behind(copy.as_ref(), &newest) {
+            if op.repaired.contains(&(*node, digest)) || !behind.is(copy, &newest) {
                 continue;
             }
             let hint_for = op.sent_to.iter().find(|(n, _)| n == node).and_then(|(_, h)| *h);
@@ -380,6 +389,24 @@ impl ClientState {
                 op.acked_by.contains(node) || op.refused_by.contains(node) || op.replies.iter().any(|(n, _)| n == node);
             if !answered {
                 out.push(Cmd::Trace(Ev::RequestTimeout { op: op_id, node: *node }));
+            }
+        }
+    }
+}
+
+/// Whether a reply's copy is behind the newest, asked once per shared copy in a row.
+#[derive(Default)]
+struct Behind(Option<(*const Data, bool)>);
+
+impl Behind {
+    fn is(&mut self, copy: &Option<Arc<Data>>, newest: &Data) -> bool {
+        let Some(c) = copy else { return true };
+        match self.0 {
+            Some((p, b)) if std::ptr::eq(p, Arc::as_ptr(c)) => b,
+            _ => {
+                let b = Data::is_behind(Some(c), newest);
+                self.0 = Some((Arc::as_ptr(c), b));
+                b
             }
         }
     }

@@ -139,24 +139,43 @@ impl Dot {
     }
 }
 
-/// An exact set of dots: sorted, no duplicates. A causal context, never summarised.
+/// An exact set of dots: a causal context, never summarised. Kept as runs of consecutive
+/// counters per actor — `(actor, first, last)`, sorted, disjoint and never adjacent, so equal sets
+/// are equal runs — because a client that reads and then writes a key, again and again, has a
+/// context of every dot before: as a list of dots that grew with each put (10,000 get-then-put
+/// pairs of one key took minutes and gigabytes), as runs it stays one per writer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub struct DotSet(pub Vec<Dot>);
+pub struct DotSet(Vec<(ClientId, u32, u32)>);
 
 impl DotSet {
     /// The set of `dots`, in any order, with repeats.
-    pub fn of(mut dots: Vec<Dot>) -> DotSet {
-        crate::order::sort_by_key(&mut dots, |d| d.key());
-        dots.dedup();
-        DotSet(dots)
+    pub fn of(dots: Vec<Dot>) -> DotSet {
+        DotSet::union([], dots)
+    }
+
+    /// The union of `sets` and `dots`.
+    pub fn union<'a>(sets: impl IntoIterator<Item = &'a DotSet>, dots: impl IntoIterator<Item = Dot>) -> DotSet {
+        let mut runs: Vec<(ClientId, u32, u32)> = sets.into_iter().flat_map(|s| s.0.iter().copied()).collect();
+        runs.extend(dots.into_iter().map(|d| (d.actor, d.counter, d.counter)));
+        crate::order::sort_by_key(&mut runs, |r| crate::order::pair(u64::from(r.0), u64::from(r.1)));
+        let mut out: Vec<(ClientId, u32, u32)> = Vec::with_capacity(runs.len());
+        for r in runs {
+            match out.last_mut() {
+                Some(last) if last.0 == r.0 && u64::from(r.1) <= u64::from(last.2) + 1 => last.2 = last.2.max(r.2),
+                _ => out.push(r),
+            }
+        }
+        DotSet(out)
     }
 
     pub fn contains(&self, d: Dot) -> bool {
-        self.0.binary_search(&d).is_ok()
+        let i = self.0.partition_point(|r| (r.0, r.1) <= (d.actor, d.counter));
+        i > 0 && self.0[i - 1].0 == d.actor && self.0[i - 1].2 >= d.counter
     }
 
+    /// How many dots.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.iter().map(|r| (r.2 - r.1) as usize + 1).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -247,9 +266,7 @@ impl Data {
     /// they replaced.
     pub fn context(&self) -> DotSet {
         match self {
-            Data::Siblings(s) => {
-                DotSet::of(s.iter().flat_map(|sib| sib.ctx.0.iter().copied().chain([sib.dot])).collect())
-            }
+            Data::Siblings(s) => DotSet::union(s.iter().map(|sib| &sib.ctx), s.iter().map(|sib| sib.dot)),
             // No causality is tracked: a reader's put replaces nothing by context.
             Data::Lww { .. } | Data::Arrival { .. } => DotSet::default(),
         }
@@ -278,7 +295,7 @@ fn join_siblings(mine: &[Sibling], theirs: &[Sibling]) -> Vec<Sibling> {
     let mut all: Vec<Sibling> = mine.iter().chain(theirs.iter()).cloned().collect();
     crate::order::sort_by_key(&mut all, |s| s.dot.key());
     all.dedup_by_key(|s| s.dot);
-    let replaced = DotSet::of(all.iter().flat_map(|s| s.ctx.0.iter().copied()).collect());
+    let replaced = DotSet::union(all.iter().map(|s| &s.ctx), []);
     all.retain(|s| !replaced.contains(s.dot));
     all
 }
@@ -357,6 +374,20 @@ mod tests {
         b.merge_from(&one);
         assert_eq!(a.values(), vec![3]);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_context_is_kept_as_runs_and_means_exactly_its_dots() {
+        let d = dots(&[(0, 3), (0, 1), (0, 2), (0, 5), (1, 1), (0, 2)]);
+        assert_eq!(d.0, vec![(0, 1, 3), (0, 5, 5), (1, 1, 1)]);
+        assert_eq!(d.len(), 5);
+        let has = |a, c| d.contains(Dot { actor: a, counter: c });
+        assert!(has(0, 1) && has(0, 3) && has(0, 5) && has(1, 1));
+        assert!(!has(0, 0) && !has(0, 4) && !has(0, 6) && !has(1, 2) && !has(2, 1));
+        // Adding the gap joins the runs: the same set has the same runs, however it was made.
+        let joined = DotSet::union([&d], [Dot { actor: 0, counter: 4 }]);
+        assert_eq!(joined, dots(&[(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 1)]));
+        assert_eq!(joined.0, vec![(0, 1, 5), (1, 1, 1)]);
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod merkle;
 mod msg;
 mod net;
 mod node;
+mod out;
 pub mod pbs;
 mod report;
 mod ring;

@@ -73,12 +73,17 @@ impl Sim {
         }
     }
 
-    /// Said when the run stopped at the step cap: where, and what was left undone.
+    /// Said when the run stopped at a cap (steps, or messages sent): where, and what was left
+    /// undone.
     pub fn truncation_note(&self) -> Option<String> {
         self.truncated().then(|| {
+            let cap = if self.world.steps >= self.setup.max_steps {
+                format!("{} steps", self.setup.max_steps)
+            } else {
+                format!("{} messages sent", self.setup.max_messages)
+            };
             format!(
-                "the run reached the cap of {} steps at {} ms of {} ms: what was due later did not happen (operations still pending are shown as pending)",
-                self.setup.max_steps,
+                "the run reached the cap of {cap} at {} ms of {} ms: what was due later did not happen (operations still pending are shown as pending)",
                 crate::num::num(crate::ids::us_to_ms(self.world.now)),
                 crate::num::num(crate::ids::us_to_ms(self.setup.sc.run_until_us))
             )
@@ -98,13 +103,20 @@ impl Sim {
         self.world.steps
     }
 
+    /// Stopped at a cap: `MAX_STEPS` steps, or `MAX_MESSAGES` messages sent.
     pub fn truncated(&self) -> bool {
-        self.world.steps >= self.setup.max_steps
+        self.world.capped(&self.setup)
     }
 
     /// A lower step cap than `MAX_STEPS`, so tests can reach it quickly.
     pub fn with_step_cap(mut self, steps: u64) -> Sim {
         self.setup.max_steps = steps.min(MAX_STEPS);
+        self
+    }
+
+    /// A lower cap on messages sent than `MAX_MESSAGES`, so tests can reach it quickly.
+    pub fn with_message_cap(mut self, messages: u64) -> Sim {
+        self.setup.max_messages = messages.min(crate::sim::MAX_MESSAGES);
         self
     }
 
@@ -166,10 +178,22 @@ impl Sim {
     }
 
     pub fn report(&self) -> Report {
-        let mut r = Report::build(&self.setup, &self.world, &self.rec, self.anomalies());
+        let mut r = self.report_without_ops();
+        r.ops = self.op_reports().collect();
+        r
+    }
+
+    /// The report with `ops` empty: [`Sim::op_reports`] gives them one at a time.
+    pub(crate) fn report_without_ops(&self) -> Report {
+        let mut r = Report::without_ops(&self.setup, &self.world, &self.rec, self.anomalies());
         r.stats.truncated = self.truncated();
         r.stats.note = self.truncation_note();
         r
+    }
+
+    /// The report's operations in file order, each made when it is asked for.
+    pub(crate) fn op_reports(&self) -> crate::report::OpReports<'_> {
+        crate::report::OpReports::new(&self.setup, &self.world)
     }
 
     /// The full trace as JSON, with names instead of indices (`quorumscope run --trace`).

@@ -12,6 +12,14 @@ use crate::scenario::{Event, Scenario};
 /// natively, so a run costs at most seconds and a few hundred MB. Lessons take under 10,000.
 pub const MAX_STEPS: u64 = 1_000_000;
 
+/// ... and once it has sent this many messages: one step can send hundreds (a put to N = 256
+/// replicas), and every message waits in the queue until it is delivered, so 200,000 such puts
+/// queued 51 million messages (13 GB) before the step cap was ever reached. Each message costs
+/// about 330 bytes with the trace (queued, recorded, its trace events), so the cap keeps such a
+/// run under 512 MiB (at 1,000,000 it took 548 MB); the benchmark's 100,000 operations send
+/// about 600,000.
+pub const MAX_MESSAGES: u64 = 800_000;
+
 /// Static facts derived from the scenario once: placement, shared key ranges, periods.
 #[derive(Debug)]
 pub struct Setup {
@@ -39,6 +47,8 @@ pub struct Setup {
     pub order: Vec<u32>,
     /// The run stops after this many steps (`MAX_STEPS`, lower only in tests).
     pub max_steps: u64,
+    /// ... or once it has sent this many messages (`MAX_MESSAGES`, lower only in tests).
+    pub max_messages: u64,
     /// By op: the events that start a set time after it completes, in file order.
     pub after_op: Vec<Vec<u32>>,
 }
@@ -110,6 +120,7 @@ impl Setup {
             put_of_value,
             order,
             max_steps: MAX_STEPS,
+            max_messages: MAX_MESSAGES,
             after_op,
         }
     }

@@ -17,7 +17,7 @@ use crate::trace::{Ev, Fate, FaultWhat, Level, MsgRecord, Recording};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-pub use crate::setup::MAX_STEPS;
+pub use crate::setup::{MAX_MESSAGES, MAX_STEPS};
 /// Checkpoints kept for seeking; when exceeded, every other one is dropped and the spacing doubles.
 pub const MAX_CHECKPOINTS: usize = 256;
 pub const FIRST_CHECKPOINT_EVERY: u64 = 1024;
@@ -154,11 +154,16 @@ impl World {
         }
     }
 
+    /// The run has reached a cap: `max_steps` steps taken, or `max_messages` messages sent.
+    pub fn capped(&self, s: &Setup) -> bool {
+        self.steps >= s.max_steps || u64::from(self.next_msg) >= s.max_messages
+    }
+
     /// Runs one step if it happens at or before `until_us`. Scenario events run before queued
     /// items due at the same instant.
     pub fn step(&mut self, s: &Setup, rec: &mut Recording, until_us: u64) -> bool {
         let Some(t) = self.next_time(s) else { return false };
-        if t > until_us || self.steps >= s.max_steps {
+        if t > until_us || self.capped(s) {
             return false;
         }
         debug_assert!(t >= self.now, "time never runs backwards");

@@ -35,8 +35,12 @@ impl Snapshot {
             .nodes
             .iter()
             .map(|n| {
-                let store: Vec<(KeyId, Data)> =
-                    n.store.iter().enumerate().filter_map(|(k, d)| d.clone().map(|d| (k as KeyId, d))).collect();
+                let store: Vec<(KeyId, Data)> = n
+                    .store
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, d)| d.as_deref().cloned().map(|d| (k as KeyId, d)))
+                    .collect();
                 let root = if s.ae_period_us.is_some() {
                     Tree::build(depth, store.iter().map(|(k, d)| (s.key_pos[*k as usize], d.digest()))).root()
                 } else {

@@ -346,37 +346,35 @@ fn name_ids(sc: &Scenario, v: &mut serde_json::Value) {
     }
 }
 
-/// The full trace as JSON, with names instead of indices, for `quorumscope run --trace`.
+/// One message of the trace's JSON (`quorumscope run --trace`), with names instead of indices.
+pub(crate) fn msg_json(sc: &Scenario, i: usize, m: &MsgRecord) -> serde_json::Value {
+    serde_json::json!({
+        "id": i,
+        "kind": m.kind.name(),
+        "from": sc.name(m.from),
+        "to": sc.name(m.to),
+        "op": m.payload.op(),
+        "key": m.payload.key().map(|k| sc.keys[k as usize].clone()),
+        "sent_ms": us_to_ms(m.sent_us),
+        "arrive_ms": us_to_ms(m.arrive_us),
+        "lost_ms": m.lost_at_us.map(us_to_ms),
+        "fate": match m.fate { Fate::Delivered => "delivered".to_string(), Fate::InFlight => "in_flight".to_string(), Fate::Dropped(r) => format!("dropped_{}", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()) },
+    })
+}
+
+/// One trace event's JSON, with names instead of indices.
+pub(crate) fn event_json(sc: &Scenario, e: &TraceEvent) -> serde_json::Value {
+    let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
+    name_ids(sc, &mut v);
+    v["at_ms"] = serde_json::json!(us_to_ms(e.at_us));
+    v
+}
+
+/// The full trace as JSON, with names instead of indices (held whole: `quorumscope run --trace`
+/// writes it element by element instead, `out.rs`).
 pub(crate) fn to_json(sc: &Scenario, rec: &Recording) -> serde_json::Value {
-    let msgs: Vec<serde_json::Value> = rec
-        .messages
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            serde_json::json!({
-                "id": i,
-                "kind": m.kind.name(),
-                "from": sc.name(m.from),
-                "to": sc.name(m.to),
-                "op": m.payload.op(),
-                "key": m.payload.key().map(|k| sc.keys[k as usize].clone()),
-                "sent_ms": us_to_ms(m.sent_us),
-                "arrive_ms": us_to_ms(m.arrive_us),
-                "lost_ms": m.lost_at_us.map(us_to_ms),
-                "fate": match m.fate { Fate::Delivered => "delivered".to_string(), Fate::InFlight => "in_flight".to_string(), Fate::Dropped(r) => format!("dropped_{}", serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()) },
-            })
-        })
-        .collect();
-    let events: Vec<serde_json::Value> = rec
-        .trace
-        .iter()
-        .map(|e| {
-            let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
-            name_ids(sc, &mut v);
-            v["at_ms"] = serde_json::json!(us_to_ms(e.at_us));
-            v
-        })
-        .collect();
+    let msgs: Vec<serde_json::Value> = rec.messages.iter().enumerate().map(|(i, m)| msg_json(sc, i, m)).collect();
+    let events: Vec<serde_json::Value> = rec.trace.iter().map(|e| event_json(sc, e)).collect();
     serde_json::json!({
         "nodes": sc.nodes.iter().map(|n| &n.name).collect::<Vec<_>>(),
         "clients": sc.clients.iter().map(|c| &c.name).collect::<Vec<_>>(),

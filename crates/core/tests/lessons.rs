@@ -608,3 +608,60 @@ fn quorums_with_w_plus_r_above_n_are_not_linearizable_while_a_write_is_in_flight
     let (sim, _) = run(&v.to_string());
     assert_eq!(sim.consistency_json()["linearizable"], true);
 }
+
+/// `quorumscope run` writes its JSON as it is made (`Sim::write_run_json`): for every lesson, with
+/// and without the trace, compact and indented, the bytes are those of the whole document built as
+/// one JSON tree (as it was before it took gigabytes on long runs).
+#[test]
+fn the_run_json_written_as_it_is_made_is_the_whole_document() {
+    let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(String::from))
+        .collect();
+    names.sort();
+    let mut texts: Vec<(String, String)> = names.iter().map(|n| (n.clone(), lesson(n))).collect();
+    // Names out of order, so that sorting them is seen: nodes, keys and clients.
+    texts.push((
+        "unsorted".into(),
+        r#"{"nodes": ["n9", "n10", "b", "a"], "replication": {"n": 3, "w": 2, "r": 2, "conflicts": "siblings"},
+           "events": [{"at_ms": 1, "client": "z", "put": "k2", "value": "x"}, {"at_ms": 1, "client": "y", "put": "k2", "value": "y"},
+                      {"at_ms": 1, "client": "z", "put": "k10", "value": "x"}, {"at_ms": 20, "client": "y", "get": "k2"}]}"#
+            .into(),
+    ));
+    for (name, text) in &texts {
+        let (_, sc) = quorumscope_core::parse(text).unwrap();
+        let mut sim = Sim::new(sc, Level::Full);
+        sim.run();
+        for (trace, pretty) in [(false, false), (true, false), (true, true)] {
+            let mut whole = serde_json::to_value(sim.report()).unwrap();
+            whole["consistency"] = sim.consistency_json();
+            if trace {
+                whole["trace"] = sim.trace_json();
+            }
+            let want = if pretty { serde_json::to_string_pretty(&whole) } else { serde_json::to_string(&whole) };
+            let mut got = Vec::new();
+            sim.write_run_json(&mut got, trace, pretty).unwrap();
+            assert!(String::from_utf8(got).unwrap() == want.unwrap(), "{name}: trace {trace}, pretty {pretty}");
+        }
+    }
+}
+
+/// A run that reaches the cap on messages sent stops there and says which cap it reached.
+#[test]
+fn a_run_stopped_by_the_message_cap_says_so() {
+    let (_, sc) = quorumscope_core::parse(&lesson("stale-read")).unwrap();
+    let mut sim = Sim::new(sc.clone(), Level::Full).with_message_cap(10);
+    sim.run();
+    assert!(sim.truncated());
+    assert!((10..15).contains(&sim.recording().messages.len()));
+    let note = sim.truncation_note().unwrap();
+    assert!(note.contains("cap of 10 messages sent"), "{note}");
+    let r = serde_json::to_value(sim.report()).unwrap();
+    assert_eq!(r["stats"]["truncated"], json!(true));
+    // Without the lower cap the same lesson runs to its end.
+    let mut whole = Sim::new(sc, Level::Full);
+    whole.run();
+    assert!(!whole.truncated() && whole.recording().messages.len() > 10);
+}

@@ -25,7 +25,7 @@ pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
     let s = c.s;
     let mut present = vec![false; s.sc.values.len()];
     for n in &w.nodes {
-        for d in n.store.iter().flatten().chain(n.hints.values()) {
+        for d in n.store.iter().flatten().map(|d| &**d).chain(n.hints.values()) {
             for v in d.values() {
                 present[v as usize] = true;
             }

@@ -98,7 +98,7 @@ pub(super) fn why_dropped(c: &Words, gi: u32, v: ValueId) -> Option<String> {
     let g = &c.ops[gi as usize];
     let p = &c.ops[c.put_of(v) as usize];
     let replies = &g.replies[..g.answered_with];
-    let holds = |d: &Option<Data>| d.as_ref().is_some_and(|d| d.values().contains(&v));
+    let holds = |d: &Option<std::sync::Arc<Data>>| d.as_ref().is_some_and(|d| d.values().contains(&v));
     let mode = c.s.sc.repl.conflicts;
     if let Some((x, _)) = replies.iter().find(|(_, d)| holds(d)) {
         let kept = g.values();

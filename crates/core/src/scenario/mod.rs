@@ -390,4 +390,43 @@ mod tests {
         // last event 1 ms + 2 × 500 + 50 + 1000.
         assert_eq!(sc.run_until_us, ms_to_us(1.0 + 1000.0 + 50.0 + 1000.0));
     }
+
+    #[test]
+    fn a_scenario_certain_to_pass_the_step_cap_is_refused_saying_by_how_much() {
+        let nodes: Vec<String> = (0..256).map(|i| format!("n{i}")).collect();
+        let text = with(&format!(
+            r#"{{"nodes": {}, "replication": {{"n": 3, "w": 2, "r": 2, "anti_entropy_ms": 1}}, "run_until_ms": 3600000}}"#,
+            serde_json::to_string(&nodes).unwrap()
+        ));
+        check_rejected(&text, "replication.anti_entropy_ms", "anti-entropy every 1 ms on 256 nodes for 3,600,000 ms needs at least 921,599,745 steps (and the events at least 2 more); the cap is 1,000,000 — make the period at least 922 ms");
+        // The period it names fits; one less does not.
+        let at = |ms: u32| text.replace(r#""anti_entropy_ms":1"#, &format!(r#""anti_entropy_ms":{ms}"#));
+        assert!(parse(&at(922)).is_ok());
+        check_rejected(&at(921), "replication.anti_entropy_ms", "make the period at least 922 ms");
+        // Without anti-entropy, events alone never reach the cap.
+        assert!(parse(&with(r#"{"run_until_ms": 3600000}"#)).is_ok());
+    }
+
+    /// The bound is a lower bound: runs take at least as many steps as it counts, whatever
+    /// happens in them (crashes, partitions, a mode that does not repair).
+    #[test]
+    fn the_refusal_counts_only_steps_every_run_takes() {
+        for extra in [
+            r#"{"replication": {"n": 3, "w": 2, "r": 2, "anti_entropy_ms": 7}, "run_until_ms": 3000}"#,
+            r#"{"replication": {"n": 3, "w": 2, "r": 2, "anti_entropy_ms": 3, "conflicts": "last_arrival"}, "run_until_ms": 900}"#,
+            r#"{"replication": {"n": 3, "w": 3, "r": 3, "anti_entropy_ms": 5, "timeout_ms": 20}, "run_until_ms": 2000,
+                "events": [{"at_ms": 1, "crash": "A"}, {"at_ms": 2, "client": "c", "put": "k", "value": "v"},
+                           {"at_ms": 5, "partition": [["B"], ["C", "c"]]}, {"at_ms": 6, "client": "c", "get": "k"},
+                           {"at_ms": 7, "client": "c", "get": "k", "after": {"op": 0, "ms": 3}}, {"at_ms": 1999, "client": "c", "get": "k"}]}"#,
+        ] {
+            let (_, sc) = parse(&with(extra)).unwrap();
+            let bound = resolve::anti_entropy_ticks(&sc, ms_to_us(sc.repl.anti_entropy_ms.unwrap()))
+                + resolve::certain_event_steps(&sc);
+            let mut sim = crate::Sim::new(sc, crate::Level::Summary);
+            sim.run();
+            assert!(!sim.truncated());
+            assert!(sim.steps() >= bound, "{extra}: {} steps, bound {bound}", sim.steps());
+            assert!(bound * 2 > sim.steps() / 4, "{extra}: the bound is not vacuous");
+        }
+    }
 }

@@ -547,7 +547,7 @@ impl Scenario {
             Some(ms) => check_time("run_until_ms", ms)?,
             None => (ev.last_at_us + ms_to_us(super::edit::settle_ms(r))).min(ms_to_us(MAX_TIME_MS)),
         };
-        Ok(Scenario {
+        let sc = Scenario {
             title: f.title.clone(),
             description: f.description.clone(),
             seed: f.seed,
@@ -570,7 +570,9 @@ impl Scenario {
             op_count: ev.op_count,
             run_until_us,
             steps: f.steps.clone(),
-        })
+        };
+        check_work(&sc)?;
+        Ok(sc)
     }
 
     pub fn actor_count(&self) -> usize {
@@ -604,6 +606,81 @@ impl Scenario {
             Addr::Client(c) => self.clients[c as usize].dc,
         }
     }
+}
+
+/// Steps the run certainly takes by its end whatever happens in it, besides anti-entropy: each
+/// event that waits for nothing runs, and each operation it starts sets its deadline timer.
+pub(crate) fn certain_event_steps(sc: &Scenario) -> u64 {
+    let timeout_us = ms_to_us(sc.repl.timeout_ms);
+    let due = |t: u64| t <= sc.run_until_us;
+    let mut n = 0;
+    for e in sc.events.iter().filter(|e| e.after.is_none() && due(e.at_us)) {
+        n += 1;
+        if matches!(e.event, Event::Put { .. } | Event::Get { .. }) && due(e.at_us + timeout_us) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Anti-entropy rounds by the run's end with period `period_us`: each node's round timer fires
+/// every period from its staggered start (as `World::new` sets them), up or down, for as long
+/// as the mode repairs (otherwise once).
+pub(crate) fn anti_entropy_ticks(sc: &Scenario, period_us: u64) -> u64 {
+    let count = sc.nodes.len() as u64;
+    let mut ticks = 0u64;
+    for n in 0..count {
+        let first = period_us + period_us * n / count;
+        if first <= sc.run_until_us {
+            ticks += if sc.repl.conflicts.repairs() { (sc.run_until_us - first) / period_us + 1 } else { 1 };
+        }
+    }
+    ticks
+}
+
+/// Refuses a scenario certain to reach the step cap: the steps counted here happen whatever
+/// else does (a lower bound, so nothing that would have finished is refused).
+fn check_work(sc: &Scenario) -> Result<(), ScenarioError> {
+    let cap = crate::setup::MAX_STEPS;
+    let Some(period_ms) = sc.repl.anti_entropy_ms else { return Ok(()) };
+    let period_us = ms_to_us(period_ms).max(1);
+    let (ticks, events) = (anti_entropy_ticks(sc, period_us), certain_event_steps(sc));
+    if ticks + events <= cap {
+        return Ok(());
+    }
+    // The least whole period in ms that fits, from the estimate up.
+    let left = cap.saturating_sub(events).max(1);
+    let mut fits = (sc.nodes.len() as u64 * sc.run_until_us).div_ceil(left).div_ceil(1000).max(1);
+    while anti_entropy_ticks(sc, fits * 1000) + events > cap {
+        fits += 1;
+    }
+    let besides =
+        if events > 0 { format!(" (and the events at least {} more)", grouped(events)) } else { String::new() };
+    err(
+        "replication.anti_entropy_ms",
+        format!(
+            "anti-entropy every {} ms on {} nodes for {} ms needs at least {} steps{besides}; the cap is {} — make the period at least {} ms, or the run shorter (run_until_ms), or use fewer nodes",
+            crate::num::num(period_ms),
+            sc.nodes.len(),
+            grouped(crate::ids::us_to_ms(sc.run_until_us).round() as u64),
+            grouped(ticks),
+            grouped(cap),
+            grouped(fits)
+        ),
+    )
+}
+
+/// 921600000 as "921,600,000".
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// "is 1 choice", "are 3 choices": a count a student reads.

@@ -149,8 +149,9 @@ pub struct KeyConsistency {
     pub multi_valued: bool,
     pub linearizable: Verdict,
     pub sequential: Verdict,
-    /// Per guarantee (in [`GUARANTEES`] order), per client.
-    pub sessions: Vec<Vec<Verdict>>,
+    /// Per guarantee (in [`GUARANTEES`] order), the clients for whom it does not hold, with
+    /// their verdicts (every other client's is held).
+    pub sessions: Vec<Vec<(u32, Verdict)>>,
 }
 
 /// Every model's verdict on a history, per key and overall.
@@ -196,7 +197,7 @@ pub fn check_history(h: &History, budget: u64) -> Consistency {
              Bouajjani et al., POPL 2017)",
         ),
         sessions: (0..GUARANTEES.len())
-            .map(|g| Verdict::all(keys.iter().flat_map(|k| k.sessions[g].clone())))
+            .map(|g| Verdict::all(keys.iter().flat_map(|k| k.sessions[g].iter().map(|(_, v)| v.clone()))))
             .collect(),
         convergent: None,
         keys,
@@ -237,7 +238,7 @@ fn check_key(h: &History, key: u32, ops: &[u32], budget: u64) -> KeyConsistency 
         Verdict::held() // a linearization keeps every client's order
     } else {
         let sc = sequential::check(h, &[key], budget);
-        let broken = sessions.iter().flatten().find(|v| v.status == Status::Violated);
+        let broken = sessions.iter().flatten().map(|(_, v)| v).find(|v| v.status == Status::Violated);
         match (sc.status, broken) {
             (Status::Unknown, Some(v)) => implied_violation(v),
             _ => sc,
@@ -302,11 +303,10 @@ fn key_json(h: &History, k: &KeyConsistency) -> Json {
     for (g, per_client) in GUARANTEES.iter().zip(&k.sessions) {
         let bad: Vec<Json> = per_client
             .iter()
-            .enumerate()
-            .filter(|(_, v)| v.status != Status::Held)
-            .map(|(c, v)| json!({ "client": h.clients[c], "verdict": v.to_json(h) }))
+            .map(|(c, v)| json!({ "client": h.clients[*c as usize], "verdict": v.to_json(h) }))
             .collect();
-        v[g.name()] = json!({ "verdict": Verdict::all(per_client.iter().cloned()).status.name(), "clients": bad });
+        let all = Verdict::all(per_client.iter().map(|(_, v)| v.clone()));
+        v[g.name()] = json!({ "verdict": all.status.name(), "clients": bad });
     }
     v
 }

@@ -6,13 +6,20 @@ use super::explain::Witness;
 use super::history::{History, HistoryKind, HistoryOp, Outcome};
 use super::{check_history, Consistency, Verdict, DEFAULT_BUDGET};
 use crate::ids::ms_to_us;
-use crate::report::{OpStatus, OpType, Report};
+use crate::report::{OpReport, OpStatus, OpType, Report};
 use crate::run::Sim;
 
 /// The history of a finished run's report (times in microseconds; `source` is the op index).
 pub fn history_of_report(r: &Report) -> History {
+    history_of_ops(&r.ops)
+}
+
+/// The history of a run's operation reports, in file order (one at a time: they need not all be
+/// held at once).
+pub(crate) fn history_of_ops<O: std::borrow::Borrow<OpReport>>(ops: impl IntoIterator<Item = O>) -> History {
     let mut h = History::new("op");
-    for op in &r.ops {
+    for op in ops {
+        let op = op.borrow();
         let Some(start_ms) = op.start_ms else { continue };
         let client = h.client_id(&op.client);
         let key = h.key_id(&op.key);
@@ -91,17 +98,15 @@ impl Sim {
     /// [`Sim::consistency`] with each search trying at most `budget` placements (the app keeps
     /// a page responsive with a smaller one; a search that runs out answers "unknown").
     pub fn consistency_within(&self, budget: u64) -> (History, Consistency) {
-        let report = self.report();
-        let h = history_of_report(&report);
+        let (h, convergent) = self.history_and_convergence();
         let mut c = check_history(&h, budget);
-        c.convergent = Some(convergence(&report));
+        c.convergent = Some(convergent);
         (h, c)
     }
 
     /// The run's history without any verdict but convergence (for a run too long to search).
     pub fn history_and_convergence(&self) -> (History, Verdict) {
-        let report = self.report();
-        (history_of_report(&report), convergence(&report))
+        (history_of_ops(self.op_reports()), convergence(&self.report_without_ops()))
     }
 
     /// [`Sim::consistency`] as JSON (`quorumscope run --consistency`).
