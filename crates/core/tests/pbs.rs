@@ -136,6 +136,21 @@ fn bad_configs_name_the_option() {
 }
 
 #[test]
+fn a_simulator_run_the_scenario_caps_refuse_is_an_error_not_a_panic() {
+    // Anti-entropy every millisecond for an hour after the commit: the runs cannot fit the step
+    // cap, and the scenario's own refusal says so.
+    let mut c = cfg("LNKD-DISK", 3, 1, 1, 10, &[3_600_000.0]);
+    c.mechanisms.anti_entropy_ms = Some(1.0);
+    let e = pbs::run(&c).unwrap_err();
+    assert!(e.starts_with("anti-entropy-ms: the simulator's runs (t = 3600000 ms) are refused: "), "{e}");
+    assert!(e.contains("anti_entropy_ms") && e.contains("the cap is 1,000,000"), "{e}");
+    // A period the cap allows runs.
+    c.t_ms = vec![0.0, 50.0];
+    c.mechanisms.anti_entropy_ms = Some(50.0);
+    assert!(pbs::run(&c).is_ok());
+}
+
+#[test]
 fn a_runner_stepped_in_slices_gives_what_run_gives() {
     let mut sim = cfg("LNKD-SSD", 3, 1, 1, 2_500, &[0.0, 5.0]);
     (sim.k_max, sim.mechanisms.read_repair) = (2, true);

@@ -134,19 +134,41 @@ fn percentiles(mut v: Vec<u64>) -> Vec<(stats::Level, f64)> {
 /// One simulator run of up to `left` trials of `k` puts and a get `t_ms` after (as many as the
 /// caps allow), batch `batch` of its phase; returns how many trials it held.
 fn batch(cfg: &Config, k: u32, t_ms: f64, tag: &[u64], batch: u64, left: u64, tally: &mut Tally) -> u64 {
-    let m = &cfg.mechanisms;
-    let background = (m.writes_per_s * (2.0 * BACKGROUND_MS + t_ms) / 1000.0).ceil() as usize;
-    let per_run = (EVENTS_PER_RUN / (k as usize + 1 + background)).clamp(1, MAX_TRIALS_PER_RUN);
-    let count = left.min(per_run as u64) as usize;
+    let count = left.min(per_run(cfg, k, t_ms) as u64) as usize;
     let mut seq = tag.to_vec();
     seq.push(batch);
     let mut rng = stream(cfg.seed, &seq);
     let (file, laid) = layout(cfg, &mut rng, count, k, t_ms);
-    let sc = Scenario::from_file(&file).expect("the lab builds valid scenarios");
+    // `Config::check` ran `probe` on the longest and fullest runs, so every batch is valid.
+    let sc = Scenario::from_file(&file).expect("probe accepted the runs");
     let mut sim = Sim::new(sc, Level::Off);
     run_until_read(&mut sim, &laid);
     read_back(&sim, &laid, k == 1, tally);
     count as u64
+}
+
+/// Trials one run holds: as many as the events cap allows, with the background writes.
+fn per_run(cfg: &Config, k: u32, t_ms: f64) -> usize {
+    let background = (cfg.mechanisms.writes_per_s * (2.0 * BACKGROUND_MS + t_ms) / 1000.0).ceil() as usize;
+    (EVENTS_PER_RUN / (k as usize + 1 + background)).clamp(1, MAX_TRIALS_PER_RUN)
+}
+
+/// Each simulator run is an ordinary scenario, so the scenario caps apply to it: one they refuse
+/// (anti-entropy too frequent for the run's length, say) is refused here, with the scenario's
+/// reason, before any trial runs. The runs for the largest t and k are the longest and fullest.
+pub(super) fn probe(cfg: &Config) -> Result<(), String> {
+    let t_ms = cfg.t_ms.iter().copied().fold(0.0, f64::max);
+    for k in [1, cfg.k_max.max(1)] {
+        let mut rng = stream(cfg.seed, &[u64::MAX, u64::from(k)]);
+        let (file, _) = layout(cfg, &mut rng, per_run(cfg, k, t_ms), k, t_ms);
+        Scenario::from_file(&file).map_err(|e| {
+            let e = e.to_string();
+            // Named by the option to change, as every other error here is.
+            let option = if e.contains("anti_entropy_ms") { "anti-entropy-ms" } else { "t" };
+            format!("{option}: the simulator's runs (t = {t_ms} ms) are refused: {e}")
+        })?;
+    }
+    Ok(())
 }
 
 /// Steps the run until every trial's get has completed (or the run ends).

@@ -134,6 +134,9 @@ impl Config {
         if self.engine == Some(Engine::Wars) && m.any() {
             return Err("engine: the WARS model has no repair, failures or other writers; use the simulator".into());
         }
+        if self.engine() == Engine::Simulator {
+            full::probe(self)?;
+        }
         Ok(())
     }
 }
