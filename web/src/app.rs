@@ -205,6 +205,9 @@ fn captions(state: &UseReducerHandle<AppState>) -> Html {
                 { " " }<button class="reveal-toggle link" data-action="reveal" aria-pressed={state.view.reveal.to_string()} onclick={reveal}
                     title={words::REVEAL_HELP}>{ if state.view.reveal { words::REVEAL_OFF } else { words::REVEAL_ON } }</button>
             </p>
+            if let Some(note) = &state.model.report.stats.note {
+                <p class="run-note" role="note" data-capped="1"><strong>{ "Stopped early: " }</strong>{ note.clone() }{ "." }{ words::CAPPED_NOTE }</p>
+            }
             if let Some(step) = state.caption() {
                 <p class={classes!("step-caption", edited.is_some().then_some("original"))} role="status" aria-live="polite">
                     if edited.is_some() { <em>{ words::ORIGINAL_CAPTION }</em>{ " " } }

@@ -166,9 +166,19 @@ fn exchange_of(sim: &Sim, st: &quorumscope_core::scenario::StepDecl) -> Option<u
     })
 }
 
+/// The tab's own caps, below the CLI's 1,000,000 steps and 800,000 messages: the app keeps the
+/// whole trace and seek checkpoints, and a run at the CLI's caps took 362 MiB of wasm memory
+/// (anti-entropy every 250 ms on 64 nodes for an hour; web/tests/hostile.test.mjs), past the
+/// tab's 256 MiB bound. A run that reaches one says so under the caption.
+pub const BROWSER_MAX_STEPS: u64 = 400_000;
+pub const BROWSER_MAX_MESSAGES: u64 = 300_000;
+
 impl Model {
     pub fn new(file: ScenarioFile, sc: Scenario) -> Model {
-        let mut sim = Sim::new(sc, Level::Full).with_checkpoints();
+        let mut sim = Sim::new(sc, Level::Full)
+            .with_checkpoints()
+            .with_step_cap(BROWSER_MAX_STEPS)
+            .with_message_cap(BROWSER_MAX_MESSAGES);
         sim.run();
         let report = sim.report();
         let anomalies = sim.anomalies().to_vec();

@@ -31,6 +31,8 @@ pub const LINK_NOTE: &str = "Copied to the clipboard if the browser allowed it; 
 pub const EMBED_TITLE: &str = "Embed in a course page";
 pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle,consistency,lab, autoplay=1 (plays once scrolled into view), scale=2 (a projector) and theme=light or theme=dark (else the system's colours) in the link.";
 pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
+/// After the core's note on a run that reached a cap (`Stats.note`).
+pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps or 300,000 messages sent, so the page's memory stays bounded; `quorumscope run` goes on to 1,000,000 steps and 800,000 messages.";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
 /// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
@@ -156,6 +158,14 @@ pub const LAB_SHOW_HELP: &str = "Opens one concrete trial of that curve as an or
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_capped_note_states_the_caps_the_app_uses() {
+        use quorumscope_core::num::grouped;
+        for cap in [crate::model::BROWSER_MAX_STEPS, crate::model::BROWSER_MAX_MESSAGES] {
+            assert!(CAPPED_NOTE.contains(&grouped(cap)), "{cap}");
+        }
+    }
 
     #[test]
     fn checkpoint_marks() {

@@ -578,3 +578,16 @@ test('when the wasm stops (a trap, as out of memory gives), the page says so and
   await fresh.close();
   await page.close();
 });
+
+test('a run that reaches the browser\'s step cap says so under the caption, and where it stopped', async () => {
+  const page = await open(s.b, `${s.srv.base}/`);
+  const nodes = Array.from({ length: 64 }, (_, i) => `n${i}`);
+  const heavy = { title: 'Capped', nodes, replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 },
+    events: Array.from({ length: 50 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })), run_until_ms: 3600000 };
+  await page.evaluate((t) => window.wasmBindings.qs_load(t), JSON.stringify(heavy));
+  const note = await (await page.waitForSelector('[data-capped]', { timeout: 60000 })).textContent();
+  assert.match(note, /^Stopped early: the run reached the cap of 400,000 steps at [\d.]+ ms of 3600000 ms: what was due later did not happen/);
+  assert.match(note, /`quorumscope run` goes on to 1,000,000 steps/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -78,9 +78,9 @@ impl Sim {
     pub fn truncation_note(&self) -> Option<String> {
         self.truncated().then(|| {
             let cap = if self.world.steps >= self.setup.max_steps {
-                format!("{} steps", self.setup.max_steps)
+                format!("{} steps", crate::num::grouped(self.setup.max_steps))
             } else {
-                format!("{} messages sent", self.setup.max_messages)
+                format!("{} messages sent", crate::num::grouped(self.setup.max_messages))
             };
             format!(
                 "the run reached the cap of {cap} at {} ms of {} ms: what was due later did not happen (operations still pending are shown as pending)",

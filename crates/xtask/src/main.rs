@@ -186,6 +186,8 @@ fn main() {
             // scrolling, question, ring and transport in view (it rewrites docs/screenshots/screen-*).
             node_test("web/tests/screens.test.mjs", &dist);
             node_test("web/tests/a11y.test.mjs", &dist);
+            // Links by the thousand, hostile in every way a course page could hand one over.
+            node_test("web/tests/hostile.test.mjs", &dist);
             // What people download, without the hooks: it must work on its own.
             build_web();
             node_test("web/tests/shipped.test.mjs", &root().join("dist"));

@@ -654,33 +654,23 @@ fn check_work(sc: &Scenario) -> Result<(), ScenarioError> {
     while anti_entropy_ticks(sc, fits * 1000) + events > cap {
         fits += 1;
     }
-    let besides =
-        if events > 0 { format!(" (and the events at least {} more)", grouped(events)) } else { String::new() };
+    let besides = if events > 0 {
+        format!(" (and the events at least {} more)", crate::num::grouped(events))
+    } else {
+        String::new()
+    };
     err(
         "replication.anti_entropy_ms",
         format!(
             "anti-entropy every {} ms on {} nodes for {} ms needs at least {} steps{besides}; the cap is {} — make the period at least {} ms, or the run shorter (run_until_ms), or use fewer nodes",
             crate::num::num(period_ms),
             sc.nodes.len(),
-            grouped(crate::ids::us_to_ms(sc.run_until_us).round() as u64),
-            grouped(ticks),
-            grouped(cap),
-            grouped(fits)
+            crate::num::grouped(crate::ids::us_to_ms(sc.run_until_us).round() as u64),
+            crate::num::grouped(ticks),
+            crate::num::grouped(cap),
+            crate::num::grouped(fits)
         ),
     )
-}
-
-/// 921600000 as "921,600,000".
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// "is 1 choice", "are 3 choices": a count a student reads.
