@@ -92,6 +92,21 @@ pub fn nearest(points: &[(f64, f64)], t: f64) -> Option<usize> {
 }
 
 /// A probability as a percentage for a label: "99.9 %", "100 %" only when it is exactly 1.
+/// `x` to three significant figures (59.356 → "59.4", 1.953 → "1.95"; from 100 on, whole
+/// numbers): what a quantile of some 10⁵ trials is known to.
+pub fn sig3(x: f64) -> String {
+    let decimals = if x >= 100.0 {
+        0
+    } else if x >= 10.0 {
+        1
+    } else if x >= 1.0 {
+        2
+    } else {
+        3
+    };
+    quorumscope_core::num::fixed(x, decimals)
+}
+
 pub fn percent(p: f64) -> String {
     if p >= 1.0 {
         return "100 %".into();
@@ -117,6 +132,11 @@ pub fn grouped(x: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn three_figures() {
+        assert_eq!([59.356, 1.953, 1453.51, 0.4321, 10.0].map(sig3), ["59.4", "1.95", "1454", "0.432", "10.0"]);
+    }
 
     #[test]
     fn the_frame_maps_t_and_p_into_the_plot() {

@@ -150,6 +150,22 @@ pub fn focused() -> Option<web_sys::HtmlElement> {
     web_sys::window()?.document()?.active_element()?.dyn_into().ok()
 }
 
+/// Brings the element matching `selector` to the top of the view and gives it the focus (as a
+/// programmatic target: `tabindex=-1`), once the render now queued has happened.
+pub fn show_and_focus(selector: &'static str) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        let Some(el) = element(selector) else { return };
+        el.scroll_into_view();
+        if !el.has_attribute("tabindex") {
+            let _ = el.set_attribute("tabindex", "-1");
+        }
+        if let Ok(h) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = h.focus();
+        }
+    })
+    .forget();
+}
+
 /// An event's target as a given kind of element (an `<input>`, a `<select>`...).
 pub fn target<T: JsCast>(e: &web_sys::Event) -> Option<T> {
     e.target()?.dyn_into().ok()

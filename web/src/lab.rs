@@ -48,6 +48,9 @@ pub struct Lab {
     /// The experiments sent for the last run, one per choice (a stale trial is asked of the one
     /// that drew the curve, whatever the form says since).
     pub sent: Vec<String>,
+    /// Curves kept from an earlier run, drawn dotted beside the new ones: turn a mechanism on,
+    /// run again, and see how much it moved each curve.
+    pub kept: Vec<Outcome>,
 }
 
 impl Default for Lab {
@@ -69,6 +72,7 @@ impl Default for Lab {
             results: vec![],
             pick: None,
             sent: vec![],
+            kept: vec![],
         }
     }
 }
@@ -124,6 +128,9 @@ pub enum LabAction {
     Finding,
     /// The stale trial was opened in the main view.
     Opened,
+    /// Keep this run's curves to compare the next run with.
+    Keep,
+    ClearKept,
 }
 
 /// One choice's outcome, read from `quorumscope pbs`'s JSON.
@@ -143,6 +150,8 @@ pub struct Outcome {
     /// The closed form for non-expanding quorums: P(stale) = C(N−W,R)/C(N,R), and as a fraction.
     pub closed_stale: f64,
     pub closed_exact: String,
+    /// The simulated share of reads at t = 0 that missed the last write (k-staleness, k = 1).
+    pub simulated_k1: Option<f64>,
     pub trials: u64,
     pub excluded: u64,
     pub ms: f64,
@@ -161,6 +170,12 @@ fn levels(v: &Value) -> Vec<(String, f64)> {
 }
 
 impl Outcome {
+    /// What the curve is, for its legend: the choice and what was on besides the paper's model.
+    pub fn label(&self) -> String {
+        let on = if self.mechanisms.is_empty() { "the paper's model".to_string() } else { self.mechanisms.join(", ") };
+        format!("R={} W={}, {on}", self.r, self.w)
+    }
+
     /// Reads the outcome JSON (`quorumscope pbs`'s, with the worker's `ms`).
     pub fn from_json(v: &Value) -> Option<Outcome> {
         let points = v["consistent"]
@@ -188,6 +203,7 @@ impl Outcome {
             write_ms: levels(&v["latency_ms"]["write"]),
             closed_stale: k1["closed_form"].as_f64().unwrap_or(0.0),
             closed_exact: k1["closed_form_exact"].as_str().unwrap_or("").to_string(),
+            simulated_k1: k1["simulated"].as_f64(),
             trials: v["trials"].as_u64()?,
             excluded,
             ms: v["ms"].as_f64().unwrap_or(0.0),
@@ -352,6 +368,9 @@ impl Lab {
             LabAction::Pick(choice, t) => s.pick = Some((choice, t)),
             LabAction::Finding => s.run = Run::Finding,
             LabAction::Opened => s.run = Run::Opened,
+            LabAction::Keep if !s.running() => s.kept = s.results.clone(),
+            LabAction::Keep => {}
+            LabAction::ClearKept => s.kept.clear(),
         }
         s
     }
@@ -468,7 +487,7 @@ mod tests {
         assert_eq!(o.points, vec![(0.0, 0.25), (5.0, 0.9)]);
         assert_eq!(o.write_ms, vec![("50".into(), 4.0), ("99".into(), 5.0), ("99.9".into(), 6.0)]);
         assert_eq!((o.visibility("99"), o.visibility("99.9")), (Some(Some(12.5)), Some(None)));
-        assert_eq!((o.closed_exact.as_str(), o.excluded, o.ms), ("2/3", 3, 12.5));
+        assert_eq!((o.closed_exact.as_str(), o.excluded, o.ms, o.simulated_k1), ("2/3", 3, 12.5, Some(0.7)));
         assert_eq!(o.closed_exact_consistent(), "1/3");
         let mut strict = (*o).clone();
         strict.closed_exact = "0/3".into();
@@ -486,5 +505,18 @@ mod tests {
         assert_eq!(read_message(r#"{"progress":{"done":3,"total":9}}"#), FromWorker::Progress(3, 9));
         assert_eq!(read_message(r#"{"error":"r, w: bad"}"#), FromWorker::Failed("r, w: bad".into()));
         assert_eq!(read_message(r#"{"stale":null}"#), FromWorker::Stale(None));
+        // Kept curves stay through the next run, to compare it with; cleared on request.
+        assert_eq!(lab.results[0].label(), "R=1 W=1, read repair, 0.5 crashes per node per s of 200 ms each");
+        lab = lab.reduce(LabAction::Keep);
+        assert_eq!(lab.kept, lab.results);
+        let mut plain = lab.results[0].clone();
+        plain.mechanisms.clear();
+        assert_eq!(plain.label(), "R=1 W=1, the paper's model");
+        lab = lab.reduce(LabAction::Started(vec!["{}".into()]));
+        assert_eq!((lab.results.len(), lab.kept.len()), (0, 2));
+        assert_eq!(lab.reduce(LabAction::Keep).kept.len(), 2, "nothing new is kept while running");
+        lab = lab.reduce(LabAction::Outcome(Box::new(plain.clone())));
+        assert_eq!((lab.results.clone(), lab.kept.len()), (vec![plain], 2));
+        assert!(lab.reduce(LabAction::ClearKept).kept.is_empty());
     }
 }

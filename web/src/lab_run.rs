@@ -92,7 +92,12 @@ fn answer(m: FromWorker, d: &UseReducerDispatcher<AppState>) {
         }
         FromWorker::Stale(found) => {
             stop();
+            let opened = found.is_some();
             d.dispatch(Action::OpenStale(found));
+            if opened {
+                // The trial opens at the top of the page: go there, to its caption.
+                crate::dom::show_and_focus(".captions .caption");
+            }
         }
         FromWorker::Failed(e) => {
             stop();

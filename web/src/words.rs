@@ -31,6 +31,8 @@ pub const LINK_NOTE: &str = "Copied to the clipboard if the browser allowed it; 
 pub const EMBED_TITLE: &str = "Embed in a course page";
 pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mode: ring, time controls and captions; options: panels=history,spacetime,controls,inspector,merkle,consistency,lab, autoplay=1 (plays once scrolled into view), scale=2 (a projector) and theme=light or theme=dark (else the system's colours) in the link.";
 pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
+pub const LAB_KEEP: &str = "Keep these curves to compare";
+pub const LAB_CLEAR_KEPT: &str = "Clear the kept curves";
 /// After the core's note on a run that reached a cap (`Stats.note`).
 pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps or 300,000 messages sent, so the page's memory stays bounded; `quorumscope run` goes on to 1,000,000 steps and 800,000 messages.";
 
@@ -144,8 +146,10 @@ pub fn lab_simulator(mechanisms: &[String]) -> String {
         [one] => one.clone(),
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     };
-    format!("Engine: the full simulator, with {on}; each t has trials of its own, so the curve has fewer points.")
+    let repair = if mechanisms.iter().any(|m| m == "read repair") { LAB_READ_REPAIR } else { "" };
+    format!("Engine: the full simulator, with {on}; each t has trials of its own, so the curve has fewer points.{repair}")
 }
+pub const LAB_READ_REPAIR: &str = " Read repair acts only after a get returns, and each trial reads its key once, so it cannot change these curves: what differs from a run without it is sampling noise.";
 pub const LAB_SCENARIO_NOTE: &str = "This experiment's network: its latency per message kind (or its one latency) and its datacenters, as quorumscope pbs --scenario takes it; its links and message loss are not part of the model.";
 pub const LAB_CLOSED_FORM: &str = "Dashed, in each curve's colour: the closed form for non-expanding quorums, 1 − C(N−W, R)/C(N, R), the same at every t: the chance that R replicas picked at random include one of the W that acknowledged. Dynamo's quorums expand (the write goes on to every replica), so with independent delays (LNKD, YMMR) the curve stays at or above it.";
 pub const LAB_MECHANISMS: &str = "What the paper's model leaves out";

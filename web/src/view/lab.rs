@@ -106,14 +106,14 @@ fn run_bar(p: &LabProps) -> Html {
     };
     let status = match &lab.run {
         Run::Running { choice, of, done, total } => format!(
-            "Running choice {} of {}: {} of {} trials",
+            "Running choice {} of {}: {} of {} trials (the curve's, then those for k = 1)",
             choice + 1,
             of,
             chart::grouped(*done),
             chart::grouped(*total)
         ),
         Run::Finding => "Looking for a stale trial…".into(),
-        Run::Opened => "The stale trial is open above, at the instant its get returned.".into(),
+        Run::Opened => "The stale trial is open at the top of the page, at the instant its get returned.".into(),
         Run::Done => "Done.".into(),
         Run::Cancelled => words::LAB_CANCELLED.into(),
         Run::Failed(e) => e.clone(),
@@ -151,11 +151,13 @@ pub fn Curves(p: &CurvesProps) -> Html {
 
 fn curves(lab: &Lab, d: &Dispatch, width_px: f64) -> Html {
     let res = &lab.results;
-    let t_max = res.iter().flat_map(|o| o.points.iter().map(|p| p.0)).fold(0.0, f64::max);
-    let floor = chart::p_floor(res.iter().flat_map(|o| o.points.iter().map(|p| p.1).chain([1.0 - o.closed_stale])));
+    let all = || res.iter().chain(lab.kept.iter());
+    let t_max = all().flat_map(|o| o.points.iter().map(|p| p.0)).fold(0.0, f64::max);
+    let floor = chart::p_floor(all().flat_map(|o| o.points.iter().map(|p| p.1).chain([1.0 - o.closed_stale])));
     let f = Frame::new(width_px, t_max, floor);
     let ticks_t = chart::ticks(t_max, 5);
-    let ticks_p = chart::ticks(1.0 - floor, 5).into_iter().map(|x| floor + x).filter(|p| *p <= 1.0 + 1e-9);
+    // From 100 % down, so the top of the chart is labelled.
+    let ticks_p = chart::ticks(1.0 - floor, 5).into_iter().map(|x| 1.0 - x).filter(|p| *p >= floor - 1e-9);
     let x_labels = ticks_t.iter().map(|t| {
         html! { <text x={fixed(f.x(*t), 1)} y={fixed(f.x_axis_y() + 16.0, 1)} text-anchor="middle">{ num(*t) }</text> }
     });
@@ -189,6 +191,14 @@ fn curves(lab: &Lab, d: &Dispatch, width_px: f64) -> Html {
             </g>
         }
     });
+    // Kept from an earlier run: dotted, under the new curves, in the colour of their choice.
+    let kept = lab.kept.iter().enumerate().map(|(i, o)| {
+        html! {
+            <g class="curve kept" style={format!("--lc: {}", COLOURS[i % COLOURS.len()])} data-kept={format!("{},{}", o.r, o.w)}>
+                <path d={chart::path(&f, &o.points)}><title>{ format!("kept: {}", o.label()) }</title></path>
+            </g>
+        }
+    });
     let (bx, by) = (fixed(f.left, 1), fixed(f.x_axis_y(), 1));
     html! {
         <svg class="lab-chart" viewBox={format!("0 0 {} {}", fixed(f.w, 0), fixed(f.h, 0))} width={fixed(f.w, 0)} height={fixed(f.h, 0)} role="img"
@@ -199,22 +209,44 @@ fn curves(lab: &Lab, d: &Dispatch, width_px: f64) -> Html {
             <line class="axis" x1={bx.clone()} x2={bx} y1={fixed(f.top, 1)} y2={by} />
             <text x={fixed((f.left + f.right_x()) / 2.0, 1)} y={fixed(chart::HEIGHT - 6.0, 1)} text-anchor="middle">{ "t after the write commits (ms)" }</text>
             <text x="4" y="14" class="ylabel">{ "P(consistent read) %" }</text>
+            { for kept }
             { for lines }
         </svg>
     }
 }
 
 /// Which colour is which choice; the dashed line of each is its closed form.
-fn legend(lab: &Lab) -> Html {
+fn legend(lab: &Lab, d: &Dispatch) -> Html {
     let items = lab.results.iter().enumerate().map(|(i, o)| {
         html! {
             <span class="lab-key" style={format!("--lc: {}", COLOURS[i % COLOURS.len()])}>
-                <span class="swatch" aria-hidden="true"></span>{ format!("R={} W={}", o.r, o.w) }
-                <span class="swatch dashed" aria-hidden="true"></span>{ format!("closed form {}", o.closed_exact_consistent()) }
+                <span class="swatch" aria-hidden="true"></span>{ o.label() }
+                <span class="swatch dashed" aria-hidden="true"></span>{ format!("closed form: P(consistent) = {}", o.closed_exact_consistent()) }
             </span>
         }
     });
-    html! { <p class="lab-legend">{ for items }</p> }
+    let kept = lab.kept.iter().enumerate().map(|(i, o)| {
+        html! {
+            <span class="lab-key" style={format!("--lc: {}", COLOURS[i % COLOURS.len()])} data-kept-key="1">
+                <span class="swatch dotted" aria-hidden="true"></span>{ format!("kept: {}", o.label()) }
+            </span>
+        }
+    });
+    let act = |a: LabAction| {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Lab(a.clone())))
+    };
+    html! {
+        <>
+            <p class="lab-legend">{ for items }{ for kept }</p>
+            <p class="lab-keep">
+                <button data-action="lab-keep" onclick={act(LabAction::Keep)} disabled={lab.running()}>{ words::LAB_KEEP }</button>
+                if !lab.kept.is_empty() {
+                    { " " }<button data-action="lab-clear-kept" onclick={act(LabAction::ClearKept)}>{ words::LAB_CLEAR_KEPT }</button>
+                }
+            </p>
+        </>
+    }
 }
 
 fn level(xs: &[(String, f64)], l: &str) -> String {
@@ -224,7 +256,7 @@ fn level(xs: &[(String, f64)], l: &str) -> String {
 fn table(lab: &Lab) -> Html {
     let rows = lab.results.iter().enumerate().map(|(i, o): (usize, &Outcome)| {
         let vis = match o.visibility("99.9") {
-            Some(Some(t)) => format!("{} ms", num(t)),
+            Some(Some(t)) => format!("{} ms", chart::sig3(t)),
             _ => "beyond the t tried".into(),
         };
         html! {
@@ -234,6 +266,7 @@ fn table(lab: &Lab) -> Html {
                 <td>{ format!("{} / {} / {}", level(&o.write_ms, "50"), level(&o.write_ms, "99"), level(&o.write_ms, "99.9")) }</td>
                 <td data-visibility={format!("{},{}", o.r, o.w)}>{ vis }</td>
                 <td>{ format!("{} ({})", chart::percent(o.points.first().map_or(0.0, |p| p.1)), chart::percent(1.0 - o.closed_stale)) }</td>
+                <td data-k1={format!("{},{}", o.r, o.w)}>{ o.simulated_k1.map_or("–".into(), |k| format!("{} ({})", chart::percent(k), chart::percent(o.closed_stale))) }</td>
                 <td>{ format!("{} in {} ms", chart::grouped(o.trials), fixed(o.ms, 0)) }{ if o.excluded > 0 { format!(", {} left out (put or get failed)", chart::grouped(o.excluded)) } else { String::new() } }</td>
             </tr>
         }
@@ -246,8 +279,9 @@ fn table(lab: &Lab) -> Html {
                     <th scope="col">{ "Choice" }</th>
                     <th scope="col">{ "Read ms" }<br/><span class="muted">{ "50 / 99 / 99.9th" }</span></th>
                     <th scope="col">{ "Write ms" }<br/><span class="muted">{ "50 / 99 / 99.9th" }</span></th>
-                    <th scope="col">{ "t-visibility" }<br/><span class="muted">{ "99.9 % consistent" }</span></th>
-                    <th scope="col">{ "At t = 0" }<br/><span class="muted">{ "(closed form)" }</span></th>
+                    <th scope="col">{ "t-visibility" }<br/><span class="muted">{ "99.9 % consistent, to 3 figures" }</span></th>
+                    <th scope="col">{ "Consistent at t = 0" }<br/><span class="muted">{ "(closed form)" }</span></th>
+                    <th scope="col">{ "Missed the last write" }<br/><span class="muted">{ "k = 1, trials of their own (closed form)" }</span></th>
                     <th scope="col">{ "Trials" }</th>
                 </tr></thead>
                 <tbody>{ for rows }</tbody>
@@ -268,7 +302,7 @@ fn show_me(lab: &Lab, d: &Dispatch) -> Html {
         html! { <option value={i.to_string()} selected={i == choice}>{ format!("R={} W={}", o.r, o.w) }</option> }
     });
     let ts = o.points.iter().map(|(x, p)| {
-        html! { <option value={num(*x)} selected={*x == t}>{ format!("{} ms ({})", num(*x), chart::percent(*p)) }</option> }
+        html! { <option value={num(*x)} selected={*x == t}>{ format!("{} ms ({} consistent)", num(*x), chart::percent(*p)) }</option> }
     });
     let pick_choice = {
         let (d, results) = (d.clone(), lab.results.clone());
@@ -342,7 +376,7 @@ pub fn LabPanel(p: &LabProps) -> Html {
                             if scenario_model { { " " }{ words::LAB_SCENARIO_NOTE } }
                         </p>
                         <Curves lab={Rc::clone(lab)} d={d.clone()} />
-                        { legend(lab) }
+                        { legend(lab, &d) }
                         <p class="help">{ words::LAB_CLOSED_FORM }</p>
                         { show_me(lab, &d) }
                         { table(lab) }
