@@ -547,7 +547,7 @@ test('leaving an experiment the student edited asks first; an unedited one never
   await page.reload();
   await page.waitForSelector('[data-node]:not(#boot *)');
   assert.deepEqual(asked, [], 'nothing to lose: no prompt');
-  await page.getByLabel('Read repair', { exact: true }).check();
+  await page.check('input[name=read_repair]');
   await page.waitForSelector('[data-edited]');
   await page.reload();
   await page.waitForSelector('[data-draft]');
