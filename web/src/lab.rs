@@ -178,9 +178,11 @@ impl Outcome {
 
     /// Reads the outcome JSON (`quorumscope pbs`'s, with the worker's `ms`).
     pub fn from_json(v: &Value) -> Option<Outcome> {
+        // A t with no trial left (every put or get failed) has no P (null): no point there.
         let points = v["consistent"]
             .as_array()?
             .iter()
+            .filter(|p| !p["p"].is_null())
             .map(|p| Some((p["t_ms"].as_f64()?, p["p"].as_f64()?)))
             .collect::<Option<_>>()?;
         let mut visibility: Vec<(String, Option<f64>)> =
@@ -485,6 +487,9 @@ mod tests {
             "trials":10,"excluded":{"puts_failed":1,"gets_failed":2},"ms":12.5}}"#;
         let FromWorker::Outcome(o) = read_message(text) else { panic!("an outcome") };
         assert_eq!(o.points, vec![(0.0, 0.25), (5.0, 0.9)]);
+        let none_left = text.replace(r#"{"t_ms":5,"p":0.9,"trials":10}"#, r#"{"t_ms":5,"p":null,"trials":0}"#);
+        let FromWorker::Outcome(gap) = read_message(&none_left) else { panic!("an outcome") };
+        assert_eq!(gap.points, vec![(0.0, 0.25)], "no point where no trial was left");
         assert_eq!(o.write_ms, vec![("50".into(), 4.0), ("99".into(), 5.0), ("99.9".into(), 6.0)]);
         assert_eq!((o.visibility("99"), o.visibility("99.9")), (Some(Some(12.5)), Some(None)));
         assert_eq!((o.closed_exact.as_str(), o.excluded, o.ms, o.simulated_k1), ("2/3", 3, 12.5, Some(0.7)));

@@ -147,7 +147,9 @@ pub fn lab_simulator(mechanisms: &[String]) -> String {
         [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     };
     let repair = if mechanisms.iter().any(|m| m == "read repair") { LAB_READ_REPAIR } else { "" };
-    format!("Engine: the full simulator, with {on}; each t has trials of its own, so the curve has fewer points.{repair}")
+    format!(
+        "Engine: the full simulator, with {on}; each t has trials of its own, so the curve has fewer points.{repair}"
+    )
 }
 pub const LAB_READ_REPAIR: &str = " Read repair acts only after a get returns, and each trial reads its key once, so it cannot change these curves: what differs from a run without it is sampling noise.";
 pub const LAB_SCENARIO_NOTE: &str = "This experiment's network: its latency per message kind (or its one latency) and its datacenters, as quorumscope pbs --scenario takes it; its links and message loss are not part of the model.";

@@ -196,3 +196,16 @@ fn a_stale_trial_opened_as_a_run_is_a_stale_read_there() {
         "strict quorums are never stale"
     );
 }
+
+#[test]
+fn a_t_whose_trials_all_failed_has_no_probability_not_zero() {
+    // Nodes down most of the time: at some t no put-then-get completes.
+    let mut c = cfg("LNKD-DISK", 3, 2, 1, 1000, &[0.0, 4.0, 8.0, 12.0]);
+    (c.mechanisms.crashes_per_s, c.mechanisms.crash_ms, c.k_max) = (5.0, 1000.0, 0);
+    let out = pbs::run(&c).unwrap().to_json(&c);
+    let points = out["consistent"].as_array().unwrap();
+    let empty: Vec<_> = points.iter().filter(|p| p["trials"] == 0).collect();
+    assert!(!empty.is_empty(), "the configuration leaves some t without trials: {points:?}");
+    assert!(empty.iter().all(|p| p["p"].is_null()), "{points:?}");
+    assert!(points.iter().filter(|p| p["trials"] != 0).all(|p| p["p"].is_f64()));
+}

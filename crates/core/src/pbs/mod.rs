@@ -398,7 +398,8 @@ impl Outcome {
             "mechanisms": {"read_repair": m.read_repair, "anti_entropy_ms": m.anti_entropy_ms,
                 "sloppy_quorum": m.sloppy_quorum, "crashes_per_s": m.crashes_per_s, "crash_ms": m.crash_ms,
                 "writes_per_s": m.writes_per_s},
-            "consistent": self.consistent.iter().map(|(t, p, n)| json!({"t_ms": t, "p": p, "trials": n})).collect::<Vec<_>>(),
+            // A t whose trials all failed (a put or get could not complete) has no P: null, not 0.
+            "consistent": self.consistent.iter().map(|(t, p, n)| json!({"t_ms": t, "p": (*n > 0).then_some(*p), "trials": n})).collect::<Vec<_>>(),
             "t_visibility_ms": Value::Object(vis),
             "latency_ms": {"read": levels(&self.read_ms), "write": levels(&self.write_ms)},
             "k_staleness": k,
