@@ -116,18 +116,8 @@ pub fn percent(p: f64) -> String {
     format!("{s} %")
 }
 
-/// A whole number with thin groups of three: 100000 → "100,000".
-pub fn grouped(x: u64) -> String {
-    let digits = x.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+/// A whole number in groups of three: 100000 → "100,000" (the core's, as every count is).
+pub use quorumscope_core::num::grouped;
 
 #[cfg(test)]
 mod tests {

@@ -468,12 +468,8 @@ fn every_lesson_has_narrated_steps_within_its_run() {
     }
 }
 
-/// Every lesson's whole report is kept, reviewed, in `lessons/expected/NAME.json`, so a change in
-/// what a lesson shows (an outcome, an anomaly, a sentence) is a visible diff. After a deliberate
-/// change, `QS_BLESS=1 cargo test -p quorumscope-core --test lessons` rewrites them; review the
-/// diff before committing.
-#[test]
-fn every_lesson_report_matches_its_reviewed_expectation() {
+/// The `lessons/` folder and its lessons' names, sorted.
+fn lesson_names() -> (String, Vec<String>) {
     let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -481,6 +477,16 @@ fn every_lesson_report_matches_its_reviewed_expectation() {
         .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(String::from))
         .collect();
     names.sort();
+    (dir, names)
+}
+
+/// Every lesson's whole report is kept, reviewed, in `lessons/expected/NAME.json`, so a change in
+/// what a lesson shows (an outcome, an anomaly, a sentence) is a visible diff. After a deliberate
+/// change, `QS_BLESS=1 cargo test -p quorumscope-core --test lessons` rewrites them; review the
+/// diff before committing.
+#[test]
+fn every_lesson_report_matches_its_reviewed_expectation() {
+    let (dir, names) = lesson_names();
     assert!(names.len() >= 13, "{names:?}");
     let bless = std::env::var_os("QS_BLESS").is_some();
     let mut changed = Vec::new();
@@ -614,13 +620,7 @@ fn quorums_with_w_plus_r_above_n_are_not_linearizable_while_a_write_is_in_flight
 /// one JSON tree (as it was before it took gigabytes on long runs).
 #[test]
 fn the_run_json_written_as_it_is_made_is_the_whole_document() {
-    let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".json").map(String::from))
-        .collect();
-    names.sort();
+    let (_, names) = lesson_names();
     let mut texts: Vec<(String, String)> = names.iter().map(|n| (n.clone(), lesson(n))).collect();
     // Names out of order, so that sorting them is seen: nodes, keys and clients.
     texts.push((
