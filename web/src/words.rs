@@ -34,7 +34,7 @@ pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
 pub const LAB_KEEP: &str = "Keep these curves to compare";
 pub const LAB_CLEAR_KEPT: &str = "Clear the kept curves";
 /// After the core's note on a run that reached a cap (`Stats.note`).
-pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps or 300,000 messages sent, so the page's memory stays bounded; `quorumscope run` goes on to 1,000,000 steps and 800,000 messages.";
+pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps or 300,000 messages sent, so the page's memory stays bounded; the command line (quorumscope run) goes on to 1,000,000 steps and 800,000 messages.";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
 /// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
