@@ -67,7 +67,8 @@ fn use_callbacks(d: UseReducerDispatcher<AppState>) -> Callbacks {
 pub fn App(props: &AppProps) -> Html {
     test_hooks::count_render();
     let fragment = props.fragment.clone();
-    let state = use_reducer(move || {
+    // Rendered only when what the page shows changes (AppState's PartialEq): see `live`.
+    let state = use_reducer_eq(move || {
         let mut s = AppState::from_fragment(&fragment);
         s.reduced_motion = dom::prefers_reduced_motion();
         s
@@ -76,7 +77,7 @@ pub fn App(props: &AppProps) -> Html {
     let open_ref = use_node_ref();
     let dispatch = state.dispatcher();
     test_hooks::register(&dispatch);
-    hooks::use_clock(state.playing, state.reduced_motion, dispatch.clone());
+    hooks::use_clock(&state);
     hooks::use_keyboard(dispatch.clone());
     hooks::use_hash_changes(dispatch.clone());
     hooks::use_autoplay(state.view.autoplay, dispatch.clone());
@@ -107,7 +108,13 @@ pub fn App(props: &AppProps) -> Html {
     // Every font size in the stylesheet is a multiple of `--scale` (2 on a projector).
     let style = format!("--scale: {}", state.view.text_scale());
     let (t, end_us) = (state.t_us, state.model.end_us);
+    let refs = (use_node_ref(), use_node_ref());
+    {
+        let refs = refs.clone();
+        crate::live::use_painter(t, move |t_us, between| crate::view::transport::paint(&refs, t_us, between));
+    }
     let times = TransportProps {
+        refs,
         t_us: t,
         end_us,
         playing: state.playing,

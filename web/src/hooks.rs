@@ -18,12 +18,14 @@ type FrameLoop = Rc<RefCell<Option<Closure<dyn FnMut(f64)>>>>;
 /// Advances simulated time while playing. With reduced motion, time jumps from event to event on
 /// a timer instead of gliding. Paused: nothing is scheduled at all.
 #[hook]
-pub fn use_clock(playing: bool, reduced_motion: bool, dispatch: UseReducerDispatcher<AppState>) {
+pub fn use_clock(state: &UseReducerHandle<AppState>) {
+    let (playing, reduced_motion) = (state.playing, state.reduced_motion);
+    let state = state.clone();
     use_effect_with((playing, reduced_motion), move |&(playing, reduced)| -> Cleanup {
         match (playing, reduced) {
             (false, _) => Box::new(|| ()),
-            (true, true) => jump_every(800, dispatch),
-            (true, false) => animate(dispatch),
+            (true, true) => jump_every(800, state.dispatcher()),
+            (true, false) => animate(state),
         }
     });
 }
@@ -37,8 +39,10 @@ fn jump_every(ms: u32, dispatch: UseReducerDispatcher<AppState>) -> Cleanup {
     Box::new(move || drop(interval))
 }
 
-/// A tick per animation frame, with the real time since the last one.
-fn animate(dispatch: UseReducerDispatcher<AppState>) -> Cleanup {
+/// A tick per animation frame, with the real time since the last one. When the tick changes
+/// nothing the page's elements show, the page is not rendered and the live parts are painted at
+/// the new instant instead ([`crate::live`]); when it does, the render paints them.
+fn animate(state: UseReducerHandle<AppState>) -> Cleanup {
     let Some(window) = web_sys::window() else { return Box::new(|| ()) };
     let handle: Rc<Cell<Option<i32>>> = Rc::new(Cell::new(None));
     let frame: FrameLoop = Rc::new(RefCell::new(None));
@@ -48,8 +52,14 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Cleanup {
         *frame.borrow_mut() = Some(Closure::new(move |ts: f64| {
             let dt = last.get().map(|l| ts - l).unwrap_or(0.0);
             last.set(Some(ts));
-            let t0 = dom::perf_now();
-            dispatch.dispatch(Action::Tick(dt));
+            let t0 = test_hooks::frame_start();
+            // Fresh handles each frame: a handle keeps every state it was read at.
+            let before = state.clone();
+            state.dispatch(Action::Tick(dt));
+            let after = state.clone();
+            if *before == *after && after.playing {
+                crate::live::paint(after.t_us, ts);
+            }
             test_hooks::frame_done(t0);
             if let Some(cb) = frame2.borrow().as_ref() {
                 handle.set(window.request_animation_frame(cb.as_ref().unchecked_ref()).ok());
@@ -158,6 +168,36 @@ pub fn use_keyboard(dispatch: UseReducerDispatcher<AppState>) {
     });
 }
 
+/// Whether the element is on screen (any part of it in the viewport), from an
+/// IntersectionObserver: painters skip what nobody can see (the space-time diagram below the
+/// fold while the ring plays). True until the observer says otherwise, so a browser without one
+/// paints everything.
+#[hook]
+pub fn use_on_screen(node: NodeRef) -> Rc<Cell<bool>> {
+    let on_screen = use_memo((), |_| Cell::new(true));
+    {
+        let on_screen = Rc::clone(&on_screen);
+        use_effect_with((), move |_| -> Cleanup {
+            let Some(el) = node.cast::<web_sys::Element>() else { return Box::new(|| ()) };
+            let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                let mut seen = entries.iter().filter_map(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok());
+                if let Some(e) = seen.next_back() {
+                    on_screen.set(e.is_intersecting());
+                }
+            });
+            let Ok(obs) = web_sys::IntersectionObserver::new(cb.as_ref().unchecked_ref()) else {
+                return Box::new(|| ());
+            };
+            obs.observe(&el);
+            Box::new(move || {
+                obs.disconnect();
+                drop(cb);
+            })
+        });
+    }
+    on_screen
+}
+
 /// `autoplay=1`: plays once the page is on screen. In an iframe on a course page that is when
 /// the reader scrolls to it (the observer's implicit root is the top-level window), not when the
 /// frame loads; once started the observer is disconnected.
@@ -241,17 +281,24 @@ pub fn use_hash_changes(dispatch: UseReducerDispatcher<AppState>) {
 /// pixel re-renders.
 #[hook]
 pub fn use_width(node: NodeRef) -> f64 {
-    let width_px = use_state(|| 0.0f64);
+    use_size(node).0
+}
+
+/// The element's rendered content box, width and height in CSS pixels (0 until known), from a
+/// ResizeObserver: reading it never forces a layout. A change of more than a pixel re-renders.
+#[hook]
+pub fn use_size(node: NodeRef) -> (f64, f64) {
+    let size_px = use_state(|| (0.0f64, 0.0f64));
     {
-        let width_px = width_px.clone();
+        let size_px = size_px.clone();
         use_effect_with((), move |_| -> Cleanup {
             let Some(el) = node.cast::<web_sys::Element>() else { return Box::new(|| ()) };
             let cb = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
                 if let Ok(e) = entries.get(0).dyn_into::<web_sys::ResizeObserverEntry>() {
-                    let w = e.content_rect().width();
+                    let (w, h) = (e.content_rect().width(), e.content_rect().height());
                     // Only a real change re-renders (the observer also reports the first size).
-                    if (w - *width_px).abs() > 1.0 {
-                        width_px.set(w);
+                    if (w - size_px.0).abs() > 1.0 || (h - size_px.1).abs() > 1.0 {
+                        size_px.set((w, h));
                     }
                 }
             });
@@ -263,7 +310,7 @@ pub fn use_width(node: NodeRef) -> f64 {
             })
         });
     }
-    *width_px
+    *size_px
 }
 
 /// For a modal dialog: focus moves to `first` when it opens, Tab and Shift+Tab go round the

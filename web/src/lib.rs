@@ -19,6 +19,7 @@ pub mod lab;
 pub mod lab_run;
 pub mod lessons;
 pub mod link;
+pub mod live;
 pub mod model;
 pub mod panel;
 pub mod state;

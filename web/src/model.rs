@@ -345,6 +345,11 @@ impl Model {
             .collect()
     }
 
+    /// How many trace events happened at or before `t`.
+    pub fn events_through(&self, t_us: u64) -> usize {
+        self.rec().trace.partition_point(|e| e.at_us <= t_us)
+    }
+
     /// Trace events at or before `t`, the latest `n` of them.
     pub fn recent_events(&self, t_us: u64, n: usize) -> &[TraceEvent] {
         let tr = &self.rec().trace;

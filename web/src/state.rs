@@ -176,10 +176,15 @@ pub struct AppState {
     pub lab: Rc<crate::lab::Lab>,
 }
 
+/// Two states are equal when they render the same elements: the page re-renders only when this
+/// says they differ (`use_reducer_eq`). While playing, the exact instant is not compared, only
+/// what the elements show of it ([`AppState::shown_time`]); between two renders the live parts
+/// (the messages on the ring, the space-time cursor, the clock) are painted each frame with the
+/// exact time by [`crate::live`].
 impl PartialEq for AppState {
     fn eq(&self, o: &Self) -> bool {
         Rc::ptr_eq(&self.model, &o.model)
-            && self.t_us == o.t_us
+            && self.shown_time() == o.shown_time()
             && self.playing == o.playing
             && self.speed == o.speed
             && self.selection == o.selection
@@ -298,6 +303,18 @@ impl AppState {
         } else {
             self.t_us
         }
+    }
+
+    /// Where the cursor stands as far as the page's elements go. Paused, the exact instant. While
+    /// playing, elements change only at a trace event (a message sent, delivered or lost, a node's
+    /// state), a caption, or a tick of the coarse text and narration clocks; in between only the
+    /// live parts move ([`crate::live`]).
+    pub fn shown_time(&self) -> (u64, usize, Option<usize>, u64, u64) {
+        if !self.playing {
+            return (self.t_us, 0, None, 0, 0);
+        }
+        let t = self.t_us;
+        (0, self.model.events_through(t), self.model.step_at(t), self.text_t_us(), self.narration_t_us())
     }
 
     /// [`Self::known_us`] on the coarse clock of text views.
@@ -1098,6 +1115,26 @@ mod tests {
         // Paused: a tick changes nothing, not even the Rc.
         let same = Rc::clone(&s);
         assert!(Rc::ptr_eq(&same.reduce(Action::Tick(16.0)), &s));
+    }
+
+    #[test]
+    fn while_playing_the_page_renders_only_when_what_it_shows_changes() {
+        // The put reaches A at 5 ms; at speed 0.1 a 16 ms frame is 1.6 ms of simulated time.
+        let s = go(plain("stale-read"), &[Action::SetSpeed(0.1), Action::TogglePlay, Action::Tick(10.0)]);
+        assert_eq!(s.t_us, 1_000);
+        let next = s.clone().reduce(Action::Tick(16.0));
+        assert_eq!(next.t_us, 2_600);
+        assert!(*next == *s, "a frame between two trace events renders nothing (the painters move it)");
+        // Across the arrival at 5 ms a trace event happened: the page renders.
+        let later = go(next.clone(), &[Action::Tick(16.0), Action::Tick(16.0)]);
+        assert_eq!(later.t_us, 5_800);
+        assert!(*later != *next);
+        // The coarse text clock (200 ms of real time) renders too, events or not.
+        let (a, b) = (s.shown_time(), go(s.clone(), &[Action::Tick(100.0), Action::Tick(100.0)]).shown_time());
+        assert_ne!(a.3, b.3);
+        // Paused, every instant is its own render.
+        let paused = go(s.clone(), &[Action::TogglePlay]);
+        assert!(*paused.clone().reduce(Action::Seek(1_100)) != *paused);
     }
 
     #[test]

@@ -21,6 +21,15 @@ pub fn count_frame() {
     FRAMES.with(|f| f.set(f.get() + 1));
 }
 
+/// When a frame's work starts, for [`frame_done`] (0 without the test hooks: reading the clock
+/// costs a call into the page every frame).
+pub fn frame_start() -> f64 {
+    #[cfg(feature = "hooks")]
+    return crate::dom::perf_now();
+    #[cfg(not(feature = "hooks"))]
+    0.0
+}
+
 /// A frame's work: the dispatch at `t0` and the render Yew queues after it. The render runs in a
 /// microtask queued by the dispatch; this one runs after it, so the figure covers the reducer,
 /// the render and the DOM updates.

@@ -217,25 +217,72 @@ pub fn svg_marks(items: &[Drawn], k: f64, colour: &dyn Fn(MsgKind) -> String, pa
     out
 }
 
-/// Draws `items` on `canvas`, whose box matches the SVG's viewBox (`x0`, width `w`, height `h`);
+/// The canvas's colours, from the theme's CSS variables, so light, dark and colour-blind
+/// palettes hold.
+struct Palette {
+    kinds: Vec<String>,
+    clients: Vec<String>,
+    panel: String,
+    fg: String,
+    bad: String,
+}
+
+thread_local! {
+    /// The palette as last read: reading the stylesheet each frame would recompute styles each
+    /// frame. Read again on the first draw after the ring renders ([`forget_palette`]), which is
+    /// when the theme can have changed.
+    static PALETTE: std::cell::RefCell<Option<std::rc::Rc<Palette>>> = const { std::cell::RefCell::new(None) };
+}
+
+thread_local! {
+    /// The font last set on the ring's canvas (the canvas keeps it until it is resized).
+    static FONT_SET: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The next draw reads the colours from the stylesheet again.
+pub fn forget_palette() {
+    PALETTE.with(|p| p.borrow_mut().take());
+}
+
+fn palette(window: &web_sys::Window, canvas: &web_sys::HtmlCanvasElement) -> Option<std::rc::Rc<Palette>> {
+    if let Some(p) = PALETTE.with(|p| p.borrow().clone()) {
+        return Some(p);
+    }
+    let style = window.get_computed_style(canvas).ok()??;
+    let var = |name: &str, or: &str| {
+        style.get_property_value(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).unwrap_or(or.into())
+    };
+    let p = std::rc::Rc::new(Palette {
+        kinds: MsgKind::ALL.iter().map(|k| var(kinds::style(*k).colour, "#888")).collect(),
+        clients: (0..CLIENT_COLOURS).map(|ci| var(&format!("--cl-{ci}"), "#888")).collect(),
+        panel: var("--panel", "#fff"),
+        fg: var("--fg", "#000"),
+        bad: var("--bad", "#c00"),
+    });
+    PALETTE.with(|c| *c.borrow_mut() = Some(std::rc::Rc::clone(&p)));
+    Some(p)
+}
+
+/// Draws `items` on `canvas`, drawn `css_w` × `css_h` CSS pixels (as observed, not read back: a
+/// read would force a layout every frame), whose box matches the SVG's viewBox (`x0`, width `w`);
 /// their value labels keep off the boxes `keep_off` where they can (the ring's cards, pills, names).
 pub fn draw(
     canvas: &web_sys::HtmlCanvasElement,
     items: &[Drawn],
-    x0: f64,
-    w: f64,
+    (css_w, css_h): (f64, f64),
+    (x0, w): (f64, f64),
     k: f64,
     keep_off: &[Rect],
 ) -> Option<()> {
     let ctx: web_sys::CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let window = web_sys::window()?;
     let dpr = window.device_pixel_ratio().max(1.0);
-    let css_w = canvas.client_width() as f64;
-    let css_h = canvas.client_height() as f64;
     let (pw, ph) = ((css_w * dpr).round() as u32, (css_h * dpr).round() as u32);
     if canvas.width() != pw || canvas.height() != ph {
         canvas.set_width(pw);
         canvas.set_height(ph);
+        // A resized canvas has lost its context's state.
+        FONT_SET.with(|f| f.borrow_mut().clear());
     }
     ctx.set_transform(1.0, 0.0, 0.0, 1.0, 0.0, 0.0).ok()?;
     ctx.clear_rect(0.0, 0.0, pw as f64, ph as f64);
@@ -245,14 +292,8 @@ pub fn draw(
     }
     let scale = pw as f64 / w;
     ctx.set_transform(scale, 0.0, 0.0, scale, -x0 * scale, 0.0).ok()?;
-    // Colours come from the theme's CSS variables, so light, dark and colour-blind palettes hold.
-    let style = window.get_computed_style(canvas).ok()??;
-    let var = |name: &str| style.get_property_value(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    let colours: Vec<String> =
-        MsgKind::ALL.iter().map(|k| var(kinds::style(*k).colour).unwrap_or("#888".into())).collect();
-    let panel = var("--panel").unwrap_or("#fff".into());
-    let fg = var("--fg").unwrap_or("#000".into());
-    let bad = var("--bad").unwrap_or("#c00".into());
+    let pal = palette(&window, canvas)?;
+    let (colours, panel, fg, bad) = (&pal.kinds, &pal.panel, &pal.fg, &pal.bad);
     ctx.set_line_width(2.0);
     // Batched: each (kind, opacity) group is one path, filled once.
     for (ki, kind) in MsgKind::ALL.iter().enumerate() {
@@ -268,7 +309,7 @@ pub fn draw(
                 trace(&ctx, &o, d.at.x, d.at.y);
             }
             ctx.set_global_alpha(if faded { 0.35 } else { 1.0 });
-            paint(&ctx, *kind, &colours[ki], &panel);
+            paint(&ctx, *kind, &colours[ki], panel);
         }
     }
     // The few that need their own opacity or outline: dropped, selected, part of the selection.
@@ -278,7 +319,7 @@ pub fn draw(
         ctx.begin_path();
         trace(&ctx, &outline(d.kind, k), d.at.x, d.at.y);
         if d.dropped {
-            paint(&ctx, d.kind, &colours[ki], &panel);
+            paint(&ctx, d.kind, &colours[ki], panel);
             // A cross where it was lost.
             let (a, b) = (6.0 * k, 12.0 * k);
             let (x, y) = (d.at.x - a, d.at.y - a);
@@ -287,17 +328,17 @@ pub fn draw(
             ctx.line_to(x + b, y + b);
             ctx.move_to(x + b, y);
             ctx.line_to(x, y + b);
-            ctx.set_stroke_style_str(&bad);
+            ctx.set_stroke_style_str(bad);
             ctx.stroke();
         } else {
-            ctx.set_stroke_style_str(&fg);
+            ctx.set_stroke_style_str(fg);
             ctx.set_line_width(if d.selected { 3.0 } else { 1.5 });
             ctx.stroke();
             ctx.set_line_width(2.0);
         }
     }
     ctx.set_global_alpha(1.0);
-    attribution(&ctx, (items, keep_off), k, &var, (&fg, &panel));
+    attribution(&ctx, (items, keep_off), k, &pal);
     Some(())
 }
 
@@ -307,13 +348,8 @@ pub const CLIENT_COLOURS: usize = 4;
 /// Which operation each message belongs to: a ring in its client's colour around it (the client's
 /// pill wears the same), and, for the operation in focus or the selected message, the value it
 /// carries written beside it.
-fn attribution(
-    ctx: &web_sys::CanvasRenderingContext2d,
-    (items, keep_off): (&[Drawn], &[Rect]),
-    k: f64,
-    var: &dyn Fn(&str) -> Option<String>,
-    (fg, panel): (&str, &str),
-) {
+fn attribution(ctx: &web_sys::CanvasRenderingContext2d, (items, keep_off): (&[Drawn], &[Rect]), k: f64, pal: &Palette) {
+    let (fg, panel) = (&pal.fg, &pal.panel);
     ctx.set_line_width(1.5);
     for ci in 0..CLIENT_COLOURS {
         let mine = |d: &&Drawn| !d.dropped && d.client.is_some_and(|c| c as usize % CLIENT_COLOURS == ci);
@@ -327,11 +363,16 @@ fn attribution(
             let _ = ctx.arc(d.at.x, d.at.y, 10.0 * k, 0.0, std::f64::consts::TAU);
         }
         ctx.set_global_alpha(0.9);
-        ctx.set_stroke_style_str(&var(&format!("--cl-{ci}")).unwrap_or("#888".into()));
+        ctx.set_stroke_style_str(&pal.clients[ci]);
         ctx.stroke();
     }
     ctx.set_global_alpha(1.0);
-    ctx.set_font(&format!("600 {}px sans-serif", quorumscope_core::num::fixed(LABEL_EM * 12.0 * k, 1)));
+    // Setting a font parses it: only when it changed (the canvas keeps it from frame to frame).
+    let font = format!("600 {}px sans-serif", quorumscope_core::num::fixed(LABEL_EM * 12.0 * k, 1));
+    if FONT_SET.with(|f| *f.borrow() != font) {
+        ctx.set_font(&font);
+        FONT_SET.with(|f| *f.borrow_mut() = font);
+    }
     ctx.set_line_width(3.0);
     let placed = labels(items, k, keep_off);
     for l in &placed {

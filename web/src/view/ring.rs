@@ -5,12 +5,14 @@ use super::layout::{layout_with, Layout};
 use super::messages;
 use crate::geometry::{self, polar, Pt, RING_R, VIEW};
 use crate::hooks;
+use crate::live;
 use crate::model::Model;
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
 use quorumscope_core::KeyId;
 use quorumscope_core::MsgRecord;
 use quorumscope_core::Snapshot;
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -103,7 +105,7 @@ pub fn Ring(p: &RingProps) -> Html {
     let model = &p.model;
     let sc = model.sc();
     let wrap = use_node_ref();
-    let width_px = hooks::use_width(wrap.clone());
+    let (width_px, height_px) = hooks::use_size(wrap.clone());
     let min_px = 12.0 * f64::from(p.text_scale.max(1));
     let scale = Scale::for_width(width_px, min_px);
     // A node is a touch target of at least 44 px across, however small the ring is drawn.
@@ -136,17 +138,35 @@ pub fn Ring(p: &RingProps) -> Html {
     // Messages in flight, and recently dropped ones fading where they were lost: drawn on the
     // canvas after render; listed in the DOM (hidden) for tests and authors' scripts.
     let in_flight = model.in_flight(p.t_us);
-    let drawn = Rc::new(messages::at(model, &lay, &in_flight, p.t_us, &p.selection));
-    messages::remember(&drawn, scale.k);
     let canvas = use_node_ref();
-    {
-        let (canvas, drawn) = (canvas.clone(), Rc::clone(&drawn));
-        use_effect(move || {
+    // The messages as last drawn (hovers and clicks find them there): painted after this render
+    // and, while playing, at every frame until the next one.
+    let drawn: Rc<RefCell<Rc<Vec<messages::Drawn>>>> = use_mut_ref(|| Rc::new(Vec::new()));
+    let painter = {
+        let (model, lay, sel, canvas, drawn) =
+            (Rc::clone(&p.model), Rc::clone(&lay), p.selection.clone(), canvas.clone(), Rc::clone(&drawn));
+        let keep_off = Rc::new(keep_off);
+        move |t_us: u64| {
+            let items = Rc::new(messages::at(&model, &lay, &model.in_flight(t_us), t_us, &sel));
+            messages::remember(&items, scale.k);
             if let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() {
-                messages::draw(&c, &drawn, -scale.margin, scale.width(), scale.k, &keep_off);
+                let view = (-scale.margin, scale.width());
+                messages::draw(&c, &items, (width_px, height_px), view, scale.k, &keep_off);
             }
-        });
-    }
+            *drawn.borrow_mut() = items;
+        }
+    };
+    // Between renders, only while the ring is on screen. After a render the theme may have
+    // changed: the colours are read again.
+    let on_screen = hooks::use_on_screen(canvas.clone());
+    live::use_painter(p.t_us, move |t_us, between| {
+        if !between {
+            messages::forget_palette();
+        }
+        if !between || on_screen.get() {
+            painter(t_us)
+        }
+    });
     // One string, set as the list's contents: far cheaper than diffing a thousand elements.
     // It follows the coarse text clock, so while playing it is rebuilt a few times a second.
     let hooks_html = use_memo((Rc::clone(&p.model), p.hooks_t_us), |(m, t)| messages::hooks_at(m, *t));
@@ -553,7 +573,7 @@ fn trails(lay: &Layout, in_flight: &[(u32, &MsgRecord)], focus_op: Option<u32>) 
 /// elsewhere clears the node selection.
 fn pointer_callbacks(
     p: &RingProps,
-    drawn: &Rc<Vec<messages::Drawn>>,
+    drawn: &Rc<RefCell<Rc<Vec<messages::Drawn>>>>,
     scale: Scale,
 ) -> (Callback<MouseEvent>, Callback<MouseEvent>) {
     let to_view = move |e: &MouseEvent| -> Option<Pt> {
@@ -569,15 +589,18 @@ fn pointer_callbacks(
     };
     let on_bg = {
         let (on_node, on_msg, drawn) = (p.on_node.clone(), p.on_msg.clone(), Rc::clone(drawn));
-        Callback::from(move |e: MouseEvent| match to_view(&e).and_then(|pt| messages::hit(&drawn, pt.x, pt.y)) {
-            Some(id) => on_msg.emit(id),
-            None => on_node.emit(None),
+        Callback::from(move |e: MouseEvent| {
+            match to_view(&e).and_then(|pt| messages::hit(&drawn.borrow(), pt.x, pt.y)) {
+                Some(id) => on_msg.emit(id),
+                None => on_node.emit(None),
+            }
         })
     };
     let on_move = {
         let (on_msg, drawn) = (p.on_msg.clone(), Rc::clone(drawn));
         Callback::from(move |e: MouseEvent| {
-            if let Some(id) = to_view(&e).and_then(|pt| messages::hit(&drawn, pt.x, pt.y)) {
+            let hit = to_view(&e).and_then(|pt| messages::hit(&drawn.borrow(), pt.x, pt.y));
+            if let Some(id) = hit {
                 on_msg.emit(id);
             }
         })

@@ -2,6 +2,7 @@
 //! client lanes, crashed stretches on node lanes — on the same time cursor as the ring.
 
 use crate::geometry::{time_window, time_x};
+use crate::live;
 use crate::model::{fmt_ms, Model};
 use crate::state::Selection;
 use quorumscope_core::num::fixed;
@@ -69,14 +70,36 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
         0 => end,
         ms => ms * 1000,
     };
-    let win = time_window(p.t_us, end, span_us);
+    // While playing, the page renders only now and then; between renders the cursor is moved by
+    // the painter below, which renders this diagram alone when the window must move on, at the
+    // exact time it was painted at.
+    let live_t = use_mut_ref(|| None::<u64>);
+    let t_us = live_t.borrow_mut().take().unwrap_or(p.t_us);
+    let win = time_window(t_us, end, span_us);
     let lanes = sc.nodes.len() + sc.clients.len();
     let height = TOP + lanes as f64 * LANE_H + 22.0;
     let plot_w = WIDTH - LEFT - 10.0;
     let x = |t: u64| time_x(t, win, LEFT, plot_w);
 
     let plot = html! { <Plot model={Rc::clone(model)} {win} known={p.known_us} sel_op={p.selection.op} focus={p.selection.focus_ops(model)} on_op={p.on_op.clone()} /> };
-    let cursor_x = x(p.t_us);
+    let cursor_x = x(t_us);
+    let cursor = use_node_ref();
+    {
+        let (cursor, force) = (cursor.clone(), use_force_update());
+        let on_screen = crate::hooks::use_on_screen(cursor.clone());
+        live::use_painter(t_us, move |t: u64, between| {
+            // Off screen nothing is painted; the next render or frame on screen catches up.
+            if between && !on_screen.get() {
+                return;
+            }
+            if time_window(t, end, span_us) != win {
+                *live_t.borrow_mut() = Some(t);
+                force.force_update();
+            } else if let Some(el) = cursor.cast::<web_sys::HtmlElement>() {
+                let _ = el.style().set_property("transform", &cursor_transform(time_x(t, win, LEFT, plot_w)));
+            }
+        });
+    }
     let onclick = {
         let on_seek = p.on_seek.clone();
         Callback::from(move |e: MouseEvent| {
@@ -121,10 +144,15 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
             </svg>
             // The cursor is an HTML overlay moved by a CSS transform: moving it never repaints the
             // diagram underneath.
-            <div class="st-cursor" aria-hidden="true" style={format!("transform: translateX({}%)", fixed(cursor_x / WIDTH * 100.0 * 100.0, 1))}></div>
+            <div class="st-cursor" ref={cursor} aria-hidden="true" style={format!("transform: {}", cursor_transform(cursor_x))}></div>
             </div></div>
         </section>
     }
+}
+
+/// The cursor's CSS transform for a cursor at `x` in the diagram's viewBox units.
+fn cursor_transform(x: f64) -> String {
+    format!("translateX({}%)", fixed(x / WIDTH * 100.0 * 100.0, 1))
 }
 
 #[derive(Properties, PartialEq)]

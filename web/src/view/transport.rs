@@ -23,6 +23,40 @@ pub struct TransportProps {
     pub on_step_next: Callback<()>,
     pub on_seek: Callback<u64>,
     pub on_speed: Callback<f64>,
+    /// The scrubber and the clock's figure, which [`paint`] moves between renders.
+    pub refs: (NodeRef, NodeRef),
+}
+
+/// Real milliseconds between two moves of the scrubber and the clock while playing. Each move
+/// costs a layout and a repaint of the transport; at 20 a second the thumb still glides and the
+/// clock still runs (its tenths of a millisecond are unreadable at 60 a second anyway), and a
+/// render or a pause always shows the exact time.
+const PAINT_EVERY_MS: f64 = 50.0;
+
+thread_local! {
+    static PAINTED_AT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(f64::NEG_INFINITY) };
+}
+
+/// Moves the scrubber and the clock to `t_us`: after a render, and at most every
+/// [`PAINT_EVERY_MS`] `between` renders while playing.
+pub fn paint((scrub, clock): &(NodeRef, NodeRef), t_us: u64, between: bool) {
+    if between {
+        let now_ms = crate::live::frame_ms();
+        if now_ms - PAINTED_AT_MS.with(|p| p.get()) < PAINT_EVERY_MS {
+            return;
+        }
+        PAINTED_AT_MS.with(|p| p.set(now_ms));
+    }
+    let t = fixed(t_us as f64 / 1000.0, 1);
+    if let Some(input) = scrub.cast::<web_sys::HtmlInputElement>() {
+        input.set_value(&t);
+        let _ = input.set_attribute("aria-valuetext", &fmt_ms(t_us));
+    }
+    // The figure's own text node, which the render also updates (replacing it, as setting the
+    // span's text would, would leave the render updating a node no longer on the page).
+    if let Some(text) = clock.cast::<web_sys::Element>().and_then(|el| el.first_child()) {
+        text.set_node_value(Some(&t));
+    }
 }
 
 pub fn transport(p: &TransportProps) -> Html {
@@ -71,11 +105,11 @@ pub fn transport(p: &TransportProps) -> Html {
                     { for SPEEDS.iter().map(|s| html! { <option value={num(*s)} selected={(*s - p.speed).abs() < 1e-9}>{ format!("{}×", num(*s)) }</option> }) }
                 </select>
             </label>
-            <input class="scrubber" type="range" name="time" min="0" max={fixed(end_us as f64 / 1000.0, 1)} step="0.1"
+            <input class="scrubber" ref={p.refs.0.clone()} type="range" name="time" min="0" max={fixed(end_us as f64 / 1000.0, 1)} step="0.1"
                    value={fixed(t_ms, 1)} oninput={on_scrub} aria-label="Simulated time" aria-valuetext={fmt_ms(p.t_us)} />
             // Not a live region (as an <output> is): a clock changing 50 times a second would drown the
             // narration; the scrubber says the time when asked.
-            <span class="clock"><span id="sim-time">{ fixed(t_ms, 1) }</span>{ format!(" / {} ms", fixed(end_us as f64 / 1000.0, 0)) }</span>
+            <span class="clock"><span id="sim-time" ref={p.refs.1.clone()}>{ fixed(t_ms, 1) }</span>{ format!(" / {} ms", fixed(end_us as f64 / 1000.0, 0)) }</span>
         </section>
     }
 }
