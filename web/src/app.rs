@@ -111,7 +111,7 @@ pub fn App(props: &AppProps) -> Html {
     let refs = (use_node_ref(), use_node_ref());
     {
         let refs = refs.clone();
-        crate::live::use_painter(t, move |t_us, between| crate::view::transport::paint(&refs, t_us, between));
+        crate::live::use_painter(t, Rc::new(move |t_us, between| crate::view::transport::paint(&refs, t_us, between)));
     }
     let times = TransportProps {
         refs,

@@ -35,9 +35,9 @@ pub fn frame_ms() -> f64 {
 }
 
 /// Paints at `rendered_us` after this render, and registers `paint` until the next render or
-/// until the component goes.
+/// until the component goes. (A trait object, not a generic: one copy of the hook's code.)
 #[hook]
-pub fn use_painter(rendered_us: u64, paint: impl Fn(u64, bool) + 'static) {
+pub fn use_painter(rendered_us: u64, paint: Painter) {
     let id = *use_memo((), |_| {
         NEXT_ID.with(|n| {
             n.set(n.get().wrapping_add(1));
@@ -48,7 +48,7 @@ pub fn use_painter(rendered_us: u64, paint: impl Fn(u64, bool) + 'static) {
         paint(rendered_us, false);
         PAINTERS.with(|p| {
             let mut p = p.borrow_mut();
-            p.insert(id, Rc::new(paint));
+            p.insert(id, paint);
             debug_assert!(p.len() <= MAX_PAINTERS, "{} painters registered", p.len());
         });
         move || {

@@ -159,14 +159,17 @@ pub fn Ring(p: &RingProps) -> Html {
     // Between renders, only while the ring is on screen. After a render the theme may have
     // changed: the colours are read again.
     let on_screen = hooks::use_on_screen(canvas.clone());
-    live::use_painter(p.t_us, move |t_us, between| {
-        if !between {
-            messages::forget_palette();
-        }
-        if !between || on_screen.get() {
-            painter(t_us)
-        }
-    });
+    live::use_painter(
+        p.t_us,
+        Rc::new(move |t_us, between| {
+            if !between {
+                messages::forget_palette();
+            }
+            if !between || on_screen.get() {
+                painter(t_us)
+            }
+        }),
+    );
     // One string, set as the list's contents: far cheaper than diffing a thousand elements.
     // It follows the coarse text clock, so while playing it is rebuilt a few times a second.
     let hooks_html = use_memo((Rc::clone(&p.model), p.hooks_t_us), |(m, t)| messages::hooks_at(m, *t));

@@ -87,18 +87,21 @@ pub fn SpaceTime(p: &SpaceTimeProps) -> Html {
     {
         let (cursor, force) = (cursor.clone(), use_force_update());
         let on_screen = crate::hooks::use_on_screen(cursor.clone());
-        live::use_painter(t_us, move |t: u64, between| {
-            // Off screen nothing is painted; the next render or frame on screen catches up.
-            if between && !on_screen.get() {
-                return;
-            }
-            if time_window(t, end, span_us) != win {
-                *live_t.borrow_mut() = Some(t);
-                force.force_update();
-            } else if let Some(el) = cursor.cast::<web_sys::HtmlElement>() {
-                let _ = el.style().set_property("transform", &cursor_transform(time_x(t, win, LEFT, plot_w)));
-            }
-        });
+        live::use_painter(
+            t_us,
+            Rc::new(move |t: u64, between: bool| {
+                // Off screen nothing is painted; the next render or frame on screen catches up.
+                if between && !on_screen.get() {
+                    return;
+                }
+                if time_window(t, end, span_us) != win {
+                    *live_t.borrow_mut() = Some(t);
+                    force.force_update();
+                } else if let Some(el) = cursor.cast::<web_sys::HtmlElement>() {
+                    let _ = el.style().set_property("transform", &cursor_transform(time_x(t, win, LEFT, plot_w)));
+                }
+            }),
+        );
     }
     let onclick = {
         let on_seek = p.on_seek.clone();
