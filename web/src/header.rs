@@ -32,6 +32,9 @@ pub fn header(state: &UseReducerHandle<AppState>) -> Html {
                 <button onclick={on_embed(state.clone())} data-action="embed" title="An iframe snippet for a course page">{ "Embed" }</button>
                 <button onclick={on_export(state.clone())} title="Download this experiment as a scenario file the CLI can run">{ "Export" }</button>
                 <button onclick={d.to_callback().reform(|_: MouseEvent| Action::OpenDialog(Dialog::Figure))} data-action="figure" aria-haspopup="dialog" title="Download the ring or the space-time diagram at this instant, as SVG or PNG">{ "Figure" }</button>
+                if state.imported.is_none() {
+                    <button onclick={Callback::from(|_: MouseEvent| dom::show_and_focus("#lab"))} data-action="lab" title={words::LAB_BUTTON_HELP}>{ words::LAB_BUTTON }</button>
+                }
                 <button onclick={on_scale} data-action="scale" aria-pressed={big.to_string()} title="Text twice as large, for a projector (scale=2 in the link)">{ "Projector" }</button>
                 <button onclick={on_help} aria-label="Help and keyboard shortcuts" title="Help (?)">{ "?" }</button>
             </div>

@@ -137,6 +137,11 @@ pub const ASKING_INSPECTOR: &str =
 
 // The staleness lab (view/lab.rs).
 pub const LAB_TITLE: &str = "Staleness lab";
+/// The header's button to the lab, which is at the bottom of the page (short: the header fits
+/// two rows on a phone).
+pub const LAB_BUTTON: &str = "Lab";
+pub const LAB_BUTTON_HELP: &str =
+    "Go to the staleness lab: how often a read is stale, by N, R, W and the time since the write";
 pub const LAB_INTRO: &str = "How likely is a read to see a write that committed t ms before it? Each trial is one put and, t ms after it commits (its W-th acknowledgement reaches the client), one get of the same key from another client: the get is stale if it returns an older value.";
 pub const LAB_WARS: &str = "Engine: the PBS paper's WARS model, drawn directly. Every request goes to all N replicas; there is no read repair, anti-entropy, hinted handoff, crash or other write. The same trials serve every t.";
 /// The simulator engine's note, with the mechanisms that were on ("read repair and ...").

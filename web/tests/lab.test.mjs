@@ -60,6 +60,21 @@ function cli(args) {
   return out;
 }
 
+test('the header\'s Lab button brings the lab into view and focuses it, on a phone too', async () => {
+  for (const viewport of [{ width: 1440, height: 900 }, { width: 390, height: 844 }]) {
+    const page = await labPage({ viewport });
+    await page.evaluate(() => scrollTo(0, 0));
+    const lab = await page.$eval('#lab', (e) => e.getBoundingClientRect().top);
+    assert.ok(lab > viewport.height, `${viewport.width}: the lab starts below the first screen`);
+    await page.click('[data-action=lab]');
+    await page.waitForFunction(() => document.activeElement?.id === 'lab');
+    const r = await page.$eval('#lab', (e) => e.getBoundingClientRect());
+    assert.ok(r.top >= -1 && r.top < viewport.height, `${viewport.width}: the lab is on screen (top ${r.top})`);
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+});
+
 test('the worker\'s wasm is not fetched until the lab runs; then it is, and the worker is gone when done', async () => {
   const page = await labPage();
   await page.waitForTimeout(500);
