@@ -69,17 +69,25 @@ impl<'a> Builder<'a> {
     /// interchangeable, so each goes after the previous one (required ones first): the search
     /// need not try both orders of twins.
     pub fn free(&mut self, ops: &[u32]) {
-        let first = self.steps.len();
         let ok = |o: &u32| self.h.ops[*o as usize].outcome == super::Outcome::Ok;
         let ordered: Vec<u32> = ops.iter().copied().filter(ok).chain(ops.iter().copied().filter(|o| !ok(o))).collect();
+        // (step, its register and value)
+        let mut added: Vec<(u32, u128)> = vec![];
         for op in ordered {
             let Some(s) = self.add(op, vec![]) else { continue };
+            let v = val(self.h.ops[op as usize].new_value());
             let me = &mut self.steps[s as usize];
-            me.act = Act::Write(val(self.h.ops[op as usize].new_value()));
+            me.act = Act::Write(v);
             me.lazy = true;
-            let me = &self.steps[s as usize];
-            let twin = (first..s as usize).rev().find(|t| self.steps[*t].act == me.act && self.steps[*t].reg == me.reg);
-            self.preds[s as usize] = twin.map(|t| t as u32).into_iter().collect();
+            added.push((s, u128::from(me.reg) << 32 | u128::from(v)));
+        }
+        // Each twin goes after the previous one: sorted stably by register and value, a step's
+        // neighbour before it is its twin.
+        crate::order::sort_by_key(&mut added, |a| a.1);
+        for pair in added.windows(2) {
+            if pair[0].1 == pair[1].1 {
+                self.preds[pair[1].0 as usize] = vec![pair[0].0];
+            }
         }
     }
 
