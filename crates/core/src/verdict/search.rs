@@ -238,7 +238,14 @@ impl Frontier {
     fn new(p: &Problem, bits: &[u64], scan: bool) -> Frontier {
         let cas_fail = p.steps.iter().any(|s| matches!(s.act, Act::CasFail(_)));
         match &p.order {
-            Order::Preds(preds) if !cas_fail && !scan => Frontier::Ready(Box::new(Ready::new(p, preds))),
+            Order::Preds(preds) if !cas_fail && !scan => Frontier::Ready(Box::new(Ready::new(p, preds, None))),
+            Order::RealTime { invoke_us, complete_us }
+                if !cas_fail && !scan && invoke_us.windows(2).all(|w| w[0] <= w[1]) =>
+            {
+                let none = vec![Vec::new(); p.steps.len()];
+                let real = RealTime::new(invoke_us, complete_us);
+                Frontier::Ready(Box::new(Ready::new(p, &none, Some(real))))
+            }
             _ => Frontier::Scan(Node::new(p, bits, false)),
         }
     }
@@ -268,8 +275,55 @@ impl Frontier {
     }
 }
 
-/// Explicit predecessors, kept incrementally: which steps are ready, and what the ready
-/// non-lazy steps (the demand) want.
+/// Real time's horizon kept up to date: the earliest completion among the steps not placed
+/// (a segment tree of minima, placed steps at `u64::MAX`), and how many steps (sorted by invoke)
+/// were invoked by then: those are the ready ones.
+struct RealTime {
+    invoke_us: Vec<u64>,
+    complete_us: Vec<u64>,
+    mins: Vec<u64>,
+    leaves: usize,
+    ready_to: usize,
+}
+
+impl RealTime {
+    fn new(invoke_us: &[u64], complete_us: &[u64]) -> RealTime {
+        let leaves = complete_us.len().next_power_of_two();
+        let mut mins = vec![u64::MAX; 2 * leaves];
+        mins[leaves..leaves + complete_us.len()].copy_from_slice(complete_us);
+        for i in (1..leaves).rev() {
+            mins[i] = mins[2 * i].min(mins[2 * i + 1]);
+        }
+        let mut r =
+            RealTime { invoke_us: invoke_us.to_vec(), complete_us: complete_us.to_vec(), mins, leaves, ready_to: 0 };
+        r.ready_to = r.invoked_by_horizon();
+        r
+    }
+
+    fn horizon_us(&self) -> u64 {
+        self.mins[1]
+    }
+
+    fn invoked_by_horizon(&self) -> usize {
+        let h = self.horizon_us();
+        self.invoke_us.partition_point(|i| *i <= h)
+    }
+
+    /// Step `c` is placed (or taken back): the horizon moves; returns the new count of ready
+    /// steps.
+    fn moved(&mut self, c: usize, placed: bool) -> usize {
+        let mut i = self.leaves + c;
+        self.mins[i] = if placed { u64::MAX } else { self.complete_us[c] };
+        while i > 1 {
+            i /= 2;
+            self.mins[i] = self.mins[2 * i].min(self.mins[2 * i + 1]);
+        }
+        self.invoked_by_horizon()
+    }
+}
+
+/// The candidates kept incrementally: which steps are ready (predecessors placed, or within real
+/// time's horizon), and what the ready non-lazy steps (the demand) want.
 struct Ready {
     /// Per step, the steps it is a predecessor of.
     succ: Vec<Vec<u32>>,
@@ -291,6 +345,7 @@ struct Ready {
     want_of: Vec<u32>,
     want_at: Vec<u32>,
     after_lazy: bool,
+    real: Option<RealTime>,
 }
 
 /// What step `s` wants before it goes (as in [`Wants::of`]).
@@ -303,7 +358,7 @@ fn wanted_by(s: &Step) -> &[Val] {
 }
 
 impl Ready {
-    fn new(p: &Problem, preds: &[Vec<u32>]) -> Ready {
+    fn new(p: &Problem, preds: &[Vec<u32>], real: Option<RealTime>) -> Ready {
         let n = p.steps.len();
         let mut succ = vec![Vec::new(); n];
         for (c, ps) in preds.iter().enumerate() {
@@ -346,13 +401,19 @@ impl Ready {
             writers,
             writes,
             after_lazy: false,
+            real,
         };
         for c in 0..n {
-            if r.waiting[c] == 0 {
+            if r.ready(c) {
                 r.becomes_ready(p, c);
             }
         }
         r
+    }
+
+    /// Are step `c`'s predecessors placed (with real time: was it invoked by the horizon)?
+    fn ready(&self, c: usize) -> bool {
+        self.waiting[c] == 0 && self.real.as_ref().is_none_or(|r| c < r.ready_to)
     }
 
     fn entry(&self, reg: u32, v: Val) -> Option<usize> {
@@ -397,9 +458,9 @@ impl Ready {
 
     /// The demand starts (or stops) wanting entry `i`: its ready lazy writers follow.
     fn mark_writers(&mut self, i: usize, on: bool) {
-        for &w in &self.writers[i] {
-            let w = w as usize;
-            if !self.placed[w] && self.waiting[w] == 0 {
+        for k in 0..self.writers[i].len() {
+            let w = self.writers[i][k] as usize;
+            if !on || (!self.placed[w] && self.ready(w)) {
                 set(&mut self.lazy, w, on);
             }
         }
@@ -415,6 +476,15 @@ impl Ready {
                 self.becomes_ready(p, s);
             }
         }
+        if let Some(r) = &mut self.real {
+            let (was, now) = (r.ready_to, r.moved(c, true));
+            r.ready_to = now;
+            for s in was..now {
+                if !self.placed[s] {
+                    self.becomes_ready(p, s);
+                }
+            }
+        }
     }
 
     fn unplace(&mut self, p: &Problem, c: usize) {
@@ -425,8 +495,19 @@ impl Ready {
             }
             self.waiting[s] += 1;
         }
+        if let Some(r) = &mut self.real {
+            let (was, now) = (r.ready_to, r.moved(c, false));
+            r.ready_to = now;
+            for s in now..was {
+                if !self.placed[s] {
+                    self.stops_ready(p, s);
+                }
+            }
+        }
         self.placed[c] = false;
-        self.becomes_ready(p, c);
+        if self.ready(c) {
+            self.becomes_ready(p, c);
+        }
     }
 
     /// As [`next_candidate`]: the first ready step at or after `from` (a lazy one only if wanted
@@ -449,9 +530,10 @@ impl Ready {
         if self.after_lazy {
             return None;
         }
+        let horizon_us = self.real.as_ref().map_or(u64::MAX, |r| r.horizon_us());
         (from.max(n)..n + p.jumps.len()).find(|c| {
             let j = p.jumps[c - n];
-            j.after_us < u64::MAX && self.entry(j.reg, j.val).is_some_and(|i| self.wants[i] > 0)
+            j.after_us < horizon_us && self.entry(j.reg, j.val).is_some_and(|i| self.wants[i] > 0)
         })
     }
 }
@@ -678,17 +760,38 @@ mod tests {
             steps.push(Step { act, reg, required, op: c as u32, lazy });
             preds.push(mine);
         }
+        let real = next(2) == 0;
         let jumps = (0..next(3))
-            .map(|_| Jump { reg: next(u64::from(regs)) as u32, val: next(u64::from(vals) + 1) as u32, after_us: 0 })
+            .map(|_| Jump {
+                reg: next(u64::from(regs)) as u32,
+                val: next(u64::from(vals) + 1) as u32,
+                after_us: if real { next(30) } else { 0 },
+            })
             .collect();
-        Problem { steps, order: Order::Preds(preds), jumps, regs: regs as usize }
+        let order = if real {
+            // Invokes in order; a step never completed (indeterminate) is optional.
+            let mut t = 0;
+            let invoke_us: Vec<u64> = (0..n)
+                .map(|_| {
+                    t += next(4);
+                    t
+                })
+                .collect();
+            let complete_us =
+                (0..n).map(|c| if steps[c].required { invoke_us[c] + 1 + next(10) } else { u64::MAX }).collect();
+            Order::RealTime { invoke_us, complete_us }
+        } else {
+            Order::Preds(preds)
+        };
+        Problem { steps, order, jumps, regs: regs as usize }
     }
 
     #[test]
     fn kept_candidates_search_exactly_as_recomputed_ones() {
-        let mut outcomes = [0; 3];
+        let (mut outcomes, mut real) = ([0; 3], 0);
         for seed in 0..1_000 {
             let p = problem(seed);
+            real += usize::from(matches!(p.order, Order::RealTime { .. }));
             for budget in [5, 60, 5_000] {
                 let kept = search(&p, budget, false);
                 assert_eq!(kept, search(&p, budget, true), "seed {seed}, budget {budget}: {p:?}");
@@ -700,5 +803,6 @@ mod tests {
             }
         }
         assert!(outcomes.iter().all(|k| *k > 150), "orders, impossible, out of budget: {outcomes:?}");
+        assert!(real > 300 && real < 700, "{real} of the problems in real time");
     }
 }
