@@ -13,6 +13,8 @@ use super::{val, Verdict};
 pub(crate) struct Builder<'a> {
     h: &'a History,
     keep: &'a [u32],
+    /// Every operation on the problem's keys, in history order.
+    scope: &'a [u32],
     regs: &'a [u32],
     pub steps: Vec<Step>,
     preds: Vec<Vec<u32>>,
@@ -20,9 +22,10 @@ pub(crate) struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     /// `regs`: the keys in the problem (a key's register is its position); `keep`: the
-    /// operations allowed in (others' writes become jumps).
-    pub fn new(h: &'a History, regs: &'a [u32], keep: &'a [u32]) -> Builder<'a> {
-        Builder { h, keep, regs, steps: vec![], preds: vec![] }
+    /// operations allowed in (others' writes become jumps); `scope`: every operation on `regs`,
+    /// in history order (so that a problem on one key costs that key's operations, not all).
+    pub fn new(h: &'a History, regs: &'a [u32], keep: &'a [u32], scope: &'a [u32]) -> Builder<'a> {
+        Builder { h, keep, scope, regs, steps: vec![], preds: vec![] }
     }
 
     /// Adds operation `op` after `preds`; its step index, or `None` if it is no step (left out,
@@ -132,9 +135,10 @@ impl<'a> Builder<'a> {
     /// The problem; writes on the problem's keys left out become jumps.
     pub fn finish(self) -> Problem {
         let mut jumps: Vec<Jump> = vec![];
-        for (i, o) in self.h.ops.iter().enumerate() {
+        for &i in self.scope {
+            let o = &self.h.ops[i as usize];
             let Some(reg) = self.regs.iter().position(|k| *k == o.key) else { continue };
-            if !o.may_write() || self.keep.binary_search(&(i as u32)).is_ok() {
+            if !o.may_write() || self.keep.binary_search(&i).is_ok() {
                 continue;
             }
             let j = Jump { reg: reg as u32, val: val(o.new_value()), after_us: 0 };
@@ -156,21 +160,29 @@ impl<'a> Builder<'a> {
 }
 
 /// Every client's operations on `keys`, in the order it issued them.
-pub(crate) fn problem(h: &History, keys: &[u32], keep: &[u32]) -> Problem {
-    let mut b = Builder::new(h, keys, keep);
-    for c in 0..h.clients.len() as u32 {
-        let mine: Vec<u32> = (0..h.ops.len() as u32).filter(|i| h.ops[*i as usize].client == c).collect();
-        b.chain(&mine);
+/// `scope`: every operation on `keys`, in history order.
+pub(crate) fn problem(h: &History, keys: &[u32], scope: &[u32], keep: &[u32]) -> Problem {
+    let mut b = Builder::new(h, keys, keep, scope);
+    let mut mine: Vec<Vec<u32>> = vec![Vec::new(); h.clients.len()];
+    for &i in scope {
+        mine[h.ops[i as usize].client as usize].push(i);
+    }
+    for ops in &mine {
+        b.chain(ops);
     }
     b.finish()
 }
 
 /// The verdict on `keys` together.
 pub(crate) fn check(h: &History, keys: &[u32], budget: u64) -> Verdict {
-    let all: Vec<u32> = (0..h.ops.len() as u32).filter(|i| keys.contains(&h.ops[*i as usize].key)).collect();
+    let mut on = vec![false; h.keys.len()];
+    for k in keys {
+        on[*k as usize] = true;
+    }
+    let all: Vec<u32> = (0..h.ops.len() as u32).filter(|i| on[h.ops[*i as usize].key as usize]).collect();
     // NP-complete: a tenth of the budget, so a hard history costs a fraction of a second.
     let budget = (budget / 10).max(1);
-    match solve(&problem(h, keys, &all), budget) {
+    match solve(&problem(h, keys, &all, &all), budget) {
         Found::Order(_) => Verdict::held(),
         Found::Budget { tries } => Verdict::unknown(format!(
             "checking sequential consistency is NP-complete; the search tried {tries} placements (its budget) \
@@ -178,7 +190,7 @@ pub(crate) fn check(h: &History, keys: &[u32], budget: u64) -> Verdict {
         )),
         Found::Impossible { .. } => {
             let mut shared = Shared { left: budget, each: (budget / 10).max(1) };
-            let witness = minimize(all, |keep| shared.impossible(&problem(h, keys, keep)));
+            let witness = minimize(all.clone(), |keep| shared.impossible(&problem(h, keys, &all, keep)));
             let text = super::explain::sequential(h, &witness);
             Verdict::violated(Witness { ops: witness, explanation: text, decided_at: None })
         }
@@ -233,7 +245,7 @@ mod tests {
         for seed in 0..2_000 {
             let h = history(seed);
             let ops: Vec<u32> = (0..h.ops.len() as u32).collect();
-            let (mut a, mut b) = (Builder::new(&h, &[0], &ops), Builder::new(&h, &[0], &ops));
+            let (mut a, mut b) = (Builder::new(&h, &[0], &ops, &ops), Builder::new(&h, &[0], &ops, &ops));
             let added: Vec<u32> = ops.iter().filter_map(|o| b.add(*o, vec![])).collect();
             assert_eq!(a.chain(&ops), b.chain_by_scan(&added));
             assert_eq!(a.preds, b.preds, "seed {seed}");

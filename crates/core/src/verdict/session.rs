@@ -49,7 +49,7 @@ fn mine(h: &History, ops: &[u32], c: u32) -> Mine {
 fn problem(h: &History, ops: &[u32], mines: &[Mine], g: Guarantee, c: u32, d: u32, keep: &[u32]) -> Problem {
     let regs = [h.ops[ops[0] as usize].key];
     let m = &mines[c as usize];
-    let mut b = Builder::new(h, &regs, keep);
+    let mut b = Builder::new(h, &regs, keep, ops);
     match g {
         Guarantee::MonotonicReads => {
             b.chain(&m.seen);
