@@ -179,7 +179,7 @@ mod tests {
     #[test]
     fn replacers_answer_as_the_scan_of_every_stored_put() {
         let (mut asked, mut replaced) = (0, 0);
-        for sim in crate::expect::tests::runs(600) {
+        for sim in crate::testruns::runs(600) {
             let ops = &sim.world.ops;
             let mut stored: Vec<Vec<u32>> = vec![Vec::new(); sim.setup.sc.keys.len()];
             for (i, o) in ops.iter().enumerate().filter(|(_, o)| written_value(o).is_some() && o.stored()) {
