@@ -35,6 +35,8 @@ mod setup;
 mod sim;
 mod snapshot;
 mod steps;
+#[cfg(test)]
+mod testruns;
 mod trace;
 mod verdict;
 

@@ -309,7 +309,7 @@ fn op_report(s: &Setup, names: &Names, ok_puts: &OkPuts, ops: &[OpState], i: u32
             OpKind::Put { value, .. } => vec![value],
             OpKind::Get => o.values(),
         },
-        expected: ok_puts.expected(s, ops, o),
+        expected: ok_puts.expected(s, ops, i),
     };
     OpReport {
         index: i,

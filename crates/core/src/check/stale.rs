@@ -9,7 +9,7 @@ use crate::ids::{NodeId, ValueId};
 
 pub(super) fn check(c: &Words, ok_puts: &OkPuts, gi: u32) -> Option<Anomaly> {
     let g = &c.ops[gi as usize];
-    let Expected { put: p, missed: true } = ok_puts.expected(c.s, c.ops, g)? else { return None };
+    let Expected { put: p, missed: true } = ok_puts.expected(c.s, c.ops, gi)? else { return None };
     let p_op = &c.ops[p as usize];
     let v = written_value(p_op).expect("a put");
     let replied = g.replied_by();

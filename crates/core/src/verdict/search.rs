@@ -135,11 +135,15 @@ fn demand(p: &Problem, bits: &[u64], horizon_us: u64) -> Vec<u32> {
     out
 }
 
+fn pack(reg: u32, v: Val) -> u128 {
+    u128::from(reg) << 32 | u128::from(v)
+}
+
 /// What the demanding steps want, per register: one of these values, or anything but these.
 #[derive(Default)]
 struct Wants {
-    /// (register, value), sorted.
-    values: Vec<(u32, Val)>,
+    /// (register, value) packed as `register << 32 | value`, sorted.
+    values: Vec<u128>,
     /// (register, value) a failed cas expects: any other value serves it.
     not: Vec<(u32, Val)>,
 }
@@ -150,13 +154,13 @@ impl Wants {
         for d in demand {
             let s = &p.steps[*d as usize];
             match &s.act {
-                Act::Read(vs) => w.values.extend(vs.iter().map(|v| (s.reg, *v))),
-                Act::Cas(e, _) => w.values.push((s.reg, *e)),
+                Act::Read(vs) => w.values.extend(vs.iter().map(|v| pack(s.reg, *v))),
+                Act::Cas(e, _) => w.values.push(pack(s.reg, *e)),
                 Act::CasFail(e) => w.not.push((s.reg, *e)),
                 Act::Write(_) => {}
             }
         }
-        crate::order::sort_by_key(&mut w.values, |(r, v)| u128::from(*r) << 32 | u128::from(*v));
+        crate::order::sort_keys(&mut w.values);
         w.values.dedup();
         w.not.dedup();
         w
@@ -164,7 +168,7 @@ impl Wants {
 
     /// Whether some demanding step wants register `reg` to hold `v` just before it goes.
     fn wanted(&self, reg: u32, v: Val) -> bool {
-        self.values.binary_search(&(reg, v)).is_ok() || self.not.iter().any(|(r, e)| *r == reg && *e != v)
+        self.values.binary_search(&pack(reg, v)).is_ok() || self.not.iter().any(|(r, e)| *r == reg && *e != v)
     }
 }
 
@@ -220,6 +224,328 @@ impl Node {
     }
 }
 
+/// The candidates of the current configuration. With real time (or a failed compare-and-set,
+/// whose wants are "anything but"), [`Node`] recomputed at every move, a pass over the steps;
+/// with explicit predecessors, [`Ready`] kept up to date at each move instead, so a try costs
+/// what the move changes, not the length of the history. Both give the same candidates in the
+/// same order.
+enum Frontier {
+    Scan(Node),
+    Ready(Box<Ready>),
+}
+
+impl Frontier {
+    fn new(p: &Problem, bits: &[u64], scan: bool) -> Frontier {
+        let cas_fail = p.steps.iter().any(|s| matches!(s.act, Act::CasFail(_)));
+        match &p.order {
+            Order::Preds(preds) if !cas_fail && !scan => Frontier::Ready(Box::new(Ready::new(p, preds, None))),
+            Order::RealTime { invoke_us, complete_us }
+                if !cas_fail && !scan && invoke_us.windows(2).all(|w| w[0] <= w[1]) =>
+            {
+                let none = vec![Vec::new(); p.steps.len()];
+                let real = RealTime::new(invoke_us, complete_us);
+                Frontier::Ready(Box::new(Ready::new(p, &none, Some(real))))
+            }
+            _ => Frontier::Scan(Node::new(p, bits, false)),
+        }
+    }
+
+    /// Candidate `c` was placed (`placed`) or taken back; `after_lazy` as in [`Node`].
+    fn moved(&mut self, p: &Problem, bits: &[u64], c: usize, placed: bool, after_lazy: bool) {
+        match self {
+            Frontier::Scan(node) => *node = Node::new(p, bits, after_lazy),
+            Frontier::Ready(r) => {
+                if c < p.steps.len() {
+                    if placed {
+                        r.place(p, c);
+                    } else {
+                        r.unplace(p, c);
+                    }
+                }
+                r.after_lazy = after_lazy;
+            }
+        }
+    }
+
+    fn next(&self, p: &Problem, bits: &[u64], from: usize) -> Option<usize> {
+        match self {
+            Frontier::Scan(node) => next_candidate(p, bits, node, from),
+            Frontier::Ready(r) => r.next(p, from),
+        }
+    }
+}
+
+/// Real time's horizon kept up to date: the earliest completion among the steps not placed
+/// (a segment tree of minima, placed steps at `u64::MAX`), and how many steps (sorted by invoke)
+/// were invoked by then: those are the ready ones.
+struct RealTime {
+    invoke_us: Vec<u64>,
+    complete_us: Vec<u64>,
+    mins: Vec<u64>,
+    leaves: usize,
+    ready_to: usize,
+}
+
+impl RealTime {
+    fn new(invoke_us: &[u64], complete_us: &[u64]) -> RealTime {
+        let leaves = complete_us.len().next_power_of_two();
+        let mut mins = vec![u64::MAX; 2 * leaves];
+        mins[leaves..leaves + complete_us.len()].copy_from_slice(complete_us);
+        for i in (1..leaves).rev() {
+            mins[i] = mins[2 * i].min(mins[2 * i + 1]);
+        }
+        let mut r =
+            RealTime { invoke_us: invoke_us.to_vec(), complete_us: complete_us.to_vec(), mins, leaves, ready_to: 0 };
+        r.ready_to = r.invoked_by_horizon();
+        r
+    }
+
+    fn horizon_us(&self) -> u64 {
+        self.mins[1]
+    }
+
+    fn invoked_by_horizon(&self) -> usize {
+        let h = self.horizon_us();
+        self.invoke_us.partition_point(|i| *i <= h)
+    }
+
+    /// Step `c` is placed (or taken back): the horizon moves; returns the new count of ready
+    /// steps.
+    fn moved(&mut self, c: usize, placed: bool) -> usize {
+        let mut i = self.leaves + c;
+        self.mins[i] = if placed { u64::MAX } else { self.complete_us[c] };
+        while i > 1 {
+            i /= 2;
+            self.mins[i] = self.mins[2 * i].min(self.mins[2 * i + 1]);
+        }
+        self.invoked_by_horizon()
+    }
+}
+
+/// The candidates kept incrementally: which steps are ready (predecessors placed, or within real
+/// time's horizon), and what the ready non-lazy steps (the demand) want.
+struct Ready {
+    /// Per step, the steps it is a predecessor of.
+    succ: Vec<Vec<u32>>,
+    /// Per step, how many of its predecessors are not placed.
+    waiting: Vec<u32>,
+    placed: Vec<bool>,
+    /// The demand: non-lazy steps not placed whose predecessors all are.
+    demand: Vec<u64>,
+    /// Lazy steps not placed whose predecessors all are and whose value the demand wants.
+    lazy: Vec<u64>,
+    /// Every (register, value) a step may want, packed and sorted; per entry, how many demanding
+    /// steps want it, and the lazy steps that write it.
+    universe: Vec<u128>,
+    wants: Vec<u32>,
+    writers: Vec<Vec<u32>>,
+    /// Per step, its write's entry in `universe` (lazy steps only).
+    writes: Vec<Option<u32>>,
+    /// Per step, the entries it wants: `want_at[c]..want_at[c + 1]` in `want_of`.
+    want_of: Vec<u32>,
+    want_at: Vec<u32>,
+    after_lazy: bool,
+    real: Option<RealTime>,
+}
+
+/// What step `s` wants before it goes (as in [`Wants::of`]).
+fn wanted_by(s: &Step) -> &[Val] {
+    match &s.act {
+        Act::Read(vs) => vs,
+        Act::Cas(e, _) => std::slice::from_ref(e),
+        Act::Write(_) | Act::CasFail(_) => &[],
+    }
+}
+
+impl Ready {
+    fn new(p: &Problem, preds: &[Vec<u32>], real: Option<RealTime>) -> Ready {
+        let n = p.steps.len();
+        let mut succ = vec![Vec::new(); n];
+        for (c, ps) in preds.iter().enumerate() {
+            for q in ps {
+                succ[*q as usize].push(c as u32);
+            }
+        }
+        let mut universe: Vec<u128> =
+            p.steps.iter().flat_map(|s| wanted_by(s).iter().map(move |v| pack(s.reg, *v))).collect();
+        crate::order::sort_keys(&mut universe);
+        universe.dedup();
+        let mut writers = vec![Vec::new(); universe.len()];
+        let mut writes = vec![None; n];
+        for (c, s) in p.steps.iter().enumerate().filter(|(_, s)| s.lazy) {
+            if let Ok(i) = universe.binary_search(&pack(s.reg, apply_write(&s.act))) {
+                writers[i].push(c as u32);
+                writes[c] = Some(i as u32);
+            }
+        }
+        let (mut want_of, mut want_at) = (vec![], vec![0u32]);
+        for s in &p.steps {
+            want_of.extend(
+                wanted_by(s)
+                    .iter()
+                    .map(|v| universe.binary_search(&pack(s.reg, *v)).expect("every want is in the universe") as u32),
+            );
+            want_at.push(want_of.len() as u32);
+        }
+        let words = n.div_ceil(64).max(1);
+        let mut r = Ready {
+            want_of,
+            want_at,
+            succ,
+            waiting: preds.iter().map(|ps| ps.len() as u32).collect(),
+            placed: vec![false; n],
+            demand: vec![0; words],
+            lazy: vec![0; words],
+            wants: vec![0; universe.len()],
+            universe,
+            writers,
+            writes,
+            after_lazy: false,
+            real,
+        };
+        for c in 0..n {
+            if r.ready(c) {
+                r.becomes_ready(p, c);
+            }
+        }
+        r
+    }
+
+    /// Are step `c`'s predecessors placed (with real time: was it invoked by the horizon)?
+    fn ready(&self, c: usize) -> bool {
+        self.waiting[c] == 0 && self.real.as_ref().is_none_or(|r| c < r.ready_to)
+    }
+
+    fn entry(&self, reg: u32, v: Val) -> Option<usize> {
+        self.universe.binary_search(&pack(reg, v)).ok()
+    }
+
+    /// Step `c`, not placed, has every predecessor placed.
+    fn becomes_ready(&mut self, p: &Problem, c: usize) {
+        let s = &p.steps[c];
+        if s.lazy {
+            if self.writes[c].is_some_and(|i| self.wants[i as usize] > 0) {
+                set(&mut self.lazy, c, true);
+            }
+            return;
+        }
+        set(&mut self.demand, c, true);
+        for k in self.want_at[c]..self.want_at[c + 1] {
+            let i = self.want_of[k as usize] as usize;
+            self.wants[i] += 1;
+            if self.wants[i] == 1 {
+                self.mark_writers(i, true);
+            }
+        }
+    }
+
+    /// Step `c` stops being ready (it is placed, or a predecessor is taken back).
+    fn stops_ready(&mut self, p: &Problem, c: usize) {
+        let s = &p.steps[c];
+        if s.lazy {
+            set(&mut self.lazy, c, false);
+            return;
+        }
+        set(&mut self.demand, c, false);
+        for k in self.want_at[c]..self.want_at[c + 1] {
+            let i = self.want_of[k as usize] as usize;
+            self.wants[i] -= 1;
+            if self.wants[i] == 0 {
+                self.mark_writers(i, false);
+            }
+        }
+    }
+
+    /// The demand starts (or stops) wanting entry `i`: its ready lazy writers follow.
+    fn mark_writers(&mut self, i: usize, on: bool) {
+        for k in 0..self.writers[i].len() {
+            let w = self.writers[i][k] as usize;
+            if !on || (!self.placed[w] && self.ready(w)) {
+                set(&mut self.lazy, w, on);
+            }
+        }
+    }
+
+    fn place(&mut self, p: &Problem, c: usize) {
+        self.stops_ready(p, c);
+        self.placed[c] = true;
+        for k in 0..self.succ[c].len() {
+            let s = self.succ[c][k] as usize;
+            self.waiting[s] -= 1;
+            if self.waiting[s] == 0 && !self.placed[s] {
+                self.becomes_ready(p, s);
+            }
+        }
+        if let Some(r) = &mut self.real {
+            let (was, now) = (r.ready_to, r.moved(c, true));
+            r.ready_to = now;
+            for s in was..now {
+                if !self.placed[s] {
+                    self.becomes_ready(p, s);
+                }
+            }
+        }
+    }
+
+    fn unplace(&mut self, p: &Problem, c: usize) {
+        for k in 0..self.succ[c].len() {
+            let s = self.succ[c][k] as usize;
+            if self.waiting[s] == 0 && !self.placed[s] {
+                self.stops_ready(p, s);
+            }
+            self.waiting[s] += 1;
+        }
+        if let Some(r) = &mut self.real {
+            let (was, now) = (r.ready_to, r.moved(c, false));
+            r.ready_to = now;
+            for s in now..was {
+                if !self.placed[s] {
+                    self.stops_ready(p, s);
+                }
+            }
+        }
+        self.placed[c] = false;
+        if self.ready(c) {
+            self.becomes_ready(p, c);
+        }
+    }
+
+    /// As [`next_candidate`]: the first ready step at or after `from` (a lazy one only if wanted
+    /// and not right after a lazy one), then the wanted jumps.
+    fn next(&self, p: &Problem, from: usize) -> Option<usize> {
+        let n = p.steps.len();
+        let words = self.demand.len();
+        let mut w = from / 64;
+        while from < n && w < words {
+            let mut x = self.demand[w] | if self.after_lazy { 0 } else { self.lazy[w] };
+            if w == from / 64 {
+                x &= u64::MAX << (from % 64);
+            }
+            if x != 0 {
+                let c = w * 64 + x.trailing_zeros() as usize;
+                return (c < n).then_some(c);
+            }
+            w += 1;
+        }
+        if self.after_lazy {
+            return None;
+        }
+        let horizon_us = self.real.as_ref().map_or(u64::MAX, |r| r.horizon_us());
+        (from.max(n)..n + p.jumps.len()).find(|c| {
+            let j = p.jumps[c - n];
+            j.after_us < horizon_us && self.entry(j.reg, j.val).is_some_and(|i| self.wants[i] > 0)
+        })
+    }
+}
+
+fn set(bits: &mut [u64], i: usize, on: bool) {
+    if on {
+        bits[i / 64] |= 1 << (i % 64);
+    } else {
+        bits[i / 64] &= !(1 << (i % 64));
+    }
+}
+
 /// Histories up to this long get the whole budget in tries; longer ones proportionally fewer.
 const WORK_STEPS_PER_TRY: u64 = 256;
 
@@ -249,6 +575,12 @@ impl Shared {
 
 /// [`solve`], also saying how many tries it used.
 pub(crate) fn solve_counted(p: &Problem, budget: u64) -> (Found, u64) {
+    search(p, budget, false)
+}
+
+/// The search; `scan`: recompute the candidates at every move (the definition) even where they
+/// can be kept up to date.
+fn search(p: &Problem, budget: u64, scan: bool) -> (Found, u64) {
     let n = p.steps.len();
     // Each try costs a pass over the steps (`Node::new`), so the budget bounds the work, not the
     // tries: a long history gets fewer tries (1,883 concurrent puts of one key took 15 s).
@@ -261,17 +593,17 @@ pub(crate) fn solve_counted(p: &Problem, budget: u64) -> (Found, u64) {
     // (candidate, its register's value before)
     let mut stack: Vec<(usize, Val)> = vec![];
     let (mut from, mut tries) = (0usize, 0u64);
-    let mut at = Node::new(p, &bits, false);
+    let mut at = Frontier::new(p, &bits, scan);
     let is_lazy = |c: usize| c >= n || p.steps[c].lazy;
     loop {
         if left == 0 {
             return (Found::Order(stack.iter().filter(|(c, _)| *c < n).map(|(c, _)| *c as u32).collect()), tries);
         }
-        let Some(c) = next_candidate(p, &bits, &at, from) else {
+        let Some(c) = at.next(p, &bits, from) else {
             let Some((c, before)) = stack.pop() else { return (Found::Impossible { states: seen.len as u64 }, tries) };
             let reg = undo(p, &mut bits, &mut left, c);
             regs[reg] = before;
-            at = Node::new(p, &bits, stack.last().is_some_and(|(c, _)| is_lazy(*c)));
+            at.moved(p, &bits, c, false, stack.last().is_some_and(|(c, _)| is_lazy(*c)));
             from = c + 1;
             continue;
         };
@@ -296,7 +628,7 @@ pub(crate) fn solve_counted(p: &Problem, budget: u64) -> (Found, u64) {
         if seen.insert(&bits, &regs, is_lazy(c)) {
             stack.push((c, before));
             left -= usize::from(c < n && p.steps[c].required && !p.steps[c].lazy);
-            at = Node::new(p, &bits, is_lazy(c));
+            at.moved(p, &bits, c, true, is_lazy(c));
             from = 0;
         } else {
             regs[reg] = before;
@@ -383,5 +715,94 @@ impl StateSet {
             }
             self.table[slot] = i as u32 + 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Seeded problems with explicit predecessors: reads of one or several values, writes, lazy
+    /// writes (some chained as twins), optional steps and jumps, over one or two registers.
+    fn problem(seed: u64) -> Problem {
+        let mut x = seed;
+        let mut next = move |n: u64| {
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % n
+        };
+        let (n, regs, vals) = (2 + next(40) as usize, 1 + next(2) as u32, 1 + next(5) as u32);
+        let mut steps = vec![];
+        let mut preds: Vec<Vec<u32>> = vec![];
+        for c in 0..n {
+            let reg = next(u64::from(regs)) as u32;
+            let lazy = next(3) == 0;
+            let act = if lazy || next(2) == 0 {
+                Act::Write(next(u64::from(vals) + 1) as u32)
+            } else if next(4) == 0 {
+                Act::Cas(next(u64::from(vals) + 1) as u32, next(u64::from(vals) + 1) as u32)
+            } else {
+                Act::Read((0..1 + next(3)).map(|_| next(u64::from(vals) + 1) as u32).collect())
+            };
+            let required = next(5) != 0;
+            let mine: Vec<u32> = if lazy {
+                (0..c)
+                    .rev()
+                    .find(|t| steps.get(*t).is_some_and(|s: &Step| s.lazy && s.reg == reg && s.act == act))
+                    .map(|t| t as u32)
+                    .into_iter()
+                    .collect()
+            } else {
+                (0..c as u32).filter(|t| !steps[*t as usize].lazy && next(6) == 0).collect()
+            };
+            steps.push(Step { act, reg, required, op: c as u32, lazy });
+            preds.push(mine);
+        }
+        let real = next(2) == 0;
+        let jumps = (0..next(3))
+            .map(|_| Jump {
+                reg: next(u64::from(regs)) as u32,
+                val: next(u64::from(vals) + 1) as u32,
+                after_us: if real { next(30) } else { 0 },
+            })
+            .collect();
+        let order = if real {
+            // Invokes in order; a step never completed (indeterminate) is optional.
+            let mut t = 0;
+            let invoke_us: Vec<u64> = (0..n)
+                .map(|_| {
+                    t += next(4);
+                    t
+                })
+                .collect();
+            let complete_us =
+                (0..n).map(|c| if steps[c].required { invoke_us[c] + 1 + next(10) } else { u64::MAX }).collect();
+            Order::RealTime { invoke_us, complete_us }
+        } else {
+            Order::Preds(preds)
+        };
+        Problem { steps, order, jumps, regs: regs as usize }
+    }
+
+    #[test]
+    fn kept_candidates_search_exactly_as_recomputed_ones() {
+        let (mut outcomes, mut real) = ([0; 3], 0);
+        for seed in 0..1_000 {
+            let p = problem(seed);
+            real += usize::from(matches!(p.order, Order::RealTime { .. }));
+            for budget in [5, 60, 5_000] {
+                let kept = search(&p, budget, false);
+                assert_eq!(kept, search(&p, budget, true), "seed {seed}, budget {budget}: {p:?}");
+                outcomes[match kept.0 {
+                    Found::Order(_) => 0,
+                    Found::Impossible { .. } => 1,
+                    Found::Budget { .. } => 2,
+                }] += 1;
+            }
+        }
+        assert!(outcomes.iter().all(|k| *k > 150), "orders, impossible, out of budget: {outcomes:?}");
+        assert!(real > 300 && real < 700, "{real} of the problems in real time");
     }
 }

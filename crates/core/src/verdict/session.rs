@@ -46,10 +46,10 @@ fn mine(h: &History, ops: &[u32], c: u32) -> Mine {
 
 /// The problem for guarantee `g` of client `c`, seen by reader `d` (monotonic writes and
 /// writes-follow-reads only; `d` may be `c`).
-fn problem(h: &History, ops: &[u32], g: Guarantee, c: u32, d: u32, keep: &[u32]) -> Problem {
+fn problem(h: &History, ops: &[u32], mines: &[Mine], g: Guarantee, c: u32, d: u32, keep: &[u32]) -> Problem {
     let regs = [h.ops[ops[0] as usize].key];
-    let m = mine(h, ops, c);
-    let mut b = Builder::new(h, &regs, keep);
+    let m = &mines[c as usize];
+    let mut b = Builder::new(h, &regs, keep, ops);
     match g {
         Guarantee::MonotonicReads => {
             b.chain(&m.seen);
@@ -71,7 +71,7 @@ fn problem(h: &History, ops: &[u32], g: Guarantee, c: u32, d: u32, keep: &[u32])
         }
         Guarantee::MonotonicWrites => {
             b.chain(&m.wrote);
-            b.chain(&mine(h, ops, d).seen);
+            b.chain(&mines[d as usize].seen);
         }
         Guarantee::WritesFollowReads => {
             let seen: Vec<u32> =
@@ -83,7 +83,7 @@ fn problem(h: &History, ops: &[u32], g: Guarantee, c: u32, d: u32, keep: &[u32])
                 b.add(op, preds);
             }
             if d != c {
-                b.chain(&mine(h, ops, d).seen);
+                b.chain(&mines[d as usize].seen);
             }
         }
     }
@@ -109,19 +109,19 @@ pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Vec<Vec<(u32, 
     if ops.is_empty() {
         return GUARANTEES.iter().map(|_| vec![]).collect();
     }
+    let mines: Vec<Mine> = clients.clone().map(|c| mine(h, ops, c)).collect();
     if ops.len() > MAX_SESSION_OPS {
         let why = format!(
             "the key has {} operations, more than the {} the session guarantees are searched on",
             ops.len(),
             MAX_SESSION_OPS
         );
-        let mine: Vec<Mine> = clients.clone().map(|c| mine(h, ops, c)).collect();
         return GUARANTEES
             .iter()
             .map(|g| {
                 clients
                     .clone()
-                    .filter(|c| applies(&mine[*c as usize], *g))
+                    .filter(|c| applies(&mines[*c as usize], *g))
                     .map(|c| (c, Verdict::unknown(why.clone())))
                     .collect()
             })
@@ -131,8 +131,8 @@ pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Vec<Vec<(u32, 
     let readers: Vec<u32> = clients
         .clone()
         .filter(|d| {
-            let md = mine(h, ops, *d);
-            !md.seen.is_empty() && solve(&problem(h, ops, Guarantee::MonotonicReads, *d, *d, ops), budget).is_order()
+            !mines[*d as usize].seen.is_empty()
+                && solve(&problem(h, ops, &mines, Guarantee::MonotonicReads, *d, *d, ops), budget).is_order()
         })
         .collect();
     GUARANTEES
@@ -140,7 +140,7 @@ pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Vec<Vec<(u32, 
         .map(|g| {
             clients
                 .clone()
-                .map(|c| (c, check(h, ops, *g, c, &readers, budget)))
+                .map(|c| (c, check(h, ops, &mines, *g, c, &readers, budget)))
                 .filter(|(_, v)| v.status != Status::Held)
                 .collect()
         })
@@ -148,9 +148,9 @@ pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Vec<Vec<(u32, 
 }
 
 /// The verdict on guarantee `g` for client `c` on the key of `ops`.
-fn check(h: &History, ops: &[u32], g: Guarantee, c: u32, readers: &[u32], budget: u64) -> Verdict {
-    let m = mine(h, ops, c);
-    if !applies(&m, g) {
+fn check(h: &History, ops: &[u32], mines: &[Mine], g: Guarantee, c: u32, readers: &[u32], budget: u64) -> Verdict {
+    let m = &mines[c as usize];
+    if !applies(m, g) {
         return Verdict::held();
     }
     // A reader bears on c's writes only if it saw one of them (or, for writes-follow-reads, a
@@ -160,7 +160,7 @@ fn check(h: &History, ops: &[u32], g: Guarantee, c: u32, readers: &[u32], budget
         _ => m.wrote.iter().map(|i| h.ops[*i as usize].new_value()).collect(),
     };
     let saw =
-        |d: &u32| mine(h, ops, *d).seen.iter().any(|i| h.ops[*i as usize].values.iter().any(|v| shown.contains(v)));
+        |d: &u32| mines[*d as usize].seen.iter().any(|i| h.ops[*i as usize].values.iter().any(|v| shown.contains(v)));
     let readers: Vec<u32> = match g {
         Guarantee::MonotonicWrites | Guarantee::WritesFollowReads => readers.iter().copied().filter(saw).collect(),
         _ => vec![c],
@@ -169,14 +169,14 @@ fn check(h: &History, ops: &[u32], g: Guarantee, c: u32, readers: &[u32], budget
     let budget = budget.min(WORK_PER_SEARCH / ops.len().max(1) as u64).max(1);
     let mut unknown = None;
     for d in readers {
-        match solve(&problem(h, ops, g, c, d, ops), budget) {
+        match solve(&problem(h, ops, mines, g, c, d, ops), budget) {
             Found::Order(_) => {}
             Found::Budget { tries } => unknown = Some(format!("the search tried {tries} placements (its budget)")),
             Found::Impossible { .. } => {
-                let mut steps: Vec<u32> = problem(h, ops, g, c, d, ops).steps.iter().map(|s| s.op).collect();
+                let mut steps: Vec<u32> = problem(h, ops, mines, g, c, d, ops).steps.iter().map(|s| s.op).collect();
                 crate::order::sort_u32(&mut steps);
                 let mut shared = Shared { left: budget, each: (budget / 20).max(1) };
-                let witness = minimize(steps, |keep| shared.impossible(&problem(h, ops, g, c, d, keep)));
+                let witness = minimize(steps, |keep| shared.impossible(&problem(h, ops, mines, g, c, d, keep)));
                 let text = super::explain::session(h, g, c, &witness);
                 return Verdict::violated(Witness { ops: witness, explanation: text, decided_at: None });
             }
