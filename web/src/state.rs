@@ -724,9 +724,17 @@ impl Reducible for AppState {
             _ if builds(&action) => {}
             _ => return self.reduce_now(action),
         }
-        let base = Rc::clone(&self);
+        // The newest request wins: a run still being computed is dropped.
+        let this = if self.pending.is_some() {
+            let mut s = (*self).clone();
+            s.pending = None;
+            Rc::new(s)
+        } else {
+            self
+        };
+        let base = Rc::clone(&this);
         BUILDS.with_borrow_mut(|b| b.defer = true);
-        let next = self.reduce_now(action.clone());
+        let next = this.reduce_now(action.clone());
         let deferred = BUILDS.with_borrow_mut(|b| {
             b.defer = false;
             b.deferred.take()
@@ -1786,10 +1794,15 @@ mod tests {
         let w = go(w, &[Action::Seek(100_000), Action::BuildSlice(2_000)]);
         assert_eq!(w.t_us, 100_000);
         assert!(w.pending.is_some() && w != s);
-        let c = w.reduce(Action::CancelBuild);
+        let c = Rc::clone(&w).reduce(Action::CancelBuild);
         assert!(c.pending.is_none());
         assert!(Rc::ptr_eq(&c.model, &model) && c.t_us == 100_000 && c.selection == sel);
         assert_eq!(c.error.as_deref(), Some(words::BUILD_CANCELLED));
+        // A newer request replaces the run being computed.
+        let n = w.clone().reduce(Action::LoadLesson("read-repair".into()));
+        assert!(n.pending.is_none() && n.lesson.as_deref() == Some("read-repair"));
+        let n = w.clone().reduce(Action::Set(Setting::W(1)));
+        assert!(n.pending.is_none() && n.model.sc().repl.w == 1);
         // A slice after Cancel changes nothing.
         let after = Rc::clone(&c).reduce(Action::BuildSlice(2_000));
         assert!(Rc::ptr_eq(&after, &c));
