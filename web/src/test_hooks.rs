@@ -182,6 +182,18 @@ mod exports {
         serde_json::json!({"nodes": nodes, "ops": ops, "events": events, "ms": best, "events_per_s": events as f64 / (best / 1000.0)}).to_string()
     }
 
+    /// Milliseconds the run of a scenario's text takes in one go (what the page would be blocked
+    /// for without slices), or -1 if it is refused.
+    #[wasm_bindgen]
+    pub fn qs_build_ms(text: &str) -> f64 {
+        let Ok((file, sc)) = quorumscope_core::parse(text) else { return -1.0 };
+        let t0 = perf_now();
+        let model = crate::model::Model::new(file, sc);
+        let ms = perf_now() - t0;
+        drop(model);
+        ms
+    }
+
     /// Seeking in a long run: builds a run of `minutes` simulated minutes, then seeks to `seeks`
     /// spread-out instants and reports the time per seek, as JSON.
     #[wasm_bindgen]
