@@ -181,8 +181,7 @@ fn error_bar(state: &UseReducerHandle<AppState>) -> Html {
 fn build_progress(state: &UseReducerHandle<AppState>) -> Html {
     let Some(p) = &state.pending else { return html! {} };
     let cancel = state.dispatcher().to_callback().reform(|_: MouseEvent| Action::CancelBuild);
-    let (at, end) = (state.pending_us.min(p.end_us), p.end_us.max(1));
-    let pct = at * 100 / end;
+    let (at, end, pct) = (state.pending_us.min(p.end_us), p.end_us, state.pending_pct);
     html! {
         <div class="building" role="status" data-building="1">
             <p>{ words::computing(&p.title, at, end) }</p>

@@ -450,7 +450,7 @@ pub const SLICE_MS: f64 = 20.0;
 /// effect's cleanup (the run cancelled, finished, or the next slice's timer set).
 #[hook]
 pub fn use_builder(state: &UseReducerHandle<AppState>) {
-    let key = state.pending.as_ref().map(|p| (Rc::as_ptr(p) as usize, state.pending_us));
+    let key = state.pending.as_ref().map(|p| (Rc::as_ptr(p) as usize, state.pending_slices));
     let steps: Rc<Cell<u64>> = use_memo((), |_| Cell::new(2_000));
     let d = state.dispatcher();
     use_effect_with(key, move |key| -> Cleanup {

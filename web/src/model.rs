@@ -205,6 +205,13 @@ impl Building {
         (self.sim.now_us(), self.sim.scenario().run_until_us)
     }
 
+    /// How much of the run is done, in percent: of its simulated time, or of the tab's step cap
+    /// when that comes first.
+    pub fn percent(&self) -> u64 {
+        let (at, end) = self.progress_us();
+        (at.min(end) * 100 / end.max(1)).max(self.sim.steps() * 100 / BROWSER_MAX_STEPS).min(100)
+    }
+
     pub fn file(&self) -> &ScenarioFile {
         &self.file
     }

@@ -184,6 +184,10 @@ pub struct AppState {
     pub pending: Option<Rc<Pending>>,
     /// The simulated time that run has reached (so each slice re-renders the progress).
     pub pending_us: u64,
+    /// Its progress in percent ([`Building::percent`]), and the slices computed so far (each
+    /// one renders, and asks for the next).
+    pub pending_pct: u64,
+    pub pending_slices: u64,
 }
 
 /// What asked for a long run, and the run being computed. Once it has ended, `action` is reduced
@@ -239,7 +243,7 @@ impl PartialEq for AppState {
             && self.play_from_us == o.play_from_us
             && (Rc::ptr_eq(&self.lab, &o.lab) || self.lab == o.lab)
             && match (&self.pending, &o.pending) {
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b) && self.pending_us == o.pending_us,
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b) && self.pending_slices == o.pending_slices,
                 (a, b) => a.is_none() && b.is_none(),
             }
     }
@@ -304,6 +308,8 @@ impl AppState {
             lab: Rc::default(),
             pending: None,
             pending_us: 0,
+            pending_pct: 0,
+            pending_slices: 0,
         }
     }
 
@@ -380,8 +386,9 @@ impl AppState {
     /// Waits for `b`, a long run, before `action` is reduced again with it.
     fn wait_for(&mut self, b: Building, action: Action) {
         let (title, (at, end_us)) = (b.file().title.clone(), b.progress_us());
+        let pct = b.percent();
         self.pending = Some(Rc::new(Pending { action, building: std::cell::RefCell::new(Some(b)), title, end_us }));
-        (self.pending_us, self.error) = (at, None);
+        (self.pending_us, self.pending_pct, self.pending_slices, self.error) = (at, pct, 0, None);
     }
 
     /// The lesson's number in the picker (1-based), if the run is or came from a lesson.
@@ -757,7 +764,8 @@ impl AppState {
         let Some(b) = cell.as_mut() else { return self };
         if !b.slice(steps) {
             let mut s = (*self).clone();
-            s.pending_us = b.progress_us().0;
+            (s.pending_us, s.pending_pct) = (b.progress_us().0, b.percent());
+            s.pending_slices += 1;
             return Rc::new(s);
         }
         let model = cell.take().map(Building::finish);
