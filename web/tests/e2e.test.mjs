@@ -630,7 +630,12 @@ test('a long run is computed in slices: its progress, a page that answers meanwh
   assert.equal(await title(), before);
   assert.equal(await simTime(page), 90);
   // Let it finish this time (Import's path): the new experiment opens.
-  await page.evaluate(() => window.wasmBindings.qs_reset_stats());
+  await page.evaluate(() => {
+    window.wasmBindings.qs_reset_stats();
+    // The main thread's long tasks (over 50 ms) while it computes.
+    window.longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.longTasks.push(e.duration))).observe({ type: 'longtask' });
+  });
   const started = Date.now();
   await page.evaluate((t) => window.wasmBindings.qs_load(t), text);
   await page.waitForSelector('[data-building]');
@@ -640,7 +645,8 @@ test('a long run is computed in slices: its progress, a page that answers meanwh
   assert.ok(await page.$('[data-capped]'), 'the run at the tab\'s step cap says so');
   const sl = (await stats()).slices;
   const oneGo = await page.evaluate((t) => window.wasmBindings.qs_build_ms(t), text);
-  console.log(`400k-step run: ${sl.count} slices, longest ${sl.max_ms.toFixed(0)} ms, ${sl.total_ms.toFixed(0)} ms of work, ${wall} ms on the clock; in one go ${oneGo.toFixed(0)} ms`);
+  const long_tasks = await page.evaluate(() => window.longTasks);
+  console.log(`400k-step run: ${sl.count} slices, longest ${sl.max_ms.toFixed(0)} ms, ${sl.total_ms.toFixed(0)} ms of work, ${wall} ms on the clock; in one go ${oneGo.toFixed(0)} ms; main-thread tasks over 50 ms: ${JSON.stringify(long_tasks.map(Math.round))}`);
   assert.ok(sl.count > 10, `${sl.count} slices`);
   assert.deepEqual(page.errors, []);
   await page.close();
