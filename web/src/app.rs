@@ -69,7 +69,7 @@ pub fn App(props: &AppProps) -> Html {
     let fragment = props.fragment.clone();
     // Rendered only when what the page shows changes (AppState's PartialEq): see `live`.
     let state = use_reducer_eq(move || {
-        let mut s = AppState::from_fragment(&fragment);
+        let mut s = AppState::opening(&fragment);
         s.reduced_motion = dom::prefers_reduced_motion();
         s
     });
@@ -86,6 +86,7 @@ pub fn App(props: &AppProps) -> Html {
         state.question.is_some_and(|q| state.answers.iter().any(|(a, _)| *a == q)),
     );
     hooks::use_draft_keeper(&state);
+    hooks::use_builder(&state);
     hooks::use_leave_guard(state.edited && !state.view.embed);
     crate::course::use_course(&state, props.fragment.origin.clone());
     let cb = use_callbacks(dispatch.clone());
@@ -130,6 +131,7 @@ pub fn App(props: &AppProps) -> Html {
             <button class="skip" data-action="skip-to-time" onclick={Callback::from(|_: MouseEvent| skip_to_time())}>{ "Skip to the time controls" }</button>
             if !embed { { header::header(&state) } }
             { error_bar(&state) }
+            { build_progress(&state) }
             { draft_bar(&state) }
             if let Some(imp) = &state.imported {
                 { imported_view(&state, imp, &cb, act(&dispatch, Action::CloseHistory)) }
@@ -170,6 +172,23 @@ fn error_bar(state: &UseReducerHandle<AppState>) -> Html {
         <div class="error" role="alert">
             <strong>{ "Not applied: " }</strong>{ err.clone() }
             <button onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
+        </div>
+    }
+}
+
+/// A long run being computed in slices: what, how far, and Cancel (the experiment on screen
+/// stays as it was).
+fn build_progress(state: &UseReducerHandle<AppState>) -> Html {
+    let Some(p) = &state.pending else { return html! {} };
+    let cancel = state.dispatcher().to_callback().reform(|_: MouseEvent| Action::CancelBuild);
+    let (at, end, pct) = (state.pending_us.min(p.end_us), p.end_us, state.pending_pct);
+    html! {
+        <div class="building" role="status" data-building="1">
+            <p>{ words::computing(&p.title, at, end) }</p>
+            <div class="bar" role="progressbar" aria-label="Simulated time computed" aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.to_string()}>
+                <span style={format!("width: {pct}%")}></span>
+            </div>
+            <button data-action="cancel-build" onclick={cancel}>{ "Cancel" }</button>
         </div>
     }
 }

@@ -440,3 +440,33 @@ mod tests {
         assert_eq!(Focus::of("DIV", None, None), Focus::Free);
     }
 }
+
+/// Real milliseconds one slice of a long run may take: the page then answers a click or a key
+/// within about that long while the run is computed.
+pub const SLICE_MS: f64 = 20.0;
+
+/// A long run ([`crate::state::Pending`]) computed a slice per timer tick, each slice sized from
+/// the last one's measured cost to take about [`SLICE_MS`]. One timer at a time, removed by the
+/// effect's cleanup (the run cancelled, finished, or the next slice's timer set).
+#[hook]
+pub fn use_builder(state: &UseReducerHandle<AppState>) {
+    let key = state.pending.as_ref().map(|p| (Rc::as_ptr(p) as usize, state.pending_slices));
+    let steps: Rc<Cell<u64>> = use_memo((), |_| Cell::new(2_000));
+    let d = state.dispatcher();
+    use_effect_with(key, move |key| -> Cleanup {
+        if key.is_none() {
+            return Box::new(|| ());
+        }
+        let timer = gloo_timers::callback::Timeout::new(0, move || {
+            let n = steps.get();
+            let t0 = dom::perf_now();
+            d.dispatch(Action::BuildSlice(n));
+            let took = dom::perf_now() - t0;
+            test_hooks::count_slice(took);
+            // Aim at SLICE_MS; never more than double at once (the cost per step varies).
+            let next = if took > 0.5 { (n as f64 * SLICE_MS / took) as u64 } else { n * 2 };
+            steps.set(next.clamp(200, n * 2));
+        });
+        Box::new(move || drop(timer))
+    });
+}

@@ -173,13 +173,62 @@ fn exchange_of(sim: &Sim, st: &quorumscope_core::scenario::StepDecl) -> Option<u
 pub const BROWSER_MAX_STEPS: u64 = 400_000;
 pub const BROWSER_MAX_MESSAGES: u64 = 300_000;
 
-impl Model {
-    pub fn new(file: ScenarioFile, sc: Scenario) -> Model {
-        let mut sim = Sim::new(sc, Level::Full)
+/// Steps the first slice of a run may take before the page is told it is long: a lesson takes
+/// under 300, and 20,000 steps cost about 40 ms of wasm (a run at the tab's cap of 400,000 steps
+/// took 2 s in one go).
+pub const FIRST_SLICE_STEPS: u64 = 20_000;
+
+/// A run being computed a slice at a time (a long one, so the page stays responsive).
+pub struct Building {
+    file: ScenarioFile,
+    sim: Sim,
+    done: bool,
+}
+
+impl Building {
+    pub fn new(file: ScenarioFile, sc: Scenario) -> Building {
+        let sim = Sim::new(sc, Level::Full)
             .with_checkpoints()
             .with_step_cap(BROWSER_MAX_STEPS)
             .with_message_cap(BROWSER_MAX_MESSAGES);
-        sim.run();
+        Building { file, sim, done: false }
+    }
+
+    /// Runs at most `steps` more steps; true once the run has ended.
+    pub fn slice(&mut self, steps: u64) -> bool {
+        self.done = self.done || self.sim.run_steps(steps);
+        self.done
+    }
+
+    /// The simulated time reached and the run's length.
+    pub fn progress_us(&self) -> (u64, u64) {
+        (self.sim.now_us(), self.sim.scenario().run_until_us)
+    }
+
+    /// How much of the run is done, in percent: of its simulated time, or of the tab's step cap
+    /// when that comes first.
+    pub fn percent(&self) -> u64 {
+        let (at, end) = self.progress_us();
+        (at.min(end) * 100 / end.max(1)).max(self.sim.steps() * 100 / BROWSER_MAX_STEPS).min(100)
+    }
+
+    pub fn file(&self) -> &ScenarioFile {
+        &self.file
+    }
+
+    /// The finished run as a model (the rest of the run first, if any is left).
+    pub fn finish(mut self) -> Model {
+        self.slice(u64::MAX);
+        Model::of_run(self.file, self.sim)
+    }
+}
+
+impl Model {
+    pub fn new(file: ScenarioFile, sc: Scenario) -> Model {
+        Building::new(file, sc).finish()
+    }
+
+    fn of_run(file: ScenarioFile, sim: Sim) -> Model {
         let report = sim.report();
         let anomalies = sim.anomalies().to_vec();
         let end_us = sim.scenario().run_until_us;

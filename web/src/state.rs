@@ -115,6 +115,11 @@ pub enum Action {
     /// instant its get returns; `None`: no seed gave one.
     OpenStale(Option<(u64, String)>),
     ToggleHelp,
+    /// Compute the next slice of a long run (at most this many steps): the page's timer asks
+    /// for one slice at a time, so it stays responsive ([`Pending`]).
+    BuildSlice(u64),
+    /// Stop computing the long run: the experiment on screen stays exactly as it is.
+    CancelBuild,
     /// Show a dialog (the glossary; a share link or embed snippet once the browser packed it).
     OpenDialog(Dialog),
     CloseDialog,
@@ -174,6 +179,40 @@ pub struct AppState {
     pub play_from_us: u64,
     /// The staleness lab (it stays as it was when another experiment is opened).
     pub lab: Rc<crate::lab::Lab>,
+    /// A run too long for one go, computed a slice at a time while this experiment stays on
+    /// screen and usable.
+    pub pending: Option<Rc<Pending>>,
+    /// The simulated time that run has reached (so each slice re-renders the progress).
+    pub pending_us: u64,
+    /// Its progress in percent ([`Building::percent`]), and the slices computed so far (each
+    /// one renders, and asks for the next).
+    pub pending_pct: u64,
+    pub pending_slices: u64,
+}
+
+/// What asked for a long run, and the run being computed. Once it has ended, `action` is reduced
+/// again on the state then on screen, with the finished run.
+pub struct Pending {
+    pub action: Action,
+    pub building: std::cell::RefCell<Option<Building>>,
+    /// The new experiment's title and length (µs).
+    pub title: String,
+    pub end_us: u64,
+}
+
+use crate::model::Building;
+
+/// How `build` runs, for the action being reduced: whether a long run may be left to compute in
+/// slices, the one it left, and a finished one to use instead of running it again.
+#[derive(Default)]
+struct Builds {
+    defer: bool,
+    deferred: Option<Building>,
+    ready: Option<Model>,
+}
+
+thread_local! {
+    static BUILDS: std::cell::RefCell<Builds> = std::cell::RefCell::default();
 }
 
 /// Two states are equal when they render the same elements: the page re-renders only when this
@@ -203,12 +242,45 @@ impl PartialEq for AppState {
             && self.draft == o.draft
             && self.play_from_us == o.play_from_us
             && (Rc::ptr_eq(&self.lab, &o.lab) || self.lab == o.lab)
+            && match (&self.pending, &o.pending) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b) && self.pending_slices == o.pending_slices,
+                (a, b) => a.is_none() && b.is_none(),
+            }
     }
 }
 
+/// The run of `file`. A run that has not ended after its first slice
+/// ([`crate::model::FIRST_SLICE_STEPS`]) is, while a page action is reduced, left to compute in
+/// slices: the action's result is then thrown away and the action waits ([`Pending`]).
 fn build(file: ScenarioFile) -> Result<Model, String> {
     let sc = quorumscope_core::Scenario::from_file(&file).map_err(|e| e.to_string())?;
-    Ok(Model::new(file, sc))
+    let ready = BUILDS.with_borrow_mut(|b| b.ready.take_if(|m| m.file == file));
+    if let Some(m) = ready {
+        return Ok(m);
+    }
+    let mut b = Building::new(file, sc);
+    if b.slice(crate::model::FIRST_SLICE_STEPS) || !BUILDS.with_borrow(|c| c.defer) {
+        return Ok(b.finish());
+    }
+    BUILDS.with_borrow_mut(|c| c.deferred = Some(b));
+    Err(String::new())
+}
+
+/// Whether an action may run an experiment (and so may have to wait for a long one).
+fn builds(a: &Action) -> bool {
+    matches!(
+        a,
+        Action::Set(_)
+            | Action::Intervene(_)
+            | Action::Undo
+            | Action::LoadLesson(_)
+            | Action::LoadText(_)
+            | Action::LoadFile(_)
+            | Action::OpenFragment(_)
+            | Action::Import(..)
+            | Action::OpenStale(_)
+            | Action::RestoreDraft
+    )
 }
 
 impl AppState {
@@ -234,6 +306,10 @@ impl AppState {
             draft: None,
             play_from_us: 0,
             lab: Rc::default(),
+            pending: None,
+            pending_us: 0,
+            pending_pct: 0,
+            pending_slices: 0,
         }
     }
 
@@ -287,6 +363,32 @@ impl AppState {
         s.question = None;
         s.settle();
         s
+    }
+
+    /// The state a page opens in ([`Self::from_fragment`]); a link whose run is long opens the
+    /// default lesson under the progress of that run, which replaces it once computed.
+    pub fn opening(f: &crate::link::Fragment) -> AppState {
+        BUILDS.with_borrow_mut(|b| b.defer = true);
+        let mut s = AppState::from_fragment(f);
+        let Some(b) = BUILDS.with_borrow_mut(|b| {
+            b.defer = false;
+            b.deferred.take()
+        }) else {
+            return s;
+        };
+        // The link's run did not fit in one slice: `s` is the default lesson (with the view the
+        // link asked for), and the link opens once its run is computed.
+        s.error = None;
+        s.wait_for(b, Action::OpenFragment(Box::new(f.clone())));
+        s
+    }
+
+    /// Waits for `b`, a long run, before `action` is reduced again with it.
+    fn wait_for(&mut self, b: Building, action: Action) {
+        let (title, (at, end_us)) = (b.file().title.clone(), b.progress_us());
+        let pct = b.percent();
+        self.pending = Some(Rc::new(Pending { action, building: std::cell::RefCell::new(Some(b)), title, end_us }));
+        (self.pending_us, self.pending_pct, self.pending_slices, self.error) = (at, pct, 0, None);
     }
 
     /// The lesson's number in the picker (1-based), if the run is or came from a lesson.
@@ -618,6 +720,65 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            Action::BuildSlice(steps) => return self.build_slice(steps),
+            Action::CancelBuild if self.pending.is_some() => {
+                let mut s = (*self).clone();
+                (s.pending, s.error) = (None, Some(words::BUILD_CANCELLED.to_string()));
+                return Rc::new(s);
+            }
+            Action::CancelBuild => return self,
+            _ if builds(&action) => {}
+            _ => return self.reduce_now(action),
+        }
+        // The newest request wins: a run still being computed is dropped.
+        let this = if self.pending.is_some() {
+            let mut s = (*self).clone();
+            s.pending = None;
+            Rc::new(s)
+        } else {
+            self
+        };
+        let base = Rc::clone(&this);
+        BUILDS.with_borrow_mut(|b| b.defer = true);
+        let next = this.reduce_now(action.clone());
+        let deferred = BUILDS.with_borrow_mut(|b| {
+            b.defer = false;
+            b.deferred.take()
+        });
+        let Some(b) = deferred else { return next };
+        drop(next);
+        // The experiment on screen stays; the new one is computed a slice at a time.
+        let mut s = (*base).clone();
+        s.wait_for(b, action);
+        Rc::new(s)
+    }
+}
+
+impl AppState {
+    /// The next slice of the long run; once it has ended, the action that asked for it is
+    /// reduced again with the finished run, on the state then on screen.
+    fn build_slice(self: Rc<Self>, steps: u64) -> Rc<Self> {
+        let Some(p) = self.pending.clone() else { return self };
+        let mut cell = p.building.borrow_mut();
+        let Some(b) = cell.as_mut() else { return self };
+        if !b.slice(steps) {
+            let mut s = (*self).clone();
+            (s.pending_us, s.pending_pct) = (b.progress_us().0, b.percent());
+            s.pending_slices += 1;
+            return Rc::new(s);
+        }
+        let model = cell.take().map(Building::finish);
+        drop(cell);
+        BUILDS.with_borrow_mut(|c| c.ready = model);
+        let mut base = (*self).clone();
+        base.pending = None;
+        let next = Rc::new(base).reduce(p.action.clone());
+        BUILDS.with_borrow_mut(|c| c.ready = None);
+        next
+    }
+
+    fn reduce_now(self: Rc<Self>, action: Action) -> Rc<Self> {
         let before = Rc::clone(&self);
         let next = self.reduce_one(action);
         if Rc::ptr_eq(&before, &next) {
@@ -666,6 +827,7 @@ impl AppState {
                 Rc::new(s)
             }
             Action::OpenStale(found) => self.open_stale(found),
+            Action::BuildSlice(_) | Action::CancelBuild => self,
             Action::CloseHistory => {
                 let mut s = (*self).clone();
                 s.imported = None;
@@ -1599,5 +1761,90 @@ mod tests {
         assert!(s.model.report.anomalies.iter().any(|a| a.kind == "stale_read"));
         let s = s.reduce(Action::OpenStale(None));
         assert_eq!(s.lab.run, crate::lab::Run::Failed(words::NO_STALE_TRIAL.into()));
+    }
+
+    /// A run far longer than one slice: the benchmark workload.
+    fn long_text() -> String {
+        serde_json::to_string(&quorumscope_core::bench::workload(8, 6_000, 16, 5)).unwrap()
+    }
+
+    /// Slices until the long run is computed (slices of `steps`), counting them.
+    fn finish_building(mut s: Rc<AppState>, steps: u64) -> (Rc<AppState>, usize) {
+        let mut n = 0;
+        while s.pending.is_some() {
+            let at = s.pending_us;
+            s = s.reduce(Action::BuildSlice(steps));
+            assert!(s.pending.is_none() || s.pending_us >= at, "progress never goes back");
+            n += 1;
+        }
+        (s, n)
+    }
+
+    #[test]
+    fn a_lesson_or_a_setting_never_waits_for_slices() {
+        for l in lessons::LESSONS {
+            let s = start(l.slug);
+            assert!(s.model.sim.steps() < crate::model::FIRST_SLICE_STEPS, "{}", l.slug);
+            let s = go(s, &[Action::Set(Setting::W(1)), Action::LoadLesson(lessons::DEFAULT.into())]);
+            assert!(s.pending.is_none());
+        }
+    }
+
+    #[test]
+    fn a_long_run_waits_over_the_experiment_on_screen_and_cancel_keeps_it() {
+        let s = go(answered("quorum-overlap"), &[Action::Seek(150_000), Action::SelectOp(1)]);
+        let (model, t, sel) = (Rc::clone(&s.model), s.t_us, s.selection.clone());
+        let w = Rc::clone(&s).reduce(Action::LoadText(long_text()));
+        let p = w.pending.as_ref().expect("a long run is computed in slices");
+        assert!(w.pending_us < p.end_us);
+        assert!(Rc::ptr_eq(&w.model, &model) && w.t_us == t && w.selection == sel, "nothing changed yet");
+        // The experiment on screen stays usable meanwhile.
+        let w = go(w, &[Action::Seek(100_000), Action::BuildSlice(2_000)]);
+        assert_eq!(w.t_us, 100_000);
+        assert!(w.pending.is_some() && w != s);
+        let c = Rc::clone(&w).reduce(Action::CancelBuild);
+        assert!(c.pending.is_none());
+        assert!(Rc::ptr_eq(&c.model, &model) && c.t_us == 100_000 && c.selection == sel);
+        assert_eq!(c.error.as_deref(), Some(words::BUILD_CANCELLED));
+        // A newer request replaces the run being computed.
+        let n = w.clone().reduce(Action::LoadLesson("read-repair".into()));
+        assert!(n.pending.is_none() && n.lesson.as_deref() == Some("read-repair"));
+        let n = w.clone().reduce(Action::Set(Setting::W(1)));
+        assert!(n.pending.is_none() && n.model.sc().repl.w == 1);
+        // A slice after Cancel changes nothing.
+        let after = Rc::clone(&c).reduce(Action::BuildSlice(2_000));
+        assert!(Rc::ptr_eq(&after, &c));
+    }
+
+    #[test]
+    fn a_long_run_in_slices_opens_exactly_the_run_in_one_go() {
+        let text = long_text();
+        let whole = AppState::from_text(&text).unwrap();
+        let want = (serde_json::to_string(&whole.model.report).unwrap(), whole.model.rec().events);
+        for steps in [1_500, 7_777] {
+            let w = start("stale-read").reduce(Action::LoadText(text.clone()));
+            let (s, n) = finish_building(w, steps);
+            assert!(n > 2, "{n} slices");
+            assert_eq!((serde_json::to_string(&s.model.report).unwrap(), s.model.rec().events), want);
+            assert_eq!(s.model.file, whole.model.file);
+            assert_eq!((s.t_us, s.lesson.as_deref(), s.error.as_deref()), (0, None, None));
+            assert_eq!(s.snapshot_digest(), whole.snapshot_digest());
+        }
+    }
+
+    #[test]
+    fn a_link_whose_run_is_long_opens_under_its_progress() {
+        let file = quorumscope_core::bench::workload(8, 6_000, 16, 5);
+        let shared = crate::link::Shared { scenario: file, t_ms: 700.0, op: None, speed: None, lesson: None };
+        let mut f = crate::link::Fragment::default();
+        f.shared = Some(Ok(shared));
+        let s = Rc::new(AppState::opening(&f));
+        assert!(s.pending.is_some() && s.error.is_none());
+        assert_eq!(s.lesson.as_deref(), Some(lessons::DEFAULT));
+        let (s, _) = finish_building(s, 5_000);
+        let direct = AppState::from_fragment(&f);
+        assert_eq!((s.t_us, s.lesson.clone()), (700_000, None));
+        assert_eq!(s.model.file, direct.model.file);
+        assert_eq!(s.snapshot_digest(), direct.snapshot_digest());
     }
 }

@@ -43,6 +43,14 @@ pub fn frame_done(t0: f64) {
     let _ = t0;
 }
 
+/// One slice of a long run computed, and how long it took (ms).
+pub fn count_slice(ms: f64) {
+    #[cfg(feature = "hooks")]
+    exports::SLICES.with(|v| v.borrow_mut().push(ms));
+    #[cfg(not(feature = "hooks"))]
+    let _ = ms;
+}
+
 /// The app's dispatcher, for loading a scenario from a test.
 pub fn register(dispatch: &UseReducerDispatcher<AppState>) {
     #[cfg(feature = "hooks")]
@@ -66,6 +74,8 @@ mod exports {
         pub(super) static FRAMES: Cell<u64> = const { Cell::new(0) };
         /// Milliseconds of work per animation frame (dispatch + render), most recent last.
         static FRAME_WORK_MS: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+        /// Milliseconds each slice of a long run took (dispatch of `BuildSlice`).
+        pub(super) static SLICES: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
         pub(super) static DISPATCH: RefCell<Option<UseReducerDispatcher<AppState>>> = const { RefCell::new(None) };
     }
 
@@ -124,7 +134,11 @@ mod exports {
         let wasm_bytes = core::arch::wasm32::memory_size(0) as u64 * 65_536;
         #[cfg(not(target_arch = "wasm32"))]
         let wasm_bytes = 0u64;
-        serde_json::json!({"renders": renders, "frames": frames, "wasm_bytes": wasm_bytes, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
+        let slices = SLICES.with(|v| v.borrow().clone());
+        let slice_max = slices.iter().copied().fold(0.0, f64::max);
+        let slices =
+            serde_json::json!({"count": slices.len(), "max_ms": slice_max, "total_ms": slices.iter().sum::<f64>()});
+        serde_json::json!({"renders": renders, "frames": frames, "wasm_bytes": wasm_bytes, "slices": slices, "frame_work_ms": {"count": work.len(), "p50": pct(0.5), "p95": pct(0.95), "max": pct(1.0)}}).to_string()
     }
 
     /// The value labels last written beside messages on the ring's canvas: text, left end and
@@ -148,6 +162,7 @@ mod exports {
     #[wasm_bindgen]
     pub fn qs_reset_stats() {
         FRAME_WORK_MS.with(|v| v.borrow_mut().clear());
+        SLICES.with(|v| v.borrow_mut().clear());
     }
 
     /// The core's throughput in wasm on the benchmark workload, as JSON.
@@ -165,6 +180,18 @@ mod exports {
             events = sim.recording().events;
         }
         serde_json::json!({"nodes": nodes, "ops": ops, "events": events, "ms": best, "events_per_s": events as f64 / (best / 1000.0)}).to_string()
+    }
+
+    /// Milliseconds the run of a scenario's text takes in one go (what the page would be blocked
+    /// for without slices), or -1 if it is refused.
+    #[wasm_bindgen]
+    pub fn qs_build_ms(text: &str) -> f64 {
+        let Ok((file, sc)) = quorumscope_core::parse(text) else { return -1.0 };
+        let t0 = perf_now();
+        let model = crate::model::Model::new(file, sc);
+        let ms = perf_now() - t0;
+        drop(model);
+        ms
     }
 
     /// Seeking in a long run: builds a run of `minutes` simulated minutes, then seeks to `seeks`

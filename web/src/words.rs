@@ -33,6 +33,20 @@ pub const EMBED_NOTE: &str = "Paste this into an HTML page. It opens in embed mo
 pub const CHECKPOINT_LABEL: &str = "Predict what happens next";
 pub const LAB_KEEP: &str = "Keep these curves to compare";
 pub const LAB_CLEAR_KEPT: &str = "Clear the kept curves";
+/// Said (after "Not applied: ") when the student cancels a long run.
+pub const BUILD_CANCELLED: &str =
+    "the new run was cancelled, so the experiment on screen is exactly as it was before you asked for it.";
+
+/// The progress note of a long run being computed in slices.
+pub fn computing(title: &str, at_us: u64, end_us: u64) -> String {
+    let ms = |us: u64| quorumscope_core::num::grouped(us / 1000);
+    format!(
+        "Computing the new run ({title}): {} ms of {} ms simulated so far. The experiment below stays as it was until the new one is ready.",
+        ms(at_us),
+        ms(end_us)
+    )
+}
+
 /// After the core's note on a run that reached a cap (`Stats.note`).
 pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps or 300,000 messages sent, so the page's memory stays bounded; the command line (quorumscope run) goes on to 1,000,000 steps and 800,000 messages.";
 

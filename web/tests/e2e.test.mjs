@@ -591,3 +591,63 @@ test('a run that reaches the browser\'s step cap says so under the caption, and 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a long run is computed in slices: its progress, a page that answers meanwhile, Cancel keeps the experiment, finishing opens it', async () => {
+  // A lesson's run without its narrated steps, so no question holds the cursor.
+  const plain = { ...JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', 'stale-read.json'), 'utf8')), steps: [] };
+  const link = (sc) => '#v1=' + zlib.deflateRawSync(Buffer.from(JSON.stringify({ scenario: sc }))).toString('base64url');
+  const page = await open(s.b, `${s.srv.base}/${link(plain)}`);
+  await seek(page, 120);
+  const title = () => page.$eval('.caption strong', (e) => e.textContent);
+  const before = await title();
+  const names = Array.from({ length: 64 }, (_, i) => `n${i}`);
+  const long = {
+    title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: names,
+    replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
+    events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
+  };
+  const text = JSON.stringify(long);
+  const stats = async () => JSON.parse(await page.evaluate(() => window.wasmBindings.qs_stats()));
+  // A link whose run is long: its progress shows over the experiment on screen.
+  await page.evaluate((f) => { location.hash = f; }, link(long));
+  await page.waitForSelector('[data-building] [role=progressbar]', { timeout: 10000 });
+  assert.match(await page.$eval('[data-building]', (e) => e.textContent), /Computing the new run \(Anti-entropy every 250 ms on 64 nodes for an hour\): [\d,]+ ms of 3,600,000 ms simulated so far/);
+  // The page answers while it computes: a script's call, and a control moved by hand.
+  for (let i = 0; i < 5; i++) {
+    const t0 = Date.now();
+    await page.evaluate(() => 1);
+    const took = Date.now() - t0;
+    assert.ok(took < 200, `the page took ${took} ms to answer while computing`);
+  }
+  const t0 = Date.now();
+  await seek(page, 90);
+  assert.ok(Date.now() - t0 < 400, `seeking while computing took ${Date.now() - t0} ms`);
+  await page.waitForFunction(() => Number(document.querySelector('[role=progressbar]').getAttribute('aria-valuenow')) > 0, null, { timeout: 20000 });
+  assert.equal(await title(), before, 'the experiment on screen stays until the new one is ready');
+  await page.click('[data-action=cancel-build]');
+  await page.waitForSelector('[data-building]', { state: 'detached' });
+  assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /the new run was cancelled, so the experiment on screen is exactly as it was/);
+  assert.equal(await title(), before);
+  assert.equal(await simTime(page), 90);
+  // Let it finish this time (Import's path): the new experiment opens.
+  await page.evaluate(() => {
+    window.wasmBindings.qs_reset_stats();
+    // The main thread's long tasks (over 50 ms) while it computes.
+    window.longTasks = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.longTasks.push(e.duration))).observe({ type: 'longtask' });
+  });
+  const started = Date.now();
+  await page.evaluate((t) => window.wasmBindings.qs_load(t), text);
+  await page.waitForSelector('[data-building]');
+  await page.waitForFunction((t) => document.querySelector('.caption strong')?.textContent === t, long.title, { timeout: 60000 });
+  const wall = Date.now() - started;
+  assert.equal(await page.$$eval('[data-building]', (e) => e.length), 0);
+  assert.ok(await page.$('[data-capped]'), 'the run at the tab\'s step cap says so');
+  const sl = (await stats()).slices;
+  const oneGo = await page.evaluate((t) => window.wasmBindings.qs_build_ms(t), text);
+  const long_tasks = await page.evaluate(() => window.longTasks);
+  console.log(`400k-step run: ${sl.count} slices, longest ${sl.max_ms.toFixed(0)} ms, ${sl.total_ms.toFixed(0)} ms of work, ${wall} ms on the clock; in one go ${oneGo.toFixed(0)} ms; main-thread tasks over 50 ms: ${JSON.stringify(long_tasks.map(Math.round))}`);
+  assert.ok(sl.count > 10, `${sl.count} slices`);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -18,6 +18,8 @@ pub struct Sim {
     checkpoints: Vec<World>,
     checkpoint_every: u64,
     keep_checkpoints: bool,
+    /// The run has ended ([`Sim::run_steps`] returned true).
+    finished: bool,
     /// The checker's verdict on the finished run, computed once.
     anomalies: OnceCell<Vec<Anomaly>>,
 }
@@ -41,6 +43,7 @@ impl Sim {
             checkpoints: vec![],
             checkpoint_every: FIRST_CHECKPOINT_EVERY,
             keep_checkpoints: false,
+            finished: false,
             anomalies: OnceCell::new(),
         }
     }
@@ -54,8 +57,21 @@ impl Sim {
 
     /// Runs to the scenario's end.
     pub fn run(&mut self) {
+        while !self.run_steps(u64::MAX) {}
+    }
+
+    /// Runs at most `max_steps` more steps; true once the run has finished (then exactly as
+    /// [`Sim::run`] leaves it, however it was sliced). The app runs a long one a slice per frame.
+    pub fn run_steps(&mut self, max_steps: u64) -> bool {
+        if self.finished {
+            return true;
+        }
         let until = self.setup.sc.run_until_us;
-        while self.world.step(&self.setup, &mut self.rec, until) {
+        for _ in 0..max_steps {
+            if !self.world.step(&self.setup, &mut self.rec, until) {
+                self.finish(until);
+                return true;
+            }
             if self.keep_checkpoints && self.world.steps.is_multiple_of(self.checkpoint_every) {
                 self.checkpoints.push(self.world.clone());
                 if self.checkpoints.len() > MAX_CHECKPOINTS {
@@ -66,11 +82,21 @@ impl Sim {
                 }
             }
         }
+        false
+    }
+
+    fn finish(&mut self, until: u64) {
+        self.finished = true;
         // The clock reads the end of the run even when nothing happened near the end — unless
         // the step cap stopped it: then it reads where the run really stopped.
         if !self.truncated() {
             self.world.now = self.world.now.max(until);
         }
+    }
+
+    /// How far a run in slices has got: the simulated time reached.
+    pub fn now_us(&self) -> u64 {
+        self.world.now
     }
 
     /// Said when the run stopped at a cap (steps, or messages sent): where, and what was left
