@@ -184,8 +184,8 @@ fn build_progress(state: &UseReducerHandle<AppState>) -> Html {
     let (at, end, pct) = (state.pending_us.min(p.end_us), p.end_us, state.pending_pct);
     html! {
         <div class="building" role="status" data-building="1">
-            <p>{ words::computing(&p.title, at, end) }</p>
-            <div class="bar" role="progressbar" aria-label="Simulated time computed" aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.to_string()}>
+            <p>{ words::computing(&p.title, at, end, pct) }</p>
+            <div class="bar" role="progressbar" aria-label="Run computed" aria-valuemin="0" aria-valuemax="100" aria-valuenow={pct.to_string()}>
                 <span style={format!("width: {pct}%")}></span>
             </div>
             <button data-action="cancel-build" onclick={cancel}>{ "Cancel" }</button>

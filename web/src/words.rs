@@ -38,10 +38,16 @@ pub const BUILD_CANCELLED: &str =
     "the new run was cancelled, so the experiment on screen is exactly as it was before you asked for it.";
 
 /// The progress note of a long run being computed in slices.
-pub fn computing(title: &str, at_us: u64, end_us: u64) -> String {
+pub fn computing(title: &str, at_us: u64, end_us: u64, pct: u64) -> String {
     let ms = |us: u64| quorumscope_core::num::grouped(us / 1000);
+    // The bar shows whichever is further along: the simulated time, or the tab's step cap.
+    let by_steps = if pct > at_us.min(end_us) * 100 / end_us.max(1) {
+        format!(" It may stop sooner, at the tab's cap of 400,000 steps: {pct} % of those are used.")
+    } else {
+        String::new()
+    };
     format!(
-        "Computing the new run ({title}): {} ms of {} ms simulated so far. The experiment below stays as it was until the new one is ready.",
+        "Computing the new run ({title}): {} ms of {} ms simulated so far.{by_steps} The experiment below stays as it was until the new one is ready.",
         ms(at_us),
         ms(end_us)
     )
@@ -183,6 +189,19 @@ pub const LAB_SHOW_HELP: &str = "Opens one concrete trial of that curve as an or
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_progress_note_says_when_the_step_cap_leads_the_bar() {
+        let by_time = computing("x", 30_000, 100_000, 30);
+        assert!(by_time.contains("30 ms of 100 ms") && !by_time.contains("400,000"), "{by_time}");
+        let by_steps = computing("x", 3_000, 100_000, 30);
+        assert!(by_steps.contains("3 ms of 100 ms") && by_steps.contains("400,000 steps: 30 %"), "{by_steps}");
+        assert!(computing("x", 0, 100_000, 30).contains(&grouped_cap()), "the cap said as the app uses it");
+    }
+
+    fn grouped_cap() -> String {
+        quorumscope_core::num::grouped(crate::model::BROWSER_MAX_STEPS)
+    }
 
     #[test]
     fn the_capped_note_states_the_caps_the_app_uses() {
