@@ -2,17 +2,22 @@
 
 use crate::run::Sim;
 
-/// Seeded small runs of one or two keys, many clients racing, every conflict mode, some
-/// crashes and blind puts: where stale reads, replaced versions and lost updates happen.
-pub(crate) fn runs(count: u64) -> Vec<Sim> {
-    let mut x = 0x5EED_u64;
-    let mut next = move |n: u64| {
+/// A seeded generator (SplitMix64): each call gives a number below its argument.
+pub(crate) fn below(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut x = seed;
+    move |n: u64| {
         x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = x;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         (z ^ (z >> 31)) % n
-    };
+    }
+}
+
+/// Seeded small runs of one or two keys, many clients racing, every conflict mode, some
+/// crashes and blind puts: where stale reads, replaced versions and lost updates happen.
+pub(crate) fn runs(count: u64) -> Vec<Sim> {
+    let mut next = below(0x5EED);
     (0..count)
         .map(|i| {
             let mode = ["siblings", "lww", "last_arrival"][(i % 3) as usize];

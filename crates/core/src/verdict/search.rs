@@ -725,14 +725,7 @@ mod tests {
     /// Seeded problems with explicit predecessors: reads of one or several values, writes, lazy
     /// writes (some chained as twins), optional steps and jumps, over one or two registers.
     fn problem(seed: u64) -> Problem {
-        let mut x = seed;
-        let mut next = move |n: u64| {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) % n
-        };
+        let mut next = crate::testruns::below(seed);
         let (n, regs, vals) = (2 + next(40) as usize, 1 + next(2) as u32, 1 + next(5) as u32);
         let mut steps = vec![];
         let mut preds: Vec<Vec<u32>> = vec![];

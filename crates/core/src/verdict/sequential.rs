@@ -206,14 +206,7 @@ mod tests {
     /// Seeded histories of one client with operations overlapping or not, some never completed
     /// or failed, sorted by invoke.
     fn history(seed: u64) -> History {
-        let mut x = seed;
-        let mut next = move |n: u64| {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) % n
-        };
+        let mut next = crate::testruns::below(seed);
         let mut h = History::new("op");
         h.client_id("c");
         h.key_id("k");
