@@ -48,6 +48,23 @@ pub fn sort_small<T: Ord>(v: &mut [T]) {
     }
 }
 
+/// Sorts strings byte-wise (as `Ord` does): by their first 12 bytes through the one sort, then
+/// each run of equal first bytes by insertion (100 siblings' values sorted by insertion alone
+/// were a third of a report's time).
+pub fn sort_strings<S: AsRef<str> + Ord + Clone>(v: &mut [S]) {
+    let prefix =
+        |s: &S| s.as_ref().bytes().chain(std::iter::repeat(0)).take(12).fold(0u128, |k, b| (k << 8) | u128::from(b));
+    sort_by_key(v, prefix);
+    let (mut from, mut run) = (0, v.first().map(prefix));
+    for i in 1..=v.len() {
+        let next = v.get(i).map(prefix);
+        if next != run {
+            sort_small(&mut v[from..i]);
+            (from, run) = (i, next);
+        }
+    }
+}
+
 /// Sorts packed keys themselves (no index needed: equal keys are the same).
 pub fn sort_keys(v: &mut [u128]) {
     sort_packed(v);
@@ -82,6 +99,17 @@ mod tests {
             sort_by_key(&mut ours, |x| u128::from(x.0));
             let mut std = v.clone();
             std.sort_by_key(|x| x.0);
+            prop_assert_eq!(ours, std);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn strings_as_ord_sorts_them(v in proptest::collection::vec("[ab\\x00é]{0,15}", 0..60)) {
+            let mut ours = v.clone();
+            sort_strings(&mut ours);
+            let mut std = v;
+            std.sort();
             prop_assert_eq!(ours, std);
         }
     }

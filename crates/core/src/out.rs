@@ -44,7 +44,7 @@ impl Serialize for Ops<'_> {
         let ops = self.0.op_reports();
         let mut seq = s.serialize_seq(Some(ops.len()))?;
         for op in ops {
-            seq.serialize_element(&Sorted(&op))?;
+            seq.serialize_element(&op)?; // its fields are in name order
         }
         seq.end()
     }

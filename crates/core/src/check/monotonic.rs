@@ -5,6 +5,7 @@
 use super::words::{why_dropped, writers_end, Words};
 use super::{Anomaly, AnomalyKind};
 use crate::client::{OpKind, Status};
+use crate::data::DotSet;
 use crate::ids::{ClientId, KeyId, ValueId};
 
 /// One completed get, indexed by (client, key, end).
@@ -83,10 +84,13 @@ fn frontiers(c: &Words, reads: &[Read]) -> Vec<Vec<(ValueId, u32)>> {
         let got = r.values();
         let ctx = r.result.as_ref().map(|d| d.context()).unwrap_or_default();
         f.retain(|(u, _)| !got.contains(u) && !c.dot_of(*u).is_some_and(|d| ctx.contains(d)));
+        // v is older than a value u of the frontier when u's put had seen v's version: the
+        // versions they had seen, merged once (asking each u was got × frontier of work).
+        let mut seen = DotSet::union_many(f.iter().flat_map(|(u, _)| c.contexts(*u)));
         for v in got {
-            let older = f.iter().any(|(u, _)| c.dot_of(v).is_some_and(|d| c.saw(*u, d)));
-            if !older {
+            if !c.dot_of(v).is_some_and(|d| seen.contains(d)) {
                 f.push((v, reads[i].op));
+                seen = DotSet::union(c.contexts(v).chain([&seen]), []);
             }
         }
         frontier.push(f);

@@ -30,6 +30,15 @@ impl Words<'_> {
         }
     }
 
+    /// The causal contexts of the version the put that wrote `v` stored (siblings mode; else none).
+    pub fn contexts(&self, v: ValueId) -> impl Iterator<Item = &crate::data::DotSet> {
+        let written = match &self.ops[self.put_of(v) as usize].written {
+            Some(Data::Siblings(s)) => &s[..],
+            Some(Data::Lww { .. } | Data::Arrival { .. }) | None => &[],
+        };
+        written.iter().map(|x| &x.ctx)
+    }
+
     /// Had the put that wrote `v` seen version `d` (is `d` in its causal context)?
     pub fn saw(&self, v: ValueId, d: Dot) -> bool {
         match &self.ops[self.put_of(v) as usize].written {

@@ -13,6 +13,8 @@ pub const MAX_NODES: usize = 256;
 pub const MAX_CLIENTS: usize = 64;
 pub const MAX_EVENTS: usize = 200_000;
 pub const MAX_KEYS: usize = 10_000;
+/// Operations × `replication.n`.
+pub const MAX_REPLICA_REQUESTS: u64 = 2_000_000;
 pub const MAX_TIME_MS: f64 = 3_600_000.0;
 pub const MAX_NAME_LEN: usize = 64;
 pub const MAX_VALUE_LEN: usize = 256;
@@ -405,6 +407,28 @@ mod tests {
         check_rejected(&at(921), "replication.anti_entropy_ms", "make the period at least 922 ms");
         // Without anti-entropy, events alone never reach the cap.
         assert!(parse(&with(r#"{"run_until_ms": 3600000}"#)).is_ok());
+    }
+
+    #[test]
+    fn more_replica_requests_than_the_cap_are_refused_at_n_saying_what_fits() {
+        let nodes: Vec<String> = (0..16).map(|i| format!("n{i}")).collect();
+        let scenario = |ops: usize, n: u32| {
+            let events: Vec<String> =
+                (0..ops).map(|i| format!(r#"{{"at_ms": 0, "client": "c", "put": "k", "value": "v{i}"}}"#)).collect();
+            format!(
+                r#"{{"nodes": {}, "replication": {{"n": {n}, "w": 1, "r": 1}}, "events": [{}]}}"#,
+                serde_json::to_string(&nodes).unwrap(),
+                events.join(",")
+            )
+        };
+        // 16 × 125,000 is the cap exactly; one operation more is over it.
+        assert!(parse(&scenario(125_000, 16)).is_ok());
+        check_rejected(
+            &scenario(125_001, 16),
+            "replication.n",
+            "125,001 operations sent to 16 replicas each make 2,000,016 replica requests; the cap is 2,000,000 — use at most 15 replicas per key, or at most 125,000 operations",
+        );
+        assert!(parse(&scenario(125_001, 15)).is_ok(), "the N it names fits");
     }
 
     /// The bound is a lower bound: runs take at least as many steps as it counts, whatever

@@ -572,6 +572,7 @@ impl Scenario {
             steps: f.steps.clone(),
         };
         check_work(&sc)?;
+        check_fanout(&sc)?;
         Ok(sc)
     }
 
@@ -669,6 +670,28 @@ fn check_work(sc: &Scenario) -> Result<(), ScenarioError> {
             crate::num::grouped(ticks),
             crate::num::grouped(cap),
             crate::num::grouped(fits)
+        ),
+    )
+}
+
+/// Refuses more replica requests (operations × N) than the cap: each operation's report names
+/// its N replicas several times over, so this bounds the report and the work on it (200,000
+/// puts to 256 replicas wrote 374 MB and took 10 s).
+fn check_fanout(sc: &Scenario) -> Result<(), ScenarioError> {
+    let (ops, n) = (u64::from(sc.op_count), u64::from(sc.repl.n));
+    let cap = super::MAX_REPLICA_REQUESTS;
+    if ops * n <= cap {
+        return Ok(());
+    }
+    err(
+        "replication.n",
+        format!(
+            "{} operations sent to {n} replicas each make {} replica requests; the cap is {} — use at most {} replicas per key, or at most {} operations",
+            crate::num::grouped(ops),
+            crate::num::grouped(ops * n),
+            crate::num::grouped(cap),
+            crate::num::grouped(cap / ops),
+            crate::num::grouped(cap / n)
         ),
     )
 }

@@ -21,10 +21,14 @@ pub use session::{Guarantee, GUARANTEES};
 pub use sim::history_of_report;
 pub use timeline::{unfold, ModelKind, Unfolding, MODELS};
 
+use search::Meter;
 use serde_json::{json, Value as Json};
 
 /// Placements each search may try before it answers "unknown".
 pub const DEFAULT_BUDGET: u64 = 2_000_000;
+
+/// The work, in steps, all of one run's session searches may do together (see [`Meter`]).
+const SESSION_WORK_PER_RUN: u64 = 20_000_000;
 
 /// A search value for a history value.
 pub(crate) fn val(v: Value) -> search::Val {
@@ -172,9 +176,15 @@ const SIBLINGS: &str = "a read returned several siblings, so this key is not a s
 
 /// Checks every model on `h` (sorted by invoke), each search trying at most `budget` placements.
 pub fn check_history(h: &History, budget: u64) -> Consistency {
+    check_history_within(h, budget, SESSION_WORK_PER_RUN)
+}
+
+/// [`check_history`] with all the session searches together doing at most `session_work`.
+fn check_history_within(h: &History, budget: u64, session_work: u64) -> Consistency {
     let by_key = h.ops_by_key();
+    let meter = Meter::new(session_work);
     let keys: Vec<KeyConsistency> =
-        (0..h.keys.len() as u32).map(|k| check_key(h, k, &by_key[k as usize], budget)).collect();
+        (0..h.keys.len() as u32).map(|k| check_key(h, k, &by_key[k as usize], budget, &meter)).collect();
     let single: Vec<u32> = keys.iter().filter(|k| !k.multi_valued).map(|k| k.key).collect();
     let lin_all = Verdict::all(keys.iter().filter(|k| !k.multi_valued).map(|k| k.linearizable.clone()));
     // Each key's restriction of a sequential order is one, so a key's violation is the whole's.
@@ -226,9 +236,9 @@ pub fn check_linearizable(h: &History, budget: u64) -> Verdict {
 }
 
 /// `ops`: the key's operations, in invoke order.
-fn check_key(h: &History, key: u32, ops: &[u32], budget: u64) -> KeyConsistency {
+fn check_key(h: &History, key: u32, ops: &[u32], budget: u64, meter: &Meter) -> KeyConsistency {
     let multi_valued = h.multi_valued(ops);
-    let sessions = session::check_key(h, ops, budget);
+    let sessions = session::check_key(h, ops, budget, meter);
     if multi_valued {
         let (linearizable, sequential) = (Verdict::not_checked(SIBLINGS), Verdict::not_checked(SIBLINGS));
         return KeyConsistency { key, multi_valued, linearizable, sequential, sessions };
@@ -309,4 +319,49 @@ fn key_json(h: &History, k: &KeyConsistency) -> Json {
         v[g.name()] = json!({ "verdict": all.status.name(), "clients": bad });
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Per key, guarantee and client, the session verdict (held when not listed).
+    fn sessions(c: &Consistency, clients: usize) -> Vec<Verdict> {
+        let mut out = vec![];
+        for k in &c.keys {
+            for listed in &k.sessions {
+                for client in 0..clients as u32 {
+                    let v = listed.iter().find(|(c, _)| *c == client).map(|(_, v)| v.clone());
+                    out.push(v.unwrap_or_else(Verdict::held));
+                }
+            }
+        }
+        out
+    }
+
+    /// The run-wide limit only ever turns a verdict into "unknown", saying why, and the
+    /// default limit changes nothing on small runs.
+    #[test]
+    fn the_run_wide_limit_on_session_searches_only_makes_verdicts_unknown() {
+        let (mut cut, mut kept) = (0, 0);
+        for sim in crate::testruns::runs(40) {
+            let (h, _) = sim.consistency();
+            let whole = sessions(&check_history_within(&h, DEFAULT_BUDGET, u64::MAX), h.clients.len());
+            let default = sessions(&check_history(&h, DEFAULT_BUDGET), h.clients.len());
+            assert_eq!(whole, default);
+            for limit in [0, 40, 400] {
+                let why = Meter::new(limit).why();
+                let limited = sessions(&check_history_within(&h, DEFAULT_BUDGET, limit), h.clients.len());
+                for (l, w) in limited.iter().zip(&whole) {
+                    if l == w {
+                        kept += 1;
+                    } else {
+                        assert_eq!((l.status, l.why.as_deref()), (Status::Unknown, Some(why.as_str())), "was {w:?}");
+                        cut += 1;
+                    }
+                }
+            }
+        }
+        assert!(cut > 100 && kept > 100, "the limit cut {cut} verdicts and kept {kept}");
+    }
 }

@@ -15,7 +15,7 @@
 use super::explain::{minimize, Witness};
 use super::history::History;
 pub use super::history::{Guarantee, GUARANTEES};
-use super::search::{solve, Found, Problem, Shared};
+use super::search::{Found, Meter, Problem, Shared};
 use super::sequential::Builder;
 use super::{Status, Verdict};
 
@@ -104,7 +104,7 @@ fn applies(m: &Mine, g: Guarantee) -> bool {
 /// Every guarantee's verdict for every client on `key` (in [`GUARANTEES`] order).
 /// Per guarantee, the clients (with their verdicts) for whom it does not hold on the key of
 /// `ops`: only those are kept (every key and client's "held" took 256 MB on 10,000 keys).
-pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Vec<Vec<(u32, Verdict)>> {
+pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64, meter: &Meter) -> Vec<Vec<(u32, Verdict)>> {
     let clients = 0..h.clients.len() as u32;
     if ops.is_empty() {
         return GUARANTEES.iter().map(|_| vec![]).collect();
@@ -116,71 +116,109 @@ pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64) -> Vec<Vec<(u32, 
             ops.len(),
             MAX_SESSION_OPS
         );
-        return GUARANTEES
-            .iter()
-            .map(|g| {
-                clients
-                    .clone()
-                    .filter(|c| applies(&mines[*c as usize], *g))
-                    .map(|c| (c, Verdict::unknown(why.clone())))
-                    .collect()
-            })
-            .collect();
+        return all_unknown(&mines, &why);
     }
     // Readers whose own reads keep their order, and so can witness another client's writes.
-    let readers: Vec<u32> = clients
-        .clone()
-        .filter(|d| {
-            !mines[*d as usize].seen.is_empty()
-                && solve(&problem(h, ops, &mines, Guarantee::MonotonicReads, *d, *d, ops), budget).is_order()
-        })
-        .collect();
+    let mut readers = vec![];
+    for d in clients.clone().filter(|d| !mines[*d as usize].seen.is_empty()) {
+        if meter.spent() {
+            // Leaving a reader out could hide a violation: nothing on this key can be told.
+            return all_unknown(&mines, &meter.why());
+        }
+        meter.charge(ops.len() as u64);
+        if meter.solve(&problem(h, ops, &mines, Guarantee::MonotonicReads, d, d, ops), budget).is_order() {
+            readers.push(d);
+        }
+    }
+    let at = Search { h, ops, mines: &mines, readers: &readers, budget, meter };
+    GUARANTEES
+        .iter()
+        .map(|g| clients.clone().map(|c| (c, at.check(*g, c))).filter(|(_, v)| v.status != Status::Held).collect())
+        .collect()
+}
+
+/// Every applicable guarantee of every client unknown, for `why`.
+fn all_unknown(mines: &[Mine], why: &str) -> Vec<Vec<(u32, Verdict)>> {
     GUARANTEES
         .iter()
         .map(|g| {
-            clients
-                .clone()
-                .map(|c| (c, check(h, ops, &mines, *g, c, &readers, budget)))
-                .filter(|(_, v)| v.status != Status::Held)
+            (0..mines.len() as u32)
+                .filter(|c| applies(&mines[*c as usize], *g))
+                .map(|c| (c, Verdict::unknown(why.to_string())))
                 .collect()
         })
         .collect()
 }
 
-/// The verdict on guarantee `g` for client `c` on the key of `ops`.
-fn check(h: &History, ops: &[u32], mines: &[Mine], g: Guarantee, c: u32, readers: &[u32], budget: u64) -> Verdict {
-    let m = &mines[c as usize];
-    if !applies(m, g) {
-        return Verdict::held();
-    }
-    // A reader bears on c's writes only if it saw one of them (or, for writes-follow-reads, a
-    // value c read): leaving the others out is weaker, so a violation found is still one.
-    let shown: Vec<super::Value> = match g {
-        Guarantee::WritesFollowReads => m.all.iter().flat_map(|i| h.ops[*i as usize].values.clone()).collect(),
-        _ => m.wrote.iter().map(|i| h.ops[*i as usize].new_value()).collect(),
-    };
-    let saw =
-        |d: &u32| mines[*d as usize].seen.iter().any(|i| h.ops[*i as usize].values.iter().any(|v| shown.contains(v)));
-    let readers: Vec<u32> = match g {
-        Guarantee::MonotonicWrites | Guarantee::WritesFollowReads => readers.iter().copied().filter(saw).collect(),
-        _ => vec![c],
-    };
-    // Each try costs a pass over the key's operations: fewer tries on long histories.
-    let budget = budget.min(WORK_PER_SEARCH / ops.len().max(1) as u64).max(1);
-    let mut unknown = None;
-    for d in readers {
-        match solve(&problem(h, ops, mines, g, c, d, ops), budget) {
-            Found::Order(_) => {}
-            Found::Budget { tries } => unknown = Some(format!("the search tried {tries} placements (its budget)")),
-            Found::Impossible { .. } => {
-                let mut steps: Vec<u32> = problem(h, ops, mines, g, c, d, ops).steps.iter().map(|s| s.op).collect();
-                crate::order::sort_u32(&mut steps);
-                let mut shared = Shared { left: budget, each: (budget / 20).max(1) };
-                let witness = minimize(steps, |keep| shared.impossible(&problem(h, ops, mines, g, c, d, keep)));
-                let text = super::explain::session(h, g, c, &witness);
-                return Verdict::violated(Witness { ops: witness, explanation: text, decided_at: None });
+/// What every search on one key shares.
+struct Search<'a> {
+    h: &'a History,
+    ops: &'a [u32],
+    mines: &'a [Mine],
+    readers: &'a [u32],
+    budget: u64,
+    meter: &'a Meter,
+}
+
+impl Search<'_> {
+    /// The verdict on guarantee `g` for client `c` on the key.
+    fn check(&self, g: Guarantee, c: u32) -> Verdict {
+        let Search { h, ops, mines, budget, meter, .. } = *self;
+        let m = &mines[c as usize];
+        if !applies(m, g) {
+            return Verdict::held();
+        }
+        // Each try costs a pass over the key's operations: fewer tries on long histories.
+        let budget = budget.min(WORK_PER_SEARCH / ops.len().max(1) as u64).max(1);
+        let mut unknown = None;
+        for d in self.readers_for(g, c) {
+            if meter.spent() {
+                return Verdict::unknown(meter.why());
+            }
+            // Building a problem passes over all the key's operations.
+            meter.charge(ops.len() as u64);
+            match meter.solve(&problem(h, ops, mines, g, c, d, ops), budget) {
+                Found::Order(_) => {}
+                Found::Budget { tries } => unknown = Some(format!("the search tried {tries} placements (its budget)")),
+                Found::Impossible { .. } => return self.violated(g, c, d, budget),
             }
         }
+        unknown.map_or_else(Verdict::held, Verdict::unknown)
     }
-    unknown.map_or_else(Verdict::held, Verdict::unknown)
+
+    /// The readers whose view bears on `g` for `c`: a reader bears on c's writes only if it saw
+    /// one of them (or, for writes-follow-reads, a value c read): leaving the others out is
+    /// weaker, so a violation found is still one.
+    fn readers_for(&self, g: Guarantee, c: u32) -> Vec<u32> {
+        let (h, mines) = (self.h, self.mines);
+        let m = &mines[c as usize];
+        let shown: Vec<super::Value> = match g {
+            Guarantee::WritesFollowReads => m.all.iter().flat_map(|i| h.ops[*i as usize].values.clone()).collect(),
+            _ => m.wrote.iter().map(|i| h.ops[*i as usize].new_value()).collect(),
+        };
+        let saw = |d: &u32| {
+            mines[*d as usize].seen.iter().any(|i| h.ops[*i as usize].values.iter().any(|v| shown.contains(v)))
+        };
+        match g {
+            Guarantee::MonotonicWrites | Guarantee::WritesFollowReads => {
+                self.readers.iter().copied().filter(saw).collect()
+            }
+            _ => vec![c],
+        }
+    }
+
+    /// The violation of `g` for `c` as reader `d` sees it, cut down to a small witness.
+    fn violated(&self, g: Guarantee, c: u32, d: u32, budget: u64) -> Verdict {
+        let Search { h, ops, mines, meter, .. } = *self;
+        let mut steps: Vec<u32> = problem(h, ops, mines, g, c, d, ops).steps.iter().map(|s| s.op).collect();
+        crate::order::sort_u32(&mut steps);
+        let mut shared = Shared { left: budget, each: (budget / 20).max(1) };
+        let witness = minimize(steps, |keep| {
+            meter.charge(ops.len() as u64);
+            shared.impossible(&problem(h, ops, mines, g, c, d, keep))
+        });
+        meter.charge(budget - shared.left);
+        let text = super::explain::session(h, g, c, &witness);
+        Verdict::violated(Witness { ops: witness, explanation: text, decided_at: None })
+    }
 }
