@@ -212,6 +212,16 @@ pub struct StateReply {
     pub scenario: Value,
     pub ops: Vec<OpDone>,
     pub anomalies: Vec<AnomalySeen>,
+    /// A long run being computed in slices (after a `load`, say) while everything above still
+    /// describes the experiment on screen; `null` when none is.
+    pub computing: Option<Computing>,
+}
+
+/// What is being computed: its title and how far, in percent.
+#[derive(Debug, PartialEq, Serialize)]
+pub struct Computing {
+    pub title: String,
+    pub percent: u64,
 }
 
 #[derive(Debug, PartialEq, Serialize)]
@@ -532,6 +542,7 @@ pub fn state_reply(s: &AppState, id: Value) -> StateReply {
         scenario: file_value(&m.file),
         ops,
         anomalies: m.anomalies.iter().filter(|a| a.at_us <= s.t_us).map(anomaly_seen).collect(),
+        computing: s.pending.as_ref().map(|p| Computing { title: p.title.clone(), percent: s.pending_pct }),
     }
 }
 
@@ -759,6 +770,35 @@ mod tests {
 
     fn lesson(slug: &str) -> AppState {
         AppState::from_lesson(slug)
+    }
+
+    /// A host's `load` of a long run: the app keeps answering about the experiment on screen,
+    /// saying what it is computing and how far, and then about the new one.
+    #[test]
+    fn a_load_of_a_long_run_is_said_to_be_computing_until_it_opens() {
+        let long = serde_json::to_value(quorumscope_core::bench::workload(8, 6_000, 16, 5)).unwrap();
+        let mut s = Rc::new(lesson("stale-read"));
+        let Ok(Plan::Do(actions)) = plan(&s, cmd(json!({"quorumscope": 1, "type": "load", "scenario": long})).unwrap())
+        else {
+            panic!("a valid load")
+        };
+        for a in actions {
+            s = s.reduce(a);
+        }
+        let during = state_reply(&s, json!(1));
+        let c = during.computing.expect("computing in slices");
+        assert_eq!(c.title, "Benchmark: 8 nodes, 6000 operations");
+        assert!(c.percent < 100);
+        assert_eq!(during.lesson.as_deref(), Some("stale-read"), "still the experiment on screen");
+        let mut slices = 0;
+        while s.pending.is_some() {
+            s = s.reduce(Action::BuildSlice(20_000));
+            slices += 1;
+            assert!(slices < 10_000, "the run ends");
+        }
+        let after = state_reply(&s, json!(2));
+        assert_eq!((after.computing, after.lesson), (None, None));
+        assert_eq!(after.scenario["title"], long["title"]);
     }
 
     #[test]

@@ -79,6 +79,29 @@ test('ready, load, seek and get-state: the state matches what the page shows', a
   await page.close();
 });
 
+test('load of a long run: get-state says what is computing over the experiment on screen, then the new one opens', async () => {
+  const page = await host('lesson=failed-write');
+  const names = Array.from({ length: 64 }, (_, i) => `n${i}`);
+  const long = {
+    title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: names,
+    replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
+    events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
+  };
+  await send(page, 'load', { scenario: long });
+  await page.app().waitForSelector('[data-building] [role=progressbar]', { timeout: 10000 });
+  const during = await state(page);
+  assert.equal(during.lesson, 'failed-write', 'the rest still describes the experiment on screen');
+  assert.equal(during.computing.title, long.title);
+  assert.ok(during.computing.percent >= 0 && during.computing.percent < 100, JSON.stringify(during.computing));
+  await page.app().waitForFunction((t) => document.querySelector('.caption strong')?.textContent === t, long.title, { timeout: 60000 });
+  const after = await state(page);
+  assert.equal(after.computing, null);
+  assert.equal(after.scenario.title, long.title);
+  assert.equal(after.lesson, null);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 // A host page embedding `slug`, played through the API until its first question opens.
 async function toTheQuestion(slug) {
   const file = lesson(slug);

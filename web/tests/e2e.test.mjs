@@ -592,6 +592,31 @@ test('a run that reaches the browser\'s step cap says so under the caption, and 
   await page.close();
 });
 
+test('a first visit to a link whose run is long: the first lesson under the progress note, then the linked experiment', async () => {
+  const names = Array.from({ length: 64 }, (_, i) => `n${i}`);
+  const long = {
+    title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: names,
+    replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
+    events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
+  };
+  const link = '#v1=' + zlib.deflateRawSync(Buffer.from(JSON.stringify({ scenario: long }))).toString('base64url');
+  const page = await open(s.b, `${s.srv.base}/${link}`);
+  await page.waitForSelector('[data-building] [role=progressbar]', { timeout: 10000 });
+  assert.match(await page.$eval('[data-building]', (e) => e.textContent), /Computing the new run \(Anti-entropy every 250 ms on 64 nodes for an hour\)/);
+  const under = await page.$eval('.caption strong', (e) => e.textContent);
+  assert.notEqual(under, long.title, 'the linked run is not shown before it is computed');
+  for (let i = 0; i < 3; i++) {
+    const t0 = Date.now();
+    await page.evaluate(() => 1);
+    assert.ok(Date.now() - t0 < 200, 'the page answers while it computes');
+  }
+  await page.waitForFunction((t) => document.querySelector('.caption strong')?.textContent === t, long.title, { timeout: 60000 });
+  assert.equal(await page.$$eval('[data-building]', (e) => e.length), 0);
+  assert.ok(await page.$('[data-capped]'), 'it says the run stopped at the tab\'s cap');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('a long run is computed in slices: its progress, a page that answers meanwhile, Cancel keeps the experiment, finishing opens it', async () => {
   // A lesson's run without its narrated steps, so no question holds the cursor.
   const plain = { ...JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', 'stale-read.json'), 'utf8')), steps: [] };

@@ -311,7 +311,8 @@ struct Resolved {
 
 fn events(names: &mut Names, f: &ScenarioFile) -> Result<Resolved, ScenarioError> {
     if f.events.len() > MAX_EVENTS {
-        return err("events", format!("{} events; the limit is {MAX_EVENTS}", f.events.len()));
+        let (n, cap) = (crate::num::grouped(f.events.len() as u64), crate::num::grouped(MAX_EVENTS as u64));
+        return err("events", format!("{n} events; the limit is {cap}"));
     }
     let mut out = Resolved {
         events: Vec::with_capacity(f.events.len()),
