@@ -28,7 +28,7 @@ use serde_json::{json, Value as Json};
 pub const DEFAULT_BUDGET: u64 = 2_000_000;
 
 /// The work, in steps, all of one run's session searches may do together (see [`Meter`]).
-const SESSION_WORK_PER_RUN: u64 = 20_000_000;
+const SESSION_WORK_PER_RUN: u64 = 10_000_000;
 
 /// A search value for a history value.
 pub(crate) fn val(v: Value) -> search::Val {
