@@ -592,13 +592,15 @@ test('a run that reaches the browser\'s step cap says so under the caption, and 
   await page.close();
 });
 
+// A run at the tab's step cap: anti-entropy every 250 ms on 64 nodes for an hour (400,000 steps).
+const LONG_RUN = {
+  title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: Array.from({ length: 64 }, (_, i) => `n${i}`),
+  replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
+  events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
+};
+
 test('a first visit to a link whose run is long: the first lesson under the progress note, then the linked experiment', async () => {
-  const names = Array.from({ length: 64 }, (_, i) => `n${i}`);
-  const long = {
-    title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: names,
-    replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
-    events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
-  };
+  const long = LONG_RUN;
   const link = '#v1=' + zlib.deflateRawSync(Buffer.from(JSON.stringify({ scenario: long }))).toString('base64url');
   const page = await open(s.b, `${s.srv.base}/${link}`);
   await page.waitForSelector('[data-building] [role=progressbar]', { timeout: 10000 });
@@ -625,12 +627,7 @@ test('a long run is computed in slices: its progress, a page that answers meanwh
   await seek(page, 120);
   const title = () => page.$eval('.caption strong', (e) => e.textContent);
   const before = await title();
-  const names = Array.from({ length: 64 }, (_, i) => `n${i}`);
-  const long = {
-    title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: names,
-    replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
-    events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
-  };
+  const long = LONG_RUN;
   const text = JSON.stringify(long);
   const stats = async () => JSON.parse(await page.evaluate(() => window.wasmBindings.qs_stats()));
   // A link whose run is long: its progress shows over the experiment on screen.
