@@ -159,6 +159,14 @@ fn read_input(file: &str) -> Result<String, Failure> {
         std::fs::File::open(file).and_then(|f| f.take(cap).read_to_end(&mut bytes).map(|_| ()))
     };
     res.map_err(|e| Failure::Other(format!("{file}: {e}")))?;
+    if bytes.len() as u64 == cap {
+        // Only the limit and one byte were read: say the file's real size when it has one.
+        let size = std::fs::metadata(file).ok().filter(|_| file != "-").map(|m| m.len());
+        let grouped = quorumscope_core::num::grouped;
+        let size = size.map_or_else(|| format!("more than {}", grouped(cap - 1)), grouped);
+        let why = quorumscope_core::scenario::too_big(&size);
+        return Err(Failure::Invalid(format!("{file}: invalid scenario: {why}")));
+    }
     // Bytes that are not UTF-8 make an invalid scenario (exit 2), said with where they are.
     quorumscope_core::scenario::text_of(bytes).map_err(|e| Failure::Invalid(format!("{file}: invalid scenario: {e}")))
 }

@@ -49,3 +49,17 @@ fn the_report_carries_the_runs_consistency_verdicts() {
     assert!(v["consistency"]["explanation"].as_str().unwrap().contains("ended before bob's read began"));
     assert_eq!(v["ops"].as_array().unwrap().len(), 2, "the report is all there too");
 }
+
+#[test]
+fn a_file_over_the_size_cap_is_refused_with_its_real_size() {
+    let path = std::env::temp_dir().join(format!("qs-too-big-{}.json", std::process::id()));
+    std::fs::write(&path, " ".repeat(quorumscope_core::scenario::MAX_SCENARIO_BYTES + 1_000)).unwrap();
+    let (code, _, err) = common::quorumscope(&["check", path.to_str().unwrap()], "");
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, 2);
+    assert!(err.contains("the scenario is 16,778,216 bytes; the limit is 16,777,216 bytes (16 MiB)"), "{err}");
+    // From a pipe only the limit and a byte are read: "more than".
+    let (code, _, err) = check(&" ".repeat(quorumscope_core::scenario::MAX_SCENARIO_BYTES + 1_000));
+    assert_eq!(code, 2);
+    assert!(err.contains("the scenario is more than 16,777,216 bytes"), "{err}");
+}

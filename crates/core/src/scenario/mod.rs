@@ -55,7 +55,7 @@ mod read;
 pub(crate) mod resolve;
 
 pub use contract::*;
-pub use read::{from_value, parse, parse_file, text_of};
+pub use read::{from_value, parse, parse_file, text_of, too_big};
 pub use resolve::*;
 
 #[cfg(test)]
@@ -385,7 +385,10 @@ mod tests {
     #[test]
     fn oversized_input_is_refused_before_parsing() {
         let big = " ".repeat(MAX_SCENARIO_BYTES + 1);
-        assert!(parse(&big).unwrap_err().message.contains("limit"));
+        assert_eq!(
+            parse(&big).unwrap_err().message,
+            "the scenario is 16,777,217 bytes; the limit is 16,777,216 bytes (16 MiB)"
+        );
     }
 
     #[test]

@@ -24,13 +24,18 @@ pub fn text_of(bytes: Vec<u8>) -> Result<String, ScenarioError> {
     })
 }
 
+/// The refusal of a scenario of `size` bytes (a count, or "more than …" when only a prefix was read).
+pub fn too_big(size: &str) -> String {
+    format!(
+        "the scenario is {size} bytes; the limit is {} bytes (16 MiB)",
+        crate::num::grouped(MAX_SCENARIO_BYTES as u64)
+    )
+}
+
 /// Parses scenario text. Errors name the field (`replication.w`, `events[3]`) and the problem.
 pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
     if text.len() > MAX_SCENARIO_BYTES {
-        return Err(ScenarioError::new(
-            "",
-            format!("the scenario is {} bytes; the limit is {MAX_SCENARIO_BYTES}", text.len()),
-        ));
+        return Err(ScenarioError::new("", too_big(&crate::num::grouped(text.len() as u64))));
     }
     if !text.trim_start().starts_with('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
