@@ -60,15 +60,47 @@ pub fn happens_at_us(h: &Happening, sc: &Scenario, rec: &Recording) -> Option<u6
     times.get(h.count.saturating_sub(1) as usize).copied()
 }
 
+/// The times of the happenings of a run, each kind found once: a lesson's steps name the same
+/// happening with many counts (each asked alone, 1,000 steps over a long trace took 10–20 s).
+struct Times<'a> {
+    sc: &'a Scenario,
+    rec: &'a Recording,
+    /// (a happening with its count and `ms` cleared, its sorted times)
+    known: Vec<(Happening, Vec<u64>)>,
+}
+
+impl Times<'_> {
+    fn at_us(&mut self, h: &Happening) -> Option<u64> {
+        let kind = Happening { count: 1, ms: 0.0, ..h.clone() };
+        let i = match self.known.iter().position(|(k, _)| *k == kind) {
+            Some(i) => i,
+            None => {
+                let filter = Filter::of(h, self.sc);
+                let rec = self.rec;
+                let mut times: Vec<u64> =
+                    rec.trace.iter().filter(|t| filter.matches(h, &t.ev, rec)).map(|t| t.at_us).collect();
+                crate::order::sort_by_key(&mut times, |t| u128::from(*t));
+                self.known.push((kind, times));
+                self.known.len() - 1
+            }
+        };
+        self.known[i].1.get(h.count.saturating_sub(1) as usize).copied()
+    }
+}
+
 /// When each step is shown: its `at_ms`, or with `when` the happening's time (plus its `ms`,
 /// never before `at_ms`); `None` when the happening never takes place in this run.
 pub fn step_times_us(steps: &[StepDecl], sc: &Scenario, rec: &Recording) -> Vec<Option<u64>> {
+    step_times(steps, &mut Times { sc, rec, known: vec![] })
+}
+
+fn step_times(steps: &[StepDecl], times: &mut Times) -> Vec<Option<u64>> {
     steps
         .iter()
         .map(|s| {
             let earliest = ms_to_us(s.at_ms);
             let Some(h) = &s.when else { return Some(earliest) };
-            let at = happens_at_us(h, sc, rec)?;
+            let at = times.at_us(h)?;
             let shifted = (at as i64).saturating_add((h.ms * 1000.0).round() as i64).max(0) as u64;
             Some(shifted.max(earliest))
         })
@@ -120,7 +152,8 @@ fn missing(i: usize, s: &StepDecl, sc: &Scenario, out: &mut Vec<String>) {
 /// Steps that say something untrue of the run, in words: a step never shown, or a happening it
 /// describes that does not take place while it is on screen. Empty when every caption holds.
 pub fn step_problems(steps: &[StepDecl], sc: &Scenario, rec: &Recording, end_us: u64) -> Vec<String> {
-    let times = step_times_us(steps, sc, rec);
+    let mut known = Times { sc, rec, known: vec![] };
+    let times = step_times(steps, &mut known);
     let mut out = Vec::new();
     for (i, s) in steps.iter().enumerate() {
         missing(i, s, sc, &mut out);
@@ -130,7 +163,7 @@ pub fn step_problems(steps: &[StepDecl], sc: &Scenario, rec: &Recording, end_us:
         };
         let until = shown_until_us(&times, i, end_us);
         for (j, h) in s.describes.iter().enumerate() {
-            match happens_at_us(h, sc, rec) {
+            match known.at_us(h) {
                 Some(at) if (from..until).contains(&at) => {}
                 Some(at) => out.push(format!(
                     "steps[{i}].describes[{j}] happens at {} ms, but the step is shown from {} to {} ms",

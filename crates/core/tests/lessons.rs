@@ -665,3 +665,44 @@ fn a_run_stopped_by_the_message_cap_says_so() {
     whole.run();
     assert!(!whole.truncated() && whole.recording().messages.len() > 10);
 }
+
+/// The steps' times, each kind of happening found once for all its counts, equal each `when`
+/// asked alone (the plain definition), on every lesson and on a run that names one kind often.
+#[test]
+fn step_times_equal_each_happening_asked_alone() {
+    let (dir, mut names) = lesson_names();
+    names.push(String::new());
+    for name in &names {
+        let text = if name.is_empty() {
+            // Twenty steps naming the n-th put sent, some past the last.
+            let steps: Vec<String> = (1..=20)
+                .map(|n| {
+                    format!(r#"{{"caption": "put {n}", "when": {{"msg": "put", "is": "sent", "count": {}}}}}"#, n * 2)
+                })
+                .collect();
+            let events: Vec<String> =
+                (0..6).map(|i| format!(r#"{{"at_ms": {i}, "client": "c", "put": "k", "value": "v{i}"}}"#)).collect();
+            format!(r#"{{"nodes": ["A", "B", "C"], "events": [{}], "steps": [{}]}}"#, events.join(","), steps.join(","))
+        } else {
+            std::fs::read_to_string(format!("{dir}/{name}.json")).unwrap()
+        };
+        let (_, sc) = quorumscope_core::parse(&text).unwrap();
+        let mut sim = quorumscope_core::Sim::new(sc, quorumscope_core::Level::Full);
+        sim.run();
+        let (sc, rec) = (sim.scenario(), sim.recording());
+        let alone: Vec<Option<u64>> = sc
+            .steps
+            .iter()
+            .map(|s| {
+                let earliest = quorumscope_core::ms_to_us(s.at_ms);
+                let Some(h) = &s.when else { return Some(earliest) };
+                let at = quorumscope_core::happens_at_us(h, sc, rec)?;
+                Some(((at as i64) + (h.ms * 1000.0).round() as i64).max(0) as u64).map(|t| t.max(earliest))
+            })
+            .collect();
+        assert_eq!(quorumscope_core::step_times_us(&sc.steps, sc, rec), alone, "{name}");
+        if name.is_empty() {
+            assert!(alone.iter().any(Option::is_some) && alone.iter().any(Option::is_none), "{alone:?}");
+        }
+    }
+}
