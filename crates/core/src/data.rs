@@ -146,7 +146,7 @@ impl Dot {
 /// context of every dot before: as a list of dots that grew with each put (10,000 get-then-put
 /// pairs of one key took minutes and gigabytes), as runs it stays one per writer.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
-pub struct DotSet(Vec<(ClientId, u32, u32)>);
+pub struct DotSet(std::sync::Arc<[(ClientId, u32, u32)]>);
 
 impl DotSet {
     /// The set of `dots`, in any order, with repeats.
@@ -166,7 +166,7 @@ impl DotSet {
                 _ => out.push(r),
             }
         }
-        DotSet(out)
+        DotSet(out.into())
     }
 
     /// The union of many sets, merged a batch at a time so the runs in hand stay within a few
@@ -252,7 +252,9 @@ impl Data {
                 let keep = join_siblings(mine, theirs);
                 let changed = keep != **mine;
                 if changed {
-                    *mine = Arc::new(keep);
+                    // What came in, when it was all of it, is shared rather than copied (each
+                    // get's answer held its own copy of up to 100 siblings).
+                    *mine = if keep == **theirs { Arc::clone(theirs) } else { Arc::new(keep) };
                 }
                 changed
             }
