@@ -128,7 +128,9 @@ impl Sim {
     /// Writes `quorumscope run`'s JSON — the report, `consistency` and, if `trace`, the trace
     /// — to `out` as it is made (indented if `pretty`).
     pub fn write_run_json(&self, out: impl std::io::Write, trace: bool, pretty: bool) -> serde_json::Result<()> {
-        let run = Run { sim: self, report: self.report_without_ops(), consistency: self.consistency_json(), trace };
+        let report = self.report_without_ops();
+        let consistency = self.consistency_json_of(&report);
+        let run = Run { sim: self, report, consistency, trace };
         if pretty {
             serde_json::to_writer_pretty(out, &run)
         } else {
