@@ -408,7 +408,7 @@ mod tests {
     #[test]
     fn a_context_is_kept_as_runs_and_means_exactly_its_dots() {
         let d = dots(&[(0, 3), (0, 1), (0, 2), (0, 5), (1, 1), (0, 2)]);
-        assert_eq!(d.0, vec![(0, 1, 3), (0, 5, 5), (1, 1, 1)]);
+        assert_eq!(d.runs(), [(0, 1, 3), (0, 5, 5), (1, 1, 1)]);
         assert_eq!(d.len(), 5);
         let has = |a, c| d.contains(Dot { actor: a, counter: c });
         assert!(has(0, 1) && has(0, 3) && has(0, 5) && has(1, 1));
@@ -416,7 +416,7 @@ mod tests {
         // Adding the gap joins the runs: the same set has the same runs, however it was made.
         let joined = DotSet::union([&d], [Dot { actor: 0, counter: 4 }]);
         assert_eq!(joined, dots(&[(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (1, 1)]));
-        assert_eq!(joined.0, vec![(0, 1, 5), (1, 1, 1)]);
+        assert_eq!(joined.runs(), [(0, 1, 5), (1, 1, 1)]);
     }
 
     #[test]

@@ -91,6 +91,14 @@ impl Hints {
         self.find(k).ok().map(|i| &self.0[i].1)
     }
 
+    /// Stores `data` for `k` in place of what is held.
+    pub fn set(&mut self, k: (NodeId, KeyId), data: Data) {
+        match self.find(k) {
+            Ok(i) => self.0[i].1 = data,
+            Err(i) => self.0.insert(i, (k, data)),
+        }
+    }
+
     /// Stores `data` for `k`, merged with what is already held.
     pub fn merge(&mut self, k: (NodeId, KeyId), data: &Data) {
         match self.find(k) {
@@ -182,7 +190,8 @@ impl NodeState {
             None => self.store[key as usize].as_deref(),
         };
         let before = held.map_or(0, |d| d.versions());
-        let after = Data::merged(held, data).versions();
+        let merged = Data::merged(held, data);
+        let after = merged.versions();
         let node = ctx.node();
         if after > MAX_SIBLINGS && after > before {
             out.push(Cmd::Trace(Ev::PutRefused { op, node, key, siblings: after as u32 }));
@@ -191,8 +200,26 @@ impl NodeState {
         if before < WARN_SIBLINGS && after >= WARN_SIBLINGS {
             out.push(Cmd::Trace(Ev::SiblingWarning { node, key, siblings: after as u32 }));
         }
-        self.write(ctx, key, data, hint_for, out);
+        self.write_merged(ctx, key, merged, hint_for, out);
         true
+    }
+
+    /// [`NodeState::write`] of `merged`, what is held merged with what came, already made (a
+    /// put makes it to count its versions: merging again doubled a put's work and memory).
+    fn write_merged(&mut self, ctx: &Ctx, key: KeyId, merged: Data, hint_for: Option<NodeId>, out: &mut Vec<Cmd>) {
+        match hint_for {
+            Some(home) => {
+                self.hints.set((home, key), merged);
+                out.push(Cmd::Trace(Ev::HintStored { holder: ctx.node(), for_node: home, key }));
+                self.arm_handoff(ctx, out);
+            }
+            None => {
+                let slot = &mut self.store[key as usize];
+                let changed = slot.as_deref() != Some(&merged);
+                *slot = Some(Box::new(merged));
+                out.push(Cmd::Trace(Ev::Stored { node: ctx.node(), key, hint_for, changed }));
+            }
+        }
     }
 
     fn write(&mut self, ctx: &Ctx, key: KeyId, data: &Data, hint_for: Option<NodeId>, out: &mut Vec<Cmd>) {
