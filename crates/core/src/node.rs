@@ -99,16 +99,6 @@ impl Hints {
         }
     }
 
-    /// Stores `data` for `k`, merged with what is already held.
-    pub fn merge(&mut self, k: (NodeId, KeyId), data: &Data) {
-        match self.find(k) {
-            Ok(i) => {
-                self.0[i].1.merge_from(data);
-            }
-            Err(i) => self.0.insert(i, (k, data.clone())),
-        }
-    }
-
     pub fn remove(&mut self, k: (NodeId, KeyId)) {
         if let Ok(i) = self.find(k) {
             self.0.remove(i);
@@ -185,10 +175,7 @@ impl NodeState {
         hint_for: Option<NodeId>,
         out: &mut Vec<Cmd>,
     ) -> bool {
-        let held = match hint_for {
-            Some(home) => self.hints.get((home, key)),
-            None => self.store[key as usize].as_deref(),
-        };
+        let held = self.held(key, hint_for);
         let before = held.map_or(0, |d| d.versions());
         let merged = Data::merged(held, data);
         let after = merged.versions();
@@ -222,24 +209,17 @@ impl NodeState {
         }
     }
 
+    /// Stores `data` for `key` (or as a hint for `hint_for`), merged with what is held.
     fn write(&mut self, ctx: &Ctx, key: KeyId, data: &Data, hint_for: Option<NodeId>, out: &mut Vec<Cmd>) {
+        let merged = Data::merged(self.held(key, hint_for), data);
+        self.write_merged(ctx, key, merged, hint_for, out);
+    }
+
+    /// What this node holds of `key` in its store, or as a hint for `hint_for`.
+    fn held(&self, key: KeyId, hint_for: Option<NodeId>) -> Option<&Data> {
         match hint_for {
-            Some(home) => {
-                self.hints.merge((home, key), data);
-                out.push(Cmd::Trace(Ev::HintStored { holder: ctx.node(), for_node: home, key }));
-                self.arm_handoff(ctx, out);
-            }
-            None => {
-                let slot = &mut self.store[key as usize];
-                let changed = match slot {
-                    Some(d) => d.merge_from(data),
-                    None => {
-                        *slot = Some(Box::new(data.clone()));
-                        true
-                    }
-                };
-                out.push(Cmd::Trace(Ev::Stored { node: ctx.node(), key, hint_for, changed }));
-            }
+            Some(home) => self.hints.get((home, key)),
+            None => self.store[key as usize].as_deref(),
         }
     }
 
