@@ -54,10 +54,7 @@ pub fn names_message(h: &Happening, sc: &Scenario, m: &MsgRecord) -> bool {
 
 /// When the `count`-th such happening of the run takes place, if it does.
 pub fn happens_at_us(h: &Happening, sc: &Scenario, rec: &Recording) -> Option<u64> {
-    let filter = Filter::of(h, sc);
-    let mut times: Vec<u64> = rec.trace.iter().filter(|t| filter.matches(h, &t.ev, rec)).map(|t| t.at_us).collect();
-    crate::order::sort_by_key(&mut times, |t| u128::from(*t));
-    times.get(h.count.saturating_sub(1) as usize).copied()
+    Times { sc, rec, known: vec![] }.at_us(h)
 }
 
 /// The times of the happenings of a run, each kind found once: a lesson's steps name the same
@@ -75,8 +72,8 @@ impl Times<'_> {
         let i = match self.known.iter().position(|(k, _)| *k == kind) {
             Some(i) => i,
             None => {
-                let filter = Filter::of(h, self.sc);
-                let rec = self.rec;
+                // Every time such a happening takes place, in order.
+                let (filter, rec) = (Filter::of(h, self.sc), self.rec);
                 let mut times: Vec<u64> =
                     rec.trace.iter().filter(|t| filter.matches(h, &t.ev, rec)).map(|t| t.at_us).collect();
                 crate::order::sort_by_key(&mut times, |t| u128::from(*t));

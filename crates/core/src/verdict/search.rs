@@ -594,10 +594,10 @@ impl Meter {
         )
     }
 
-    /// [`solve_counted`], charged to the meter.
-    pub fn solve(&self, p: &Problem, budget: u64) -> Found {
+    /// [`solve_counted`], charged to the meter with `built`, what making `p` passed over.
+    pub fn solve(&self, p: &Problem, built: u64, budget: u64) -> Found {
         let (found, tries) = solve_counted(p, budget);
-        self.charge(p.size() + tries);
+        self.charge(built + p.size() + tries);
         found
     }
 }

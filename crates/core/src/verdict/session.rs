@@ -125,8 +125,8 @@ pub(crate) fn check_key(h: &History, ops: &[u32], budget: u64, meter: &Meter) ->
             // Leaving a reader out could hide a violation: nothing on this key can be told.
             return all_unknown(&mines, &meter.why());
         }
-        meter.charge(ops.len() as u64);
-        if meter.solve(&problem(h, ops, &mines, Guarantee::MonotonicReads, d, d, ops), budget).is_order() {
+        let p = problem(h, ops, &mines, Guarantee::MonotonicReads, d, d, ops);
+        if meter.solve(&p, ops.len() as u64, budget).is_order() {
             readers.push(d);
         }
     }
@@ -176,8 +176,7 @@ impl Search<'_> {
                 return Verdict::unknown(meter.why());
             }
             // Building a problem passes over all the key's operations.
-            meter.charge(ops.len() as u64);
-            match meter.solve(&problem(h, ops, mines, g, c, d, ops), budget) {
+            match meter.solve(&problem(h, ops, mines, g, c, d, ops), ops.len() as u64, budget) {
                 Found::Order(_) => {}
                 Found::Budget { tries } => unknown = Some(format!("the search tried {tries} placements (its budget)")),
                 Found::Impossible { .. } => return self.violated(g, c, d, budget),

@@ -98,9 +98,16 @@ impl Sim {
     /// [`Sim::consistency`] with each search trying at most `budget` placements (the app keeps
     /// a page responsive with a smaller one; a search that runs out answers "unknown").
     pub fn consistency_within(&self, budget: u64) -> (History, Consistency) {
-        let (h, convergent) = self.history_and_convergence();
+        self.judged(&self.report_without_ops(), budget)
+    }
+
+    /// The verdicts, given the run's report without its operations (for convergence): a caller
+    /// that has it already does not make the checker and every anomaly's words again (at the
+    /// caps that was a fifth of a run's time and memory).
+    fn judged(&self, report: &crate::report::Report, budget: u64) -> (History, Consistency) {
+        let h = history_of_ops(self.op_reports());
         let mut c = check_history(&h, budget);
-        c.convergent = Some(convergent);
+        c.convergent = Some(convergence(report));
         (h, c)
     }
 
@@ -109,13 +116,9 @@ impl Sim {
         (history_of_ops(self.op_reports()), convergence(&self.report_without_ops()))
     }
 
-    /// [`Sim::consistency_json`] for a run whose report (without its operations) is made already:
-    /// the checker and every anomaly's words are not made a second time (at the caps that was a
-    /// fifth of the run's time and memory).
+    /// [`Sim::consistency_json`] for a run whose report (without its operations) is made already.
     pub(crate) fn consistency_json_of(&self, report: &crate::report::Report) -> serde_json::Value {
-        let h = history_of_ops(self.op_reports());
-        let mut c = check_history(&h, DEFAULT_BUDGET);
-        c.convergent = Some(convergence(report));
+        let (h, c) = self.judged(report, DEFAULT_BUDGET);
         c.to_json(&h)
     }
 
