@@ -48,7 +48,7 @@ pub mod order;
 /// The verdicts and the report (the CLI's output).
 pub use check::{Anomaly, AnomalyKind};
 /// The state at one instant.
-pub use data::{Data, Dot, Sibling, MAX_SIBLINGS, WARN_SIBLINGS};
+pub use data::{Data, Dot, Sibling, Siblings, MAX_SIBLINGS, WARN_SIBLINGS};
 pub use expect::Expected;
 pub use hash::hash_u64s;
 /// Who is who, and the file's milliseconds against the simulation's microseconds.

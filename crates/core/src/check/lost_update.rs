@@ -37,13 +37,10 @@ impl Replacers {
         let mut later = Vec::with_capacity(stored_puts.len());
         for puts in stored_puts {
             let qs = || puts.iter().map(|q| &ops[*q as usize]);
-            seen.push(DotSet::union_many(
-                qs().filter_map(|q| match &q.written {
-                    Some(Data::Siblings(s)) => Some(s.iter().map(|x| &x.ctx)),
-                    _ => None,
-                })
-                .flatten(),
-            ));
+            seen.push(DotSet::union_many(qs().filter_map(|q| match &q.written {
+                Some(Data::Siblings(s)) => Some(s.replaced()),
+                _ => None,
+            })));
             let mut l: Vec<(u64, (i64, u64))> = qs()
                 .filter_map(|q| {
                     let order = match q.written.as_ref()? {

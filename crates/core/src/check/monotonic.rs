@@ -84,13 +84,22 @@ fn frontiers(c: &Words, reads: &[Read]) -> Vec<Vec<(ValueId, u32)>> {
         let got = r.values();
         let ctx = r.result.as_ref().map(|d| d.context()).unwrap_or_default();
         f.retain(|(u, _)| !got.contains(u) && !c.dot_of(*u).is_some_and(|d| ctx.contains(d)));
-        // v is older than a value u of the frontier when u's put had seen v's version: the
-        // versions they had seen, merged once (asking each u was got × frontier of work).
-        let mut seen = DotSet::union_many(f.iter().flat_map(|(u, _)| c.contexts(*u)));
+        // v is older than a value u of the frontier when u's put had seen v's version. Only the
+        // frontier kept from earlier reads is asked: the values one read returns are siblings of
+        // one copy, none in another's context (a join keeps no version another has replaced).
+        // Each u is asked (got × frontier questions) unless merging the versions they had seen
+        // once is less work: many values read against a wide frontier of short contexts.
+        let kept = f.len();
+        let runs: usize = f.iter().flat_map(|(u, _)| c.contexts(*u)).map(|s| s.runs().len()).sum();
+        let merged = (got.len() * kept > runs).then(|| DotSet::union_many(f.iter().flat_map(|(u, _)| c.contexts(*u))));
+        debug_assert!(got.iter().all(|v| c.dot_of(*v).is_none_or(|d| got.iter().all(|u| !c.saw(*u, d)))));
         for v in got {
-            if !c.dot_of(v).is_some_and(|d| seen.contains(d)) {
+            let older = c.dot_of(v).is_some_and(|d| match &merged {
+                Some(seen) => seen.contains(d),
+                None => f[..kept].iter().any(|(u, _)| c.saw(*u, d)),
+            });
+            if !older {
                 f.push((v, reads[i].op));
-                seen = DotSet::union(c.contexts(v).chain([&seen]), []);
             }
         }
         frontier.push(f);
