@@ -45,6 +45,9 @@ pub(crate) enum Cmd {
         timer: Timer,
     },
     Trace(Ev),
+    /// Merkle hashes a handler computed (building a tree): the world meters them, because a
+    /// round's cost grows with the keys two replicas share and the depth, not with the steps.
+    Hashed(u64),
 }
 
 /// What a handler may look at.

@@ -24,13 +24,20 @@ pub fn leaf_of(key_pos: u64, depth: u32) -> u32 {
 impl Tree {
     /// `items`: (key position, digest of the stored copy), in a fixed order (key id order).
     pub fn build(depth: u32, items: impl IntoIterator<Item = (u64, u64)>) -> Tree {
-        assert!((1..=crate::scenario::MAX_MERKLE_DEPTH).contains(&depth));
-        let first_leaf = 1u32 << depth;
         // Sort by leaf, then by ring position within a leaf (both replicas order a leaf the same
         // way), then hash each run.
-        let mut items: Vec<(u32, u64, u64)> = items.into_iter().map(|(p, d)| (leaf_of(p, depth), p, d)).collect();
+        let mut items: Vec<(u64, u64)> = items.into_iter().collect();
         // The leaf is the top bits of the position, so ordering by position orders by leaf.
-        crate::order::sort_by_key(&mut items, |&(_, p, _)| u128::from(p));
+        crate::order::sort_by_key(&mut items, |&(p, _)| u128::from(p));
+        Tree::build_sorted(depth, items)
+    }
+
+    /// [`Tree::build`] of items already in ring-position order (ties in a fixed order).
+    pub fn build_sorted(depth: u32, items: impl IntoIterator<Item = (u64, u64)>) -> Tree {
+        assert!((1..=crate::scenario::MAX_MERKLE_DEPTH).contains(&depth));
+        let first_leaf = 1u32 << depth;
+        let items: Vec<(u32, u64, u64)> = items.into_iter().map(|(p, d)| (leaf_of(p, depth), p, d)).collect();
+        debug_assert!(items.windows(2).all(|w| w[0].1 <= w[1].1), "items in ring-position order");
         let mut level: Vec<(u32, u64)> = Vec::new();
         let mut buf: Vec<u64> = Vec::new();
         let mut i = 0;
@@ -44,7 +51,9 @@ impl Tree {
             level.push((first_leaf + leaf, hash_u64s(&buf)));
         }
         // Up one level at a time: a parent of non-empty children hashes both (an empty one is 0).
-        let mut nodes = level.clone();
+        // Each level is in index order and lies below the next one's indices, so the levels
+        // joined from the root down are the nodes sorted by index.
+        let mut levels: Vec<Vec<(u32, u64)>> = Vec::with_capacity(depth as usize + 1);
         for _ in 0..depth {
             let mut up: Vec<(u32, u64)> = Vec::with_capacity(level.len());
             let mut j = 0;
@@ -55,16 +64,25 @@ impl Tree {
                 j += if sibling.is_some() { 2 } else { 1 };
                 up.push((idx / 2, hash_u64s(&[left, right])));
             }
-            nodes.extend_from_slice(&up);
-            level = up;
+            levels.push(std::mem::replace(&mut level, up));
         }
-        crate::order::sort_by_key(&mut nodes, |&(idx, _)| u128::from(idx));
+        levels.push(level);
+        let mut nodes: Vec<(u32, u64)> = Vec::with_capacity(levels.iter().map(Vec::len).sum());
+        for l in levels.iter().rev() {
+            nodes.extend_from_slice(l);
+        }
+        debug_assert!(nodes.windows(2).all(|w| w[0].0 < w[1].0));
         Tree { depth, nodes }
     }
 
     /// The hash of the node at heap index `idx`: 0 for an empty subtree.
     pub fn hash(&self, idx: u32) -> u64 {
         self.nodes.binary_search_by_key(&idx, |n| n.0).map_or(0, |i| self.nodes[i].1)
+    }
+
+    /// Hashes computed to build it: one per non-empty node.
+    pub fn hashes(&self) -> u64 {
+        self.nodes.len() as u64
     }
 
     pub fn root(&self) -> u64 {

@@ -231,8 +231,10 @@ impl NodeState {
     }
 
     /// The Merkle tree over the keys this node and `peer` are both home replicas of.
-    pub(crate) fn shared_tree(&self, ctx: &Ctx, peer: NodeId) -> Tree {
-        ctx.setup.shared_tree(|k| self.store[k as usize].as_deref(), ctx.node(), peer)
+    pub(crate) fn shared_tree(&self, ctx: &Ctx, peer: NodeId, out: &mut Vec<Cmd>) -> Tree {
+        let tree = ctx.setup.shared_tree(|k| self.store[k as usize].as_deref(), ctx.node(), peer);
+        out.push(Cmd::Hashed(tree.hashes()));
+        tree
     }
 
     fn keys_in_leaves(&self, ctx: &Ctx, peer: NodeId, leaves: &[u32]) -> Vec<(KeyId, u64)> {
@@ -290,7 +292,7 @@ impl NodeState {
             }
             Msg::MerkleHashes { xid, level, hashes } => {
                 let Addr::Node(peer) = from else { return };
-                let tree = self.shared_tree(ctx, peer);
+                let tree = self.shared_tree(ctx, peer, out);
                 let differing: Vec<u32> = hashes.iter().filter(|(i, h)| tree.hash(*i) != *h).map(|(i, _)| *i).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleDiff { xid, level, differing } });
             }
@@ -396,7 +398,7 @@ impl NodeState {
         let peer = sess.peer;
         let depth = ctx.setup.sc.repl.merkle_depth;
         if level < depth {
-            let tree = self.shared_tree(ctx, peer);
+            let tree = self.shared_tree(ctx, peer, out);
             let hashes: Vec<(u32, u64)> =
                 differing.iter().flat_map(|i| [2 * i, 2 * i + 1]).map(|c| (c, tree.hash(c))).collect();
             let sess = self.ae.as_mut().expect("checked above");
@@ -510,7 +512,7 @@ impl NodeState {
                         const _: () = assert!(crate::scenario::MAX_NODES <= 256);
                         let xid = (self.exchanges_started << 8) | ctx.node();
                         self.exchanges_started += 1;
-                        let root = self.shared_tree(ctx, peer).root();
+                        let root = self.shared_tree(ctx, peer, out).root();
                         let first = Msg::MerkleHashes { xid, level: 0, hashes: vec![(1, root)] };
                         let known = self.ae_rtt.get(peer as usize).copied().flatten();
                         let rto_us = known.map_or(AE_RTO_INITIAL_US, |(srtt, var)| {

@@ -105,6 +105,8 @@ impl Sim {
         self.truncated().then(|| {
             let cap = if self.world.steps >= self.setup.max_steps {
                 format!("{} steps", crate::num::grouped(self.setup.max_steps))
+            } else if self.world.merkle_hashes >= self.setup.max_merkle_hashes {
+                format!("{} Merkle hashes computed by anti-entropy", crate::num::grouped(self.setup.max_merkle_hashes))
             } else {
                 format!("{} messages sent", crate::num::grouped(self.setup.max_messages))
             };
@@ -129,7 +131,7 @@ impl Sim {
         self.world.steps
     }
 
-    /// Stopped at a cap: `MAX_STEPS` steps, or `MAX_MESSAGES` messages sent.
+    /// Stopped at a cap: `MAX_STEPS` steps, `MAX_MESSAGES` messages sent or `MAX_MERKLE_HASHES`.
     pub fn truncated(&self) -> bool {
         self.world.capped(&self.setup)
     }
@@ -137,6 +139,12 @@ impl Sim {
     /// A lower step cap than `MAX_STEPS`, so tests can reach it quickly.
     pub fn with_step_cap(mut self, steps: u64) -> Sim {
         self.setup.max_steps = steps.min(MAX_STEPS);
+        self
+    }
+
+    /// A lower cap on Merkle hashes than `MAX_MERKLE_HASHES` (tests, and the tab's own cap).
+    pub fn with_merkle_hash_cap(mut self, hashes: u64) -> Sim {
+        self.setup.max_merkle_hashes = hashes.min(crate::sim::MAX_MERKLE_HASHES);
         self
     }
 

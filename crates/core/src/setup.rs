@@ -20,6 +20,12 @@ pub const MAX_STEPS: u64 = 1_000_000;
 /// about 600,000.
 pub const MAX_MESSAGES: u64 = 800_000;
 
+/// ... and once its replicas have computed this many Merkle hashes: a round of anti-entropy
+/// builds trees over the keys two replicas share, so its cost is keys × depth, not one step
+/// (10,000 keys at depth 16 on 8 nodes every 100 ms for an hour took over 200 s). A hash costs
+/// about 30 ns natively here with the tree-building around it: the cap is about 3 s of it.
+pub const MAX_MERKLE_HASHES: u64 = 100_000_000;
+
 /// Static facts derived from the scenario once: placement, shared key ranges, periods.
 #[derive(Debug)]
 pub struct Setup {
@@ -34,6 +40,8 @@ pub struct Setup {
     /// The keys each node is a home replica of, in key order: anti-entropy builds a tree from
     /// them at every message, so it costs the node's share of the keys, not all of them.
     pub home_keys: Vec<Vec<KeyId>>,
+    /// The same, in ring-position order (ties by key id): a tree is built from them unsorted.
+    pub home_keys_by_pos: Vec<Vec<KeyId>>,
     /// Anti-entropy peers of every node: nodes it is a home replica with for some key.
     pub peers: Vec<Vec<NodeId>>,
     pub timeout_us: u64,
@@ -49,6 +57,8 @@ pub struct Setup {
     pub max_steps: u64,
     /// ... or once it has sent this many messages (`MAX_MESSAGES`, lower only in tests).
     pub max_messages: u64,
+    /// ... or once its replicas have computed this many Merkle hashes (`MAX_MERKLE_HASHES`).
+    pub max_merkle_hashes: u64,
     /// By op: the events that start a set time after it completes, in file order.
     pub after_op: Vec<Vec<u32>>,
 }
@@ -63,7 +73,7 @@ impl Setup {
                 Err(_) => ring.preference_list(&sc.keys[k]),
             })
             .collect();
-        let key_pos = sc.keys.iter().map(|k| Ring::key_position(k)).collect();
+        let key_pos: Vec<u64> = sc.keys.iter().map(|k| Ring::key_position(k)).collect();
         let n = sc.repl.n as usize;
         let is_home: Vec<Vec<bool>> = pref
             .iter()
@@ -86,6 +96,14 @@ impl Setup {
                 }
             }
         }
+        let home_keys_by_pos: Vec<Vec<KeyId>> = home_keys
+            .iter()
+            .map(|ks| {
+                let mut ks = ks.clone();
+                crate::order::sort_by_key(&mut ks, |k| u128::from(key_pos[*k as usize]));
+                ks
+            })
+            .collect();
         let peers: Vec<Vec<NodeId>> =
             is_peer.iter().map(|row| (0..row.len()).filter(|&b| row[b]).map(|b| b as NodeId).collect()).collect();
         let mut put_of_value = vec![u32::MAX; sc.values.len()];
@@ -116,11 +134,13 @@ impl Setup {
             key_pos,
             is_home,
             home_keys,
+            home_keys_by_pos,
             peers,
             put_of_value,
             order,
             max_steps: MAX_STEPS,
             max_messages: MAX_MESSAGES,
+            max_merkle_hashes: MAX_MERKLE_HASHES,
             after_op,
         }
     }
@@ -133,9 +153,10 @@ impl Setup {
     /// The Merkle tree two replicas compare: over the keys they are both home replicas of, built
     /// from one side's copies (`store` is indexed by key id).
     pub fn shared_tree<'a>(&self, store: impl Fn(KeyId) -> Option<&'a Data>, a: NodeId, b: NodeId) -> Tree {
-        Tree::build(
+        let shared = self.home_keys_by_pos[a as usize].iter().filter(|k| self.is_home[**k as usize][b as usize]);
+        Tree::build_sorted(
             self.sc.repl.merkle_depth,
-            self.shared_keys(a, b).filter_map(|k| store(k).map(|d| (self.key_pos[k as usize], d.digest()))),
+            shared.filter_map(|k| store(*k).map(|d| (self.key_pos[*k as usize], d.digest()))),
         )
     }
 

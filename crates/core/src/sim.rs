@@ -17,7 +17,7 @@ use crate::trace::{Ev, Fate, FaultWhat, Level, MsgRecord, Recording};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-pub use crate::setup::{MAX_MESSAGES, MAX_STEPS};
+pub use crate::setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_STEPS};
 /// Checkpoints kept for seeking; when exceeded, every other one is dropped and the spacing doubles.
 pub const MAX_CHECKPOINTS: usize = 256;
 pub const FIRST_CHECKPOINT_EVERY: u64 = 1024;
@@ -89,6 +89,8 @@ pub struct World {
     /// Next entry of `Setup::order` to run.
     next_event: usize,
     pub steps: u64,
+    /// Merkle hashes the replicas have computed (metered: see `MAX_MERKLE_HASHES`).
+    pub merkle_hashes: u64,
     /// Per key, the last instant a replica stored (or kept its own over) a copy of it, or a
     /// message carrying a copy (put, read repair, handoff) arrived or was lost: after it, who holds which value of the key no longer
     /// changes unless something new happens to it. The checker dates a lost update with it.
@@ -123,6 +125,7 @@ impl World {
             actual: Faults::new(sc.nodes.len(), sc.actor_count()),
             view: Faults::new(sc.nodes.len(), sc.actor_count()),
             next_msg: 0,
+            merkle_hashes: 0,
             next_event: 0,
             steps: 0,
             key_settled_us: vec![0; sc.keys.len()],
@@ -154,9 +157,12 @@ impl World {
         }
     }
 
-    /// The run has reached a cap: `max_steps` steps taken, or `max_messages` messages sent.
+    /// The run has reached a cap: `max_steps` steps taken, `max_messages` messages sent, or
+    /// `max_merkle_hashes` hashes computed.
     pub fn capped(&self, s: &Setup) -> bool {
-        self.steps >= s.max_steps || u64::from(self.next_msg) >= s.max_messages
+        self.steps >= s.max_steps
+            || u64::from(self.next_msg) >= s.max_messages
+            || self.merkle_hashes >= s.max_merkle_hashes
     }
 
     /// Runs one step if it happens at or before `until_us`. Scenario events run before queued
@@ -283,6 +289,7 @@ impl World {
                 }
                 Cmd::Timer { at_us, timer } => self.push(at_us, Due::Timer(self.current, timer)),
                 Cmd::Send { to, msg } => self.send(s, rec, to, msg),
+                Cmd::Hashed(n) => self.merkle_hashes += n,
             }
         }
         self.out.0 = out;

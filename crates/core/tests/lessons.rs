@@ -666,6 +666,25 @@ fn a_run_stopped_by_the_message_cap_says_so() {
     assert!(!whole.truncated() && whole.recording().messages.len() > 10);
 }
 
+/// A run whose anti-entropy reaches the cap on Merkle hashes stops there, says which cap and
+/// where it really stopped; the same lesson without the lower cap runs to its end.
+#[test]
+fn a_run_stopped_by_the_merkle_hash_cap_says_so() {
+    let (_, sc) = quorumscope_core::parse(&lesson("anti-entropy")).unwrap();
+    let mut whole = Sim::new(sc.clone(), Level::Full);
+    whole.run();
+    assert!(!whole.truncated());
+    let end_ms = whole.report().stats.sim_end_ms;
+    let mut sim = Sim::new(sc, Level::Full).with_merkle_hash_cap(40);
+    sim.run();
+    assert!(sim.truncated());
+    let note = sim.truncation_note().unwrap();
+    assert!(note.contains("cap of 40 Merkle hashes computed by anti-entropy"), "{note}");
+    let stopped_ms = sim.report().stats.sim_end_ms;
+    assert!(stopped_ms < end_ms, "stopped at {stopped_ms} ms, the whole run ends at {end_ms} ms");
+    assert!(note.contains(&format!("at {} ms of", quorumscope_core::num::num(stopped_ms))), "{note}");
+}
+
 /// The steps' times, each kind of happening found once for all its counts, equal each `when`
 /// asked alone (the plain definition), on every lesson and on a run that names one kind often.
 #[test]
