@@ -107,6 +107,8 @@ impl Sim {
                 format!("{} steps", crate::num::grouped(self.setup.max_steps))
             } else if self.world.merkle_hashes >= self.setup.max_merkle_hashes {
                 format!("{} Merkle hashes computed by anti-entropy", crate::num::grouped(self.setup.max_merkle_hashes))
+            } else if self.world.returned_bytes >= self.setup.max_returned_bytes {
+                format!("{} bytes of values returned by gets", crate::num::grouped(self.setup.max_returned_bytes))
             } else {
                 format!("{} messages sent", crate::num::grouped(self.setup.max_messages))
             };
@@ -131,7 +133,7 @@ impl Sim {
         self.world.steps
     }
 
-    /// Stopped at a cap: `MAX_STEPS` steps, `MAX_MESSAGES` messages sent or `MAX_MERKLE_HASHES`.
+    /// Stopped at a cap: steps, messages sent, Merkle hashes or bytes returned (see `capped`).
     pub fn truncated(&self) -> bool {
         self.world.capped(&self.setup)
     }
@@ -145,6 +147,12 @@ impl Sim {
     /// A lower cap on Merkle hashes than `MAX_MERKLE_HASHES` (tests, and the tab's own cap).
     pub fn with_merkle_hash_cap(mut self, hashes: u64) -> Sim {
         self.setup.max_merkle_hashes = hashes.min(crate::sim::MAX_MERKLE_HASHES);
+        self
+    }
+
+    /// A lower cap on bytes of values returned than `MAX_RETURNED_BYTES`, so tests reach it.
+    pub fn with_returned_bytes_cap(mut self, bytes: u64) -> Sim {
+        self.setup.max_returned_bytes = bytes.min(crate::sim::MAX_RETURNED_BYTES);
         self
     }
 

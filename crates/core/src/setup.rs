@@ -26,6 +26,11 @@ pub const MAX_MESSAGES: u64 = 800_000;
 /// about 30 ns natively here with the tree-building around it: the cap is about 3 s of it.
 pub const MAX_MERKLE_HASHES: u64 = 100_000_000;
 
+/// ... and once its gets have returned this many bytes of values: every get's values are
+/// written in the report, so 100 siblings of 256-byte values read 99,900 times wrote 2.6 GB of
+/// JSON in 21 s. 50 MB of values is a report of about that size, written in well under a second.
+pub const MAX_RETURNED_BYTES: u64 = 50_000_000;
+
 /// Static facts derived from the scenario once: placement, shared key ranges, periods.
 #[derive(Debug)]
 pub struct Setup {
@@ -59,6 +64,8 @@ pub struct Setup {
     pub max_messages: u64,
     /// ... or once its replicas have computed this many Merkle hashes (`MAX_MERKLE_HASHES`).
     pub max_merkle_hashes: u64,
+    /// ... or once its gets have returned this many bytes of values (`MAX_RETURNED_BYTES`).
+    pub max_returned_bytes: u64,
     /// By op: the events that start a set time after it completes, in file order.
     pub after_op: Vec<Vec<u32>>,
 }
@@ -141,6 +148,7 @@ impl Setup {
             max_steps: MAX_STEPS,
             max_messages: MAX_MESSAGES,
             max_merkle_hashes: MAX_MERKLE_HASHES,
+            max_returned_bytes: MAX_RETURNED_BYTES,
             after_op,
         }
     }

@@ -17,7 +17,7 @@ use crate::trace::{Ev, Fate, FaultWhat, Level, MsgRecord, Recording};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-pub use crate::setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_STEPS};
+pub use crate::setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_RETURNED_BYTES, MAX_STEPS};
 /// Checkpoints kept for seeking; when exceeded, every other one is dropped and the spacing doubles.
 pub const MAX_CHECKPOINTS: usize = 256;
 pub const FIRST_CHECKPOINT_EVERY: u64 = 1024;
@@ -91,6 +91,8 @@ pub struct World {
     pub steps: u64,
     /// Merkle hashes the replicas have computed (metered: see `MAX_MERKLE_HASHES`).
     pub merkle_hashes: u64,
+    /// Bytes of values the gets have returned (metered: see `MAX_RETURNED_BYTES`).
+    pub returned_bytes: u64,
     /// Per key, the last instant a replica stored (or kept its own over) a copy of it, or a
     /// message carrying a copy (put, read repair, handoff) arrived or was lost: after it, who holds which value of the key no longer
     /// changes unless something new happens to it. The checker dates a lost update with it.
@@ -126,6 +128,7 @@ impl World {
             view: Faults::new(sc.nodes.len(), sc.actor_count()),
             next_msg: 0,
             merkle_hashes: 0,
+            returned_bytes: 0,
             next_event: 0,
             steps: 0,
             key_settled_us: vec![0; sc.keys.len()],
@@ -157,12 +160,13 @@ impl World {
         }
     }
 
-    /// The run has reached a cap: `max_steps` steps taken, `max_messages` messages sent, or
-    /// `max_merkle_hashes` hashes computed.
+    /// The run has reached a cap: `max_steps` steps taken, `max_messages` messages sent,
+    /// `max_merkle_hashes` hashes computed or `max_returned_bytes` bytes of values returned.
     pub fn capped(&self, s: &Setup) -> bool {
         self.steps >= s.max_steps
             || u64::from(self.next_msg) >= s.max_messages
             || self.merkle_hashes >= s.max_merkle_hashes
+            || self.returned_bytes >= s.max_returned_bytes
     }
 
     /// Runs one step if it happens at or before `until_us`. Scenario events run before queued
@@ -281,7 +285,12 @@ impl World {
             match cmd {
                 Cmd::Trace(ev) => {
                     match ev {
-                        Ev::OpEnd { op, .. } => self.schedule_after(s, op),
+                        Ev::OpEnd { op, .. } => {
+                            self.schedule_after(s, op);
+                            let values = self.ops[op as usize].result.as_ref().map(|d| d.values()).unwrap_or_default();
+                            self.returned_bytes +=
+                                values.iter().map(|v| s.sc.values[*v as usize].len() as u64).sum::<u64>();
+                        }
                         Ev::Stored { key, .. } => self.key_settled_us[key as usize] = self.now,
                         _ => {}
                     }

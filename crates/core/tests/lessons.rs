@@ -685,6 +685,25 @@ fn a_run_stopped_by_the_merkle_hash_cap_says_so() {
     assert!(note.contains(&format!("at {} ms of", quorumscope_core::num::num(stopped_ms))), "{note}");
 }
 
+/// A run whose gets have returned more bytes of values than the cap stops there and says so:
+/// the quorum-overlap lesson's four gets each return a two-byte value, so a cap of 3 stops it
+/// once the second has returned, the later gets left pending.
+#[test]
+fn a_run_stopped_by_the_returned_bytes_cap_says_so() {
+    let (_, sc) = quorumscope_core::parse(&lesson("quorum-overlap")).unwrap();
+    let mut sim = Sim::new(sc, Level::Full).with_returned_bytes_cap(3);
+    sim.run();
+    assert!(sim.truncated());
+    let note = sim.truncation_note().unwrap();
+    assert!(note.contains("cap of 3 bytes of values returned by gets"), "{note}");
+    let r = serde_json::to_value(sim.report()).unwrap();
+    let gets: Vec<&serde_json::Value> = r["ops"].as_array().unwrap().iter().filter(|o| o["op"] == "get").collect();
+    let read: usize =
+        gets.iter().filter_map(|o| o["values"].as_array()).flatten().map(|v| v.as_str().unwrap().len()).sum();
+    assert_eq!(read, 4, "two two-byte values read when it stopped");
+    assert!(gets.iter().any(|o| o["status"] == "pending"), "a get after the cut is still pending");
+}
+
 /// The steps' times, each kind of happening found once for all its counts, equal each `when`
 /// asked alone (the plain definition), on every lesson and on a run that names one kind often.
 #[test]
