@@ -134,12 +134,6 @@ pub struct Dot {
     pub counter: u32,
 }
 
-impl Dot {
-    fn key(self) -> u128 {
-        crate::order::pair(u64::from(self.actor), u64::from(self.counter))
-    }
-}
-
 /// An exact set of dots: a causal context, never summarised. Kept as runs of consecutive
 /// counters per actor — `(actor, first, last)`, sorted, disjoint and never adjacent, so equal sets
 /// are equal runs — because a client that reads and then writes a key, again and again, has a
@@ -167,6 +161,32 @@ impl DotSet {
             }
         }
         DotSet(out.into())
+    }
+
+    /// The union of two sets in one pass over their runs (a merge joins two replicas' unions).
+    pub(crate) fn union_of_two(a: &DotSet, b: &DotSet) -> DotSet {
+        if Arc::ptr_eq(&a.0, &b.0) || a.0 == b.0 {
+            return a.clone();
+        }
+        let (x, y) = (&a.0[..], &b.0[..]);
+        let mut out: Vec<(ClientId, u32, u32)> = Vec::with_capacity(x.len() + y.len());
+        let (mut i, mut j) = (0, 0);
+        while i < x.len() || j < y.len() {
+            let r = if j == y.len() || (i < x.len() && (x[i].0, x[i].1) <= (y[j].0, y[j].1)) {
+                i += 1;
+                x[i - 1]
+            } else {
+                j += 1;
+                y[j - 1]
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == r.0 && u64::from(r.1) <= u64::from(last.2) + 1 => last.2 = last.2.max(r.2),
+                _ => out.push(r),
+            }
+        }
+        let u = DotSet(out.into());
+        debug_assert_eq!(u, DotSet::union([a, b], []));
+        u
     }
 
     /// The union of many sets, merged a batch at a time so the runs in hand stay within a few
@@ -288,14 +308,14 @@ impl Data {
             }
             Data::Siblings(mine) => {
                 let Data::Siblings(theirs) = incoming else { unreachable!("{ONE_MODE}") };
-                let keep = join_siblings(mine, theirs);
-                let changed = !keep.same_versions(mine);
-                if changed {
-                    // What came in, when it was all of it, is shared rather than copied (each
-                    // get's answer held its own copy of up to 100 siblings).
-                    *mine = if keep.same_versions(theirs) { Arc::clone(theirs) } else { Arc::new(keep) };
+                if Arc::ptr_eq(mine, theirs) {
+                    return false;
                 }
-                changed
+                let Some(keep) = join_siblings(mine, theirs) else { return false };
+                // What came in, when it was all of it, is shared rather than copied (each get's
+                // answer held its own copy of up to 100 siblings).
+                *mine = if keep.same_versions(theirs) { Arc::clone(theirs) } else { Arc::new(keep) };
+                true
             }
         }
     }
@@ -358,15 +378,44 @@ impl Data {
 
 /// The join of two sibling sets (each sorted by dot, none obsolete): every version of either side
 /// that no version of either side has in its context, sorted by dot. Linear in the siblings and
-/// the two sides' unions of contexts, up to one sort of them.
-fn join_siblings(mine: &Siblings, theirs: &Siblings) -> Siblings {
-    let mut all: Vec<Sibling> = mine.iter().chain(theirs.iter()).cloned().collect();
-    crate::order::sort_by_key(&mut all, |s| s.dot.key());
-    all.dedup_by_key(|s| s.dot);
-    let replaced = DotSet::union([&mine.replaced, &theirs.replaced], []);
-    all.retain(|s| !replaced.contains(s.dot));
-    debug_assert_eq!(replaced, DotSet::union(all.iter().map(|s| &s.ctx), []), "contexts are closed");
-    Siblings { list: all, replaced }
+/// the two sides' unions of contexts; `None` when that is `mine` unchanged (nothing is copied
+/// then: most merges, as most replies and repairs bring nothing new).
+fn join_siblings(mine: &Siblings, theirs: &Siblings) -> Option<Siblings> {
+    let replaced = DotSet::union_of_two(&mine.replaced, &theirs.replaced);
+    let mut keep: Vec<&Sibling> = Vec::with_capacity(mine.len() + theirs.len());
+    let (mut i, mut j) = (0, 0);
+    // Both sides are sorted by dot: one pass merges them, a version on both sides taken once.
+    while i < mine.len() || j < theirs.len() {
+        let next = match (mine.list.get(i), theirs.list.get(j)) {
+            (Some(a), Some(b)) if a.dot == b.dot => {
+                j += 1;
+                i += 1;
+                a
+            }
+            (Some(a), Some(b)) if a.dot < b.dot => {
+                i += 1;
+                a
+            }
+            (_, Some(b)) => {
+                j += 1;
+                b
+            }
+            (Some(a), None) => {
+                i += 1;
+                a
+            }
+            (None, None) => unreachable!("the loop runs while one side has versions"),
+        };
+        if !replaced.contains(next.dot) {
+            keep.push(next);
+        }
+    }
+    debug_assert_eq!(replaced, DotSet::union(keep.iter().map(|s| &s.ctx), []), "contexts are closed");
+    if keep.len() == mine.len() && keep.iter().zip(mine.iter()).all(|(a, b)| a.dot == b.dot) {
+        debug_assert_eq!(replaced, mine.replaced);
+        return None;
+    }
+    Some(Siblings { list: keep.into_iter().cloned().collect(), replaced })
 }
 
 #[cfg(test)]
