@@ -18,7 +18,7 @@ struct Filter {
 
 impl Filter {
     fn of(h: &Happening, sc: &Scenario) -> Filter {
-        let kind = h.msg.as_ref().and_then(|k| MESSAGE_KINDS.iter().position(|n| n == k)).map(|i| MsgKind::ALL[i]);
+        let kind = h.msg.as_deref().and_then(msg_kind);
         // A name nobody in the run has matches no message (`Some(None)`), unlike no name at all.
         let addr = |name: &Option<String>| name.as_deref().map(|n| sc.addr_of(n));
         Filter { kind, from: addr(&h.from), to: addr(&h.to) }
@@ -53,45 +53,112 @@ pub fn names_message(h: &Happening, sc: &Scenario, m: &MsgRecord) -> bool {
 }
 
 /// When the `count`-th such happening of the run takes place, if it does.
+/// The plain definition, one scan of the trace: what the steps' one-pass search must equal.
 pub fn happens_at_us(h: &Happening, sc: &Scenario, rec: &Recording) -> Option<u64> {
-    Times { sc, rec, known: vec![] }.at_us(h)
+    let f = Filter::of(h, sc);
+    let mut times: Vec<u64> = rec.trace.iter().filter(|t| f.matches(h, &t.ev, rec)).map(|t| t.at_us).collect();
+    crate::order::sort_by_key(&mut times, |t| u128::from(*t));
+    times.get(h.count.saturating_sub(1) as usize).copied()
 }
 
-/// The times of the happenings of a run, each kind found once: a lesson's steps name the same
-/// happening with many counts (each asked alone, 1,000 steps over a long trace took 10–20 s).
-struct Times<'a> {
-    sc: &'a Scenario,
-    rec: &'a Recording,
-    /// (a happening with its count and `ms` cleared, its sorted times)
-    known: Vec<(Happening, Vec<u64>)>,
+/// What a happening is filed under, and what a trace event is looked up by: the scenario event
+/// it is, the operation it starts or ends, or a message's kind with its operation (0: any).
+type Bucket = (u8, u64, u64);
+
+/// A happening's kind: itself with its count and `ms` cleared.
+fn kind_of(h: &Happening) -> Happening {
+    Happening { count: 1, ms: 0.0, ..h.clone() }
 }
 
-impl Times<'_> {
-    fn at_us(&mut self, h: &Happening) -> Option<u64> {
-        let kind = Happening { count: 1, ms: 0.0, ..h.clone() };
-        let i = match self.known.iter().position(|(k, _)| *k == kind) {
-            Some(i) => i,
-            None => {
-                // Every time such a happening takes place, in order.
-                let (filter, rec) = (Filter::of(h, self.sc), self.rec);
-                let mut times: Vec<u64> =
-                    rec.trace.iter().filter(|t| filter.matches(h, &t.ev, rec)).map(|t| t.at_us).collect();
-                crate::order::sort_by_key(&mut times, |t| u128::from(*t));
-                self.known.push((kind, times));
-                self.known.len() - 1
-            }
-        };
-        self.known[i].1.get(h.count.saturating_sub(1) as usize).copied()
+/// The bucket a happening can match in; `None` when it matches nothing (an operation's start
+/// that names a message, a message of no known kind, no op or event to name).
+fn bucket_of(h: &Happening, f: &Filter) -> Option<Bucket> {
+    match h.is {
+        Is::Runs => h.event.map(|e| (0, u64::from(e), 0)),
+        Is::Start if h.msg.is_some() => None,
+        Is::Start | Is::End | Is::Ok | Is::Failed => h.op.map(|o| (1, u64::from(o), 0)),
+        Is::Sent | Is::Arrives | Is::Lost => f.kind.map(|k| (2, k as u64, h.op.map_or(0, |o| u64::from(o) + 1))),
     }
+}
+
+/// The buckets a trace event is looked up in (a message: its operation's, and "any operation").
+fn buckets_of(ev: &Ev, rec: &Recording) -> [Option<Bucket>; 2] {
+    let message = |id: &u32| {
+        let Some(m) = rec.messages.get(*id as usize) else { return [None, None] };
+        let op = m.payload.op().map(|o| (2, m.kind as u64, u64::from(o) + 1));
+        [Some((2, m.kind as u64, 0)), op]
+    };
+    match ev {
+        Ev::Scenario { index } => [Some((0, u64::from(*index), 0)), None],
+        Ev::OpStart { op } | Ev::OpEnd { op, .. } => [Some((1, u64::from(*op), 0)), None],
+        Ev::Sent { msg } | Ev::Delivered { msg } | Ev::Dropped { msg, .. } => message(msg),
+        _ => [None, None],
+    }
+}
+
+/// The times of the happenings a lesson's steps name, all found in one pass over the trace:
+/// steps name the same happening with many counts and many different happenings (each looked
+/// for alone, 1,000 steps over a long trace took 10–20 s).
+struct Times {
+    /// (a happening's kind, its times in order), filed by bucket.
+    known: std::collections::BTreeMap<Bucket, Vec<(Happening, Vec<u64>)>>,
+}
+
+impl Times {
+    fn new<'h>(sc: &Scenario, rec: &Recording, named: impl IntoIterator<Item = &'h Happening>) -> Times {
+        let mut known: std::collections::BTreeMap<Bucket, Vec<(Happening, Vec<u64>)>> = Default::default();
+        let mut filters: std::collections::BTreeMap<Bucket, Vec<Filter>> = Default::default();
+        for h in named {
+            let (f, kind) = (Filter::of(h, sc), kind_of(h));
+            let Some(b) = bucket_of(h, &f) else { continue };
+            let kinds = known.entry(b).or_default();
+            if !kinds.iter().any(|(k, _)| *k == kind) {
+                kinds.push((kind, vec![]));
+                filters.entry(b).or_default().push(f);
+            }
+        }
+        for t in &rec.trace {
+            for b in buckets_of(&t.ev, rec).into_iter().flatten() {
+                let (Some(kinds), Some(fs)) = (known.get_mut(&b), filters.get(&b)) else { continue };
+                for ((k, times), f) in kinds.iter_mut().zip(fs) {
+                    if f.matches(k, &t.ev, rec) {
+                        times.push(t.at_us);
+                    }
+                }
+            }
+        }
+        for times in known.values_mut().flatten().map(|(_, t)| t) {
+            crate::order::sort_by_key(times, |t| u128::from(*t));
+        }
+        Times { known }
+    }
+
+    /// When the `count`-th such happening takes place; `None` if it does not (or was not named
+    /// when these times were found).
+    fn at_us(&self, h: &Happening) -> Option<u64> {
+        let b = bucket_of(h, &Filter { kind: h.msg.as_ref().and_then(|k| msg_kind(k)), from: None, to: None })?;
+        let kind = kind_of(h);
+        let (_, times) = self.known.get(&b)?.iter().find(|(k, _)| *k == kind)?;
+        times.get(h.count.saturating_sub(1) as usize).copied()
+    }
+}
+
+fn msg_kind(name: &str) -> Option<MsgKind> {
+    MESSAGE_KINDS.iter().position(|n| *n == name).map(|i| MsgKind::ALL[i])
+}
+
+/// Every happening the steps name: their `when`s and what they describe.
+fn named(steps: &[StepDecl]) -> impl Iterator<Item = &Happening> {
+    steps.iter().flat_map(|s| s.when.iter().chain(&s.describes))
 }
 
 /// When each step is shown: its `at_ms`, or with `when` the happening's time (plus its `ms`,
 /// never before `at_ms`); `None` when the happening never takes place in this run.
 pub fn step_times_us(steps: &[StepDecl], sc: &Scenario, rec: &Recording) -> Vec<Option<u64>> {
-    step_times(steps, &mut Times { sc, rec, known: vec![] })
+    step_times(steps, &Times::new(sc, rec, named(steps)))
 }
 
-fn step_times(steps: &[StepDecl], times: &mut Times) -> Vec<Option<u64>> {
+fn step_times(steps: &[StepDecl], times: &Times) -> Vec<Option<u64>> {
     steps
         .iter()
         .map(|s| {
@@ -149,8 +216,8 @@ fn missing(i: usize, s: &StepDecl, sc: &Scenario, out: &mut Vec<String>) {
 /// Steps that say something untrue of the run, in words: a step never shown, or a happening it
 /// describes that does not take place while it is on screen. Empty when every caption holds.
 pub fn step_problems(steps: &[StepDecl], sc: &Scenario, rec: &Recording, end_us: u64) -> Vec<String> {
-    let mut known = Times { sc, rec, known: vec![] };
-    let times = step_times(steps, &mut known);
+    let known = Times::new(sc, rec, named(steps));
+    let times = step_times(steps, &known);
     let mut out = Vec::new();
     for (i, s) in steps.iter().enumerate() {
         missing(i, s, sc, &mut out);

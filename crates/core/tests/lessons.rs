@@ -705,13 +705,46 @@ fn a_run_stopped_by_the_returned_bytes_cap_says_so() {
 }
 
 /// The steps' times, each kind of happening found once for all its counts, equal each `when`
-/// asked alone (the plain definition), on every lesson and on a run that names one kind often.
+/// asked alone (the plain definition), on every lesson, on a run that names one kind often and
+/// on one that names many different happenings (every kind of `is`, with and without op, from,
+/// to and count, some of them never taking place).
 #[test]
 fn step_times_equal_each_happening_asked_alone() {
     let (dir, mut names) = lesson_names();
     names.push(String::new());
+    names.push("many".into());
     for name in &names {
-        let text = if name.is_empty() {
+        let text = if name == "many" {
+            let mut whens: Vec<String> = Vec::new();
+            for i in 0..8 {
+                for is in ["start", "end", "ok", "failed"] {
+                    whens.push(format!(r#"{{"op": {i}, "is": "{is}"}}"#));
+                }
+                whens.push(format!(r#"{{"event": {i}, "is": "runs"}}"#));
+                for (msg, is, who) in [
+                    ("put", "arrives", r#", "to": "B""#),
+                    ("put_ack", "sent", r#", "from": "C""#),
+                    ("get", "lost", ""),
+                    ("get_reply", "arrives", r#", "to": "c1""#),
+                ] {
+                    whens.push(format!(r#"{{"msg": "{msg}", "op": {i}, "is": "{is}"{who}}}"#));
+                    whens.push(format!(r#"{{"msg": "{msg}", "is": "{is}", "count": {}{who}}}"#, i + 1));
+                }
+            }
+            let steps: Vec<String> = whens.iter().map(|w| format!(r#"{{"caption": "s", "when": {w}}}"#)).collect();
+            let events: Vec<String> = (0..8)
+                .map(|i| match i % 3 {
+                    0 => format!(r#"{{"at_ms": {i}, "client": "c{}", "put": "k", "value": "v{i}"}}"#, i % 2),
+                    1 => format!(r#"{{"at_ms": {i}, "client": "c{}", "get": "k"}}"#, i % 2),
+                    _ => format!(r#"{{"at_ms": {i}, "crash": "A"}}"#),
+                })
+                .collect();
+            format!(
+                r#"{{"nodes": ["A", "B", "C"], "network": {{"latency_ms": 2, "loss": 0.3}}, "events": [{}], "steps": [{}]}}"#,
+                events.join(","),
+                steps.join(",")
+            )
+        } else if name.is_empty() {
             // Twenty steps naming the n-th put sent, some past the last.
             let steps: Vec<String> = (1..=20)
                 .map(|n| {
@@ -739,8 +772,12 @@ fn step_times_equal_each_happening_asked_alone() {
             })
             .collect();
         assert_eq!(quorumscope_core::step_times_us(&sc.steps, sc, rec), alone, "{name}");
-        if name.is_empty() {
+        if name.is_empty() || name == "many" {
             assert!(alone.iter().any(Option::is_some) && alone.iter().any(Option::is_none), "{alone:?}");
+        }
+        if name == "many" {
+            let found = alone.iter().filter(|t| t.is_some()).count();
+            assert!(found > 30, "many of the {} named happen: {found}", alone.len());
         }
     }
 }
