@@ -99,19 +99,11 @@ impl Sim {
         self.world.now
     }
 
-    /// Said when the run stopped at a cap (steps, or messages sent): where, and what was left
+    /// Said when the run stopped at a cap (see `World::caps`): which, where, and what was left
     /// undone.
     pub fn truncation_note(&self) -> Option<String> {
-        self.truncated().then(|| {
-            let cap = if self.world.steps >= self.setup.max_steps {
-                format!("{} steps", crate::num::grouped(self.setup.max_steps))
-            } else if self.world.merkle_hashes >= self.setup.max_merkle_hashes {
-                format!("{} Merkle hashes computed by anti-entropy", crate::num::grouped(self.setup.max_merkle_hashes))
-            } else if self.world.returned_bytes >= self.setup.max_returned_bytes {
-                format!("{} bytes of values returned by gets", crate::num::grouped(self.setup.max_returned_bytes))
-            } else {
-                format!("{} messages sent", crate::num::grouped(self.setup.max_messages))
-            };
+        self.world.cap_reached(&self.setup).map(|(limit, what)| {
+            let cap = format!("{} {what}", crate::num::grouped(limit));
             format!(
                 "the run reached the cap of {cap} at {} ms of {} ms: what was due later did not happen (operations still pending are shown as pending)",
                 crate::num::num(crate::ids::us_to_ms(self.world.now)),
@@ -153,6 +145,12 @@ impl Sim {
     /// A lower cap on bytes of values returned than `MAX_RETURNED_BYTES`, so tests reach it.
     pub fn with_returned_bytes_cap(mut self, bytes: u64) -> Sim {
         self.setup.max_returned_bytes = bytes.min(crate::sim::MAX_RETURNED_BYTES);
+        self
+    }
+
+    /// A lower cap on values returned than `MAX_RETURNED_VALUES`, so tests reach it.
+    pub fn with_returned_values_cap(mut self, values: u64) -> Sim {
+        self.setup.max_returned_values = values.min(crate::sim::MAX_RETURNED_VALUES);
         self
     }
 

@@ -17,7 +17,7 @@ use crate::trace::{Ev, Fate, FaultWhat, Level, MsgRecord, Recording};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-pub use crate::setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_RETURNED_BYTES, MAX_STEPS};
+pub use crate::setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_RETURNED_BYTES, MAX_RETURNED_VALUES, MAX_STEPS};
 /// Checkpoints kept for seeking; when exceeded, every other one is dropped and the spacing doubles.
 pub const MAX_CHECKPOINTS: usize = 256;
 pub const FIRST_CHECKPOINT_EVERY: u64 = 1024;
@@ -93,6 +93,8 @@ pub struct World {
     pub merkle_hashes: u64,
     /// Bytes of values the gets have returned (metered: see `MAX_RETURNED_BYTES`).
     pub returned_bytes: u64,
+    /// ... and how many values (`MAX_RETURNED_VALUES`).
+    pub returned_values: u64,
     /// Per key, the last instant a replica stored (or kept its own over) a copy of it, or a
     /// message carrying a copy (put, read repair, handoff) arrived or was lost: after it, who holds which value of the key no longer
     /// changes unless something new happens to it. The checker dates a lost update with it.
@@ -129,6 +131,7 @@ impl World {
             next_msg: 0,
             merkle_hashes: 0,
             returned_bytes: 0,
+            returned_values: 0,
             next_event: 0,
             steps: 0,
             key_settled_us: vec![0; sc.keys.len()],
@@ -160,13 +163,25 @@ impl World {
         }
     }
 
-    /// The run has reached a cap: `max_steps` steps taken, `max_messages` messages sent,
-    /// `max_merkle_hashes` hashes computed or `max_returned_bytes` bytes of values returned.
+    /// The run-time caps, in one table: (used so far, the limit, what is counted).
+    fn caps(&self, s: &Setup) -> [(u64, u64, &'static str); 5] {
+        [
+            (self.steps, s.max_steps, "steps"),
+            (u64::from(self.next_msg), s.max_messages, "messages sent"),
+            (self.merkle_hashes, s.max_merkle_hashes, "Merkle hashes computed by anti-entropy"),
+            (self.returned_values, s.max_returned_values, "values returned by gets"),
+            (self.returned_bytes, s.max_returned_bytes, "bytes of values returned by gets"),
+        ]
+    }
+
+    /// The run has reached a cap.
     pub fn capped(&self, s: &Setup) -> bool {
-        self.steps >= s.max_steps
-            || u64::from(self.next_msg) >= s.max_messages
-            || self.merkle_hashes >= s.max_merkle_hashes
-            || self.returned_bytes >= s.max_returned_bytes
+        self.caps(s).iter().any(|(used, limit, _)| used >= limit)
+    }
+
+    /// The cap the run has reached, if any: its limit and what it counts.
+    pub fn cap_reached(&self, s: &Setup) -> Option<(u64, &'static str)> {
+        self.caps(s).into_iter().find(|(used, limit, _)| used >= limit).map(|(_, limit, what)| (limit, what))
     }
 
     /// Runs one step if it happens at or before `until_us`. Scenario events run before queued
@@ -288,6 +303,7 @@ impl World {
                         Ev::OpEnd { op, .. } => {
                             self.schedule_after(s, op);
                             let values = self.ops[op as usize].result.as_ref().map(|d| d.values()).unwrap_or_default();
+                            self.returned_values += values.len() as u64;
                             self.returned_bytes +=
                                 values.iter().map(|v| s.sc.values[*v as usize].len() as u64).sum::<u64>();
                         }

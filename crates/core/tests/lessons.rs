@@ -704,6 +704,21 @@ fn a_run_stopped_by_the_returned_bytes_cap_says_so() {
     assert!(gets.iter().any(|o| o["status"] == "pending"), "a get after the cut is still pending");
 }
 
+/// ... and the same for the number of values returned: a cap of 2 stops the quorum-overlap
+/// lesson once its second get has returned.
+#[test]
+fn a_run_stopped_by_the_returned_values_cap_says_so() {
+    let (_, sc) = quorumscope_core::parse(&lesson("quorum-overlap")).unwrap();
+    let mut sim = Sim::new(sc, Level::Full).with_returned_values_cap(2);
+    sim.run();
+    let note = sim.truncation_note().unwrap();
+    assert!(note.contains("cap of 2 values returned by gets"), "{note}");
+    let r = serde_json::to_value(sim.report()).unwrap();
+    let gets: Vec<&serde_json::Value> = r["ops"].as_array().unwrap().iter().filter(|o| o["op"] == "get").collect();
+    assert_eq!(gets.iter().filter(|o| o["status"] == "ok").count(), 2);
+    assert!(gets.iter().any(|o| o["status"] == "pending"), "a get after the cut is still pending");
+}
+
 /// The steps' times, each kind of happening found once for all its counts, equal each `when`
 /// asked alone (the plain definition), on every lesson, on a run that names one kind often and
 /// on one that names many different happenings (every kind of `is`, with and without op, from,
