@@ -54,7 +54,7 @@ pub fn computing(title: &str, at_us: u64, end_us: u64, pct: u64) -> String {
 }
 
 /// After the core's note on a run that reached a cap (`Stats.note`).
-pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps or 300,000 messages sent, so the page's memory stays bounded; the command line (quorumscope run) goes on to 1,000,000 steps and 800,000 messages.";
+pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 50,000,000 Merkle hashes, so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 1,000,000 steps, 800,000 messages and 100,000,000 hashes.";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
 /// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
@@ -205,8 +205,18 @@ mod tests {
 
     #[test]
     fn the_capped_note_states_the_caps_the_app_uses() {
+        use crate::model::{BROWSER_MAX_MERKLE_HASHES, BROWSER_MAX_MESSAGES, BROWSER_MAX_STEPS};
         use quorumscope_core::num::grouped;
-        for cap in [crate::model::BROWSER_MAX_STEPS, crate::model::BROWSER_MAX_MESSAGES] {
+        use quorumscope_core::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_STEPS};
+        let caps = [
+            BROWSER_MAX_STEPS,
+            BROWSER_MAX_MESSAGES,
+            BROWSER_MAX_MERKLE_HASHES,
+            MAX_STEPS,
+            MAX_MESSAGES,
+            MAX_MERKLE_HASHES,
+        ];
+        for cap in caps {
             assert!(CAPPED_NOTE.contains(&grouped(cap)), "{cap}");
         }
     }
