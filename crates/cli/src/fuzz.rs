@@ -354,7 +354,7 @@ fn summary(t: Tally, wall_s: f64, o: &Options) -> String {
     let refused: u64 = t.refused_by.values().sum();
     let mut s = format!(
         "fuzz: {} inputs (seed {}, from input {}) in {wall_s:.1} s on {} workers ({:.2} ms each on average)\n\
-         panics: {}\nran: {} ({} stopped at the step cap)\nrefused: {refused}\n\
+         panics: {}\nran: {} ({} stopped at a cap)\nrefused: {refused}\n\
          single-field changes refused: {}, naming the changed field: {} ({:.1} %)\n",
         t.inputs,
         o.seed,
