@@ -81,7 +81,7 @@ pub(crate) fn arrival(s: &Setup, actual: &Faults, flight: &Flight, from: Addr, t
 /// A link's own latency if one is declared; otherwise the message kind's (if the network gives
 /// one) or the network's, plus the crossing between datacenters.
 fn latency_us(s: &Setup, rng: &mut Rng, from: Addr, to: Addr, kind: MsgKind) -> u64 {
-    if let Some(l) = s.sc.links.iter().find(|l| l.from == from && l.to == to) {
+    if let Some(l) = s.link(from, to) {
         return l.latency.sample_us(rng);
     }
     let base = s.sc.kind_latency[kind as usize].as_ref().unwrap_or(&s.sc.latency).sample_us(rng);

@@ -2,7 +2,7 @@
 //! periods in microseconds, and the order in which the scenario's events run.
 
 use crate::data::Data;
-use crate::ids::{ms_to_us, KeyId, NodeId};
+use crate::ids::{ms_to_us, Addr, KeyId, NodeId};
 use crate::merkle::Tree;
 use crate::ring::Ring;
 use crate::scenario::{Event, Scenario};
@@ -76,10 +76,27 @@ pub struct Setup {
     pub max_returned_values: u64,
     /// By op: the events that start a set time after it completes, in file order.
     pub after_op: Vec<Vec<u32>>,
+    /// The links by (from, to), each pair's first in the file: a message's latency is looked up
+    /// here rather than through the list.
+    links_by_pair: Vec<(u128, u32)>,
+}
+
+/// A (from, to) pair as one sortable number: nodes first, then clients.
+fn pair_key(from: Addr, to: Addr) -> u128 {
+    let n = |a: Addr| match a {
+        Addr::Node(n) => u64::from(n),
+        Addr::Client(c) => crate::scenario::MAX_NODES as u64 + u64::from(c),
+    };
+    crate::order::pair(n(from), n(to))
 }
 
 impl Setup {
     pub fn new(sc: Scenario) -> Setup {
+        let mut links_by_pair: Vec<(u128, u32)> =
+            sc.links.iter().enumerate().map(|(i, l)| (pair_key(l.from, l.to), i as u32)).collect();
+        // Sorted by pair, file order kept within a pair (the sort is stable): the first one stays.
+        crate::order::sort_by_key(&mut links_by_pair, |l| l.0);
+        links_by_pair.dedup_by_key(|l| l.0);
         let names: Vec<&str> = sc.nodes.iter().map(|n| n.name.as_str()).collect();
         let ring = Ring::new(&names, sc.repl.vnodes);
         let pref: Vec<Vec<NodeId>> = (0..sc.keys.len())
@@ -159,7 +176,15 @@ impl Setup {
             max_returned_bytes: MAX_RETURNED_BYTES,
             max_returned_values: MAX_RETURNED_VALUES,
             after_op,
+            links_by_pair,
         }
+    }
+
+    /// The latency override of messages from `from` to `to`: the file's first such link.
+    pub fn link(&self, from: Addr, to: Addr) -> Option<&crate::scenario::Link> {
+        let key = pair_key(from, to);
+        let i = self.links_by_pair.binary_search_by_key(&key, |l| l.0).ok()?;
+        Some(&self.sc.links[self.links_by_pair[i].1 as usize])
     }
 
     /// Keys for which both nodes are home replicas, in key order.

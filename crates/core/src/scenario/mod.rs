@@ -23,6 +23,22 @@ pub const MAX_VALUE_LEN: usize = 256;
 pub const MAX_TEXT_LEN: usize = 4_096;
 pub const MAX_MERKLE_DEPTH: u32 = 16;
 pub const MAX_VNODES: u32 = 64;
+/// JSON values (objects, lists, strings, numbers…) in one file, and of them objects, counted
+/// before it is parsed: a parsed object takes about 700 bytes, so a 16 MB file of two million
+/// tiny objects took 1.4 GB only to be refused for an unknown field. A file at every other cap
+/// (100,000 events each with `after`, 10,000 pinned keys, every link and step) holds about
+/// 1,000,000 values and 225,000 objects.
+pub const MAX_JSON_VALUES: usize = 2_000_000;
+pub const MAX_JSON_OBJECTS: usize = 250_000;
+/// A lesson's steps, and what one step may list: lessons have at most a dozen steps (650,000
+/// steps took 648 MB, and 119 s with `--trace`).
+pub const MAX_LESSON_STEPS: usize = 1_000;
+pub const MAX_STEP_DESCRIBES: usize = 16;
+pub const MAX_STEP_CHOICES: usize = 16;
+/// Link latency overrides in a file (a two-way one is two links): a message's latency is looked
+/// up among them, so they are bounded and indexed (200,000 links, looked through one by one,
+/// made 50,000 operations run past 120 s).
+pub const MAX_LINKS: usize = 4_096;
 
 /// A problem with a scenario: where (`path`, e.g. `replication.w` or `events[3].client`) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +108,63 @@ mod tests {
         let e = parse(text).expect_err("should be rejected");
         assert_eq!(e.path, path, "wrong path in: {e}");
         assert!(e.message.contains(msg), "message `{}` lacks `{msg}`", e.message);
+    }
+
+    /// Lists past their caps are refused before their items are read, at the list; a file of
+    /// more JSON than a scenario at every cap holds is refused before it is parsed, saying where.
+    #[test]
+    fn lists_and_json_past_their_caps_are_refused_saying_which_and_where() {
+        let step = r#"{"at_ms": 0, "caption": "c"}"#;
+        let steps = |n: usize| format!(r#"{{"steps": [{}]}}"#, vec![step; n].join(","));
+        assert!(parse(&with(&steps(MAX_LESSON_STEPS))).is_ok());
+        check_rejected(&with(&steps(MAX_LESSON_STEPS + 1)), "steps", "1,001 items; the limit is 1,000");
+        let d = r#"{"op": 0}"#;
+        let describes = |n: usize| {
+            format!(r#"{{"steps": [{{"at_ms": 0, "caption": "c", "describes": [{}]}}]}}"#, vec![d; n].join(","))
+        };
+        assert!(parse(&with(&describes(MAX_STEP_DESCRIBES))).is_ok());
+        check_rejected(&with(&describes(MAX_STEP_DESCRIBES + 1)), "steps[0].describes", "17 items; the limit is 16");
+        let link = r#"{"from": "A", "to": "B", "latency_ms": 1}"#;
+        let links = |n: usize| format!(r#"{{"network": {{"latency_ms": 1, "links": [{}]}}}}"#, vec![link; n].join(","));
+        assert!(parse(&with(&links(MAX_LINKS))).is_ok());
+        check_rejected(&with(&links(MAX_LINKS + 1)), "network.links", "4,097 items; the limit is 4,096");
+        let objects = format!(r#"{{"x": [{}], "nodes": ["A"]}}"#, vec!["{}"; MAX_JSON_OBJECTS].join(","));
+        let e = parse(&objects).expect_err("too many objects");
+        assert_eq!(
+            (e.path.as_str(), e.message.as_str()),
+            (
+                "",
+                format!(
+                    "the file holds more than 250,000 JSON objects (the limit; the first past it at byte {})",
+                    7 + 3 * (MAX_JSON_OBJECTS - 1)
+                )
+                .as_str()
+            )
+        );
+        let values = format!(r#"{{"x": [{}], "nodes": ["A"]}}"#, vec!["1"; MAX_JSON_VALUES + 1].join(","));
+        assert!(parse(&values)
+            .expect_err("too many values")
+            .message
+            .starts_with("the file holds more than 2,000,000 JSON values"));
+        // Braces and commas inside strings are text, not values.
+        let quoted =
+            format!(r#"{{"title": "{}", "nodes": ["A"], "events": []}}"#, "{,[\\\" ".repeat(MAX_JSON_OBJECTS + 1));
+        assert!(!parse(&quoted).is_err_and(|e| e.message.contains("JSON")), "counted inside a string");
+    }
+
+    /// Of two links for one pair, the file's first gives the latency (as the list was read).
+    #[test]
+    fn the_first_link_of_a_pair_gives_its_latency() {
+        let net = r#"{"network": {"latency_ms": 1, "links": [{"from": "A", "to": "B", "latency_ms": 7, "one_way": true}, {"from": "B", "to": "A", "latency_ms": 3}]}}"#;
+        let (_, sc) = parse(&with(net)).unwrap();
+        let setup = crate::setup::Setup::new(sc);
+        let ms = |from: u8, to: u8| {
+            let l = setup.link(crate::ids::Addr::Node(from.into()), crate::ids::Addr::Node(to.into()));
+            l.map(|l| format!("{:?}", l.latency))
+        };
+        assert!(ms(0, 1).unwrap().contains('7'), "{:?}", ms(0, 1));
+        assert!(ms(1, 0).unwrap().contains('3'), "B to A: the second link's first direction");
+        assert_eq!(ms(0, 2), None);
     }
 
     #[test]

@@ -40,9 +40,47 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
     if !text.trim_start().starts_with('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
     }
+    if let Some((at, cap, what)) = past_value_cap(text) {
+        let cap = crate::num::grouped(cap as u64);
+        let msg = format!("the file holds more than {cap} JSON {what} (the limit; the first past it at byte {at})");
+        return Err(ScenarioError::new("", msg));
+    }
     // Malformed JSON is reported with its line and column.
     let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
     from_value(&v)
+}
+
+/// Where the file's JSON values pass `MAX_JSON_VALUES` or its objects `MAX_JSON_OBJECTS`
+/// (byte, cap, what), counted without parsing: every `{`, `[` and `,` outside strings is at most
+/// one more value (a count never below the real one but for the first), every `{` an object.
+fn past_value_cap(text: &str) -> Option<(usize, usize, &'static str)> {
+    let (mut count, mut objects, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for (i, b) in text.bytes().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' | b',' => {
+                count += 1;
+                objects += usize::from(b == b'{');
+                if count > super::MAX_JSON_VALUES {
+                    return Some((i, super::MAX_JSON_VALUES, "values"));
+                }
+                if objects > super::MAX_JSON_OBJECTS {
+                    return Some((i, super::MAX_JSON_OBJECTS, "objects"));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `a.b`, or `b` at the top.
@@ -148,10 +186,24 @@ impl<'a> Fields<'a> {
     fn list<T>(
         &self,
         k: &str,
+        item: impl FnMut(&'a Value, &str) -> Result<T, ScenarioError>,
+    ) -> Result<Vec<T>, ScenarioError> {
+        self.list_of_at_most(k, usize::MAX, item)
+    }
+
+    /// A list refused, before its items are read, when it has more than `max` of them.
+    fn list_of_at_most<T>(
+        &self,
+        k: &str,
+        max: usize,
         mut item: impl FnMut(&'a Value, &str) -> Result<T, ScenarioError>,
     ) -> Result<Vec<T>, ScenarioError> {
         match self.m.get(k) {
             None => Ok(Vec::new()),
+            Some(Value::Array(items)) if items.len() > max => {
+                let (n, cap) = (crate::num::grouped(items.len() as u64), crate::num::grouped(max as u64));
+                self.err(k, format!("{n} items; the limit is {cap}"))
+            }
             Some(Value::Array(items)) => {
                 let path = join(self.path, k);
                 items.iter().enumerate().map(|(i, v)| item(v, &format!("{path}[{i}]"))).collect()
@@ -223,7 +275,7 @@ pub fn from_value(v: &Value) -> Result<ScenarioFile, ScenarioError> {
         network: f.get("network").map_or_else(|| Ok(NetworkSpec::default()), |n| network_at(n, "network"))?,
         events: f.list("events", event_at)?,
         run_until_ms: f.opt_f64("run_until_ms")?,
-        steps: f.list("steps", step_at)?,
+        steps: f.list_of_at_most("steps", super::MAX_LESSON_STEPS, step_at)?,
     })
 }
 
@@ -288,7 +340,7 @@ fn network_at(v: &Value, path: &str) -> Result<NetworkSpec, ScenarioError> {
         latency_by_kind_ms: by_kind_at(&f, &join(path, "latency_by_kind_ms"))?,
         between_dcs_ms: f.f64_or("between_dcs_ms", 0.0)?,
         loss: f.f64_or("loss", 0.0)?,
-        links: f.list("links", |v, p| {
+        links: f.list_of_at_most("links", super::MAX_LINKS, |v, p| {
             let l = Fields::of(v, p, "a link", &["from", "to", "latency_ms", "one_way"])?;
             let latency = l.m.get("latency_ms").ok_or_else(|| ScenarioError::new(p, "a link needs `latency_ms`"))?;
             Ok(LinkSpec {
@@ -407,10 +459,10 @@ fn step_at(v: &Value, path: &str) -> Result<StepDecl, ScenarioError> {
     Ok(StepDecl {
         at_ms: f.f64_or("at_ms", 0.0)?,
         when,
-        describes: f.list("describes", |v, p| happening_at(v, p, false))?,
+        describes: f.list_of_at_most("describes", super::MAX_STEP_DESCRIBES, |v, p| happening_at(v, p, false))?,
         caption: f.string("caption", "a step")?,
         predict: f.opt_string("predict")?,
-        choices: f.list("choices", string_at)?,
+        choices: f.list_of_at_most("choices", super::MAX_STEP_CHOICES, string_at)?,
         answer,
         reveal: f.opt_string("reveal")?,
         focus_op,
