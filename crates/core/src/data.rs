@@ -246,11 +246,23 @@ pub struct Sibling {
 pub struct Siblings {
     list: Vec<Sibling>,
     replaced: DotSet,
+    /// The Merkle digest of these versions, made once: anti-entropy asks it of every key at every
+    /// tree it builds (100 siblings of 1,000 keys took 27 s of hashing them again).
+    digest: u64,
 }
 
 impl Siblings {
+    fn new(list: Vec<Sibling>, replaced: DotSet) -> Siblings {
+        let mut xs = Vec::with_capacity(1 + 3 * list.len());
+        xs.push(3u64);
+        for sib in &list {
+            xs.extend([sib.value as u64, sib.dot.actor as u64, sib.dot.counter as u64]);
+        }
+        Siblings { digest: hash_u64s(&xs), list, replaced }
+    }
+
     pub(crate) fn one(s: Sibling) -> Siblings {
-        Siblings { replaced: s.ctx.clone(), list: vec![s] }
+        Siblings::new(vec![s.clone()], s.ctx)
     }
 
     /// Every dot the versions replaced: the union of their contexts.
@@ -365,13 +377,7 @@ impl Data {
         match self {
             Data::Lww { value, ts_us, tie } => hash_u64s(&[1, *value as u64, *ts_us as u64, *tie]),
             Data::Arrival { value } => hash_u64s(&[2, *value as u64]),
-            Data::Siblings(s) => {
-                let mut xs = vec![3u64];
-                for sib in s.iter() {
-                    xs.extend([sib.value as u64, sib.dot.actor as u64, sib.dot.counter as u64]);
-                }
-                hash_u64s(&xs)
-            }
+            Data::Siblings(s) => s.digest,
         }
     }
 }
@@ -415,7 +421,7 @@ fn join_siblings(mine: &Siblings, theirs: &Siblings) -> Option<Siblings> {
         debug_assert_eq!(replaced, mine.replaced);
         return None;
     }
-    Some(Siblings { list: keep.into_iter().cloned().collect(), replaced })
+    Some(Siblings::new(keep.into_iter().cloned().collect(), replaced))
 }
 
 #[cfg(test)]
