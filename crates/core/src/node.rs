@@ -80,7 +80,10 @@ impl AeSession {
 /// A sorted list rather than a `BTreeMap`: a node holds few hints, and every map type is another
 /// copy of the B-tree code in the browser's download.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Hints(Vec<((NodeId, KeyId), Data)>);
+/// A hint: the home it waits for and its key, and the copy held for it.
+type Hint = ((NodeId, KeyId), Data);
+
+pub struct Hints(Vec<Hint>);
 
 impl Hints {
     fn find(&self, k: (NodeId, KeyId)) -> Result<usize, usize> {
@@ -112,7 +115,7 @@ impl Hints {
     /// The hints grouped by the home they wait for, in order: a handoff round skips a home it
     /// cannot reach in one step instead of asking for each of its hints (10,000 hints for
     /// partitioned homes, asked every millisecond, took 8.7 s).
-    pub fn by_home(&self) -> impl Iterator<Item = (NodeId, &[((NodeId, KeyId), Data)])> {
+    pub fn by_home(&self) -> impl Iterator<Item = (NodeId, &[Hint])> {
         let mut rest = &self.0[..];
         std::iter::from_fn(move || {
             let home = rest.first()?.0 .0;
