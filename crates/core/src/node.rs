@@ -80,10 +80,10 @@ impl AeSession {
 /// A sorted list rather than a `BTreeMap`: a node holds few hints, and every map type is another
 /// copy of the B-tree code in the browser's download.
 #[derive(Clone, Debug, Default, PartialEq)]
+pub struct Hints(Vec<Hint>);
+
 /// A hint: the home it waits for and its key, and the copy held for it.
 type Hint = ((NodeId, KeyId), Data);
-
-pub struct Hints(Vec<Hint>);
 
 impl Hints {
     fn find(&self, k: (NodeId, KeyId)) -> Result<usize, usize> {
