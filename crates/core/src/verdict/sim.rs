@@ -61,18 +61,23 @@ pub(crate) fn history_of_ops<O: std::borrow::Borrow<OpReport>>(ops: impl IntoIte
 
 /// Whether every replica holding a key holds the same values at the end of the run.
 pub fn convergence(r: &Report) -> Verdict {
-    let mut keys: Vec<(&str, &str, &[String])> = vec![]; // (key, first holder, its values)
+    // (key, first holder, its values), sorted by key: looked up, not searched (10,000 keys on
+    // 256 nodes spent seconds comparing names).
+    let mut keys: Vec<(&str, &str, &[String])> = vec![];
     let mut split = vec![];
     for (node, held) in &r.final_state.0 {
         for (key, values) in held {
-            match keys.iter().find(|(k, _, _)| k == key) {
-                None => keys.push((key, node, values)),
-                Some((_, first, vs)) if *vs != values.as_slice() => split.push(format!(
-                    "{key}: {first} holds [{}] but {node} holds [{}]",
-                    vs.join(", "),
-                    values.join(", ")
-                )),
-                Some(_) => {}
+            match keys.binary_search_by(|(k, _, _)| (*k).cmp(key.as_str())) {
+                Err(at) => keys.insert(at, (key, node, values)),
+                Ok(i) if keys[i].2 != values.as_slice() => {
+                    let (first, vs) = (keys[i].1, keys[i].2);
+                    split.push(format!(
+                        "{key}: {first} holds [{}] but {node} holds [{}]",
+                        vs.join(", "),
+                        values.join(", ")
+                    ))
+                }
+                Ok(_) => {}
             }
         }
     }
