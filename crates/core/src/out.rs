@@ -17,12 +17,12 @@ fn sorted<T: Serialize, S: Serializer>(x: &T, s: S) -> Result<S::Ok, S::Error> {
 }
 
 /// A list written one element at a time, each made by `f(i)` when it is written.
-struct Each<F: Fn(usize) -> Value> {
+struct Each<T: Serialize, F: Fn(usize) -> T> {
     len: usize,
     f: F,
 }
 
-impl<F: Fn(usize) -> Value> Serialize for Each<F> {
+impl<T: Serialize, F: Fn(usize) -> T> Serialize for Each<T, F> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.len))?;
         for i in 0..self.len {
@@ -32,7 +32,7 @@ impl<F: Fn(usize) -> Value> Serialize for Each<F> {
     }
 }
 
-fn each<T: Serialize>(xs: &[T]) -> Each<impl Fn(usize) -> Value + '_> {
+fn each<T: Serialize>(xs: &[T]) -> Each<Value, impl Fn(usize) -> Value + '_> {
     Each { len: xs.len(), f: |i| serde_json::to_value(&xs[i]).unwrap_or_default() }
 }
 
