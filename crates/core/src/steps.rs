@@ -72,12 +72,15 @@ fn kind_of(h: &Happening) -> Happening {
 
 /// The bucket a happening can match in; `None` when it matches nothing (an operation's start
 /// that names a message, a message of no known kind, no op or event to name).
-fn bucket_of(h: &Happening, f: &Filter) -> Option<Bucket> {
+fn bucket_of(h: &Happening) -> Option<Bucket> {
     match h.is {
         Is::Runs => h.event.map(|e| (0, u64::from(e), 0)),
         Is::Start if h.msg.is_some() => None,
         Is::Start | Is::End | Is::Ok | Is::Failed => h.op.map(|o| (1, u64::from(o), 0)),
-        Is::Sent | Is::Arrives | Is::Lost => f.kind.map(|k| (2, k as u64, h.op.map_or(0, |o| u64::from(o) + 1))),
+        Is::Sent | Is::Arrives | Is::Lost => {
+            let kind = h.msg.as_deref().and_then(msg_kind)?;
+            Some((2, kind as u64, h.op.map_or(0, |o| u64::from(o) + 1)))
+        }
     }
 }
 
@@ -110,7 +113,7 @@ impl Times {
         let mut filters: std::collections::BTreeMap<Bucket, Vec<Filter>> = Default::default();
         for h in named {
             let (f, kind) = (Filter::of(h, sc), kind_of(h));
-            let Some(b) = bucket_of(h, &f) else { continue };
+            let Some(b) = bucket_of(h) else { continue };
             let kinds = known.entry(b).or_default();
             if !kinds.iter().any(|(k, _)| *k == kind) {
                 kinds.push((kind, vec![]));
@@ -136,7 +139,7 @@ impl Times {
     /// When the `count`-th such happening takes place; `None` if it does not (or was not named
     /// when these times were found).
     fn at_us(&self, h: &Happening) -> Option<u64> {
-        let b = bucket_of(h, &Filter { kind: h.msg.as_ref().and_then(|k| msg_kind(k)), from: None, to: None })?;
+        let b = bucket_of(h)?;
         let kind = kind_of(h);
         let (_, times) = self.known.get(&b)?.iter().find(|(k, _)| *k == kind)?;
         times.get(h.count.saturating_sub(1) as usize).copied()
