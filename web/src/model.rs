@@ -173,7 +173,7 @@ fn exchange_of(sim: &Sim, st: &quorumscope_core::scenario::StepDecl) -> Option<u
 pub const BROWSER_MAX_STEPS: u64 = 400_000;
 pub const BROWSER_MAX_MESSAGES: u64 = 300_000;
 /// Merkle hashes a run in the tab may compute: half the CLI's, as wasm hashes slower.
-pub const BROWSER_MAX_MERKLE_HASHES: u64 = 30_000_000;
+pub const BROWSER_MAX_MERKLE_HASHES: u64 = 15_000_000;
 
 /// Steps the first slice of a run may take before the page is told it is long: a lesson takes
 /// under 300, and 20,000 steps cost about 40 ms of wasm (a run at the tab's cap of 400,000 steps

@@ -54,7 +54,7 @@ pub fn computing(title: &str, at_us: u64, end_us: u64, pct: u64) -> String {
 }
 
 /// After the core's note on a run that reached a cap (`Stats.note`).
-pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 30,000,000 Merkle hashes, so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 1,000,000 steps, 800,000 messages and 60,000,000 hashes.";
+pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 15,000,000 Merkle hashes, so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 1,000,000 steps, 800,000 messages and 30,000,000 hashes.";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
 /// Said when the student's own experiment was replaced (or the page reloaded) and is kept.

@@ -248,7 +248,13 @@ impl NodeState {
 
     /// The Merkle tree over the keys this node and `peer` are both home replicas of.
     pub(crate) fn shared_tree(&self, ctx: &Ctx, peer: NodeId, out: &mut Vec<Cmd>) -> Tree {
-        let tree = ctx.setup.shared_tree(|k| self.store[k as usize].as_deref(), ctx.node(), peer);
+        self.shared_tree_under(ctx, peer, &[1], out)
+    }
+
+    /// The part of that tree at and below the nodes `under` (sorted heap indices), built from
+    /// the keys there only: what a step of an exchange reads (`Setup::shared_tree_under`).
+    fn shared_tree_under(&self, ctx: &Ctx, peer: NodeId, under: &[u32], out: &mut Vec<Cmd>) -> Tree {
+        let tree = ctx.setup.shared_tree_under(|k| self.store[k as usize].as_deref(), ctx.node(), peer, under);
         out.push(Cmd::Hashed(tree.hashes()));
         tree
     }
@@ -308,7 +314,10 @@ impl NodeState {
             }
             Msg::MerkleHashes { xid, level, hashes } => {
                 let Addr::Node(peer) = from else { return };
-                let tree = self.shared_tree(ctx, peer, out);
+                let mut asked: Vec<u32> = hashes.iter().map(|(i, _)| *i).collect();
+                asked.sort_unstable();
+                asked.dedup();
+                let tree = self.shared_tree_under(ctx, peer, &asked, out);
                 let differing: Vec<u32> = hashes.iter().filter(|(i, h)| tree.hash(*i) != *h).map(|(i, _)| *i).collect();
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleDiff { xid, level, differing } });
             }
@@ -414,7 +423,10 @@ impl NodeState {
         let peer = sess.peer;
         let depth = ctx.setup.sc.repl.merkle_depth;
         if level < depth {
-            let tree = self.shared_tree(ctx, peer, out);
+            let mut under = differing.clone();
+            under.sort_unstable();
+            under.dedup();
+            let tree = self.shared_tree_under(ctx, peer, &under, out);
             let hashes: Vec<(u32, u64)> =
                 differing.iter().flat_map(|i| [2 * i, 2 * i + 1]).map(|c| (c, tree.hash(c))).collect();
             let sess = self.ae.as_mut().expect("checked above");

@@ -3,7 +3,7 @@
 
 use crate::data::Data;
 use crate::ids::{ms_to_us, Addr, KeyId, NodeId};
-use crate::merkle::Tree;
+use crate::merkle::{leaf_of, Tree};
 use crate::ring::Ring;
 use crate::scenario::{Event, Scenario};
 
@@ -23,9 +23,10 @@ pub const MAX_MESSAGES: u64 = 800_000;
 /// ... and once its replicas have computed this many Merkle hashes: a round of anti-entropy
 /// builds trees over the keys two replicas share, so its cost is keys × depth, not one step
 /// (10,000 keys at depth 16 on 8 nodes every 100 ms for an hour took over 200 s). A hash costs
-/// about 30 ns natively here with the tree-building around it: the cap is about 2 s of it, and
-/// the worst runs found reach it in under 5 s with all else they do (README, "Caps").
-pub const MAX_MERKLE_HASHES: u64 = 60_000_000;
+/// about 50 ns natively here with the tree-building around it (fetching each key's copy): the
+/// cap is about 1.5 s of it, and the worst runs found reach it in about 2 s with all else they do
+/// (README, "Caps"; at 60,000,000 they took 3.5 to 5 s).
+pub const MAX_MERKLE_HASHES: u64 = 30_000_000;
 
 /// ... and once its gets have returned this many bytes of values: every get's values are
 /// written in the report, so 100 siblings of 256-byte values read 99,900 times wrote 2.6 GB of
@@ -196,14 +197,94 @@ impl Setup {
     /// The Merkle tree two replicas compare: over the keys they are both home replicas of, built
     /// from one side's copies (`store` is indexed by key id).
     pub fn shared_tree<'a>(&self, store: impl Fn(KeyId) -> Option<&'a Data>, a: NodeId, b: NodeId) -> Tree {
-        let shared = self.home_keys_by_pos[a as usize].iter().filter(|k| self.is_home[**k as usize][b as usize]);
-        Tree::build_sorted(
-            self.sc.repl.merkle_depth,
-            shared.filter_map(|k| store(*k).map(|d| (self.key_pos[*k as usize], d.digest()))),
-        )
+        self.shared_tree_under(store, a, b, &[1])
+    }
+
+    /// [`Setup::shared_tree`] built from only the keys below the nodes `under` (heap indices of
+    /// one level, sorted): the hashes of those nodes and of every node below them are the whole
+    /// tree's; the nodes above them cover only part of their keys and must not be read. An
+    /// exchange goes down only where hashes differed, so a step costs the keys below those
+    /// nodes, not every key the two share (each step of a depth-16 exchange rebuilt the whole
+    /// tree on both sides).
+    pub fn shared_tree_under<'a>(
+        &self,
+        store: impl Fn(KeyId) -> Option<&'a Data>,
+        a: NodeId,
+        b: NodeId,
+        under: &[u32],
+    ) -> Tree {
+        debug_assert!(under.windows(2).all(|w| w[0] < w[1]), "nodes sorted, each once");
+        debug_assert!(under.windows(2).all(|w| w[0].ilog2() == w[1].ilog2()), "nodes of one level");
+        let depth = self.sc.repl.merkle_depth;
+        let keys = &self.home_keys_by_pos[a as usize];
+        let leaf = |k: &KeyId| leaf_of(self.key_pos[*k as usize], depth);
+        // The leaves below a node are one run of leaves, so one run of the keys in ring order,
+        // and the runs of one level's nodes in index order follow one another in ring order.
+        let mut items = Vec::new();
+        for &idx in under {
+            let Some((lo, hi)) = leaves_below(idx, depth) else { continue };
+            let start = keys.partition_point(|k| leaf(k) < lo);
+            let end = start + keys[start..].partition_point(|k| leaf(k) < hi);
+            let shared = keys[start..end].iter().filter(|k| self.is_home[**k as usize][b as usize]);
+            items.extend(shared.filter_map(|k| store(*k).map(|d| (self.key_pos[*k as usize], d.digest()))));
+        }
+        Tree::build_sorted(depth, items)
     }
 
     pub fn home(&self, key: KeyId) -> &[NodeId] {
         &self.pref[key as usize][..self.sc.repl.n as usize]
+    }
+}
+
+/// The leaves `lo..hi` below heap index `idx` in a tree of `depth` (`None` if `idx` is not a node).
+fn leaves_below(idx: u32, depth: u32) -> Option<(u32, u32)> {
+    const _: () = assert!(crate::scenario::MAX_MERKLE_DEPTH < 32, "leaf numbers fit a u32");
+    let level = idx.checked_ilog2()?;
+    if level > depth {
+        return None;
+    }
+    let lo = (idx - (1 << level)) << (depth - level);
+    Some((lo, lo + (1 << (depth - level))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A part of a shared tree built under some nodes of one level has, at those nodes and
+    /// below, exactly the whole tree's hashes: tried on every level of trees over copies held by
+    /// random subsets of keys, with random sets of nodes.
+    #[test]
+    fn a_tree_built_under_some_nodes_has_the_whole_trees_hashes_there() {
+        let mut next = crate::testruns::below(7);
+        for depth in [1u32, 3, 6] {
+            let keys: Vec<String> =
+                (0..120).map(|k| format!(r#"{{"at_ms": 0, "client": "c", "put": "k{k}", "value": "v"}}"#)).collect();
+            let text = format!(
+                r#"{{"nodes": ["A", "B", "C", "D", "E"], "replication": {{"n": 3, "merkle_depth": {depth}}}, "events": [{}]}}"#,
+                keys.join(", ")
+            );
+            let (_, sc) = crate::scenario::parse(&text).unwrap();
+            let setup = Setup::new(sc);
+            let copies: Vec<Option<Data>> =
+                (0..120).map(|v| (next(4) != 0).then_some(Data::Arrival { value: v as crate::ids::ValueId })).collect();
+            let store = |k: KeyId| copies[k as usize].as_ref();
+            for (a, b) in [(0, 1), (1, 0), (2, 4), (3, 0)] {
+                let whole = setup.shared_tree(store, a, b);
+                for level in 0..=depth {
+                    let nodes: Vec<u32> = ((1u32 << level)..(2u32 << level)).filter(|_| next(3) != 0).collect();
+                    let part = setup.shared_tree_under(store, a, b, &nodes);
+                    assert!(part.hashes() <= whole.hashes());
+                    for &n in &nodes {
+                        for below in 0..=depth - level {
+                            let first = n << below;
+                            for i in first..first + (1 << below) {
+                                assert_eq!(part.hash(i), whole.hash(i), "depth {depth}, node {i} under {n}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
