@@ -175,6 +175,18 @@ pub const BROWSER_MAX_MESSAGES: u64 = 300_000;
 /// Merkle hashes a run in the tab may compute: half the CLI's, as wasm hashes slower.
 pub const BROWSER_MAX_MERKLE_HASHES: u64 = 15_000_000;
 
+/// The largest first state (`quorumscope_core::state_bytes_at_start`) of a run the tab opens:
+/// a quarter of what its checkpoints may take, so that several fit (a state of 256 nodes ×
+/// 10,000 keys and 100,000 operations is about 69 MB, and its run took 458 MiB of wasm memory).
+pub const BROWSER_MAX_STATE_BYTES: u64 = quorumscope_core::MAX_CHECKPOINT_BYTES / 4;
+
+/// Steps a seek may replay: checkpoints are kept at most this far apart, and a run whose states
+/// are too large to keep that many of within `quorumscope_core::MAX_CHECKPOINT_BYTES` stops
+/// there (256 nodes × 10,000 keys and 100,000 operations: seeking by replaying from the start
+/// froze the page for 17 s; in a run stopped here, 128 nodes × 5,000 keys and 20,000 operations,
+/// a seek took 0.5 to 1.5 s in headless Chromium, replay and drawing together).
+pub const BROWSER_MAX_SEEK_STEPS: u64 = 16_384;
+
 /// Steps the first slice of a run may take before the page is told it is long: a lesson takes
 /// under 300, and 20,000 steps cost about 40 ms of wasm (a run at the tab's cap of 400,000 steps
 /// took 2 s in one go).
@@ -193,7 +205,8 @@ impl Building {
             .with_checkpoints()
             .with_step_cap(BROWSER_MAX_STEPS)
             .with_message_cap(BROWSER_MAX_MESSAGES)
-            .with_merkle_hash_cap(BROWSER_MAX_MERKLE_HASHES);
+            .with_merkle_hash_cap(BROWSER_MAX_MERKLE_HASHES)
+            .with_checkpoint_spacing_cap(BROWSER_MAX_SEEK_STEPS);
         Building { file, sim, done: false }
     }
 

@@ -254,6 +254,10 @@ impl PartialEq for AppState {
 /// slices: the action's result is then thrown away and the action waits ([`Pending`]).
 fn build(file: ScenarioFile) -> Result<Model, String> {
     let sc = quorumscope_core::Scenario::from_file(&file).map_err(|e| e.to_string())?;
+    let state_bytes = quorumscope_core::state_bytes_at_start(&sc);
+    if state_bytes > crate::model::BROWSER_MAX_STATE_BYTES {
+        return Err(crate::words::too_large_for_tab(state_bytes, crate::model::BROWSER_MAX_STATE_BYTES, &sc));
+    }
     let ready = BUILDS.with_borrow_mut(|b| b.ready.take_if(|m| m.file == file));
     if let Some(m) = ready {
         return Ok(m);

@@ -54,7 +54,7 @@ pub fn computing(title: &str, at_us: u64, end_us: u64, pct: u64) -> String {
 }
 
 /// After the core's note on a run that reached a cap (`Stats.note`).
-pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 15,000,000 Merkle hashes, so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 1,000,000 steps, 800,000 messages and 30,000,000 hashes.";
+pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 15,000,000 Merkle hashes (and earlier when each state of the run is large, since it keeps some of them for seeking), so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 1,000,000 steps, 800,000 messages and 30,000,000 hashes.";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
 /// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
@@ -76,6 +76,21 @@ pub const DOWNLOAD_REFUSED: &str = "The browser refused the download.";
 
 pub fn too_big(file: &str, bytes: f64, limit_bytes: usize) -> String {
     format!("{file} is {} KB; scenario files are limited to {} KB.", fixed(bytes / 1024.0, 0), limit_bytes / 1024)
+}
+
+/// A run whose every state is too large for the page to keep copies of (`state_bytes` of one,
+/// the page's limit `limit_bytes`).
+pub fn too_large_for_tab(state_bytes: u64, limit_bytes: u64, sc: &quorumscope_core::Scenario) -> String {
+    use quorumscope_core::num::grouped;
+    format!(
+        "Too large for the browser: each state of this run takes about {} MB ({} nodes × {} keys, {} clients, {} operations), and the page keeps several to seek back and forth; it opens runs of up to {} MB a state. Use fewer nodes, keys or operations, or run it with the command line (quorumscope run).",
+        state_bytes.div_ceil(1_000_000),
+        sc.nodes.len(),
+        grouped(sc.keys.len() as u64),
+        sc.clients.len(),
+        grouped(u64::from(sc.op_count)),
+        limit_bytes / 1_000_000,
+    )
 }
 
 pub fn unreadable(file: &str) -> String {
@@ -201,6 +216,32 @@ mod tests {
 
     fn grouped_cap() -> String {
         quorumscope_core::num::grouped(crate::model::BROWSER_MAX_STEPS)
+    }
+
+    #[test]
+    fn a_run_too_large_for_the_tab_is_refused_with_its_figures() {
+        let nodes: Vec<String> = (0..256).map(|i| format!("\"n{i}\"")).collect();
+        let events: Vec<String> = (0..20_000)
+            .map(|i| format!(r#"{{"at_ms": 1, "client": "c{}", "put": "k{}", "value": "v"}}"#, i % 64, i % 10_000))
+            .collect();
+        let text = format!(r#"{{"nodes": [{}], "events": [{}]}}"#, nodes.join(","), events.join(","));
+        let (_, sc) = quorumscope_core::parse(&text).unwrap();
+        let bytes = quorumscope_core::state_bytes_at_start(&sc);
+        // 256 × 10,000 store slots of 8 bytes, 64 × 10,000 contexts and dot counts of 20,
+        // 20,000 operations of 360, 10,000 settle times of 8, and the world itself.
+        assert_eq!(bytes, 20_480_000 + 12_800_000 + 7_200_000 + 80_000 + 328);
+        let words = too_large_for_tab(bytes, crate::model::BROWSER_MAX_STATE_BYTES, &sc);
+        assert!(words.contains("about 41 MB (256 nodes × 10,000 keys, 64 clients, 20,000 operations)"), "{words}");
+        assert!(words.contains("up to 16 MB a state"), "{words}");
+        // Every lesson is far within it.
+        for l in crate::lessons::LESSONS {
+            let (_, sc) = quorumscope_core::parse(l.text).unwrap();
+            assert!(
+                quorumscope_core::state_bytes_at_start(&sc) < crate::model::BROWSER_MAX_STATE_BYTES / 100,
+                "{}",
+                l.slug
+            );
+        }
     }
 
     #[test]

@@ -76,6 +76,18 @@ pub struct OpState {
 }
 
 impl OpState {
+    /// About how many bytes a copy of this operation's state allocates (a checkpoint clones it).
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        use crate::sim::cost;
+        let nodes = self.acked_by.len() + self.repair_acked.len() + self.refused_by.len() + self.repair_arrived.len();
+        let bytes = cost::OP
+            + self.sent_to.len() * cost::ASKED
+            + nodes * cost::NODE
+            + self.replies.len() * cost::REPLY
+            + (self.repaired.len() + self.stored_on.len()) * cost::NODE_AND_U64;
+        bytes as u64
+    }
+
     pub fn new(client: ClientId, key: KeyId, kind: OpKind) -> OpState {
         OpState {
             client,
@@ -196,6 +208,11 @@ pub(crate) fn targets(ctx: &Ctx, client: ClientId, key: KeyId) -> Vec<(NodeId, O
 }
 
 impl ClientState {
+    /// About how many bytes a copy of this client's state allocates (contexts are shared).
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        (self.last_ctx.len() * crate::sim::cost::CONTEXT + self.dots.len() * 4) as u64
+    }
+
     pub fn new(keys: usize) -> ClientState {
         ClientState { last_ctx: vec![None; keys], dots: vec![0; keys], puts: 0 }
     }

@@ -153,6 +153,18 @@ pub struct NodeState {
 }
 
 impl NodeState {
+    /// About how many bytes a copy of this state allocates (a checkpoint clones it): its own
+    /// vectors and each boxed copy; siblings are shared, not copied (`Data::Siblings` is an `Arc`).
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        let held = self.store.iter().filter(|d| d.is_some()).count();
+        use crate::sim::cost;
+        let bytes = self.store.len() * cost::SLOT
+            + held * cost::DATA
+            + self.hints.0.len() * cost::HINT
+            + self.ae_rtt.len() * cost::RTT;
+        bytes as u64
+    }
+
     pub fn new(keys: usize) -> NodeState {
         NodeState {
             up: true,

@@ -6,7 +6,7 @@ use crate::ids::{KeyId, NodeId};
 use crate::report::Report;
 use crate::scenario::Scenario;
 use crate::setup::Setup;
-use crate::sim::{World, FIRST_CHECKPOINT_EVERY, MAX_CHECKPOINTS, MAX_STEPS};
+use crate::sim::{World, FIRST_CHECKPOINT_EVERY, MAX_CHECKPOINTS, MAX_CHECKPOINT_BYTES, MAX_STEPS};
 use crate::snapshot::Snapshot;
 use crate::trace::{Level, MsgRecord, Recording};
 use std::cell::OnceCell;
@@ -16,6 +16,12 @@ pub struct Sim {
     pub(crate) world: World,
     pub(crate) rec: Recording,
     checkpoints: Vec<World>,
+    /// What each checkpoint costs (`World::clone_bytes`), and their sum.
+    checkpoint_bytes: Vec<u64>,
+    checkpoint_bytes_total: u64,
+    checkpoint_bytes_cap: u64,
+    /// The widest spacing allowed: a seek replays at most this many steps.
+    checkpoint_spacing_cap: u64,
     checkpoint_every: u64,
     keep_checkpoints: bool,
     /// The run has ended ([`Sim::run_steps`] returned true).
@@ -41,6 +47,10 @@ impl Sim {
             world,
             rec: Recording::new(level),
             checkpoints: vec![],
+            checkpoint_bytes: vec![],
+            checkpoint_bytes_total: 0,
+            checkpoint_bytes_cap: MAX_CHECKPOINT_BYTES,
+            checkpoint_spacing_cap: u64::MAX,
             checkpoint_every: FIRST_CHECKPOINT_EVERY,
             keep_checkpoints: false,
             finished: false,
@@ -51,7 +61,7 @@ impl Sim {
     /// Keeps checkpoints while running, so that a [`Cursor`] can seek quickly.
     pub fn with_checkpoints(mut self) -> Sim {
         self.keep_checkpoints = true;
-        self.checkpoints.push(self.world.clone());
+        self.checkpoint();
         self
     }
 
@@ -73,16 +83,39 @@ impl Sim {
                 return true;
             }
             if self.keep_checkpoints && self.world.steps.is_multiple_of(self.checkpoint_every) {
-                self.checkpoints.push(self.world.clone());
-                if self.checkpoints.len() > MAX_CHECKPOINTS {
-                    // Keep every other one: memory stays bounded, seeking stays O(spacing).
-                    let kept: Vec<World> = self.checkpoints.drain(..).step_by(2).collect();
-                    self.checkpoints = kept;
-                    self.checkpoint_every *= 2;
-                }
+                self.checkpoint();
             }
         }
         false
+    }
+
+    /// Keeps a copy of the world for seeking. Past `MAX_CHECKPOINTS` of them, or
+    /// `MAX_CHECKPOINT_BYTES` (or a lower cap), every other one is dropped and the spacing doubles: memory stays
+    /// bounded, and a seek replays at most the spacing. The first (the start) is always kept.
+    fn checkpoint(&mut self) {
+        let bytes = self.world.clone_bytes();
+        self.checkpoints.push(self.world.clone());
+        self.checkpoint_bytes.push(bytes);
+        self.checkpoint_bytes_total += bytes;
+        while self.checkpoints.len() > 1
+            && (self.checkpoints.len() > MAX_CHECKPOINTS || self.checkpoint_bytes_total > self.checkpoint_bytes_cap)
+        {
+            if self.checkpoint_every * 2 > self.checkpoint_spacing_cap {
+                // The run stops at the next step, saying which cap (`World::caps`).
+                self.setup.max_seekable_steps = self.world.steps;
+                break;
+            }
+            self.checkpoints = self.checkpoints.drain(..).step_by(2).collect();
+            self.checkpoint_bytes = self.checkpoint_bytes.drain(..).step_by(2).collect();
+            self.checkpoint_bytes_total = self.checkpoint_bytes.iter().sum();
+            self.checkpoint_every *= 2;
+        }
+    }
+
+    /// The checkpoints kept: how many, their bytes (`World::clone_bytes`) and their spacing in
+    /// steps (the benchmarks and tests read it).
+    pub fn checkpoint_stats(&self) -> (usize, u64, u64) {
+        (self.checkpoints.len(), self.checkpoint_bytes_total, self.checkpoint_every)
     }
 
     fn finish(&mut self, until: u64) {
@@ -128,6 +161,21 @@ impl Sim {
     /// Stopped at a cap: steps, messages sent, Merkle hashes or bytes returned (see `capped`).
     pub fn truncated(&self) -> bool {
         self.world.capped(&self.setup)
+    }
+
+    /// A lower bound on checkpoints' bytes than `MAX_CHECKPOINT_BYTES` (tests).
+    pub fn with_checkpoint_bytes_cap(mut self, bytes: u64) -> Sim {
+        self.checkpoint_bytes_cap = bytes.min(MAX_CHECKPOINT_BYTES);
+        self
+    }
+
+    /// Checkpoints at most `steps` apart, so that a seek replays at most that many: a run whose
+    /// checkpoints would have to be further apart to stay within their bytes stops there, at the
+    /// cap on steps kept seekable (the tab: a state of 256 nodes × 10,000 keys and 100,000
+    /// operations is about 40 MB, and seeking by replaying from the start froze the page 17 s).
+    pub fn with_checkpoint_spacing_cap(mut self, steps: u64) -> Sim {
+        self.checkpoint_spacing_cap = steps;
+        self
     }
 
     /// A lower step cap than `MAX_STEPS`, so tests can reach it quickly.

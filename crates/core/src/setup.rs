@@ -74,6 +74,9 @@ pub struct Setup {
     pub max_merkle_hashes: u64,
     /// ... or once its gets have returned this many bytes of values (`MAX_RETURNED_BYTES`).
     pub max_returned_bytes: u64,
+    /// ... or once it has run this many steps where keeping checkpoints for seeking would need
+    /// them further apart than the run allows (`Sim::with_checkpoint_spacing_cap`: the tab).
+    pub max_seekable_steps: u64,
     /// ... or this many values (`MAX_RETURNED_VALUES`).
     pub max_returned_values: u64,
     /// By op: the events that start a set time after it completes, in file order.
@@ -176,6 +179,7 @@ impl Setup {
             max_messages: MAX_MESSAGES,
             max_merkle_hashes: MAX_MERKLE_HASHES,
             max_returned_bytes: MAX_RETURNED_BYTES,
+            max_seekable_steps: u64::MAX,
             max_returned_values: MAX_RETURNED_VALUES,
             after_op,
             links_by_pair,

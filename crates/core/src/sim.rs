@@ -21,6 +21,50 @@ pub use crate::setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_RETURNED_BYTES, MAX_
 /// Checkpoints kept for seeking; when exceeded, every other one is dropped and the spacing doubles.
 pub const MAX_CHECKPOINTS: usize = 256;
 pub const FIRST_CHECKPOINT_EVERY: u64 = 1024;
+/// ... and bytes they may take together (`World::clone_bytes`), thinned the same way past it
+/// (the first, the start of the run, is always kept). Counted, not only numbered: a checkpoint
+/// of 256 nodes × 10,000 keys and 100,000 operations is about 40 MB, and 256 of them took the
+/// tab past 1.2 GiB of wasm memory. The tab's whole bound is 256 MiB.
+pub const MAX_CHECKPOINT_BYTES: u64 = 64 << 20;
+
+/// What a state of `sc`'s run costs at its start (`World::clone_bytes` of it), worked out from
+/// the scenario alone: every node's store and every client's contexts have a slot per key, and
+/// every operation its state. It only grows as the run goes, so the tab refuses a run whose
+/// start is already too large to keep copies of for seeking.
+pub fn state_bytes_at_start(sc: &crate::scenario::Scenario) -> u64 {
+    let (nodes, clients, keys) = (sc.nodes.len(), sc.clients.len(), sc.keys.len());
+    let timers = if sc.repl.anti_entropy_ms.is_some() { nodes } else { 0 };
+    let bytes = cost::WORLD
+        + timers * cost::QUEUED
+        + keys * 8
+        + nodes * keys * cost::SLOT
+        + clients * keys * (cost::CONTEXT + 4)
+        + sc.op_count as usize * cost::OP;
+    bytes as u64
+}
+
+/// What a copy of the world costs, item by item, in the bytes of a 64-bit build: fixed, so the
+/// tab (wasm32, whose sizes are smaller: the estimate bounds it from above) keeps its checkpoints
+/// at the same steps as a native run of the same thing. A test checks each against the real size.
+pub(crate) mod cost {
+    /// An `Option<Box<Data>>` slot of a store.
+    pub const SLOT: usize = 8;
+    /// A stored copy (its box), or an operation's own fields, or a queued item.
+    pub const DATA: usize = 24;
+    pub const OP: usize = 360;
+    pub const QUEUED: usize = 120;
+    pub const WORLD: usize = 328;
+    /// A hint; a client's context of a key; an anti-entropy peer's round-trip estimate.
+    pub const HINT: usize = 32;
+    pub const CONTEXT: usize = 16;
+    pub const RTT: usize = 24;
+    /// Elements of an operation's lists: a replica asked (with its stand-in), a replica, a reply,
+    /// a replica with a digest or time.
+    pub const ASKED: usize = 12;
+    pub const NODE: usize = 4;
+    pub const REPLY: usize = 16;
+    pub const NODE_AND_U64: usize = 16;
+}
 
 /// The scratch buffer is empty whenever a world is cloned, so cloning starts a new one.
 #[derive(Debug, Default)]
@@ -106,6 +150,16 @@ pub struct World {
 }
 
 impl World {
+    /// About how many bytes a clone of this world allocates: what a checkpoint costs. What
+    /// clones share (siblings, causal contexts) is not counted.
+    pub(crate) fn clone_bytes(&self) -> u64 {
+        let fixed = cost::WORLD + self.queue.len() * cost::QUEUED + self.key_settled_us.len() * 8;
+        fixed as u64
+            + self.nodes.iter().map(NodeState::clone_bytes).sum::<u64>()
+            + self.clients.iter().map(ClientState::clone_bytes).sum::<u64>()
+            + self.ops.iter().map(OpState::clone_bytes).sum::<u64>()
+    }
+
     pub fn new(s: &Setup) -> World {
         let sc = &s.sc;
         let mut ops = Vec::with_capacity(sc.op_count as usize);
@@ -164,13 +218,14 @@ impl World {
     }
 
     /// The run-time caps, in one table: (used so far, the limit, what is counted).
-    fn caps(&self, s: &Setup) -> [(u64, u64, &'static str); 5] {
+    fn caps(&self, s: &Setup) -> [(u64, u64, &'static str); 6] {
         [
             (self.steps, s.max_steps, "steps"),
             (u64::from(self.next_msg), s.max_messages, "messages sent"),
             (self.merkle_hashes, s.max_merkle_hashes, "Merkle hashes computed by anti-entropy"),
             (self.returned_values, s.max_returned_values, "values returned by gets"),
             (self.returned_bytes, s.max_returned_bytes, "bytes of values returned by gets"),
+            (self.steps, s.max_seekable_steps, "steps the tab can keep seekable for a run this large"),
         ]
     }
 
@@ -351,5 +406,51 @@ impl World {
         }
         rec.push(self.now, Ev::Sent { msg: id });
         self.push(flight.due_us(), Due::Deliver { id, from, to, msg, flight });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cost;
+    use crate::data::{Data, DotSet};
+    use std::mem::size_of;
+    use std::sync::Arc;
+
+    /// The cost of a run's first state, worked out from its scenario, is what its world counts.
+    #[test]
+    fn the_cost_of_the_first_state_is_known_from_the_scenario() {
+        let dir = format!("{}/../../lessons", env!("CARGO_MANIFEST_DIR"));
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let (_, sc) = crate::scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let want = super::state_bytes_at_start(&sc);
+            let setup = crate::setup::Setup::new(sc);
+            assert_eq!(super::World::new(&setup).clone_bytes(), want, "{}", path.display());
+        }
+    }
+
+    /// The fixed costs a checkpoint is counted with are at least what each item takes here.
+    #[test]
+    fn the_costs_of_a_copy_are_at_least_the_real_sizes() {
+        let real = [
+            (cost::SLOT, size_of::<Option<Box<Data>>>()),
+            (cost::DATA, size_of::<Data>()),
+            (cost::OP, size_of::<crate::client::OpState>()),
+            (cost::QUEUED, size_of::<super::Queued>()),
+            (cost::WORLD, size_of::<super::World>()),
+            (cost::HINT, size_of::<((u32, u32), Data)>()),
+            (cost::CONTEXT, size_of::<Option<DotSet>>()),
+            (cost::RTT, size_of::<Option<(u64, u64)>>()),
+            (cost::ASKED, size_of::<(u32, Option<u32>)>()),
+            (cost::NODE, size_of::<u32>()),
+            (cost::REPLY, size_of::<(u32, Option<Arc<Data>>)>()),
+            (cost::NODE_AND_U64, size_of::<(u32, u64)>()),
+        ];
+        for (i, (counted, size)) in real.into_iter().enumerate() {
+            assert!(counted >= size, "cost #{i}: counted {counted} bytes, takes {size}");
+        }
     }
 }
