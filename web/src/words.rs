@@ -93,6 +93,15 @@ pub fn too_large_for_tab(state_bytes: u64, limit_bytes: u64, sc: &quorumscope_co
     )
 }
 
+/// Under the anomalies once the list holds the most it lists of some kinds (`titles`).
+pub fn listing_full(limit: usize, titles: &[&str]) -> String {
+    format!(
+        "The list stops at the first {} anomalies of a kind ({} here): any later ones are not listed, and the command line's report (quorumscope run) counts them in stats.anomalies_not_listed.",
+        quorumscope_core::num::grouped(limit as u64),
+        titles.iter().map(|t| t.to_ascii_lowercase()).collect::<Vec<_>>().join(", ")
+    )
+}
+
 pub fn unreadable(file: &str) -> String {
     format!("Could not read {file} as text.")
 }
@@ -242,6 +251,15 @@ mod tests {
                 l.slug
             );
         }
+    }
+
+    #[test]
+    fn the_listing_limit_is_named_with_its_kinds() {
+        let words = listing_full(quorumscope_core::MAX_LISTED_PER_KIND, &["Read of a failed write"]);
+        assert!(
+            words.starts_with("The list stops at the first 1,000 anomalies of a kind (read of a failed write here)"),
+            "{words}"
+        );
     }
 
     #[test]

@@ -625,6 +625,29 @@ test('a run whose states are large stops where the tab can still seek it; one to
   await page.close();
 });
 
+test('past 1,000 anomalies of a kind the list stops, and says so only once the cursor has reached that many', async () => {
+  const page = await open(s.b, `${s.srv.base}/#lesson=stale-read`);
+  // 12 puts fail (W = 3, n2 down) yet are stored on two replicas; 100 gets each return all 12.
+  const events = [{ at_ms: 0, crash: 'n2' },
+    ...Array.from({ length: 12 }, (_, i) => ({ at_ms: 1, client: `c${i}`, put: 'k', value: `v${i}`, blind: true })),
+    ...Array.from({ length: 100 }, (_, i) => ({ at_ms: 600 + i, client: `r${i % 8}`, get: 'k' }))];
+  const text = JSON.stringify({ title: 'Many failed reads', nodes: ['n0', 'n1', 'n2'], events,
+    replication: { n: 3, w: 3, r: 2, conflicts: 'siblings', hinted_handoff: false } });
+  await page.evaluate((t) => window.wasmBindings.qs_load(t), text);
+  await page.waitForFunction(() => (document.querySelector('.caption')?.textContent ?? '').includes('Many failed reads'));
+  await scrub(page, 650);
+  await page.waitForFunction(() => Number(document.querySelector('#sim-time').textContent) >= 649);
+  assert.equal(await page.locator('[data-not-listed]').count(), 0, 'not said before the list is full');
+  await scrub(page, 800);
+  const note = await (await page.waitForSelector('[data-not-listed]')).textContent();
+  assert.match(note, /^The list stops at the first 1,000 anomalies of a kind \(read of a failed write here\)/);
+  assert.equal(await page.locator('[data-anomaly=failed_write_read]').count(), 1000);
+  const report = JSON.parse(execFileSync(CLI, ['run', '-'], { input: text }).toString());
+  assert.deepEqual(report.stats.anomalies_not_listed, { failed_write_read: 200 });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 // A run at the tab's step cap: anti-entropy every 250 ms on 64 nodes for an hour (400,000 steps).
 const LONG_RUN = {
   title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: Array.from({ length: 64 }, (_, i) => `n${i}`),

@@ -46,7 +46,7 @@ pub mod num;
 pub mod order;
 
 /// The verdicts and the report (the CLI's output).
-pub use check::{Anomaly, AnomalyKind};
+pub use check::{Anomaly, AnomalyKind, MAX_LISTED_PER_KIND};
 /// The state at one instant.
 pub use data::{Data, Dot, Sibling, Siblings, MAX_SIBLINGS, WARN_SIBLINGS};
 pub use expect::Expected;

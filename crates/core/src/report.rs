@@ -170,6 +170,9 @@ pub struct Stats {
     /// Why the run stopped early, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Anomalies found beyond the `MAX_LISTED_PER_KIND` of a kind that `anomalies` lists, by kind.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub anomalies_not_listed: std::collections::BTreeMap<String, u64>,
 }
 
 /// One node's keys, each with its values.
@@ -256,6 +259,7 @@ impl Report {
                 sim_end_ms: us_to_ms(w.now),
                 truncated: w.capped(s),
                 note: None,
+                anomalies_not_listed: Default::default(),
             },
         }
     }

@@ -1,7 +1,7 @@
 //! A run of a scenario: the world plus its recording, checkpoints for seeking, and a [`Cursor`]
 //! the app moves through time. The report and snapshots are built from here.
 
-use crate::check::{check, Anomaly};
+use crate::check::{check, Anomaly, AnomalyKind, Checked};
 use crate::ids::{KeyId, NodeId};
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -27,7 +27,7 @@ pub struct Sim {
     /// The run has ended ([`Sim::run_steps`] returned true).
     finished: bool,
     /// The checker's verdict on the finished run, computed once.
-    anomalies: OnceCell<Vec<Anomaly>>,
+    anomalies: OnceCell<Checked>,
 }
 
 /// Steps `w` until everything due at or before `t_us` has happened; the clock then reads `t_us`.
@@ -246,6 +246,16 @@ impl Sim {
 
     /// The checker's anomalies of the finished run (computed on first use, then kept).
     pub fn anomalies(&self) -> &[Anomaly] {
+        &self.checked().list
+    }
+
+    /// Anomalies found but not listed, by kind (at most `MAX_LISTED_PER_KIND` of a kind are).
+    pub fn anomalies_not_listed(&self) -> Vec<(AnomalyKind, u64)> {
+        let counts = self.checked().not_listed;
+        AnomalyKind::ALL.into_iter().zip(counts).filter(|(_, n)| *n > 0).collect()
+    }
+
+    fn checked(&self) -> &Checked {
         self.anomalies.get_or_init(|| check(&self.setup, &self.world))
     }
 
@@ -276,6 +286,8 @@ impl Sim {
         let mut r = Report::without_ops(&self.setup, &self.world, &self.rec, self.anomalies());
         r.stats.truncated = self.truncated();
         r.stats.note = self.truncation_note();
+        r.stats.anomalies_not_listed =
+            self.anomalies_not_listed().into_iter().map(|(k, n)| (k.name().to_string(), n)).collect();
         r
     }
 

@@ -2,7 +2,7 @@
 //! report at a few JSON pointers plus the exact set of anomalies.
 
 use quorumscope_core::{run_text, Sim};
-use quorumscope_core::{Ev, Level, MerkleStep};
+use quorumscope_core::{AnomalyKind, Ev, Level, MerkleStep};
 use serde_json::{json, Value};
 
 fn lesson(name: &str) -> String {
@@ -795,4 +795,30 @@ fn step_times_equal_each_happening_asked_alone() {
             assert!(found > 30, "many of the {} named happen: {found}", alone.len());
         }
     }
+}
+
+/// Past `MAX_LISTED_PER_KIND` anomalies of a kind the report lists the first ones found and
+/// counts the rest: 12 puts fail (W = 3, one replica down) yet each is stored on two replicas,
+/// and 100 gets each return all 12, so the run has 1,200 reads of failed writes.
+#[test]
+fn anomalies_past_the_listing_limit_are_counted_not_listed() {
+    let mut events = vec![r#"{"at_ms": 0, "crash": "n2"}"#.to_string()];
+    events.extend(
+        (0..12).map(|i| format!(r#"{{"at_ms": 1, "client": "c{i}", "put": "k", "value": "v{i}", "blind": true}}"#)),
+    );
+    events.extend((0..100).map(|i| format!(r#"{{"at_ms": {}, "client": "r{}", "get": "k"}}"#, 600 + i, i % 8)));
+    let text = format!(
+        r#"{{"nodes": ["n0", "n1", "n2"], "replication": {{"n": 3, "w": 3, "r": 2, "conflicts": "siblings", "hinted_handoff": false}}, "events": [{}]}}"#,
+        events.join(", ")
+    );
+    let (sim, report) = run(&text);
+    let listed = sim.anomalies().iter().filter(|a| a.kind == AnomalyKind::FailedWriteRead).count();
+    assert_eq!(listed, quorumscope_core::MAX_LISTED_PER_KIND);
+    assert_eq!(sim.anomalies_not_listed(), vec![(AnomalyKind::FailedWriteRead, 1_200 - 1_000)]);
+    assert_eq!(report["stats"]["anomalies_not_listed"], serde_json::json!({"failed_write_read": 200}));
+    // The first found are listed: those of the first gets, in operation order.
+    let first_ops: Vec<u32> = sim.anomalies().iter().filter_map(|a| a.op).collect();
+    assert!(first_ops.windows(2).all(|w| w[0] <= w[1]), "{first_ops:?}");
+    // Ops 0 to 11 are the puts; 83 gets list 996, and the 84th (op 95) the last four.
+    assert_eq!(first_ops.last(), Some(&(12 + 83)));
 }

@@ -161,6 +161,9 @@ pub fn History(p: &HistoryProps) -> Html {
                 } else {
                     <ul>{ for anomalies }</ul>
                 }
+                if let Some(note) = listing_full(&known) {
+                    <p class="muted" data-not-listed="">{ note }</p>
+                }
             </section>
             <section class="panel history" aria-label="Operation history">
                 <header class="panel-head"><h2>{ format!("Operations ({})", ops.len()) }</h2>
@@ -175,4 +178,16 @@ pub fn History(p: &HistoryProps) -> Html {
             </section>
         </>
     }
+}
+
+/// Said once the list shown holds as many anomalies of some kind as the checker lists (whether or
+/// not the run has more: that would tell what the cursor has not reached).
+fn listing_full(known: &[(usize, &quorumscope_core::Anomaly)]) -> Option<String> {
+    let limit = quorumscope_core::MAX_LISTED_PER_KIND;
+    let full: Vec<&str> = quorumscope_core::AnomalyKind::ALL
+        .into_iter()
+        .filter(|k| known.iter().filter(|(_, a)| a.kind == *k).count() >= limit)
+        .map(|k| k.title())
+        .collect();
+    (!full.is_empty()).then(|| crate::words::listing_full(limit, &full))
 }

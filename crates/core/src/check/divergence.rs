@@ -5,7 +5,7 @@ use super::{Anomaly, AnomalyKind};
 use crate::ids::{KeyId, NodeId, ValueId};
 use crate::sim::World;
 
-pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
+pub(super) fn check(c: &Words, w: &World, out: &mut super::Checked) {
     for k in 0..c.s.sc.keys.len() as KeyId {
         let live: Vec<NodeId> = c.s.home(k).iter().copied().filter(|n| w.nodes[*n as usize].up).collect();
         let held: Vec<Vec<ValueId>> = live
@@ -25,7 +25,7 @@ pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
             .map(|(n, v)| format!("{} has {}", c.s.sc.nodes[*n as usize].name, c.values(v)))
             .collect();
         let hint = why(c, w, &live);
-        out.push(Anomaly {
+        out.add(AnomalyKind::Divergence, || Anomaly {
             kind: AnomalyKind::Divergence,
             op: None,
             key: k,

@@ -4,7 +4,7 @@ use super::words::Words;
 use super::{Anomaly, AnomalyKind};
 use crate::client::Status;
 
-pub(super) fn check(c: &Words, gi: u32, out: &mut Vec<Anomaly>) {
+pub(super) fn check(c: &Words, gi: u32, out: &mut super::Checked) {
     let g = &c.ops[gi as usize];
     for v in g.values() {
         let q = c.put_of(v);
@@ -12,7 +12,7 @@ pub(super) fn check(c: &Words, gi: u32, out: &mut Vec<Anomaly>) {
         if q_op.status != Status::Failed {
             continue;
         }
-        out.push(Anomaly {
+        out.add(AnomalyKind::FailedWriteRead, || Anomaly {
             kind: AnomalyKind::FailedWriteRead,
             op: Some(gi),
             key: g.key,

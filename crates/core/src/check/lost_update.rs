@@ -74,7 +74,7 @@ impl Replacers {
     }
 }
 
-pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
+pub(super) fn check(c: &Words, w: &World, out: &mut super::Checked) {
     let s = c.s;
     let mut present = vec![false; s.sc.values.len()];
     for n in &w.nodes {
@@ -103,7 +103,7 @@ pub(super) fn check(c: &Words, w: &World, out: &mut Vec<Anomaly>) {
         // Known once the key settled (no copy of it arriving, stored or kept since): before, a
         // copy of the value could still be on its way to a replica that keeps it.
         let lost_by = end.max(w.key_settled_us[p.key as usize]);
-        out.push(Anomaly {
+        out.add(AnomalyKind::LostUpdate, || Anomaly {
             kind: AnomalyKind::LostUpdate,
             op: Some(pi as u32),
             key: p.key,
