@@ -34,7 +34,7 @@ pub const MAX_JSON_OBJECTS: usize = 250_000;
 /// steps took 648 MB, and 119 s with `--trace`).
 pub const MAX_LESSON_STEPS: usize = 1_000;
 pub const MAX_STEP_DESCRIBES: usize = 16;
-pub const MAX_STEP_CHOICES: usize = 16;
+pub const MAX_STEP_CHOICES: usize = 8;
 /// Link latency overrides in a file (a two-way one is two links): a message's latency is looked
 /// up among them, so they are bounded and indexed (200,000 links, looked through one by one,
 /// made 50,000 operations run past 120 s).
@@ -218,6 +218,16 @@ mod tests {
     #[test]
     fn rejections_name_field_and_problem() {
         check_rejected(&with(r#"{"replication": {"n": 3, "w": 4}}"#), "replication.w", "W=4 must be between 1 and N=3");
+        check_rejected(
+            &with(r#"{"replication": {"n": 3, "w": 0}}"#),
+            "replication.w",
+            "W=0 must be between 1 and N=3: a write waits for at least one acknowledgement",
+        );
+        check_rejected(
+            &with(r#"{"replication": {"n": 3, "r": 0}}"#),
+            "replication.r",
+            "R=0 must be between 1 and N=3: a read waits for at least one reply",
+        );
         check_rejected(&with(r#"{"replication": {"r": 5}}"#), "replication.r", "R=5");
         check_rejected(&with(r#"{"replication": {"n": 4}}"#), "replication.n", "only 3 node");
         check_rejected(&with(r#"{"replication": {"wq": 4}}"#), "replication.wq", "unknown field `wq`");
@@ -350,6 +360,12 @@ mod tests {
             "unknown field `ms`",
         );
         check_rejected(&with(r#"{"steps": [{"caption": "x"}]}"#), "steps[0]", "needs `at_ms` (or `when`)");
+        let nine: Vec<String> = (0..=MAX_STEP_CHOICES).map(|i| format!(r#""c{i}""#)).collect();
+        check_rejected(
+            &with(&format!(r#"{{"steps": [{{"at_ms": 0, "caption": "x", "choices": [{}]}}]}}"#, nine.join(", "))),
+            "steps[0].choices",
+            "9 items; the limit is 8",
+        );
     }
 
     #[test]

@@ -431,11 +431,19 @@ fn check_replication(r: &Replication, nodes: u32) -> Result<(), ScenarioError> {
         return err("replication.n", format!("N={} but the cluster has only {nodes} node(s)", r.n));
     }
     if r.w == 0 || r.w > r.n {
-        let why = "a write cannot wait for more acknowledgements than there are replicas";
+        let why = if r.w == 0 {
+            "a write waits for at least one acknowledgement"
+        } else {
+            "a write cannot wait for more acknowledgements than there are replicas"
+        };
         return err("replication.w", format!("W={} must be between 1 and N={}: {why}", r.w, r.n));
     }
     if r.r == 0 || r.r > r.n {
-        let why = "a read cannot wait for more replies than there are replicas";
+        let why = if r.r == 0 {
+            "a read waits for at least one reply"
+        } else {
+            "a read cannot wait for more replies than there are replicas"
+        };
         return err("replication.r", format!("R={} must be between 1 and N={}: {why}", r.r, r.n));
     }
     for (name, v) in [("timeout_ms", r.timeout_ms), ("detect_ms", r.detect_ms), ("handoff_ms", r.handoff_ms)] {
@@ -496,8 +504,8 @@ fn check_steps(steps: &[StepDecl]) -> Result<(), ScenarioError> {
         if texts.iter().flatten().any(|t| t.len() > MAX_TEXT_LEN) || s.choices.iter().any(|c| c.len() > MAX_TEXT_LEN) {
             return err(&p, format!("captions and questions are limited to {MAX_TEXT_LEN} bytes"));
         }
-        if s.choices.len() > 8 {
-            return err(&format!("{p}.choices"), "at most 8 choices".into());
+        if s.choices.len() > super::MAX_STEP_CHOICES {
+            return err(&format!("{p}.choices"), format!("at most {} choices", super::MAX_STEP_CHOICES));
         }
         if let Some(a) = s.answer.filter(|a| *a >= s.choices.len()) {
             let n = s.choices.len();
