@@ -236,6 +236,11 @@ mod tests {
         check_rejected(&with(r#"{"replication": {"timeout_ms": 0.5}}"#), "replication.timeout_ms", "got 0.5");
         check_rejected(&with(r#"{"colour": 1}"#), "colour", "unknown field `colour`");
         check_rejected(&with(r#"{"events": [{"at_ms": -1, "crash": "A"}]}"#), "events[0].at_ms", "must be a time >= 0");
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": 18446744073709551616, "crash": "A"}]}"#),
+            "events[0].at_ms",
+            "more than 1,000,000,000,000,000 ms is past the 3600000 ms (one hour) cap",
+        );
         check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "Z"}]}"#), "events[0].crash", "unknown node `Z`");
         check_rejected(
             &with(r#"{"events": [{"at_ms": 1, "crash_dc": "mars"}]}"#),

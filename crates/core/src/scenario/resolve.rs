@@ -95,9 +95,11 @@ fn check_time(path: &str, ms: f64) -> Result<u64, ScenarioError> {
         return Err(ScenarioError::new(path, format!("must be a time >= 0 ms, got {}", crate::num::num(ms))));
     }
     if ms > MAX_TIME_MS {
+        // `num` writes whole numbers up to 10^15 exactly; past that it would print a wrong one.
+        let shown = if ms < 1e15 { crate::num::num(ms) } else { "more than 1,000,000,000,000,000".to_string() };
         return Err(ScenarioError::new(
             path,
-            format!("{} ms is past the {} ms (one hour) cap", crate::num::num(ms), crate::num::num(MAX_TIME_MS)),
+            format!("{shown} ms is past the {} ms (one hour) cap", crate::num::num(MAX_TIME_MS)),
         ));
     }
     Ok(ms_to_us(ms))
