@@ -395,7 +395,51 @@ pub(crate) enum EventJson<'a> {
     Op { at_ms: f64, op: u32, ok: Option<bool> },
     Stored { at_ms: f64, changed: bool, hint_for: Option<&'a str>, key: &'a str, node: &'a str },
     Merkle { at_ms: f64, step: MerkleJson<'a>, xid: u32 },
+    Fault { at_ms: f64, kind: &'static str, what: FaultJson<'a> },
     Tree(serde_json::Value),
+}
+
+/// A fault of the trace's JSON (`what`), nodes by name and a partition's sides as lists of
+/// names (a partition flapping at every other event on 256 nodes wrote 100,000 of them).
+pub(crate) struct FaultJson<'a> {
+    sc: &'a Scenario,
+    what: &'a FaultWhat,
+}
+
+impl Serialize for FaultJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let sc = self.sc;
+        let names = |ns: &[NodeId]| ns.iter().map(|n| sc.nodes[*n as usize].name.as_str()).collect::<Vec<_>>();
+        let mut m = s.serialize_map(None)?;
+        match self.what {
+            FaultWhat::Crash { nodes } | FaultWhat::Recover { nodes } => {
+                let kind = if matches!(self.what, FaultWhat::Crash { .. }) { "crash" } else { "recover" };
+                m.serialize_entry("fault", kind)?;
+                m.serialize_entry("nodes", &names(nodes))?;
+            }
+            FaultWhat::Partition { groups } => {
+                m.serialize_entry("fault", "partition")?;
+                m.serialize_entry("groups", &sides(sc, groups))?;
+            }
+            FaultWhat::Heal => m.serialize_entry("fault", "heal")?,
+        }
+        m.end()
+    }
+}
+
+/// A partition's sides from a group number per actor (nodes, then clients): each non-empty
+/// group's names, in group order.
+fn sides<'a>(sc: &'a Scenario, slots: &[u16]) -> Vec<Vec<&'a str>> {
+    let names: Vec<&str> =
+        sc.nodes.iter().map(|n| n.name.as_str()).chain(sc.clients.iter().map(|c| c.name.as_str())).collect();
+    let count = slots.iter().max().map_or(0, |g| usize::from(*g) + 1);
+    let mut out: Vec<Vec<&str>> = vec![Vec::new(); count];
+    for (slot, name) in slots.iter().zip(&names) {
+        out[usize::from(*slot)].push(name);
+    }
+    out.retain(|g| !g.is_empty());
+    out
 }
 
 /// An anti-entropy step of the trace's JSON, nodes and keys by name.
@@ -475,6 +519,11 @@ impl Serialize for EventJson<'_> {
                 m.serialize_entry("type", "merkle")?;
                 m.serialize_entry("xid", xid)?;
             }
+            EventJson::Fault { at_ms, kind, what } => {
+                m.serialize_entry("at_ms", at_ms)?;
+                m.serialize_entry("type", kind)?;
+                m.serialize_entry("what", what)?;
+            }
             EventJson::Tree(_) => {} // written whole above
         }
         m.end()
@@ -498,6 +547,8 @@ pub(crate) fn event_json<'a>(sc: &'a Scenario, e: &'a TraceEvent) -> EventJson<'
             }
         }
         Ev::Merkle { xid, step } => return EventJson::Merkle { at_ms, step: MerkleJson { sc, step }, xid: *xid },
+        Ev::Fault { what } => return EventJson::Fault { at_ms, kind: "fault", what: FaultJson { sc, what } },
+        Ev::Detected { what } => return EventJson::Fault { at_ms, kind: "detected", what: FaultJson { sc, what } },
         _ => {}
     }
     let mut v = serde_json::to_value(&e.ev).unwrap_or_default();
@@ -543,6 +594,10 @@ mod tests {
     fn kind(e: &TraceEvent) -> String {
         match &e.ev {
             Ev::Merkle { step, .. } => format!("merkle/{}", serde_json::to_value(step).unwrap()["step"]),
+            Ev::Fault { what } | Ev::Detected { what } => {
+                let v = serde_json::to_value(&e.ev).unwrap();
+                format!("{}/{}", v["type"], serde_json::to_value(what).unwrap()["fault"])
+            }
             ev => serde_json::to_value(ev).unwrap()["type"].to_string(),
         }
     }
@@ -566,7 +621,9 @@ mod tests {
                          {"at_ms": 5, "partition": [["A", "x"], ["B", "C", "D", "y"]]},
                          {"at_ms": 6, "client": "y", "put": "k2", "value": "c"},
                          {"at_ms": 41, "crash": "B"}, {"at_ms": 90, "heal": true},
-                         {"at_ms": 120, "recover": "B"}], "run_until_ms": 400}"#
+                         {"at_ms": 120, "recover": "B"},
+                         {"at_ms": 130, "partition": [["A"], ["B", "x"], ["C", "D", "y"]]},
+                         {"at_ms": 200, "heal": true}], "run_until_ms": 400}"#
                 .to_string(),
         );
         let mut kinds = BTreeSet::new();
@@ -578,8 +635,14 @@ mod tests {
                 kinds.insert(kind(e));
             }
         }
-        for k in ["\"sent\"", "\"delivered\"", "\"op_start\"", "\"op_end\"", "\"stored\"", "\"fault\""] {
+        for k in ["\"sent\"", "\"delivered\"", "\"op_start\"", "\"op_end\"", "\"stored\""] {
             assert!(kinds.contains(k), "no {k} event was compared: {kinds:?}");
+        }
+        for kind in ["fault", "detected"] {
+            for what in ["crash", "recover", "partition", "heal"] {
+                let k = format!("\"{kind}\"/\"{what}\"");
+                assert!(kinds.contains(&k), "no {k} event was compared: {kinds:?}");
+            }
         }
         for step in ["start", "level", "keys", "done", "abandoned"] {
             assert!(kinds.contains(&format!("merkle/\"{step}\"")), "no merkle {step} was compared: {kinds:?}");

@@ -134,6 +134,9 @@ struct Names {
     keys: Vec<String>,
     /// Key name -> id: 100,000 events naming 10,000 keys were a second of looking through them.
     key_ids: std::collections::BTreeMap<String, KeyId>,
+    /// Node and client name -> address: a partition flapping at every other event on 256 nodes
+    /// named 25,000,000 of them, each looked up through the list.
+    actor_ids: std::collections::BTreeMap<String, Addr>,
 }
 
 impl Names {
@@ -150,7 +153,17 @@ impl Names {
     }
 
     fn node(&self, name: &str) -> Option<NodeId> {
-        self.nodes.iter().position(|n| n.name == name).map(|i| i as NodeId)
+        match self.actor_ids.get(name) {
+            Some(Addr::Node(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn client_id(&self, name: &str) -> Option<ClientId> {
+        match self.actor_ids.get(name) {
+            Some(Addr::Client(c)) => Some(*c),
+            _ => None,
+        }
     }
 
     fn node_at(&self, name: &str, path: String) -> Result<NodeId, ScenarioError> {
@@ -173,6 +186,7 @@ impl Names {
                 return err(&format!("nodes[{i}].id"), format!("node `{}` is listed twice", n.id));
             }
             let dc = self.dc(n.dc.as_ref());
+            self.actor_ids.insert(n.id.clone(), Addr::Node(self.nodes.len() as NodeId));
             self.nodes.push(Node { name: n.id.clone(), dc });
         }
         Ok(())
@@ -185,7 +199,7 @@ impl Names {
             if self.node(&c.id).is_some() {
                 return err(&format!("{p}.id"), format!("`{}` is already a node's name", c.id));
             }
-            if self.clients.iter().any(|m| m.name == c.id) {
+            if self.client_id(&c.id).is_some() {
                 return err(&format!("{p}.id"), format!("client `{}` is listed twice", c.id));
             }
             if !c.clock_skew_ms.is_finite() || c.clock_skew_ms.abs() > MAX_TIME_MS {
@@ -202,6 +216,7 @@ impl Names {
             }
             let first_dc = self.dcs[0].clone();
             let dc = self.dc(Some(c.dc.as_ref().unwrap_or(&first_dc)));
+            self.actor_ids.insert(c.id.clone(), Addr::Client(self.clients.len() as ClientId));
             self.clients.push(Client {
                 name: c.id.clone(),
                 dc,
@@ -213,8 +228,8 @@ impl Names {
 
     /// Clients named only in events exist in the first datacenter with no skew.
     fn client(&mut self, name: &str, path: &str) -> Result<ClientId, ScenarioError> {
-        if let Some(i) = self.clients.iter().position(|c| c.name == name) {
-            return Ok(i as ClientId);
+        if let Some(i) = self.client_id(name) {
+            return Ok(i);
         }
         check_name(path, name)?;
         if self.node(name).is_some() {
@@ -223,6 +238,7 @@ impl Names {
         if self.clients.len() >= MAX_CLIENTS {
             return err(path, format!("more than {MAX_CLIENTS} clients"));
         }
+        self.actor_ids.insert(name.to_string(), Addr::Client(self.clients.len() as ClientId));
         self.clients.push(Client { name: name.to_string(), dc: 0, clock_skew_us: 0 });
         Ok((self.clients.len() - 1) as ClientId)
     }
@@ -268,8 +284,8 @@ impl Names {
     fn addr(&self, name: &str, path: String) -> Result<Addr, ScenarioError> {
         if let Some(n) = self.node(name) {
             Ok(Addr::Node(n))
-        } else if let Some(c) = self.clients.iter().position(|c| c.name == name) {
-            Ok(Addr::Client(c as ClientId))
+        } else if let Some(c) = self.client_id(name) {
+            Ok(Addr::Client(c))
         } else {
             Err(ScenarioError::new(
                 path,
@@ -408,8 +424,8 @@ fn partitions(names: &Names, events: &mut [TimedEvent]) -> Result<(), ScenarioEr
             for (j, name) in group.iter().enumerate() {
                 let slot = if let Some(n) = names.node(name) {
                     n as usize
-                } else if let Some(c) = names.clients.iter().position(|c| c.name == *name) {
-                    names.nodes.len() + c
+                } else if let Some(c) = names.client_id(name) {
+                    names.nodes.len() + c as usize
                 } else {
                     return err(&format!("{p}[{gi}][{j}]"), format!("unknown node or client `{name}`"));
                 };
