@@ -150,6 +150,10 @@ pub struct NodeState {
     /// Round-trip estimate to each anti-entropy peer (smoothed RTT, variance), by node id; grown
     /// as peers are met.
     pub ae_rtt: Vec<Option<(u64, u64)>>,
+    /// The root of the tree shared with each peer, by node id, while no copy of a key the two
+    /// share has changed here since it was built: a round between replicas that agree compares
+    /// roots only, and rebuilding both trees for it was most of a long run's anti-entropy work.
+    roots: Vec<Option<u64>>,
 }
 
 impl NodeState {
@@ -161,7 +165,8 @@ impl NodeState {
         let bytes = self.store.len() * cost::SLOT
             + held * cost::DATA
             + self.hints.0.len() * cost::HINT
-            + self.ae_rtt.len() * cost::RTT;
+            + self.ae_rtt.len() * cost::RTT
+            + self.roots.len() * cost::ROOT;
         bytes as u64
     }
 
@@ -175,6 +180,7 @@ impl NodeState {
             ae: None,
             exchanges_started: 0,
             ae_rtt: vec![],
+            roots: vec![],
         }
     }
 
@@ -232,6 +238,14 @@ impl NodeState {
                 let slot = &mut self.store[key as usize];
                 let changed = slot.as_deref() != Some(&merged);
                 *slot = Some(Box::new(merged));
+                if changed {
+                    // The trees shared with the key's other home replicas no longer hold.
+                    for peer in ctx.setup.home(key) {
+                        if let Some(root) = self.roots.get_mut(*peer as usize) {
+                            *root = None;
+                        }
+                    }
+                }
                 out.push(Cmd::Trace(Ev::Stored { node: ctx.node(), key, hint_for, changed }));
             }
         }
@@ -259,6 +273,20 @@ impl NodeState {
     }
 
     /// The Merkle tree over the keys this node and `peer` are both home replicas of.
+    /// The root of that tree, built only if a copy it covers changed since it was last built.
+    fn shared_root(&mut self, ctx: &Ctx, peer: NodeId, out: &mut Vec<Cmd>) -> u64 {
+        if let Some(Some(root)) = self.roots.get(peer as usize) {
+            debug_assert_eq!(*root, self.shared_tree(ctx, peer, &mut vec![]).root(), "a kept root is the tree's");
+            return *root;
+        }
+        let root = self.shared_tree(ctx, peer, out).root();
+        if self.roots.len() <= peer as usize {
+            self.roots.resize(peer as usize + 1, None);
+        }
+        self.roots[peer as usize] = Some(root);
+        root
+    }
+
     pub(crate) fn shared_tree(&self, ctx: &Ctx, peer: NodeId, out: &mut Vec<Cmd>) -> Tree {
         self.shared_tree_under(ctx, peer, &[1], out)
     }
@@ -326,11 +354,20 @@ impl NodeState {
             }
             Msg::MerkleHashes { xid, level, hashes } => {
                 let Addr::Node(peer) = from else { return };
-                let mut asked: Vec<u32> = hashes.iter().map(|(i, _)| *i).collect();
-                asked.sort_unstable();
-                asked.dedup();
-                let tree = self.shared_tree_under(ctx, peer, &asked, out);
-                let differing: Vec<u32> = hashes.iter().filter(|(i, h)| tree.hash(*i) != *h).map(|(i, _)| *i).collect();
+                let differing: Vec<u32> = if let [(1, root)] = hashes[..] {
+                    // The first step compares roots only.
+                    if self.shared_root(ctx, peer, out) != root {
+                        vec![1]
+                    } else {
+                        vec![]
+                    }
+                } else {
+                    let mut asked: Vec<u32> = hashes.iter().map(|(i, _)| *i).collect();
+                    asked.sort_unstable();
+                    asked.dedup();
+                    let tree = self.shared_tree_under(ctx, peer, &asked, out);
+                    hashes.iter().filter(|(i, h)| tree.hash(*i) != *h).map(|(i, _)| *i).collect()
+                };
                 out.push(Cmd::Send { to: from, msg: Msg::MerkleDiff { xid, level, differing } });
             }
             Msg::MerkleDiff { xid, level, differing } => self.on_merkle_diff(ctx, xid, level, differing, out),
@@ -555,7 +592,7 @@ impl NodeState {
                         const _: () = assert!(crate::scenario::MAX_NODES <= 256);
                         let xid = (self.exchanges_started << 8) | ctx.node();
                         self.exchanges_started += 1;
-                        let root = self.shared_tree(ctx, peer, out).root();
+                        let root = self.shared_root(ctx, peer, out);
                         let first = Msg::MerkleHashes { xid, level: 0, hashes: vec![(1, root)] };
                         let known = self.ae_rtt.get(peer as usize).copied().flatten();
                         let rto_us = known.map_or(AE_RTO_INITIAL_US, |(srtt, var)| {

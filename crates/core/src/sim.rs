@@ -58,6 +58,8 @@ pub(crate) mod cost {
     pub const HINT: usize = 32;
     pub const CONTEXT: usize = 16;
     pub const RTT: usize = 24;
+    /// A peer's kept tree root.
+    pub const ROOT: usize = 16;
     /// Elements of an operation's lists: a replica asked (with its stand-in), a replica, a reply,
     /// a replica with a digest or time.
     pub const ASKED: usize = 12;
@@ -444,6 +446,7 @@ mod tests {
             (cost::HINT, size_of::<((u32, u32), Data)>()),
             (cost::CONTEXT, size_of::<Option<DotSet>>()),
             (cost::RTT, size_of::<Option<(u64, u64)>>()),
+            (cost::ROOT, size_of::<Option<u64>>()),
             (cost::ASKED, size_of::<(u32, Option<u32>)>()),
             (cost::NODE, size_of::<u32>()),
             (cost::REPLY, size_of::<(u32, Option<Arc<Data>>)>()),
