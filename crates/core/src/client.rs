@@ -78,7 +78,7 @@ pub struct OpState {
 impl OpState {
     /// About how many bytes a copy of this operation's state allocates (a checkpoint clones it).
     pub(crate) fn clone_bytes(&self) -> u64 {
-        use crate::sim::cost;
+        use crate::cost;
         let nodes = self.acked_by.len() + self.repair_acked.len() + self.refused_by.len() + self.repair_arrived.len();
         let bytes = cost::OP
             + self.sent_to.len() * cost::ASKED
@@ -210,7 +210,7 @@ pub(crate) fn targets(ctx: &Ctx, client: ClientId, key: KeyId) -> Vec<(NodeId, O
 impl ClientState {
     /// About how many bytes a copy of this client's state allocates (contexts are shared).
     pub(crate) fn clone_bytes(&self) -> u64 {
-        (self.last_ctx.len() * crate::sim::cost::CONTEXT + self.dots.len() * 4) as u64
+        (self.last_ctx.len() * crate::cost::CONTEXT + self.dots.len() * 4) as u64
     }
 
     pub fn new(keys: usize) -> ClientState {

@@ -15,6 +15,7 @@
 mod actor;
 mod check;
 mod client;
+mod cost;
 mod data;
 mod expect;
 mod hash;

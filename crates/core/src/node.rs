@@ -161,7 +161,7 @@ impl NodeState {
     /// vectors and each boxed copy; siblings are shared, not copied (`Data::Siblings` is an `Arc`).
     pub(crate) fn clone_bytes(&self) -> u64 {
         let held = self.store.iter().filter(|d| d.is_some()).count();
-        use crate::sim::cost;
+        use crate::cost;
         let bytes = self.store.len() * cost::SLOT
             + held * cost::DATA
             + self.hints.0.len() * cost::HINT
