@@ -686,7 +686,11 @@ test('a long run is computed in slices: its progress, a page that answers meanwh
   const long = LONG_RUN;
   const text = JSON.stringify(long);
   const stats = async () => JSON.parse(await page.evaluate(() => window.wasmBindings.qs_stats()));
-  // A link whose run is long: its progress shows over the experiment on screen.
+  // A link whose run is long: its progress shows over the experiment on screen. The run takes
+  // about 0.3 s here, too quick to press Cancel in, so the CPU is slowed down six times until then
+  // (slices are bounded by time, so the page answers as fast).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
   await page.evaluate((f) => { location.hash = f; }, link(long));
   await page.waitForSelector('[data-building] [role=progressbar]', { timeout: 10000 });
   assert.match(await page.$eval('[data-building]', (e) => e.textContent), /Computing the new run \(Anti-entropy every 250 ms on 64 nodes for an hour\): [\d,]+ ms of 3,600,000 ms simulated so far/);
@@ -707,6 +711,7 @@ test('a long run is computed in slices: its progress, a page that answers meanwh
   assert.match(await page.$eval('[role=alert]', (e) => e.textContent), /the new run was cancelled, so the experiment on screen is exactly as it was/);
   assert.equal(await title(), before);
   assert.equal(await simTime(page), 90);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   // Let it finish this time (Import's path): the new experiment opens.
   await page.evaluate(() => {
     window.wasmBindings.qs_reset_stats();
