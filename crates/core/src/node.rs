@@ -160,8 +160,8 @@ impl NodeState {
     /// About how many bytes a copy of this state allocates (a checkpoint clones it): its own
     /// vectors and each boxed copy; siblings are shared, not copied (`Data::Siblings` is an `Arc`).
     pub(crate) fn clone_bytes(&self) -> u64 {
-        let held = self.store.iter().filter(|d| d.is_some()).count();
         use crate::cost;
+        let held = self.store.iter().filter(|d| d.is_some()).count();
         let bytes = self.store.len() * cost::SLOT
             + held * cost::DATA
             + self.hints.0.len() * cost::HINT
@@ -272,8 +272,8 @@ impl NodeState {
         }
     }
 
-    /// The Merkle tree over the keys this node and `peer` are both home replicas of.
-    /// The root of that tree, built only if a copy it covers changed since it was last built.
+    /// The root of the tree shared with `peer`, built only if a copy it covers changed since it
+    /// was last built.
     fn shared_root(&mut self, ctx: &Ctx, peer: NodeId, out: &mut Vec<Cmd>) -> u64 {
         if let Some(Some(root)) = self.roots.get(peer as usize) {
             debug_assert_eq!(*root, self.shared_tree(ctx, peer, &mut vec![]).root(), "a kept root is the tree's");
@@ -287,6 +287,7 @@ impl NodeState {
         root
     }
 
+    /// The Merkle tree over the keys this node and `peer` are both home replicas of.
     pub(crate) fn shared_tree(&self, ctx: &Ctx, peer: NodeId, out: &mut Vec<Cmd>) -> Tree {
         self.shared_tree_under(ctx, peer, &[1], out)
     }
