@@ -278,8 +278,9 @@ async fn inflate_in_browser(packed: &[u8]) -> Result<Vec<u8>, String> {
 /// Reads the unpacked JSON of a `v1` link, with the same checks as a scenario file.
 fn read_v1(json: &[u8]) -> Result<Shared, String> {
     let text = std::str::from_utf8(json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
-    let tree: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("the link's contents are not JSON: {e}"))?;
+    // The scenario reader's JSON step: errors at the field, a field given twice refused.
+    let tree =
+        quorumscope_core::scenario::parse_json(text).map_err(|e| format!("the link's contents cannot be read: {e}"))?;
     let shared = Shared::from_json(&tree).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
     if shared.scenario.events.len() > MAX_LINK_EVENTS {
         return Err(format!(
@@ -542,6 +543,16 @@ mod tests {
             let e = parse(&frag, "").shared.unwrap().unwrap_err();
             assert!(e.contains(want), "{frag:.40}: {e}");
         }
+    }
+
+    /// A link's JSON is read as a file is: a field given twice is refused, naming it.
+    #[test]
+    fn a_link_with_a_field_given_twice_is_refused_at_the_field() {
+        let good = serde_json::to_string(&shared("stale-read")).unwrap();
+        assert!(read_v1(good.as_bytes()).is_ok());
+        let twice = good.replacen("\"t_ms\":", "\"t_ms\":1,\"t_ms\":", 1);
+        let e = read_v1(twice.as_bytes()).unwrap_err();
+        assert!(e.starts_with("the link's contents cannot be read: t_ms: given twice in one object"), "{e}");
     }
 
     #[test]

@@ -642,6 +642,11 @@ test('past 1,000 anomalies of a kind the list stops, and says so only once the c
   const note = await (await page.waitForSelector('[data-not-listed]')).textContent();
   assert.match(note, /^The list stops at the first 1,000 anomalies of a kind \(read of a failed write here\)/);
   assert.equal(await page.locator('[data-anomaly=failed_write_read]').count(), 1000);
+  // Said first, above the list, and the heading counts what is listed.
+  assert.match(await page.$eval('.anomalies h2', (e) => e.textContent), /^Anomalies (so far )?\(1,000 listed\)$/);
+  const before = await page.$eval('[data-not-listed]', (n) =>
+    Boolean(n.compareDocumentPosition(document.querySelector('.anomalies ul')) & Node.DOCUMENT_POSITION_FOLLOWING));
+  assert.ok(before, 'the note comes before the list');
   const report = JSON.parse(execFileSync(CLI, ['run', '-'], { input: text }).toString());
   assert.deepEqual(report.stats.anomalies_not_listed, { failed_write_read: 200 });
   assert.deepEqual(page.errors, []);

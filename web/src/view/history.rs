@@ -150,19 +150,23 @@ pub fn History(p: &HistoryProps) -> Html {
             </li>
         }
     });
+    // Once a kind's list is full, the count is of what is listed, and the note says so first.
+    let full = listing_full(&known);
+    let count = quorumscope_core::num::grouped(known.len() as u64);
+    let count = if full.is_some() { format!("{count} listed") } else { count };
     html! {
         <>
             <section class="panel anomalies" aria-label="Anomalies">
-                <header class="panel-head"><h2>{ if finished { format!("Anomalies ({})", known.len()) } else { format!("Anomalies so far ({})", known.len()) } }</h2></header>
+                <header class="panel-head"><h2>{ if finished { format!("Anomalies ({count})") } else { format!("Anomalies so far ({count})") } }</h2></header>
+                if let Some(note) = full {
+                    <p class="muted" data-not-listed="">{ note }</p>
+                }
                 if known.is_empty() && finished {
                     <p class="muted">{ "None in this run: every read saw the latest completed write, nothing was lost and the replicas agree at the end. Whether the run is linearizable is a stronger question: see the Consistency panel." }</p>
                 } else if known.is_empty() {
                     <p class="muted">{ "None so far. The checker lists each anomaly once it has happened; whether the replicas agree is known at the end of the run. Linearizability and the other models: the Consistency panel." }</p>
                 } else {
                     <ul>{ for anomalies }</ul>
-                }
-                if let Some(note) = listing_full(&known) {
-                    <p class="muted" data-not-listed="">{ note }</p>
                 }
             </section>
             <section class="panel history" aria-label="Operation history">

@@ -130,8 +130,11 @@ fn drop_references(f: &mut ScenarioFile, removed: &[String]) {
             for g in groups.iter_mut() {
                 g.retain(|x| !gone(x));
             }
+            // An emptied group is refused in a file; with all gone, the partition cuts nothing.
+            groups.retain(|g| !g.is_empty());
         }
     }
+    f.events.retain(|e| !matches!(&e.action, Action::Partition(g) if g.is_empty()));
     for (_, list) in f.keys.iter_mut() {
         list.retain(|x| !gone(x));
     }
@@ -153,4 +156,31 @@ pub fn add_event(file: &ScenarioFile, t_us: u64, action: Action) -> ScenarioFile
         }
     }
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Removing nodes drops them from partitions; a group left empty goes (a file may not hold
+    /// one), and a partition left with no group goes, so the edited file still reads.
+    #[test]
+    fn fewer_nodes_leave_no_empty_partition_group() {
+        let text = r#"{"nodes": ["a", "b", "c", "d"], "replication": {"n": 2, "w": 1, "r": 1},
+            "events": [{"at_ms": 1, "partition": [["d"], ["a", "c"]]}, {"at_ms": 2, "partition": [["c"], ["d"]]},
+                       {"at_ms": 3, "client": "x", "put": "k", "value": "v"}]}"#;
+        let f = super::super::parse_file(text).unwrap();
+        let g = apply_setting(&f, &Setting::Nodes(2));
+        let parts: Vec<&Vec<Vec<String>>> = g
+            .events
+            .iter()
+            .filter_map(|e| match &e.action {
+                Action::Partition(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(parts, vec![&vec![vec!["a".to_string()]]]);
+        let again = serde_json::to_string(&g).unwrap();
+        assert!(super::super::parse(&again).is_ok(), "{:?}", super::super::parse(&again).err());
+    }
 }

@@ -69,9 +69,10 @@ mod contract;
 pub mod edit;
 mod read;
 pub(crate) mod resolve;
+mod scan;
 
 pub use contract::*;
-pub use read::{from_value, parse, parse_file, text_of, too_big};
+pub use read::{from_value, parse, parse_file, parse_json, text_of, too_big};
 pub use resolve::*;
 
 #[cfg(test)]
@@ -124,9 +125,21 @@ mod tests {
         };
         assert!(parse(&with(&describes(MAX_STEP_DESCRIBES))).is_ok());
         check_rejected(&with(&describes(MAX_STEP_DESCRIBES + 1)), "steps[0].describes", "17 items; the limit is 16");
-        let link = r#"{"from": "A", "to": "B", "latency_ms": 1}"#;
-        let links = |n: usize| format!(r#"{{"network": {{"latency_ms": 1, "links": [{}]}}}}"#, vec![link; n].join(","));
-        assert!(parse(&with(&links(MAX_LINKS))).is_ok());
+        // Distinct one-way links among 65 nodes (a direction may have one link).
+        let link = |i: usize| {
+            let (from, step) = (i / 64, 1 + i % 64);
+            format!(r#"{{"from": "n{from}", "to": "n{}", "latency_ms": 1, "one_way": true}}"#, (from + step) % 65)
+        };
+        let links = |n: usize| {
+            let all: Vec<String> = (0..n).map(link).collect();
+            let nodes: Vec<String> = (0..65).map(|i| format!("\"n{i}\"")).collect();
+            format!(
+                r#"{{"nodes": [{}], "network": {{"latency_ms": 1, "links": [{}]}}}}"#,
+                nodes.join(","),
+                all.join(",")
+            )
+        };
+        assert!(parse(&with(&links(MAX_LINKS))).is_ok(), "{:?}", parse(&with(&links(MAX_LINKS))).err());
         check_rejected(&with(&links(MAX_LINKS + 1)), "network.links", "4,097 items; the limit is 4,096");
         let objects = format!(r#"{{"x": [{}], "nodes": ["A"]}}"#, vec!["{}"; MAX_JSON_OBJECTS].join(","));
         let e = parse(&objects).expect_err("too many objects");
@@ -152,19 +165,82 @@ mod tests {
         assert!(!parse(&quoted).is_err_and(|e| e.message.contains("JSON")), "counted inside a string");
     }
 
-    /// Of two links for one pair, the file's first gives the latency (as the list was read).
+    /// Each direction's link gives its latency; a direction given twice, or a link from an actor
+    /// to itself, is refused at the later link (the first would silently win).
     #[test]
-    fn the_first_link_of_a_pair_gives_its_latency() {
-        let net = r#"{"network": {"latency_ms": 1, "links": [{"from": "A", "to": "B", "latency_ms": 7, "one_way": true}, {"from": "B", "to": "A", "latency_ms": 3}]}}"#;
-        let (_, sc) = parse(&with(net)).unwrap();
+    fn each_direction_has_at_most_one_link() {
+        let links = |l: &str| format!(r#"{{"network": {{"latency_ms": 1, "links": [{l}]}}}}"#);
+        let net = links(
+            r#"{"from": "A", "to": "B", "latency_ms": 7, "one_way": true}, {"from": "B", "to": "A", "latency_ms": 3, "one_way": true}"#,
+        );
+        let (_, sc) = parse(&with(&net)).unwrap();
         let setup = crate::setup::Setup::new(sc);
         let ms = |from: u8, to: u8| {
             let l = setup.link(crate::ids::Addr::Node(from.into()), crate::ids::Addr::Node(to.into()));
             l.map(|l| format!("{:?}", l.latency))
         };
         assert!(ms(0, 1).unwrap().contains('7'), "{:?}", ms(0, 1));
-        assert!(ms(1, 0).unwrap().contains('3'), "B to A: the second link's first direction");
+        assert!(ms(1, 0).unwrap().contains('3'), "{:?}", ms(1, 0));
         assert_eq!(ms(0, 2), None);
+        let again = links(
+            r#"{"from": "A", "to": "B", "latency_ms": 7, "one_way": true}, {"from": "C", "to": "A", "latency_ms": 2}, {"from": "B", "to": "A", "latency_ms": 3}"#,
+        );
+        check_rejected(
+            &with(&again),
+            "network.links[2]",
+            "messages from `A` to `B` already have a latency from network.links[0] (a link without `one_way` covers both directions)",
+        );
+        let twice = links(r#"{"from": "A", "to": "B", "latency_ms": 7}, {"from": "A", "to": "B", "latency_ms": 3}"#);
+        check_rejected(
+            &with(&twice),
+            "network.links[1]",
+            "from `A` to `B` already have a latency from network.links[0]",
+        );
+        let to_self = links(r#"{"from": "B", "to": "B", "latency_ms": 7}"#);
+        check_rejected(&with(&to_self), "network.links[0].to", "`B` is at both ends");
+    }
+
+    #[test]
+    fn an_empty_partition_group_is_refused_at_the_group() {
+        let p = r#"{"events": [{"at_ms": 1, "partition": [["A"], []]}]}"#;
+        check_rejected(&with(p), "events[0].partition[1]", "this group is empty");
+        assert!(parse(&with(r#"{"events": [{"at_ms": 1, "partition": [["A"]]}]}"#)).is_ok());
+    }
+
+    /// Malformed JSON, numbers past f64, nesting past serde_json's limit, lone surrogates and
+    /// bytes that are not UTF-8 are reported at the field where they are; a field given twice
+    /// is refused (serde_json keeps the last silently).
+    #[test]
+    fn json_level_errors_name_the_field() {
+        let base = r#"{"nodes": ["A","B","C"], "replication": {"n": 3, "w": 2, "r": 2}, "events": [{"at_ms": 1, "client": "c", "put": "k", "value": "v"}]}"#;
+        let broken = |from: &str, to: &str| {
+            assert!(base.contains(from), "{from}");
+            base.replacen(from, to, 1)
+        };
+        let case = |text: String, path: &str, msg: &str| {
+            let e = parse_file(&text).expect_err("should be rejected");
+            assert_eq!(e.path, path, "wrong path in: {e}");
+            assert!(e.message.contains(msg), "message `{}` lacks `{msg}`", e.message);
+        };
+        assert!(parse_file(base).is_ok());
+        case(broken(r#""w": 2"#, r#""w": 1e400"#), "replication.w", "number out of range at line 1 column");
+        case(broken(r#""value": "v""#, r#""value": "\udc00""#), "events[0].value", "lone leading surrogate");
+        case(broken(r#", "value""#, r#" "value""#), "events[0].put", "expected `,` or `}` at line 1 column");
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let e = parse_file(&broken(r#""v"}"#, &format!(r#""v", "x": {deep}}}"#))).unwrap_err();
+        assert_eq!(e.path, format!("events[0].x{}…", "[0]".repeat(9)));
+        assert!(e.message.starts_with("recursion limit exceeded at line 1"), "{e}");
+        case(
+            broken(r#""r": 2"#, r#""r": 2, "w": 3"#),
+            "replication.w",
+            "given twice in one object (the second time at line 1, column 66)",
+        );
+        case(broken(r#", "events""#, r#", "nodes": ["A"], "events""#), "nodes", "given twice in one object");
+        let mut bytes = broken(r#""value": "v""#, r#""value": "v!""#).into_bytes();
+        let bang = bytes.iter().position(|b| *b == b'!').unwrap();
+        bytes[bang] = 0xff;
+        let e = text_of(bytes).unwrap_err();
+        assert_eq!(e.path, "events[0].value", "{e}");
     }
 
     #[test]
@@ -275,7 +351,7 @@ mod tests {
             "unknown variant `crdt`",
         );
         check_rejected(&with(r#"{"run_until_ms": 1e12}"#), "run_until_ms", "cap");
-        check_rejected("{\"nodes\": [", "", "EOF while parsing a list at line 1 column 11");
+        check_rejected("{\"nodes\": [", "nodes", "EOF while parsing a list at line 1 column 11");
         check_rejected("[1,2]", "", "JSON object");
         check_rejected("", "", "JSON object");
     }

@@ -1,3 +1,4 @@
+use super::scan;
 use super::*;
 use crate::latency::Latency;
 use serde_json::{Map, Value};
@@ -11,11 +12,10 @@ use serde_json::{Map, Value};
 pub fn text_of(bytes: Vec<u8>) -> Result<String, ScenarioError> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        let before = &e.as_bytes()[..at];
-        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
-        let column = 1 + at - before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let before = std::str::from_utf8(&e.as_bytes()[..at]).unwrap_or_default();
+        let (line, column) = line_column(before, at);
         ScenarioError::new(
-            "",
+            scan::path_at(before, at),
             format!(
                 "the file is not UTF-8 text: byte {at} (line {line}, column {column}) is {:#04x}",
                 e.as_bytes()[at]
@@ -45,9 +45,42 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
         let msg = format!("the file holds more than {cap} JSON {what} (the limit; the first past it at byte {at})");
         return Err(ScenarioError::new("", msg));
     }
-    // Malformed JSON is reported with its line and column.
-    let v: Value = serde_json::from_str(text).map_err(|e| ScenarioError::new("", e.to_string()))?;
-    from_value(&v)
+    from_value(&parse_json(text)?)
+}
+
+/// JSON text as a tree. Malformed JSON is reported at the field where it breaks, with its line and
+/// column; a name given twice in one object is refused (JSON readers keep one of the two silently,
+/// so the file would not mean what it seems to).
+pub fn parse_json(text: &str) -> Result<Value, ScenarioError> {
+    let v = serde_json::from_str(text).map_err(|e| {
+        let at = byte_at(text, e.line(), e.column());
+        ScenarioError::new(scan::path_at(text, at), e.to_string())
+    })?;
+    if let Some(r) = scan::first_repeat(text) {
+        let (line, column) = line_column(text, r.at);
+        let msg = format!(
+            "given twice in one object (the second time at line {line}, column {column}); give each field once"
+        );
+        return Err(ScenarioError::new(r.path, msg));
+    }
+    Ok(v)
+}
+
+/// The byte at serde_json's `line` (from 1) and `column` (bytes into the line).
+fn byte_at(text: &str, line: usize, column: usize) -> usize {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.bytes().enumerate().filter(|(_, b)| *b == b'\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
+    };
+    (start + column).min(text.len())
+}
+
+/// Line and column (both from 1) of byte `at`.
+fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..at];
+    let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+    (line, 1 + at - before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1))
 }
 
 /// Where the file's JSON values pass `MAX_JSON_VALUES` or its objects `MAX_JSON_OBJECTS`

@@ -300,13 +300,61 @@ impl Names {
             let p = format!("network.links[{i}]");
             let from = self.addr(&l.from, format!("{p}.from"))?;
             let to = self.addr(&l.to, format!("{p}.to"))?;
+            if from == to {
+                let msg = format!(
+                    "`{}` is at both ends: a link sets the latency between two different nodes or clients",
+                    l.to
+                );
+                return Err(ScenarioError::new(format!("{p}.to"), msg));
+            }
             check_latency(&format!("{p}.latency_ms"), &l.latency_ms)?;
             links.push(Link { from, to, latency: l.latency_ms.clone() });
             if !l.one_way {
                 links.push(Link { from: to, to: from, latency: l.latency_ms.clone() });
             }
         }
+        self.no_pair_twice(net, &links)?;
         Ok(links)
+    }
+
+    /// Two links for the same direction would leave one of them without effect (the first in
+    /// the file would be used), so the later one is refused, naming the earlier.
+    fn no_pair_twice(&self, net: &NetworkSpec, links: &[Link]) -> Result<(), ScenarioError> {
+        // Which file entry each resolved link came from (a two-way entry makes two).
+        let entry: Vec<usize> = net
+            .links
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| std::iter::repeat_n(i, if l.one_way { 1 } else { 2 }))
+            .collect();
+        let key = |l: &Link| crate::order::pair(self.slot(l.from), self.slot(l.to));
+        // (pair, file entry, resolved link), ordered by pair then entry.
+        let mut by_pair: Vec<(u128, usize, usize)> =
+            links.iter().zip(&entry).enumerate().map(|(j, (l, &i))| (key(l), i, j)).collect();
+        crate::order::sort_by_key(&mut by_pair, |x| (x.0 << 16) | x.1 as u128);
+        let twice = by_pair.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| (w[1].1, w[0].1, w[1].2)).min();
+        let Some((later, earlier, j)) = twice else { return Ok(()) };
+        let msg = format!(
+            "messages from `{}` to `{}` already have a latency from network.links[{earlier}] (a link without `one_way` covers both directions); give each direction once",
+            self.name_of(links[j].from),
+            self.name_of(links[j].to)
+        );
+        Err(ScenarioError::new(format!("network.links[{later}]"), msg))
+    }
+
+    fn name_of(&self, a: Addr) -> &str {
+        match a {
+            Addr::Node(n) => &self.nodes[n as usize].name,
+            Addr::Client(c) => &self.clients[c as usize].name,
+        }
+    }
+
+    /// A node's or client's place among all actors (nodes first), for ordering pairs.
+    fn slot(&self, a: Addr) -> u64 {
+        match a {
+            Addr::Node(n) => u64::from(n),
+            Addr::Client(c) => (self.nodes.len() + c as usize) as u64,
+        }
     }
 
     fn dc_nodes(&self, dc: &str, path: String) -> Result<Vec<NodeId>, ScenarioError> {
@@ -421,6 +469,10 @@ fn partitions(names: &Names, events: &mut [TimedEvent]) -> Result<(), ScenarioEr
         let mut g = vec![groups.len() as u16; actors];
         let mut seen = vec![false; actors];
         for (gi, group) in groups.iter().enumerate() {
+            if group.is_empty() {
+                let msg = "this group is empty: a group lists the nodes and clients that can reach each other (those in no group form one together)";
+                return err(&format!("{p}[{gi}]"), msg.into());
+            }
             for (j, name) in group.iter().enumerate() {
                 let slot = if let Some(n) = names.node(name) {
                     n as usize
