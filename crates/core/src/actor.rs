@@ -48,6 +48,9 @@ pub(crate) enum Cmd {
     /// Merkle hashes a handler computed (building a tree): the world meters them, because a
     /// round's cost grows with the keys two replicas share and the depth, not with the steps.
     Hashed(u64),
+    /// Versions in a copy a handler just merged (stored, or a get's answer): metered as well,
+    /// because merging siblings costs up to `MAX_SIBLINGS` versions, not one step.
+    Merged(u64),
 }
 
 /// What a handler may look at.

@@ -299,7 +299,9 @@ impl ClientState {
                         }
                     }
                 } else if let Some(d) = &data {
-                    op.newest = Some(Data::merged(op.newest.as_ref(), d));
+                    let merged = Data::merged(op.newest.as_ref(), d);
+                    out.push(Cmd::Merged(merged.versions() as u64));
+                    op.newest = Some(merged);
                 }
                 let data = data.map(|d| {
                     let same = op.replies.iter().rev().take(2).find_map(|(_, c)| c.as_ref().filter(|c| ***c == d));

@@ -8,8 +8,9 @@ pub const SLOT: usize = 8;
 /// A stored copy (its box), or an operation's own fields, or a queued item.
 pub const DATA: usize = 24;
 pub const OP: usize = 360;
-pub const QUEUED: usize = 120;
-pub const WORLD: usize = 328;
+/// A queued item and its boxed contents.
+pub const QUEUED: usize = 128;
+pub const WORLD: usize = 336;
 /// A hint; a client's context of a key; an anti-entropy peer's round-trip estimate.
 pub const HINT: usize = 32;
 pub const CONTEXT: usize = 16;

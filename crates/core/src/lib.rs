@@ -65,7 +65,7 @@ pub use ring::Ring;
 /// Running a scenario and moving through it.
 pub use run::{Cursor, Sim};
 pub use scenario::{parse, Scenario, ScenarioError, ScenarioFile};
-pub use setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_STEPS};
+pub use setup::{MAX_MERGED_VERSIONS, MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_STEPS};
 pub use sim::{state_bytes_at_start, MAX_CHECKPOINT_BYTES};
 pub use snapshot::{NodeSnap, Snapshot};
 /// A lesson's steps against its run: when each is shown, and whether its caption holds.

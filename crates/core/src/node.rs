@@ -213,6 +213,8 @@ impl NodeState {
         let before = held.map_or(0, |d| d.versions());
         let merged = Data::merged(held, data);
         let after = merged.versions();
+        // Metered whether or not it is kept: the merge is made either way.
+        out.push(Cmd::Merged(after as u64));
         let node = ctx.node();
         if after > MAX_SIBLINGS && after > before {
             out.push(Cmd::Trace(Ev::PutRefused { op, node, key, siblings: after as u32 }));
@@ -254,6 +256,7 @@ impl NodeState {
     /// Stores `data` for `key` (or as a hint for `hint_for`), merged with what is held.
     fn write(&mut self, ctx: &Ctx, key: KeyId, data: &Data, hint_for: Option<NodeId>, out: &mut Vec<Cmd>) {
         let merged = Data::merged(self.held(key, hint_for), data);
+        out.push(Cmd::Merged(merged.versions() as u64));
         self.write_merged(ctx, key, merged, hint_for, out);
     }
 

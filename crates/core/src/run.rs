@@ -196,6 +196,12 @@ impl Sim {
         self
     }
 
+    /// A lower cap on versions merged than `MAX_MERGED_VERSIONS`, so tests reach it.
+    pub fn with_merged_versions_cap(mut self, versions: u64) -> Sim {
+        self.setup.max_merged_versions = versions.min(crate::sim::MAX_MERGED_VERSIONS);
+        self
+    }
+
     /// A lower cap on values returned than `MAX_RETURNED_VALUES`, so tests reach it.
     pub fn with_returned_values_cap(mut self, values: u64) -> Sim {
         self.setup.max_returned_values = values.min(crate::sim::MAX_RETURNED_VALUES);

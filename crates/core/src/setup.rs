@@ -39,6 +39,13 @@ pub const MAX_RETURNED_BYTES: u64 = 50_000_000;
 /// million, 3.6 s). Lessons return under 20.
 pub const MAX_RETURNED_VALUES: u64 = 2_000_000;
 
+/// ... or once its replicas have stored, and its clients merged, copies holding this many
+/// versions in all: a merge of siblings costs up to `MAX_SIBLINGS` versions, so 1,550 puts of
+/// one key at one instant to 256 replicas merged 40 million versions (6–7 s here) within every
+/// other cap. Without siblings each copy is one version, so the cap is never near (the
+/// benchmark's 100,000 operations on N = 3 merge about 400,000).
+pub const MAX_MERGED_VERSIONS: u64 = 10_000_000;
+
 /// Static facts derived from the scenario once: placement, shared key ranges, periods.
 #[derive(Debug)]
 pub struct Setup {
@@ -79,6 +86,8 @@ pub struct Setup {
     pub max_seekable_steps: u64,
     /// ... or this many values (`MAX_RETURNED_VALUES`).
     pub max_returned_values: u64,
+    /// ... or once replicas and clients have merged this many versions (`MAX_MERGED_VERSIONS`).
+    pub max_merged_versions: u64,
     /// By op: the events that start a set time after it completes, in file order.
     pub after_op: Vec<Vec<u32>>,
     /// The links by (from, to), each pair's first in the file: a message's latency is looked up
@@ -181,6 +190,7 @@ impl Setup {
             max_returned_bytes: MAX_RETURNED_BYTES,
             max_seekable_steps: u64::MAX,
             max_returned_values: MAX_RETURNED_VALUES,
+            max_merged_versions: MAX_MERGED_VERSIONS,
             after_op,
             links_by_pair,
         }

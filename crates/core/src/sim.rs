@@ -18,7 +18,9 @@ use crate::trace::{Ev, Fate, FaultWhat, Level, MsgRecord, Recording};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-pub use crate::setup::{MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_RETURNED_BYTES, MAX_RETURNED_VALUES, MAX_STEPS};
+pub use crate::setup::{
+    MAX_MERGED_VERSIONS, MAX_MERKLE_HASHES, MAX_MESSAGES, MAX_RETURNED_BYTES, MAX_RETURNED_VALUES, MAX_STEPS,
+};
 /// Checkpoints kept for seeking; when exceeded, every other one is dropped and the spacing doubles.
 pub const MAX_CHECKPOINTS: usize = 256;
 pub const FIRST_CHECKPOINT_EVERY: u64 = 1024;
@@ -70,11 +72,13 @@ enum Due {
     Event(u32),
 }
 
+/// The queue orders small entries: a put to 256 replicas queues 256 deliveries at once, and
+/// sifting 120-byte entries through a heap that deep was a third of such a run.
 #[derive(Clone, Debug)]
 struct Queued {
     at_us: u64,
     seq: u64,
-    due: Due,
+    due: Box<Due>,
 }
 
 impl PartialEq for Queued {
@@ -117,6 +121,8 @@ pub struct World {
     pub returned_bytes: u64,
     /// ... and how many values (`MAX_RETURNED_VALUES`).
     pub returned_values: u64,
+    /// Versions in the copies replicas stored and clients merged (`MAX_MERGED_VERSIONS`).
+    pub merged_versions: u64,
     /// Per key, the last instant a replica stored (or kept its own over) a copy of it, or a
     /// message carrying a copy (put, read repair, handoff) arrived or was lost: after it, who holds which value of the key no longer
     /// changes unless something new happens to it. The checker dates a lost update with it.
@@ -164,6 +170,7 @@ impl World {
             merkle_hashes: 0,
             returned_bytes: 0,
             returned_values: 0,
+            merged_versions: 0,
             next_event: 0,
             steps: 0,
             key_settled_us: vec![0; sc.keys.len()],
@@ -182,7 +189,7 @@ impl World {
 
     fn push(&mut self, at_us: u64, due: Due) {
         self.seq += 1;
-        self.queue.push(Queued { at_us, seq: self.seq, due });
+        self.queue.push(Queued { at_us, seq: self.seq, due: Box::new(due) });
     }
 
     /// Time of the next thing to happen, if any.
@@ -196,13 +203,14 @@ impl World {
     }
 
     /// The run-time caps, in one table: (used so far, the limit, what is counted).
-    fn caps(&self, s: &Setup) -> [(u64, u64, &'static str); 6] {
+    fn caps(&self, s: &Setup) -> [(u64, u64, &'static str); 7] {
         [
             (self.steps, s.max_steps, "steps"),
             (u64::from(self.next_msg), s.max_messages, "messages sent"),
             (self.merkle_hashes, s.max_merkle_hashes, "Merkle hashes computed by anti-entropy"),
             (self.returned_values, s.max_returned_values, "values returned by gets"),
             (self.returned_bytes, s.max_returned_bytes, "bytes of values returned by gets"),
+            (self.merged_versions, s.max_merged_versions, "versions merged by replicas and clients"),
             (self.steps, s.max_seekable_steps, "steps the tab can keep seekable for a run this large"),
         ]
     }
@@ -234,7 +242,7 @@ impl World {
             self.run_event(s, rec, idx);
         } else {
             let q = self.queue.pop().expect("next_time saw it");
-            match q.due {
+            match *q.due {
                 Due::Deliver { id, from, to, msg, flight } => self.deliver(s, rec, id, from, to, msg, flight),
                 Due::Timer(to, timer) => self.dispatch(s, to, Input::Timer(timer)),
                 Due::Detect(what) => {
@@ -348,6 +356,7 @@ impl World {
                 Cmd::Timer { at_us, timer } => self.push(at_us, Due::Timer(self.current, timer)),
                 Cmd::Send { to, msg } => self.send(s, rec, to, msg),
                 Cmd::Hashed(n) => self.merkle_hashes += n,
+                Cmd::Merged(n) => self.merged_versions += n,
             }
         }
         self.out.0 = out;
@@ -417,7 +426,7 @@ mod tests {
             (cost::SLOT, size_of::<Option<Box<Data>>>()),
             (cost::DATA, size_of::<Data>()),
             (cost::OP, size_of::<crate::client::OpState>()),
-            (cost::QUEUED, size_of::<super::Queued>()),
+            (cost::QUEUED, size_of::<super::Queued>() + size_of::<super::Due>()),
             (cost::WORLD, size_of::<super::World>()),
             (cost::HINT, size_of::<((u32, u32), Data)>()),
             (cost::CONTEXT, size_of::<Option<DotSet>>()),

@@ -719,6 +719,39 @@ fn a_run_stopped_by_the_returned_values_cap_says_so() {
     assert!(gets.iter().any(|o| o["status"] == "pending"), "a get after the cut is still pending");
 }
 
+/// ... and for versions merged: a put stored on three replicas merges three one-version copies,
+/// and a get merges each reply into its answer, so a cap of 4 stops the run once the get's first
+/// reply is merged (the get pending); siblings count each version. A run stops once it has
+/// reached a cap, so one exactly at the total stops too (saying so, with nothing left undone).
+#[test]
+fn a_run_stopped_by_the_merged_versions_cap_says_so() {
+    let text = |conflicts: &str| {
+        format!(
+            r#"{{"nodes": ["a", "b", "c"], "replication": {{"n": 3, "w": 3, "r": 3, "conflicts": "{conflicts}"}},
+                "network": {{"latency_ms": 1}},
+                "events": [{{"at_ms": 0, "client": "x", "put": "k", "value": "1"}},
+                           {{"at_ms": 0, "client": "y", "put": "k", "value": "2"}},
+                           {{"at_ms": 10, "client": "z", "get": "k"}}]}}"#
+        )
+    };
+    let run = |conflicts: &str, cap: u64| {
+        let (_, sc) = quorumscope_core::parse(&text(conflicts)).unwrap();
+        let mut sim = Sim::new(sc, Level::Full).with_merged_versions_cap(cap);
+        sim.run();
+        let get = serde_json::to_value(sim.report()).unwrap()["ops"][2]["status"].clone();
+        (sim.truncation_note(), get)
+    };
+    // lww: 6 stored copies of one version each, then 3 replies of one version.
+    assert_eq!(run("lww", 10), (None, serde_json::json!("ok")));
+    assert!(run("lww", 9).0.is_some());
+    let (note, get) = run("lww", 7);
+    assert!(note.unwrap().contains("cap of 7 versions merged by replicas and clients"));
+    assert_eq!(get, "pending");
+    // siblings: each replica's second put makes two versions (3 × (1 + 2)), each reply is two.
+    assert_eq!(run("siblings", 16), (None, serde_json::json!("ok")));
+    assert_eq!(run("siblings", 13).1, "pending", "two replies of two versions merged: 9 + 4");
+}
+
 /// The steps' times, each kind of happening found once for all its counts, equal each `when`
 /// asked alone (the plain definition), on every lesson, on a run that names one kind often and
 /// on one that names many different happenings (every kind of `is`, with and without op, from,
