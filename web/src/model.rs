@@ -166,7 +166,7 @@ fn exchange_of(sim: &Sim, st: &quorumscope_core::scenario::StepDecl) -> Option<u
     })
 }
 
-/// The tab's own caps, below the CLI's 1,000,000 steps and 800,000 messages: the app keeps the
+/// The tab's own caps, below the CLI's 500,000 steps and 800,000 messages: the app keeps the
 /// whole trace and seek checkpoints, and a run at the CLI's caps took 362 MiB of wasm memory
 /// (anti-entropy every 250 ms on 64 nodes for an hour; web/tests/hostile.test.mjs), past the
 /// tab's 256 MiB bound. A run that reaches one says so under the caption.

@@ -54,7 +54,7 @@ pub fn computing(title: &str, at_us: u64, end_us: u64, pct: u64) -> String {
 }
 
 /// After the core's note on a run that reached a cap (`Stats.note`).
-pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 15,000,000 Merkle hashes (and earlier when each state of the run is large, since it keeps some of them for seeking), so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 1,000,000 steps, 800,000 messages and 30,000,000 hashes.";
+pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 15,000,000 Merkle hashes (and earlier when each state of the run is large, since it keeps some of them for seeking), so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 500,000 steps, 800,000 messages and 30,000,000 hashes.";
 
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
 /// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
@@ -238,7 +238,7 @@ mod tests {
         let bytes = quorumscope_core::state_bytes_at_start(&sc);
         // 256 × 10,000 store slots of 8 bytes, 64 × 10,000 contexts and dot counts of 20,
         // 20,000 operations of 360, 10,000 settle times of 8, and the world itself.
-        assert_eq!(bytes, 20_480_000 + 12_800_000 + 7_200_000 + 80_000 + 328);
+        assert_eq!(bytes, 20_480_000 + 12_800_000 + 7_200_000 + 80_000 + 336);
         let words = too_large_for_tab(bytes, crate::model::BROWSER_MAX_STATE_BYTES, &sc);
         assert!(words.contains("about 41 MB (256 nodes × 10,000 keys, 64 clients, 20,000 operations)"), "{words}");
         assert!(words.contains("up to 16 MB a state"), "{words}");

@@ -587,7 +587,7 @@ test('a run that reaches the browser\'s step cap says so under the caption, and 
   await page.evaluate((t) => window.wasmBindings.qs_load(t), JSON.stringify(heavy));
   const note = await (await page.waitForSelector('[data-capped]', { timeout: 60000 })).textContent();
   assert.match(note, /^Stopped early: the run reached the cap of 400,000 steps at [\d.]+ ms of 3600000 ms: what was due later did not happen/);
-  assert.match(note, /the command line \(quorumscope run\) goes on to 1,000,000 steps/);
+  assert.match(note, /the command line \(quorumscope run\) goes on to 500,000 steps/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -8,9 +8,11 @@ use crate::ring::Ring;
 use crate::scenario::{Event, Scenario};
 
 /// A run stops after this many steps whatever the scenario says, so no input can hang it or
-/// exhaust memory: the worst inputs found (README, "Caps") take about 7 µs and 400 bytes a step
-/// natively, so a run costs at most seconds and a few hundred MB. Lessons take under 10,000.
-pub const MAX_STEPS: u64 = 1_000_000;
+/// exhaust memory: the worst inputs found (README, "Caps") take about 5 µs and 400 bytes a step
+/// natively, so a run costs at most seconds and a few hundred MB (at 1,000,000, anti-entropy
+/// over 9,000 keys of 10 siblings took 4.5 s, 7 s with `--trace`). Lessons take under 10,000;
+/// the tab stops at 400,000.
+pub const MAX_STEPS: u64 = 500_000;
 
 /// ... and once it has sent this many messages: one step can send hundreds (a put to N = 256
 /// replicas), and every message waits in the queue until it is delivered, so 200,000 such puts

@@ -143,7 +143,7 @@ fn a_simulator_run_the_scenario_caps_refuse_is_an_error_not_a_panic() {
     c.mechanisms.anti_entropy_ms = Some(1.0);
     let e = pbs::run(&c).unwrap_err();
     assert!(e.starts_with("anti-entropy-ms: the simulator's runs (t = 3600000 ms) are refused: "), "{e}");
-    assert!(e.contains("anti_entropy_ms") && e.contains("the cap is 1,000,000"), "{e}");
+    assert!(e.contains("anti_entropy_ms") && e.contains("the cap is 500,000"), "{e}");
     // A period the cap allows runs.
     c.t_ms = vec![0.0, 50.0];
     c.mechanisms.anti_entropy_ms = Some(50.0);

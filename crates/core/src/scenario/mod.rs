@@ -575,11 +575,11 @@ mod tests {
             r#"{{"nodes": {}, "replication": {{"n": 3, "w": 2, "r": 2, "anti_entropy_ms": 1}}, "run_until_ms": 3600000}}"#,
             serde_json::to_string(&nodes).unwrap()
         ));
-        check_rejected(&text, "replication.anti_entropy_ms", "anti-entropy every 1 ms on 256 nodes for 3,600,000 ms needs at least 921,599,745 steps (and the events at least 2 more); the cap is 1,000,000 — make the period at least 922 ms");
+        check_rejected(&text, "replication.anti_entropy_ms", "anti-entropy every 1 ms on 256 nodes for 3,600,000 ms needs at least 921,599,745 steps (and the events at least 2 more); the cap is 500,000 — make the period at least 1,843 ms");
         // The period it names fits; one less does not.
         let at = |ms: u32| text.replace(r#""anti_entropy_ms":1"#, &format!(r#""anti_entropy_ms":{ms}"#));
-        assert!(parse(&at(922)).is_ok());
-        check_rejected(&at(921), "replication.anti_entropy_ms", "make the period at least 922 ms");
+        assert!(parse(&at(1843)).is_ok());
+        check_rejected(&at(1842), "replication.anti_entropy_ms", "make the period at least 1,843 ms");
         // Without anti-entropy, events alone never reach the cap.
         assert!(parse(&with(r#"{"run_until_ms": 3600000}"#)).is_ok());
     }

@@ -732,10 +732,16 @@ fn check_work(sc: &Scenario) -> Result<(), ScenarioError> {
     if ticks + events <= cap {
         return Ok(());
     }
-    // The least whole period in ms that fits, from the estimate up.
+    // The least whole period in ms that fits: the estimate ignores the staggered starts, so it
+    // can be a little off either way; walk down while one less fits, then up until it fits
+    // (a few periods at most: the stagger is worth under one round per node).
     let left = cap.saturating_sub(events).max(1);
+    let fits_at = |ms: u64| anti_entropy_ticks(sc, ms * 1000) + events <= cap;
     let mut fits = (sc.nodes.len() as u64 * sc.run_until_us).div_ceil(left).div_ceil(1000).max(1);
-    while anti_entropy_ticks(sc, fits * 1000) + events > cap {
+    while fits > 1 && fits_at(fits - 1) {
+        fits -= 1;
+    }
+    while !fits_at(fits) {
         fits += 1;
     }
     let besides = if events > 0 {

@@ -127,11 +127,7 @@ impl<'a> Scan<'a> {
     fn close(&mut self, repeats: bool) {
         if repeats {
             if let Some(Frame::Object { names, .. }) = self.stack.last_mut() {
-                let mut sorted: Vec<Named<'_>> =
-                    std::mem::take(names).into_iter().map(|(n, at)| Named(n, at)).collect();
-                // By name, then position: a repeat's first occurrence sorts just before it.
-                crate::order::sort_strings(&mut sorted);
-                let second = sorted.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| (w[1].1, w[1].0.clone())).min();
+                let second = second_of_a_repeat(std::mem::take(names));
                 if let Some((at, name)) = second {
                     if self.first_repeat.as_ref().is_none_or(|r| at < r.at) {
                         let parent = self.path_without_top_key();
@@ -165,6 +161,20 @@ impl<'a> Scan<'a> {
         }
         p
     }
+}
+
+/// Of the names in one object (with their bytes), the second occurrence of a repeated name
+/// that comes first in the file. Most objects have a few names: those are compared pairwise;
+/// large ones (the `keys` map) sorted.
+fn second_of_a_repeat(names: Vec<(Cow<'_, str>, usize)>) -> Option<(usize, Cow<'_, str>)> {
+    if names.len() <= 16 {
+        let pairs = names.iter().enumerate().flat_map(|(i, a)| names[..i].iter().map(move |b| (a, b)));
+        return pairs.filter(|(a, b)| a.0 == b.0).map(|(a, _)| (a.1, a.0.clone())).min();
+    }
+    let mut sorted: Vec<Named<'_>> = names.into_iter().map(|(n, at)| Named(n, at)).collect();
+    // By name, then position: a repeat's first occurrence sorts just before it.
+    crate::order::sort_strings(&mut sorted);
+    sorted.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| (w[1].1, w[1].0.clone())).min()
 }
 
 fn push_frame(p: &mut String, f: &Frame<'_>) {
@@ -217,6 +227,11 @@ mod tests {
         assert_eq!((r.path.as_str(), r.at), ("r.n", t.rfind("\"n\"").unwrap()));
         let r = first_repeat(r#"{"e": [{}, {"at": 1, "a\u0074": 2}]}"#).unwrap();
         assert_eq!(r.path, "e[1].at");
+        // A large object (sorted, not compared pairwise).
+        let many: Vec<String> = (0..40).map(|i| format!(r#""k{}": 1"#, if i == 33 { 7 } else { i })).collect();
+        let t = format!("{{\"keys\": {{{}}}}}", many.join(", "));
+        let r = first_repeat(&t).unwrap();
+        assert_eq!((r.path.as_str(), r.at), ("keys.k7", t.find(r#""k7": 1, "k34""#).unwrap()));
         // The outer object closes last but its repeat comes first in the file.
         let t = r#"{"x": 1, "x": {"y": 1, "y": 2}}"#;
         assert_eq!(first_repeat(t).unwrap().path, "x");
