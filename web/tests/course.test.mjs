@@ -83,8 +83,8 @@ test('load of a long run: get-state says what is computing over the experiment o
   const page = await host('lesson=failed-write');
   const names = Array.from({ length: 64 }, (_, i) => `n${i}`);
   const long = {
-    title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: names,
-    replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
+    title: 'Anti-entropy every 500 ms on 64 nodes for an hour', nodes: names,
+    replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 500 }, run_until_ms: 3600000,
     events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
   };
   await send(page, 'load', { scenario: long });

@@ -582,7 +582,7 @@ test('when the wasm stops (a trap, as out of memory gives), the page says so and
 test('a run that reaches the browser\'s step cap says so under the caption, and where it stopped', async () => {
   const page = await open(s.b, `${s.srv.base}/`);
   const nodes = Array.from({ length: 64 }, (_, i) => `n${i}`);
-  const heavy = { title: 'Capped', nodes, replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 },
+  const heavy = { title: 'Capped', nodes, replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 500 },
     events: Array.from({ length: 50 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })), run_until_ms: 3600000 };
   await page.evaluate((t) => window.wasmBindings.qs_load(t), JSON.stringify(heavy));
   const note = await (await page.waitForSelector('[data-capped]', { timeout: 60000 })).textContent();
@@ -653,10 +653,10 @@ test('past 1,000 anomalies of a kind the list stops, and says so only once the c
   await page.close();
 });
 
-// A run at the tab's step cap: anti-entropy every 250 ms on 64 nodes for an hour (400,000 steps).
+// A run at the tab's step cap: anti-entropy every 500 ms on 64 nodes for an hour (400,000 steps).
 const LONG_RUN = {
-  title: 'Anti-entropy every 250 ms on 64 nodes for an hour', nodes: Array.from({ length: 64 }, (_, i) => `n${i}`),
-  replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 250 }, run_until_ms: 3600000,
+  title: 'Anti-entropy every 500 ms on 64 nodes for an hour', nodes: Array.from({ length: 64 }, (_, i) => `n${i}`),
+  replication: { n: 3, w: 2, r: 2, anti_entropy_ms: 500 }, run_until_ms: 3600000,
   events: Array.from({ length: 200 }, (_, i) => ({ at_ms: i, client: 'c', put: `k${i}`, value: 'v' })),
 };
 
@@ -665,7 +665,7 @@ test('a first visit to a link whose run is long: the first lesson under the prog
   const link = '#v1=' + zlib.deflateRawSync(Buffer.from(JSON.stringify({ scenario: long }))).toString('base64url');
   const page = await open(s.b, `${s.srv.base}/${link}`);
   await page.waitForSelector('[data-building] [role=progressbar]', { timeout: 10000 });
-  assert.match(await page.$eval('[data-building]', (e) => e.textContent), /Computing the new run \(Anti-entropy every 250 ms on 64 nodes for an hour\)/);
+  assert.match(await page.$eval('[data-building]', (e) => e.textContent), /Computing the new run \(Anti-entropy every 500 ms on 64 nodes for an hour\)/);
   const under = await page.$eval('.caption strong', (e) => e.textContent);
   assert.notEqual(under, long.title, 'the linked run is not shown before it is computed');
   for (let i = 0; i < 3; i++) {
@@ -698,7 +698,7 @@ test('a long run is computed in slices: its progress, a page that answers meanwh
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 6 });
   await page.evaluate((f) => { location.hash = f; }, link(long));
   await page.waitForSelector('[data-building] [role=progressbar]', { timeout: 10000 });
-  assert.match(await page.$eval('[data-building]', (e) => e.textContent), /Computing the new run \(Anti-entropy every 250 ms on 64 nodes for an hour\): [\d,]+ ms of 3,600,000 ms simulated so far/);
+  assert.match(await page.$eval('[data-building]', (e) => e.textContent), /Computing the new run \(Anti-entropy every 500 ms on 64 nodes for an hour\): [\d,]+ ms of 3,600,000 ms simulated so far/);
   // The page answers while it computes: a script's call, and a control moved by hand.
   for (let i = 0; i < 5; i++) {
     const t0 = Date.now();
