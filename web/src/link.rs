@@ -278,9 +278,12 @@ async fn inflate_in_browser(packed: &[u8]) -> Result<Vec<u8>, String> {
 /// Reads the unpacked JSON of a `v1` link, with the same checks as a scenario file.
 fn read_v1(json: &[u8]) -> Result<Shared, String> {
     let text = std::str::from_utf8(json).map_err(|_| "the link is damaged (not text once unpacked)".to_string())?;
-    // The scenario reader's JSON step: errors at the field, a field given twice refused.
-    let tree =
-        quorumscope_core::scenario::parse_json(text).map_err(|e| format!("the link's contents cannot be read: {e}"))?;
+    // The scenario reader's JSON step: errors at the field, a field given twice refused. Text
+    // that is not JSON at all says so (parsed again only on this error path, to tell the two).
+    let tree = quorumscope_core::scenario::parse_json(text).map_err(|e| {
+        let syntax = serde_json::from_str::<serde::de::IgnoredAny>(text).is_err();
+        format!("the link's contents {}: {e}", if syntax { "are not JSON" } else { "cannot be read" })
+    })?;
     let shared = Shared::from_json(&tree).map_err(|e| format!("the link's contents are not an experiment: {e}"))?;
     if shared.scenario.events.len() > MAX_LINK_EVENTS {
         return Err(format!(
@@ -553,6 +556,12 @@ mod tests {
         let twice = good.replacen("\"t_ms\":", "\"t_ms\":1,\"t_ms\":", 1);
         let e = read_v1(twice.as_bytes()).unwrap_err();
         assert!(e.starts_with("the link's contents cannot be read: t_ms: given twice in one object"), "{e}");
+        // Text that is not JSON says so, with where it stops being JSON.
+        let e = read_v1(b"not json").unwrap_err();
+        assert_eq!(e, "the link's contents are not JSON: expected ident at line 1 column 2");
+        let cut = &good[..good.len() - 1];
+        let e = read_v1(cut.as_bytes()).unwrap_err();
+        assert!(e.starts_with("the link's contents are not JSON: ") && e.contains("EOF while parsing"), "{e}");
     }
 
     #[test]
