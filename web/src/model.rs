@@ -169,7 +169,8 @@ fn exchange_of(sim: &Sim, st: &quorumscope_core::scenario::StepDecl) -> Option<u
 /// The tab's own caps, below the CLI's 500,000 steps and 800,000 messages: the app keeps the
 /// whole trace and seek checkpoints, and a run at the CLI's former cap of 1,000,000 steps took
 /// 362 MiB of wasm memory (anti-entropy every 250 ms on 64 nodes for an hour), past the tab's
-/// 256 MiB bound; at these caps 193 MiB (web/tests/hostile.test.mjs). A run that reaches one says so under the caption.
+/// 256 MiB bound; at these caps 193 MiB (web/tests/hostile.test.mjs). A run that reaches one
+/// says so under the caption.
 pub const BROWSER_MAX_STEPS: u64 = 400_000;
 pub const BROWSER_MAX_MESSAGES: u64 = 300_000;
 /// Merkle hashes a run in the tab may compute: half the CLI's, as wasm hashes slower.
@@ -188,7 +189,7 @@ pub const BROWSER_MAX_STATE_BYTES: u64 = quorumscope_core::MAX_CHECKPOINT_BYTES 
 pub const BROWSER_MAX_SEEK_STEPS: u64 = 16_384;
 
 /// Steps the first slice of a run may take before the page is told it is long: a lesson takes
-/// under 300, and 20,000 steps cost about 40 ms of wasm (a run at the tab's cap of 400,000 steps
+/// under 300, and 20,000 steps cost about 13 ms of wasm (a run at the tab's cap of 400,000 steps
 /// took 257 ms in one go, 288 ms of work in 14 slices; web/tests/e2e.test.mjs).
 pub const FIRST_SLICE_STEPS: u64 = 20_000;
 
