@@ -34,3 +34,27 @@ fn a_run_that_reaches_the_step_cap_says_where_it_stopped() {
     let end_ms = report["stats"]["sim_end_ms"].as_f64().unwrap();
     assert!(end_ms > 0.0 && end_ms < 3_600_000.0, "stopped at {end_ms} ms, not the scenario's end");
 }
+
+/// Riak's `warn_siblings` reaches the report without `--trace`: 150 blind puts of one key on one
+/// replica warn once, at the 25th version (the same instant: all are sent at time 0), and the
+/// 50 past `max_siblings` are refused, each op saying so.
+#[test]
+fn the_sibling_warning_and_refusals_are_in_the_report_without_the_trace() {
+    let events: Vec<serde_json::Value> = (0..150)
+        .map(|i| serde_json::json!({"at_ms": 0, "client": format!("c{}", i % 50), "put": "k", "value": format!("v{i}"), "blind": true}))
+        .collect();
+    let text = serde_json::json!({"nodes": ["A", "B"], "replication": {"n": 1, "w": 1, "r": 1, "conflicts": "siblings"}, "events": events});
+    let (code, out, err) = run(text.to_string().as_bytes());
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(report.get("trace").is_none());
+    let warnings = report["sibling_warnings"].as_array().expect("sibling_warnings listed");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let home = report["ops"][0]["preference"][0].clone();
+    assert_eq!(warnings[0]["node"], home);
+    assert_eq!(warnings[0]["key"], "k");
+    assert_eq!(warnings[0]["siblings"], 25);
+    let refused = report["ops"].as_array().unwrap().iter().filter(|o| o["outcome"] == "refused").count();
+    assert_eq!(refused, 50);
+    assert!(report["stats"].get("sibling_warnings_not_listed").is_none(), "none beyond the list");
+}

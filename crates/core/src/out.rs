@@ -115,6 +115,9 @@ impl Serialize for Run<'_> {
         m.serialize_entry("hints", &each(&r.hints))?;
         m.serialize_entry("ops", &Ops(self.sim))?;
         m.serialize_entry("seed", &r.seed)?;
+        if !r.sibling_warnings.is_empty() {
+            m.serialize_entry("sibling_warnings", &each(&r.sibling_warnings))?;
+        }
         m.serialize_entry("stats", &Sorted(&r.stats))?;
         m.serialize_entry("title", &r.title)?;
         if self.trace {

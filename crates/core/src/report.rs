@@ -8,7 +8,7 @@ use crate::ids::{us_to_ms, ClientId, KeyId, NodeId, ValueId};
 use crate::scenario::Scenario;
 use crate::setup::Setup;
 use crate::sim::World;
-use crate::trace::{Exchange, Recording};
+use crate::trace::{Exchange, Recording, SiblingWarning};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
@@ -159,6 +159,16 @@ pub struct ExchangeReport {
     pub abandoned: Option<&'static str>,
 }
 
+/// A replica's key reached `WARN_SIBLINGS` versions: writers are not reading first, and past
+/// `MAX_SIBLINGS` the replica refuses puts (Riak's `warn_siblings` and `max_siblings`).
+#[derive(Clone, Debug, Serialize)]
+pub struct SiblingWarningReport {
+    pub at_ms: f64,
+    pub key: String,
+    pub node: String,
+    pub siblings: u32,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Stats {
     pub events: u64,
@@ -173,6 +183,13 @@ pub struct Stats {
     /// Anomalies found beyond the `MAX_LISTED_PER_KIND` of a kind that `anomalies` lists, by kind.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub anomalies_not_listed: std::collections::BTreeMap<String, u64>,
+    /// Sibling warnings beyond the `MAX_SIBLING_WARNINGS_LISTED` that `sibling_warnings` lists.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub sibling_warnings_not_listed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One node's keys, each with its values.
@@ -212,6 +229,9 @@ pub struct Report {
     pub hints: Vec<HintReport>,
     pub anomalies: Vec<AnomalyReport>,
     pub anti_entropy: Vec<ExchangeReport>,
+    /// Written only when there are some (no lesson reaches the warning).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sibling_warnings: Vec<SiblingWarningReport>,
     pub stats: Stats,
 }
 
@@ -252,6 +272,7 @@ impl Report {
             hints: hints(&names, w),
             anomalies: anomalies.iter().map(|a| anomaly_report(&names, a)).collect(),
             anti_entropy: rec.exchanges.iter().map(|x| exchange_report(&names, x)).collect(),
+            sibling_warnings: rec.sibling_warnings.iter().map(|w| sibling_warning_report(&names, w)).collect(),
             stats: Stats {
                 events: rec.events,
                 messages: rec.messages_sent,
@@ -260,6 +281,7 @@ impl Report {
                 truncated: w.capped(s),
                 note: None,
                 anomalies_not_listed: Default::default(),
+                sibling_warnings_not_listed: rec.sibling_warnings_not_listed,
             },
         }
     }
@@ -410,5 +432,14 @@ fn exchange_report(names: &Names, x: &Exchange) -> ExchangeReport {
         naive_hashes: 1u64 << depth,
         completed: x.completed,
         abandoned: x.abandoned.map(|r| r.name()),
+    }
+}
+
+fn sibling_warning_report(names: &Names, w: &SiblingWarning) -> SiblingWarningReport {
+    SiblingWarningReport {
+        at_ms: us_to_ms(w.at_us),
+        key: names.0.keys[w.key as usize].clone(),
+        node: names.node(&w.node),
+        siblings: w.siblings,
     }
 }

@@ -215,6 +215,20 @@ pub struct Exchange {
     pub abandoned: Option<AbandonReason>,
 }
 
+/// A key that reached `WARN_SIBLINGS` versions on a replica, as the report lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiblingWarning {
+    pub at_us: u64,
+    pub node: NodeId,
+    pub key: KeyId,
+    pub siblings: u32,
+}
+
+/// At most this many sibling warnings are listed; the rest are counted
+/// (`Recording::sibling_warnings_not_listed`). A warning needs a key to climb back to
+/// `WARN_SIBLINGS` on a replica, so a long run of blind writers could make thousands.
+pub const MAX_SIBLING_WARNINGS_LISTED: usize = 100;
+
 /// How much a run records. Replays from a checkpoint record nothing: the full run already has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
@@ -231,6 +245,9 @@ pub struct Recording {
     pub trace: Vec<TraceEvent>,
     pub messages: Vec<MsgRecord>,
     pub exchanges: Vec<Exchange>,
+    /// Kept at every level but Off: the report lists them (Riak logs its `warn_siblings`).
+    pub sibling_warnings: Vec<SiblingWarning>,
+    pub sibling_warnings_not_listed: u64,
     /// Counted at every level but Off.
     pub events: u64,
     pub messages_sent: u64,
@@ -245,6 +262,8 @@ impl Recording {
             trace: Vec::new(),
             messages: Vec::new(),
             exchanges: Vec::new(),
+            sibling_warnings: Vec::new(),
+            sibling_warnings_not_listed: 0,
             events: 0,
             messages_sent: 0,
             max_flight_us: 0,
@@ -258,8 +277,20 @@ impl Recording {
             Level::Full => self.trace.push(TraceEvent { at_us, ev: ev.clone() }),
         }
         self.events += 1;
-        if let Ev::Merkle { xid, step } = ev {
-            self.on_merkle(at_us, xid, step);
+        match ev {
+            Ev::Merkle { xid, step } => self.on_merkle(at_us, xid, step),
+            Ev::SiblingWarning { node, key, siblings } => {
+                self.on_sibling_warning(SiblingWarning { at_us, node, key, siblings })
+            }
+            _ => {}
+        }
+    }
+
+    fn on_sibling_warning(&mut self, w: SiblingWarning) {
+        if self.sibling_warnings.len() < MAX_SIBLING_WARNINGS_LISTED {
+            self.sibling_warnings.push(w);
+        } else {
+            self.sibling_warnings_not_listed += 1;
         }
     }
 
@@ -599,6 +630,23 @@ mod tests {
                 format!("{}/{}", v["type"], serde_json::to_value(what).unwrap()["fault"])
             }
             ev => serde_json::to_value(ev).unwrap()["type"].to_string(),
+        }
+    }
+
+    /// The report lists the first `MAX_SIBLING_WARNINGS_LISTED` warnings and counts the rest, at
+    /// the summary level as at the full one; a run that records nothing keeps none.
+    #[test]
+    fn sibling_warnings_are_listed_up_to_the_cap_then_counted() {
+        for level in [Level::Summary, Level::Full, Level::Off] {
+            let mut rec = Recording::new(level);
+            for key in 0..MAX_SIBLING_WARNINGS_LISTED as KeyId + 7 {
+                rec.push(1000 + key as u64, Ev::SiblingWarning { node: 0, key, siblings: 25 });
+            }
+            let (listed, counted) = if level == Level::Off { (0, 0) } else { (MAX_SIBLING_WARNINGS_LISTED, 7) };
+            assert_eq!((rec.sibling_warnings.len(), rec.sibling_warnings_not_listed), (listed, counted), "{level:?}");
+            if level != Level::Off {
+                assert_eq!(rec.sibling_warnings[1], SiblingWarning { at_us: 1001, node: 0, key: 1, siblings: 25 });
+            }
         }
     }
 

@@ -260,6 +260,12 @@ fn siblings_are_bounded_as_riak_bounds_them() {
     let warned =
         trace.iter().filter(|e| matches!(e.ev, quorumscope_core::Ev::SiblingWarning { siblings: 25, .. })).count();
     assert_eq!(warned, 1, "one warning, when the key reaches 25 versions");
+    let listed = r["sibling_warnings"].as_array().unwrap();
+    assert_eq!(listed.len(), 1, "the report lists it: {listed:?}");
+    assert_eq!(
+        (listed[0]["node"].as_str(), listed[0]["key"].as_str(), listed[0]["siblings"].as_u64()),
+        (Some("A"), Some("k"), Some(25))
+    );
     assert_eq!(trace.iter().filter(|e| matches!(e.ev, quorumscope_core::Ev::PutRefused { .. })).count(), 50);
     // Refused puts were stored nowhere, so their vanishing is no lost update.
     assert!(!r["anomalies"].as_array().unwrap().iter().any(|a| a["kind"] == "lost_update"), "{:#}", r["anomalies"]);
