@@ -234,6 +234,9 @@ fn captions(state: &UseReducerHandle<AppState>) -> Html {
             if let Some(note) = &state.model.report.stats.note {
                 <p class="run-note" role="note" data-capped="1"><strong>{ "Stopped early: " }</strong>{ note.clone() }{ "." }{ words::CAPPED_NOTE }</p>
             }
+            if let Some(note) = state.model.siblings_note(state.known_text_us()) {
+                <p class="run-note" role="note" data-siblings="1"><strong>{ "Sibling limit: " }</strong>{ note }</p>
+            }
             if let Some(step) = state.caption() {
                 <p class={classes!("step-caption", edited.is_some().then_some("original"))} role="status" aria-live="polite">
                     if edited.is_some() { <em>{ words::ORIGINAL_CAPTION }</em>{ " " } }

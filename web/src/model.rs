@@ -38,6 +38,11 @@ pub struct Model {
     /// Keys a read repair or an anti-entropy exchange fixed, and when (in time order): the node
     /// cards keep showing them once the replicas agree again, so a student sees the repair.
     pub repaired: Vec<(u64, KeyId)>,
+    /// Riak's sibling limits as the run reached them, in time order: each warning (a replica's
+    /// key reaching `WARN_SIBLINGS` versions) and each refused put, so the page says so only
+    /// once the cursor has passed them.
+    sibling_warnings: Vec<(u64, NodeId, KeyId)>,
+    refusals_us: Vec<u64>,
     /// Both replicas' trees as the exchange began (exchange index, initiator's, peer's): what the
     /// Merkle view draws for that exchange, however far the cursor has moved since.
     exchange_trees: RefCell<Option<(usize, TreePair)>>,
@@ -260,6 +265,15 @@ impl Model {
         let step_exchange = file.steps.iter().map(|st| exchange_of(&sim, st)).collect();
         let exchange_trees = RefCell::new(None);
         let repaired = repaired_keys(sim.recording());
+        let trace = &sim.recording().trace;
+        let sibling_warnings = trace
+            .iter()
+            .filter_map(|e| match e.ev {
+                Ev::SiblingWarning { node, key, .. } => Some((e.at_us, node, key)),
+                _ => None,
+            })
+            .collect();
+        let refusals_us = trace.iter().filter(|e| matches!(e.ev, Ev::PutRefused { .. })).map(|e| e.at_us).collect();
         Model {
             file,
             sim,
@@ -270,10 +284,25 @@ impl Model {
             step_us,
             step_exchange,
             repaired,
+            sibling_warnings,
+            refusals_us,
             exchange_trees,
             cursor,
             verdicts: std::cell::OnceCell::new(),
         }
+    }
+
+    /// What the page says of the sibling limits by `t_us`, if the run has reached one by then.
+    pub fn siblings_note(&self, t_us: u64) -> Option<String> {
+        let warned = self.sibling_warnings.partition_point(|(at, ..)| *at <= t_us);
+        let refused = self.refusals_us.partition_point(|at| *at <= t_us);
+        if warned == 0 && refused == 0 {
+            return None;
+        }
+        let first = self.sibling_warnings[..warned]
+            .first()
+            .map(|(at, node, key)| (fmt_ms(*at), self.node_name(*node), self.key(*key)));
+        Some(crate::words::siblings_note(first, warned, refused))
     }
 
     /// The consistency verdicts on this run (computed once, on first use).
@@ -442,21 +471,27 @@ impl Model {
 
     /// Values of a copy, with their version, e.g. `book @110.5ms` or `red|blue` for siblings.
     pub fn describe_data(&self, d: &Data) -> String {
+        self.describe_data_within(d, usize::MAX)
+    }
+
+    /// [`Self::describe_data`], or past `shown` versions their count and the first values: a ring card
+    /// with 100 siblings ran down over the ring and its clients.
+    pub fn describe_data_within(&self, d: &Data, shown: usize) -> String {
         match d {
             Data::Lww { value, ts_us, .. } => format!("{} @{}", self.value(*value), fmt_ms_i(*ts_us)),
             Data::Arrival { value } => self.value(*value).to_string(),
-            Data::Siblings(s) => s
-                .iter()
-                .map(|s| {
-                    format!(
-                        "{} ({}:{})",
-                        self.value(s.value),
-                        self.sc().clients[s.dot.actor as usize].name,
-                        s.dot.counter
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" | "),
+            Data::Siblings(s) => {
+                let sc = self.sc();
+                let each = |s: &quorumscope_core::Sibling| {
+                    format!("{} ({}:{})", self.value(s.value), sc.clients[s.dot.actor as usize].name, s.dot.counter)
+                };
+                if s.len() <= shown {
+                    return s.iter().map(each).collect::<Vec<_>>().join(" | ");
+                }
+                // Cut short: the count first, then the first few values (their dots left out).
+                let first: Vec<&str> = s.iter().take(shown).map(|s| self.value(s.value)).collect();
+                format!("{} versions: {} | …", s.len(), first.join(" | "))
+            }
         }
     }
 
@@ -681,6 +716,15 @@ impl Model {
             (Some(v), true) => {
                 format!("{c}'s put {k}={v} succeeded: acknowledged by {}", o.acked_by.clone().unwrap_or_default().join(", "))
             }
+            // A refusal is an answer (the sibling limit): say so, not "before the timeout".
+            (Some(v), false) if o.outcome == Some("refused") => format!(
+                "{c}'s put {k}={v} failed: refused by {} (too many siblings), so it is stored nowhere",
+                o.refused_by.join(", ")
+            ),
+            (Some(v), false) if !o.refused_by.is_empty() => format!(
+                "{c}'s put {k}={v} failed: refused by {} (too many siblings) and too few others acknowledged it, so its outcome is indeterminate: it may be stored on those that took it",
+                o.refused_by.join(", ")
+            ),
             (Some(v), false) => format!(
                 "{c}'s put {k}={v} failed: not confirmed, too few acknowledgements before the timeout, so its outcome is indeterminate"
             ),
@@ -844,6 +888,70 @@ pub(crate) mod tests {
             }
             assert_eq!(app.convergent.as_ref().map(|c| c.status), cli.convergent.map(|c| c.status));
         }
+    }
+
+    /// The sibling note follows the cursor: nothing before the 25th version, the warning once it
+    /// is reached, each refusal only once it happened.
+    #[test]
+    fn the_sibling_note_says_only_what_the_cursor_has_passed() {
+        let events: Vec<String> = (0..110)
+            .map(|i| {
+                format!(
+                    r#"{{"at_ms": {}, "client": "c{}", "put": "k", "value": "v{i}", "blind": true}}"#,
+                    i * 10,
+                    i % 50
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"nodes": ["A"], "replication": {{"n": 1, "w": 1, "r": 1, "conflicts": "siblings"}}, "events": [{}]}}"#,
+            events.join(",")
+        );
+        let (file, sc) = quorumscope_core::parse(&text).unwrap();
+        let m = Model::new(file, sc);
+        let warned_us = m.sibling_warnings[0].0;
+        let first_refusal_us = m.refusals_us[0];
+        // The 25th put (sent at 240 ms) and the 101st (sent at 1,000 ms) arrive after a latency.
+        assert!((240_000..250_000).contains(&warned_us) && (1_000_000..1_010_000).contains(&first_refusal_us));
+        assert_eq!(m.siblings_note(warned_us - 1), None);
+        let warned = m.siblings_note(warned_us).unwrap();
+        assert!(warned.contains(" A held 25 versions of k: siblings pile up"), "{warned}");
+        assert!(warned.ends_with("none refused yet."), "{warned}");
+        assert!(m.siblings_note(first_refusal_us - 1).unwrap().ends_with("none refused yet."));
+        assert!(m.siblings_note(first_refusal_us).unwrap().ends_with(": 1 put refused so far."));
+        assert!(m.siblings_note(m.end_us).unwrap().ends_with(": 10 puts refused so far."));
+        // The refused put's end says why it failed: a refusal, not a timeout.
+        let end = m.rec().trace.iter().find(|e| matches!(e.ev, Ev::OpEnd { op: 100, .. })).unwrap();
+        let said = m.narrate(end).unwrap();
+        assert!(
+            said.ends_with("c0's put k=v100 failed: refused by A (too many siblings), so it is stored nowhere"),
+            "{said}"
+        );
+    }
+
+    /// A put refused by one replica and taken by another fails at once if W can no longer be
+    /// reached; its end says who refused it and that it may be stored where it was taken.
+    #[test]
+    fn a_put_refused_by_some_replicas_is_indeterminate_and_says_why() {
+        // B is down while A takes 100 blind versions; then a put to both: A refuses, B takes it.
+        let mut events: Vec<String> = vec![r#"{"at_ms": 0, "crash": "B"}"#.into()];
+        events.extend((0..100).map(|i| {
+            format!(r#"{{"at_ms": {}, "client": "c{}", "put": "k", "value": "v{i}", "blind": true}}"#, 1 + i, i % 50)
+        }));
+        events.push(r#"{"at_ms": 2000, "recover": "B"}"#.into());
+        events.push(r#"{"at_ms": 3000, "client": "late", "put": "k", "value": "last", "blind": true}"#.into());
+        let text = format!(
+            r#"{{"nodes": ["A", "B"], "replication": {{"n": 2, "w": 2, "r": 1, "conflicts": "siblings"}}, "events": [{}]}}"#,
+            events.join(",")
+        );
+        let (file, sc) = quorumscope_core::parse(&text).unwrap();
+        let m = Model::new(file, sc);
+        let last = m.report.ops.len() as u32 - 1;
+        let o = &m.report.ops[last as usize];
+        assert_eq!((o.refused_by.clone(), o.outcome), (vec!["A".to_string()], Some("indeterminate")));
+        let end = m.rec().trace.iter().find(|e| matches!(e.ev, Ev::OpEnd { op, .. } if op == last)).unwrap();
+        let said = m.narrate(end).unwrap();
+        assert!(said.ends_with("late's put k=last failed: refused by A (too many siblings) and too few others acknowledged it, so its outcome is indeterminate: it may be stored on those that took it"), "{said}");
     }
 
     #[test]

@@ -56,6 +56,37 @@ pub fn computing(title: &str, at_us: u64, end_us: u64, pct: u64) -> String {
 /// After the core's note on a run that reached a cap (`Stats.note`).
 pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300,000 messages sent or 15,000,000 Merkle hashes (and earlier when each state of the run is large, since it keeps some of them for seeking), so the page's memory and time stay bounded; the command line (quorumscope run) goes on to 500,000 steps, 800,000 messages and 30,000,000 hashes.";
 
+/// The sibling limits the run has reached by the cursor: `first`, the first warning (when, which
+/// replica, which key); `warned`, the warnings so far; `refused`, the puts refused so far.
+pub fn siblings_note(first: Option<(String, &str, &str)>, warned: usize, refused: usize) -> String {
+    let (warn, max) = (quorumscope_core::WARN_SIBLINGS, quorumscope_core::MAX_SIBLINGS);
+    let piling = match first {
+        Some((at, node, key)) => {
+            let more = match warned - 1 {
+                0 => String::new(),
+                n => format!(" ({} more warning{} since)", quorumscope_core::num::grouped(n as u64), plural(n)),
+            };
+            format!(
+                "At {at} {node} held {warn} versions of {key}{more}: siblings pile up when writers do not read first. "
+            )
+        }
+        None => String::new(),
+    };
+    let so_far = match refused {
+        0 => "none refused yet".to_string(),
+        n => format!("{} put{} refused so far", quorumscope_core::num::grouped(n as u64), plural(n)),
+    };
+    format!("{piling}Like Riak (warn_siblings {warn}, max_siblings {max}), a replica here warns at {warn} versions of a key and refuses a put that would give it more than {max}: {so_far}.")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 /// A checkpoint choice's mark once answered: the student's choice `chosen`, the right one `right`.
 /// Said when the student's own experiment was replaced (or the page reloaded) and is kept.
 pub const DRAFT_KEPT: &str = "Your own experiment from before is kept in this browser (never sent anywhere). ";
@@ -213,6 +244,22 @@ pub const LAB_SHOW_HELP: &str = "Opens one concrete trial of that curve as an or
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sibling_note_names_the_first_warning_and_counts_the_rest() {
+        let one = siblings_note(Some(("12.0 ms".into(), "B", "cart")), 1, 0);
+        assert_eq!(one, "At 12.0 ms B held 25 versions of cart: siblings pile up when writers do not read first. Like Riak (warn_siblings 25, max_siblings 100), a replica here warns at 25 versions of a key and refuses a put that would give it more than 100: none refused yet.");
+        let many = siblings_note(Some(("12.0 ms".into(), "B", "cart")), 3, 1_200);
+        assert!(
+            many.contains("cart (2 more warnings since): ") && many.ends_with(": 1,200 puts refused so far."),
+            "{many}"
+        );
+        // Refused with no warning (anti-entropy merged a key past the limit): no first sentence.
+        assert!(
+            siblings_note(None, 0, 1).starts_with("Like Riak")
+                && siblings_note(None, 0, 1).ends_with(": 1 put refused so far.")
+        );
+    }
 
     #[test]
     fn the_progress_note_says_when_the_step_cap_leads_the_bar() {

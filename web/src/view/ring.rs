@@ -519,6 +519,9 @@ fn card_at(
     (!lines.is_empty()).then(|| geometry::card(&lines, lay.node_angles[i], lay.radius, scale.font, scale.margin))
 }
 
+/// Versions of a key a card lists; the inspector lists them all.
+const CARD_VERSIONS: usize = 3;
+
 /// The card's lines and their classes (none for clusters of more than 12 nodes).
 fn card_lines(model: &Model, snap: &Snapshot, keys: &[KeyId], i: usize) -> Vec<(String, &'static str)> {
     let sc = model.sc();
@@ -530,7 +533,11 @@ fn card_lines(model: &Model, snap: &Snapshot, keys: &[KeyId], i: usize) -> Vec<(
     for k in keys {
         let d = ns.store.iter().find(|(kk, _)| kk == k).map(|x| &x.1);
         lines.push((
-            format!("{} = {}", model.key(*k), d.map(|d| model.describe_data(d)).unwrap_or("∅".into())),
+            format!(
+                "{} = {}",
+                model.key(*k),
+                d.map(|d| model.describe_data_within(d, CARD_VERSIONS)).unwrap_or("∅".into())
+            ),
             "card-line",
         ));
     }
@@ -620,6 +627,34 @@ mod tests {
     fn model(name: &str) -> Model {
         let (file, sc) = quorumscope_core::parse(crate::lessons::text(name).unwrap()).unwrap();
         Model::new(file, sc)
+    }
+
+    /// A key with 100 siblings: the card counts them and lists three, so it stays a few
+    /// lines beside its node (all 100 ran down over the ring); the inspector lists them all.
+    #[test]
+    fn a_card_lists_a_few_siblings_and_counts_the_rest() {
+        let events: Vec<String> = (0..100)
+            .map(|i| {
+                format!(r#"{{"at_ms": {i}, "client": "c{}", "put": "k", "value": "v{i}", "blind": true}}"#, i % 50)
+            })
+            .collect();
+        let text = format!(
+            r#"{{"nodes": ["A", "B", "C"], "replication": {{"n": 1, "w": 1, "r": 1, "conflicts": "siblings"}}, "events": [{}]}}"#,
+            events.join(",")
+        );
+        let (file, sc) = quorumscope_core::parse(&text).unwrap();
+        let m = Model::new(file, sc);
+        let snap = m.snapshot_at(m.end_us);
+        let keys = shown_keys(&m, &snap, &Selection::default());
+        let home = (0..3).find(|i| snap.nodes[*i].store.iter().any(|(_, d)| d.versions() == 100)).unwrap();
+        let lines = card_lines(&m, &snap, &keys, home);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert_eq!(lines[0].0, "k = 100 versions: v0 | v50 | v1 | …");
+        let sc = Scale::for_width(822.0, 12.0);
+        let card = card_at(&m, &snap, &keys, &layout_with(&m, sc.font), sc, home).unwrap();
+        assert!(card.lines.len() <= 4, "wrapped to {} lines", card.lines.len());
+        let d = &snap.nodes[home].store.iter().find(|(_, d)| d.versions() == 100).unwrap().1;
+        assert_eq!(m.describe_data(d).matches(" | ").count(), 99, "the inspector's text has all 100");
     }
 
     #[test]
