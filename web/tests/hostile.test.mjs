@@ -37,6 +37,13 @@ function strings(v, at = [], out = []) {
   else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => strings(x, [...at, k], out));
   return out;
 }
+// Every number in a JSON value, as paths.
+function numericFields(v, at = [], out = []) {
+  if (typeof v === 'number') out.push(at);
+  else if (Array.isArray(v)) v.forEach((x, i) => numericFields(x, [...at, i], out));
+  else if (v && typeof v === 'object') Object.entries(v).forEach(([k, x]) => numericFields(x, [...at, k], out));
+  return out;
+}
 function setAt(v, at, f) {
   const copy = structuredClone(v);
   let o = copy;
@@ -59,22 +66,31 @@ function cases() {
   const out = [];
   // Markup in every text field of every lesson (one field a case, all of them sampled).
   const fields = lessons.flatMap((l, li) => strings(l).map((at) => [li, at]));
-  for (let i = 0; i < 500; i++) {
+  for (let i = 0; i < 800; i++) {
     const [li, at] = fields[Math.floor(r() * fields.length)];
     const bad = pick(MARKUP)(`markup ${i}`);
     out.push(['markup', forge({ scenario: setAt(lessons[li], at, (old) => (r() < 0.5 ? bad : old + bad)) })]);
   }
   // Valid links cut short, and with characters changed.
   const links = lessons.map((l) => forge({ scenario: l, t_ms: 10 }));
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 500; i++) {
     const l = pick(links);
     out.push(['truncated', l.slice(0, 4 + Math.floor(r() * (l.length - 5)))]);
   }
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 500; i++) {
     const l = [...pick(links)];
     for (let f = 1 + Math.floor(r() * 3); f > 0; f--) l[4 + Math.floor(r() * (l.length - 4))] = pick([...B64]);
     out.push(['bit flip', l.join('')]);
+  }
+  // Numbers out of range or of the wrong type in every numeric field of every lesson (node
+  // counts, quorums, latencies, times, seeds, depths), one field a case.
+  const numbers = lessons.flatMap((l, li) => numericFields(l).map((at) => [li, at]));
+  const ODD = [-1, 0, 0.5, 1e308, -1e308, 2 ** 53 + 1, 4294967296, '7', null, true, [], {}];
+  for (let i = 0; i < 200; i++) {
+    const [li, at] = numbers[Math.floor(r() * numbers.length)];
+    const field = at.filter((k) => typeof k === 'string').pop();
+    out.push(['number', forge({ scenario: setAt(lessons[li], at, () => pick(ODD)) }), field]);
   }
   // Bombs: text that inflates past 1 MiB, and JSON nested deeper than any parser should follow.
   for (const mib of [1.01, 2, 8, 32, 48]) out.push(['bomb', pack(' '.repeat(Math.floor(mib * 1048576)))]);
@@ -111,9 +127,11 @@ test('thousands of hostile links: the page stays alive, says what is wrong, runs
   const tally = {};
   const samples = [];
   const stats = async () => JSON.parse(await page.evaluate(() => window.wasmBindings.qs_stats()));
-  const heap = () => page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  // After a collection, so a sample is what is kept, not what is waiting to be freed.
+  const cdp = await page.context().newCDPSession(page);
+  const heap = async () => { await cdp.send('HeapProfiler.collectGarbage'); return page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0); };
   for (let i = 0; i < all.length; i++) {
-    const [family, frag] = all[i];
+    const [family, frag, field] = all[i];
     const renders = (await stats()).renders;
     await page.evaluate((f) => { location.hash = f; }, frag);
     // Opened: the app rendered since (a link that changes nothing on screen still renders once).
@@ -135,6 +153,11 @@ test('thousands of hostile links: the page stays alive, says what is wrong, runs
     const outcome = seen.alert ? 'message' : 'experiment';
     if (family === 'extreme') console.log(`${what.slice(0, 40)} → ${seen.alert || 'ran'}`);
     tally[`${family}: ${outcome}`] = (tally[`${family}: ${outcome}`] || 0) + 1;
+    if (field && seen.alert) {
+      const key = seen.alert.includes(field) ? 'named' : 'unnamed';
+      tally[`number message: field ${key}`] = (tally[`number message: field ${key}`] || 0) + 1;
+      if (key === 'unnamed') console.log(`${what.slice(0, 30)} changed ${field}: ${seen.alert.slice(0, 200)}`);
+    }
     if (['truncated', 'bomb'].includes(family) && !seen.alert) {
       // A cut that still inflates to a valid scenario is possible only if the cut kept it whole.
       assert.ok(!frag.startsWith('#v1=') || family !== 'bomb', `a bomb opened: ${what}`);
@@ -144,10 +167,18 @@ test('thousands of hostile links: the page stays alive, says what is wrong, runs
   assert.deepEqual(page.errors, [], 'no error escaped to the console');
   console.log(`${all.length} links:`, JSON.stringify(tally));
   console.log('memory samples:', samples.map((x) => `#${x.i} heap ${x.heap_mb.toFixed(1)} MB, wasm ${x.wasm_mb.toFixed(0)} MiB`).join('; '));
-  const first = samples[1] ?? samples[0];
-  const last = samples[samples.length - 1];
-  assert.ok(last.heap_mb < first.heap_mb + 32, `the JS heap grew from ${first.heap_mb} to ${last.heap_mb} MB`);
-  assert.ok(last.wasm_mb <= 256, `the wasm memory reached ${last.wasm_mb} MiB (the tab's bound is 256 MiB)`);
+  assert.ok(all.length >= 2000, `only ${all.length} links`);
+  // A number refused names the field that was changed (the one the user must fix).
+  assert.equal(tally['number message: field unnamed'] ?? 0, 0, 'a refused number named another field');
+  assert.ok((tally['number message: field named'] ?? 0) >= 100, 'most odd numbers are refused');
+  // Bounded at every sample, not only the last: a leak that a late collection hid, or a peak
+  // past the tab's bound, fails too.
+  const first = samples[0];
+  const top = samples.reduce((a, x) => (x.heap_mb > a.heap_mb ? x : a));
+  const topWasm = samples.reduce((a, x) => (x.wasm_mb > a.wasm_mb ? x : a));
+  console.log(`JS heap ${first.heap_mb.toFixed(1)} MB at first, at most ${top.heap_mb.toFixed(1)} MB (#${top.i}); wasm at most ${topWasm.wasm_mb.toFixed(0)} MiB (#${topWasm.i})`);
+  assert.ok(top.heap_mb < first.heap_mb + 32, `the JS heap grew from ${first.heap_mb} to ${top.heap_mb} MB (case ${top.i})`);
+  assert.ok(topWasm.wasm_mb <= 256, `the wasm memory reached ${topWasm.wasm_mb} MiB at case ${topWasm.i} (the tab's bound is 256 MiB)`);
   // Still the same app: a lesson opens and plays.
   await page.evaluate(() => { location.hash = '#lesson=stale-read'; });
   const { title } = JSON.parse(fs.readFileSync(path.join(ROOT, 'lessons', 'stale-read.json'), 'utf8'));

@@ -210,7 +210,7 @@ fn main() {
         }
         "soak" => {
             // `cargo xtask soak [MINUTES]`: a heavy scenario played and scrubbed in the browser;
-            // prints the JS heap and wasm memory every minute (web/tests/soak.mjs).
+            // prints the JS heap and wasm memory every minute and fails on an error or growth (web/tests/soak.mjs).
             setup();
             let dist = build_web_with_hooks();
             let minutes = env::args().nth(2).unwrap_or_else(|| "15".into());
