@@ -64,6 +64,9 @@ struct Tally {
     one_field_named: u64,
     /// The first few that did not: (input, field changed, the refusal).
     misnamed: Vec<(u64, String, String)>,
+    /// Those that did not, by (field changed, field named), indices left out: which fields'
+    /// errors point elsewhere, and where.
+    misnamed_by: BTreeMap<(String, String), u64>,
     slowest: Vec<Finding>,
     largest: Vec<(u64, Finding)>,
     total_ms: f64,
@@ -127,8 +130,11 @@ fn one(o: &Options, seeds: &[Value], i: u64, t: &mut Tally) {
                 t.one_field_refused += 1;
                 if names_field(&path, m) {
                     t.one_field_named += 1;
-                } else if t.misnamed.len() < TOP {
-                    t.misnamed.push((i, m.clone(), message));
+                } else {
+                    *t.misnamed_by.entry((normalise(m), normalise(&path))).or_default() += 1;
+                    if t.misnamed.len() < TOP {
+                        t.misnamed.push((i, m.clone(), message));
+                    }
                 }
             }
             *t.refused_by.entry(normalise(&path)).or_default() += 1;
@@ -339,6 +345,9 @@ fn merge(ts: Vec<Tally>) -> Tally {
         all.one_field_refused += t.one_field_refused;
         all.one_field_named += t.one_field_named;
         all.misnamed.extend(t.misnamed);
+        for (k, n) in t.misnamed_by {
+            *all.misnamed_by.entry(k).or_default() += n;
+        }
         for f in t.slowest {
             push_top(&mut all.slowest, f, |x| x.ms);
         }
@@ -376,6 +385,12 @@ fn summary(t: Tally, wall_s: f64, o: &Options) -> String {
     s.push_str("refused by the field named (top 15):\n");
     for (k, n) in reasons.iter().take(15) {
         s.push_str(&format!("  {n:>9}  {k}\n"));
+    }
+    let mut by: Vec<(&(String, String), &u64)> = t.misnamed_by.iter().collect();
+    by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    s.push_str("refused naming another field, by field changed → field named (top 15):\n");
+    for ((changed, named), n) in by.iter().take(15) {
+        s.push_str(&format!("  {n:>9}  {changed} → {named}\n"));
     }
     let mut misnamed = t.misnamed;
     misnamed.sort();

@@ -317,7 +317,24 @@ mod tests {
             "events[0].at_ms",
             "more than 1,000,000,000,000,000 ms is past the 3600000 ms (one hour) cap",
         );
-        check_rejected(&with(r#"{"events": [{"at_ms": 1, "crash": "Z"}]}"#), "events[0].crash", "unknown node `Z`");
+        // A wrong name shows the names there are: a node renamed in one place, its old name used
+        // in another, shows both.
+        check_rejected(
+            &with(r#"{"events": [{"at_ms": 1, "crash": "Z"}]}"#),
+            "events[0].crash",
+            "unknown node `Z` (known: A, B, C)",
+        );
+        let many: Vec<String> = (0..12).map(|i| format!("n{i}")).collect();
+        check_rejected(
+            &format!(r#"{{"nodes": {:?}, "keys": {{"k": ["n12"]}}, "events": []}}"#, many),
+            "keys.k[0]",
+            "unknown node `n12` (known: n0, n1, n2, n3, n4, n5, n6, n7 and 4 more)",
+        );
+        check_rejected(
+            &with(r#"{"clients": [{"id": "al"}], "network": {"links": [{"from": "bob", "to": "A", "latency_ms": 3}]}}"#),
+            "network.links[0].from",
+            "unknown node or client `bob` (nodes known: A, B, C; clients used in links must be listed in `clients`, and `clients` lists al)",
+        );
         check_rejected(
             &with(r#"{"events": [{"at_ms": 1, "crash_dc": "mars"}]}"#),
             "events[0].crash_dc",
@@ -333,7 +350,7 @@ mod tests {
         check_rejected(
             &with(r#"{"events": [{"at_ms": 1, "partition": [["A"], ["Q"]]}]}"#),
             "events[0].partition[1][0]",
-            "unknown node or client `Q`",
+            "unknown node or client `Q` (nodes known: A, B, C; clients known: none)",
         );
         check_rejected(
             &with(r#"{"network": {"latency_ms": {"mix": [[0.5, 1], [0.6, 2]]}}}"#),

@@ -139,6 +139,20 @@ struct Names {
     actor_ids: std::collections::BTreeMap<String, Addr>,
 }
 
+/// At most 8 names, then how many more: a cluster may have 256 nodes.
+fn known<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    const SHOWN: usize = 8;
+    let total = names.len();
+    let mut out = names.take(SHOWN).collect::<Vec<_>>().join(", ");
+    if total > SHOWN {
+        out.push_str(&format!(" and {} more", total - SHOWN));
+    }
+    if total == 0 {
+        out.push_str("none");
+    }
+    out
+}
+
 impl Names {
     /// Datacenters in order of first mention; nodes without one share "dc1".
     fn dc(&mut self, name: Option<&String>) -> DcId {
@@ -167,7 +181,21 @@ impl Names {
     }
 
     fn node_at(&self, name: &str, path: String) -> Result<NodeId, ScenarioError> {
-        self.node(name).ok_or_else(|| ScenarioError::new(path, format!("unknown node `{name}`")))
+        self.node(name)
+            .ok_or_else(|| ScenarioError::new(path, format!("unknown node `{name}` ({})", self.known_nodes())))
+    }
+
+    /// The names a reference could have meant, so that a message about a node renamed in one
+    /// place shows the new name beside the old one.
+    fn known_nodes(&self) -> String {
+        format!("known: {}", known(self.nodes.iter().map(|n| n.name.as_str())))
+    }
+
+    fn known_clients(&self) -> String {
+        match self.clients.len() {
+            0 => "`clients` lists none".into(),
+            _ => format!("`clients` lists {}", known(self.clients.iter().map(|c| c.name.as_str()))),
+        }
     }
 
     fn nodes(&mut self, f: &ScenarioFile) -> Result<(), ScenarioError> {
@@ -289,7 +317,11 @@ impl Names {
         } else {
             Err(ScenarioError::new(
                 path,
-                format!("unknown node or client `{name}` (clients used in links must be listed in `clients`)"),
+                format!(
+                    "unknown node or client `{name}` (nodes {}; clients used in links must be listed in `clients`, and {})",
+                    self.known_nodes(),
+                    self.known_clients()
+                ),
             ))
         }
     }
@@ -479,7 +511,12 @@ fn partitions(names: &Names, events: &mut [TimedEvent]) -> Result<(), ScenarioEr
                 } else if let Some(c) = names.client_id(name) {
                     names.nodes.len() + c as usize
                 } else {
-                    return err(&format!("{p}[{gi}][{j}]"), format!("unknown node or client `{name}`"));
+                    let known = format!(
+                        "nodes {}; clients known: {}",
+                        names.known_nodes(),
+                        known(names.clients.iter().map(|c| c.name.as_str()))
+                    );
+                    return err(&format!("{p}[{gi}][{j}]"), format!("unknown node or client `{name}` ({known})"));
                 };
                 if seen[slot] {
                     return err(&format!("{p}[{gi}][{j}]"), format!("`{name}` is in two groups"));
