@@ -38,10 +38,10 @@ pub struct Model {
     /// Keys a read repair or an anti-entropy exchange fixed, and when (in time order): the node
     /// cards keep showing them once the replicas agree again, so a student sees the repair.
     pub repaired: Vec<(u64, KeyId)>,
-    /// Riak's sibling limits as the run reached them, in time order: each warning (a replica's
-    /// key reaching `WARN_SIBLINGS` versions) and each refused put, so the page says so only
-    /// once the cursor has passed them.
-    sibling_warnings: Vec<(u64, NodeId, KeyId)>,
+    /// Riak's sibling limits as the run reached them, in time order: each warning (a put that
+    /// left a replica more than `WARN_SIBLINGS` versions, and how many) and the end of each put
+    /// every replica refused, so the page says so only once the cursor has passed them.
+    sibling_warnings: Vec<(u64, NodeId, KeyId, u32)>,
     refusals_us: Vec<u64>,
     /// Both replicas' trees as the exchange began (exchange index, initiator's, peer's): what the
     /// Merkle view draws for that exchange, however far the cursor has moved since.
@@ -269,11 +269,18 @@ impl Model {
         let sibling_warnings = trace
             .iter()
             .filter_map(|e| match e.ev {
-                Ev::SiblingWarning { node, key, .. } => Some((e.at_us, node, key)),
+                Ev::SiblingWarning { node, key, siblings } => Some((e.at_us, node, key, siblings)),
                 _ => None,
             })
             .collect();
-        let refusals_us = trace.iter().filter(|e| matches!(e.ev, Ev::PutRefused { .. })).map(|e| e.at_us).collect();
+        // A put, not each replica's refusal of it: counted once its client knows (the history
+        // row says "refused" then too).
+        let refused = |op: u32| report.ops.get(op as usize).is_some_and(|o| o.outcome == Some("refused"));
+        let refusals_us = trace
+            .iter()
+            .filter(|e| matches!(e.ev, Ev::OpEnd { op, ok: false } if refused(op)))
+            .map(|e| e.at_us)
+            .collect();
         Model {
             file,
             sim,
@@ -301,7 +308,7 @@ impl Model {
         }
         let first = self.sibling_warnings[..warned]
             .first()
-            .map(|(at, node, key)| (fmt_ms(*at), self.node_name(*node), self.key(*key)));
+            .map(|(at, node, key, siblings)| (fmt_ms(*at), self.node_name(*node), self.key(*key), *siblings));
         Some(crate::words::siblings_note(first, warned, refused))
     }
 
@@ -523,7 +530,9 @@ impl Model {
                 format!("put {}={}{hint}", self.key(*key), self.describe_data(data))
             }
             Msg::PutAck { key, stored: true, .. } => format!("ack for put of {}", self.key(*key)),
-            Msg::PutAck { key, stored: false, .. } => format!("put of {} refused: too many siblings", self.key(*key)),
+            Msg::PutAck { key, stored: false, .. } => {
+                format!("refusal of the put of {} (too many siblings)", self.key(*key))
+            }
             Msg::Get { key, .. } => format!("get {}", self.key(*key)),
             Msg::GetReply { key, data, .. } => format!(
                 "reply {}={}",
@@ -662,7 +671,7 @@ impl Model {
                 quorumscope_core::MAX_SIBLINGS
             ),
             Ev::SiblingWarning { node, key, siblings } => format!(
-                "{} now holds {siblings} versions of {}: siblings pile up when writers do not read first (Riak warns at {})",
+                "{} now holds {siblings} versions of {}: siblings pile up when writers do not read first (Riak warns past {})",
                 self.node_name(*node),
                 self.key(*key),
                 quorumscope_core::WARN_SIBLINGS
@@ -904,18 +913,21 @@ pub(crate) mod tests {
             })
             .collect();
         let text = format!(
-            r#"{{"nodes": ["A"], "replication": {{"n": 1, "w": 1, "r": 1, "conflicts": "siblings"}}, "events": [{}]}}"#,
+            r#"{{"nodes": ["A", "B", "C"], "replication": {{"n": 3, "w": 2, "r": 1, "conflicts": "siblings"}}, "events": [{}]}}"#,
             events.join(",")
         );
         let (file, sc) = quorumscope_core::parse(&text).unwrap();
         let m = Model::new(file, sc);
         let warned_us = m.sibling_warnings[0].0;
+        // Each replica warns of each put past 25 (the 26th to the 100th); 10 puts refused by all.
+        assert_eq!(m.sibling_warnings.len(), 3 * 75);
+        assert_eq!(m.refusals_us.len(), 10, "a put, not each replica's refusal of it");
         let first_refusal_us = m.refusals_us[0];
-        // The 25th put (sent at 240 ms) and the 101st (sent at 1,000 ms) arrive after a latency.
-        assert!((240_000..250_000).contains(&warned_us) && (1_000_000..1_010_000).contains(&first_refusal_us));
+        // The 26th put (sent at 250 ms) and the 101st (sent at 1,000 ms) arrive after a latency.
+        assert!((250_000..260_000).contains(&warned_us) && (1_000_000..1_030_000).contains(&first_refusal_us));
         assert_eq!(m.siblings_note(warned_us - 1), None);
         let warned = m.siblings_note(warned_us).unwrap();
-        assert!(warned.contains(" A held 25 versions of k: siblings pile up"), "{warned}");
+        assert!(warned.contains(" held 26 versions of k: siblings pile up"), "{warned}");
         assert!(warned.ends_with("none refused yet."), "{warned}");
         assert!(m.siblings_note(first_refusal_us - 1).unwrap().ends_with("none refused yet."));
         assert!(m.siblings_note(first_refusal_us).unwrap().ends_with(": 1 put refused so far."));
@@ -924,7 +936,7 @@ pub(crate) mod tests {
         let end = m.rec().trace.iter().find(|e| matches!(e.ev, Ev::OpEnd { op: 100, .. })).unwrap();
         let said = m.narrate(end).unwrap();
         assert!(
-            said.ends_with("c0's put k=v100 failed: refused by A (too many siblings), so it is stored nowhere"),
+            said.ends_with("c0's put k=v100 failed: refused by C, B, A (too many siblings), so it is stored nowhere"),
             "{said}"
         );
     }

@@ -58,16 +58,16 @@ pub const CAPPED_NOTE: &str = " In the browser a run stops at 400,000 steps, 300
 
 /// The sibling limits the run has reached by the cursor: `first`, the first warning (when, which
 /// replica, which key); `warned`, the warnings so far; `refused`, the puts refused so far.
-pub fn siblings_note(first: Option<(String, &str, &str)>, warned: usize, refused: usize) -> String {
+pub fn siblings_note(first: Option<(String, &str, &str, u32)>, warned: usize, refused: usize) -> String {
     let (warn, max) = (quorumscope_core::WARN_SIBLINGS, quorumscope_core::MAX_SIBLINGS);
     let piling = match first {
-        Some((at, node, key)) => {
+        Some((at, node, key, siblings)) => {
             let more = match warned - 1 {
                 0 => String::new(),
                 n => format!(" ({} more warning{} since)", quorumscope_core::num::grouped(n as u64), plural(n)),
             };
             format!(
-                "At {at} {node} held {warn} versions of {key}{more}: siblings pile up when writers do not read first. "
+                "At {at} {node} held {siblings} versions of {key}{more}: siblings pile up when writers do not read first. "
             )
         }
         None => String::new(),
@@ -76,7 +76,7 @@ pub fn siblings_note(first: Option<(String, &str, &str)>, warned: usize, refused
         0 => "none refused yet".to_string(),
         n => format!("{} put{} refused so far", quorumscope_core::num::grouped(n as u64), plural(n)),
     };
-    format!("{piling}Like Riak (warn_siblings {warn}, max_siblings {max}), a replica here warns at {warn} versions of a key and refuses a put that would give it more than {max}: {so_far}.")
+    format!("{piling}Like Riak (warn_siblings {warn}, max_siblings {max}), a replica here warns of each put that leaves it more than {warn} versions of a key, and refuses a put that would give it more than {max}: {so_far}.")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -247,9 +247,9 @@ mod tests {
 
     #[test]
     fn the_sibling_note_names_the_first_warning_and_counts_the_rest() {
-        let one = siblings_note(Some(("12.0 ms".into(), "B", "cart")), 1, 0);
-        assert_eq!(one, "At 12.0 ms B held 25 versions of cart: siblings pile up when writers do not read first. Like Riak (warn_siblings 25, max_siblings 100), a replica here warns at 25 versions of a key and refuses a put that would give it more than 100: none refused yet.");
-        let many = siblings_note(Some(("12.0 ms".into(), "B", "cart")), 3, 1_200);
+        let one = siblings_note(Some(("12.0 ms".into(), "B", "cart", 26)), 1, 0);
+        assert_eq!(one, "At 12.0 ms B held 26 versions of cart: siblings pile up when writers do not read first. Like Riak (warn_siblings 25, max_siblings 100), a replica here warns of each put that leaves it more than 25 versions of a key, and refuses a put that would give it more than 100: none refused yet.");
+        let many = siblings_note(Some(("12.0 ms".into(), "B", "cart", 26)), 3, 1_200);
         assert!(
             many.contains("cart (2 more warnings since): ") && many.ends_with(": 1,200 puts refused so far."),
             "{many}"

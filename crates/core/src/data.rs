@@ -105,7 +105,8 @@ impl ConflictMode {
 /// handoff and anti-entropy merge versions other replicas already took, so after a partition a
 /// replica can hold up to this many per side, and no more than the puts that were accepted.
 pub const MAX_SIBLINGS: usize = 100;
-/// From this many siblings a replica warns, as Riak logs past `warn_siblings` (25 by default).
+/// A put that leaves a replica more than this many siblings of a key is warned of, each time, as
+/// Riak's `riak_kv_vnode` logs "Too many siblings" when `NumSiblings > warn_siblings` (25).
 pub const WARN_SIBLINGS: usize = 25;
 
 impl Data {

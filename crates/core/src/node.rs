@@ -196,7 +196,7 @@ impl NodeState {
     }
 
     /// A client's put: stored unless the key would pass `MAX_SIBLINGS` versions here (then
-    /// refused, as Riak does); a warning when it reaches `WARN_SIBLINGS`. Repair, handoff and
+    /// refused, as Riak does); a warning each time it leaves more than `WARN_SIBLINGS`. Repair, handoff and
     /// anti-entropy merges are never refused: they carry versions some replica already took, so
     /// the cap bounds what each side of a partition accepts, not the union after it heals.
     #[allow(clippy::too_many_arguments)]
@@ -220,7 +220,8 @@ impl NodeState {
             out.push(Cmd::Trace(Ev::PutRefused { op, node, key, siblings: after as u32 }));
             return false;
         }
-        if before < WARN_SIBLINGS && after >= WARN_SIBLINGS {
+        // Riak warns on every put past the limit, not once: so does the trace.
+        if after > WARN_SIBLINGS {
             out.push(Cmd::Trace(Ev::SiblingWarning { node, key, siblings: after as u32 }));
         }
         self.write_merged(ctx, key, merged, hint_for, out);

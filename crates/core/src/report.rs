@@ -159,7 +159,7 @@ pub struct ExchangeReport {
     pub abandoned: Option<&'static str>,
 }
 
-/// A replica's key reached `WARN_SIBLINGS` versions: writers are not reading first, and past
+/// A put left a replica more than `WARN_SIBLINGS` versions of a key: writers are not reading first, and past
 /// `MAX_SIBLINGS` the replica refuses puts (Riak's `warn_siblings` and `max_siblings`).
 #[derive(Clone, Debug, Serialize)]
 pub struct SiblingWarningReport {

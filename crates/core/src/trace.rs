@@ -170,7 +170,7 @@ pub enum Ev {
         key: KeyId,
         siblings: u32,
     },
-    /// A key reached `WARN_SIBLINGS` versions on a replica (Riak's `warn_siblings`).
+    /// A put left a replica more than `WARN_SIBLINGS` versions of a key (Riak's `warn_siblings`).
     SiblingWarning {
         node: NodeId,
         key: KeyId,
@@ -215,7 +215,7 @@ pub struct Exchange {
     pub abandoned: Option<AbandonReason>,
 }
 
-/// A key that reached `WARN_SIBLINGS` versions on a replica, as the report lists it.
+/// A put that left a replica more than `WARN_SIBLINGS` versions of a key, as the report lists it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SiblingWarning {
     pub at_us: u64,
@@ -225,8 +225,8 @@ pub struct SiblingWarning {
 }
 
 /// At most this many sibling warnings are listed; the rest are counted
-/// (`Recording::sibling_warnings_not_listed`). A warning needs a key to climb back to
-/// `WARN_SIBLINGS` on a replica, so a long run of blind writers could make thousands.
+/// (`Recording::sibling_warnings_not_listed`): every put past `WARN_SIBLINGS` warns, as in Riak,
+/// so a long run of blind writers makes thousands.
 pub const MAX_SIBLING_WARNINGS_LISTED: usize = 100;
 
 /// How much a run records. Replays from a checkpoint record nothing: the full run already has.
