@@ -754,7 +754,7 @@ fn post(ev: &Event, target: &str) {
 }
 
 fn unknown_lesson(l: &str) -> String {
-    words::no_such_lesson(l).replace(" Showing the first lesson instead.", "")
+    words::Unopened::Lesson(l.to_string()).why()
 }
 
 #[cfg(test)]

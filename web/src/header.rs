@@ -77,9 +77,15 @@ fn on_import(d: UseReducerDispatcher<AppState>) -> Callback<Event> {
         let d = d.clone();
         let name = file.name();
         wasm_bindgen_futures::spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()) {
-                Some(text) => d.dispatch(Action::Import(name.clone(), text)),
-                None => d.dispatch(Action::Fail(words::unreadable(&name))),
+            // Bytes, not the browser's text: it would replace a byte that is not UTF-8 by U+FFFD
+            // and load a title the file does not have. Refused where the CLI refuses it.
+            let bytes = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok();
+            let Some(bytes) = bytes.map(|b| js_sys::Uint8Array::new(&b).to_vec()) else {
+                return d.dispatch(Action::Fail(words::unreadable(&name)));
+            };
+            match quorumscope_core::scenario::text_of(bytes) {
+                Ok(text) => d.dispatch(Action::Import(name.clone(), text)),
+                Err(e) => d.dispatch(Action::Fail(words::not_utf8(&name, &e.to_string()))),
             }
         });
     })

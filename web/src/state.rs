@@ -330,12 +330,19 @@ impl AppState {
     /// The state a page opens in: from a share link, a lesson name, or the default lesson. A
     /// damaged link shows its message over the default lesson.
     pub fn from_fragment(f: &crate::link::Fragment) -> AppState {
-        let fallback = |why: String| {
-            let mut s = AppState::from_lesson(lessons::DEFAULT);
-            s.error = Some(why);
-            s
+        let (s, why) = match AppState::opened(f) {
+            Ok(s) => (s, None),
+            Err(why) => (AppState::from_lesson(lessons::DEFAULT), Some(why.first_lesson())),
         };
-        let mut s = match &f.shared {
+        let mut s = s.arrived(f);
+        s.error = why;
+        s
+    }
+
+    /// The state a fragment's experiment opens in, before its time and view ([`Self::arrived`]),
+    /// or why it cannot be opened.
+    fn opened(f: &crate::link::Fragment) -> Result<AppState, words::Unopened> {
+        Ok(match &f.shared {
             Some(Ok(sh)) => match build(sh.scenario.clone()) {
                 Ok(m) => {
                     let lesson = sh.lesson.clone().filter(|l| lessons::text(l).is_some());
@@ -347,26 +354,31 @@ impl AppState {
                     }
                     s
                 }
-                Err(e) => fallback(words::link_unreadable(&e)),
+                Err(e) => return Err(words::Unopened::Link(e)),
             },
-            Some(Err(e)) => fallback(words::link_unreadable(e)),
+            Some(Err(e)) => return Err(words::Unopened::Link(e.clone())),
             None => match f.lesson.as_deref() {
                 Some(slug) if lessons::text(slug).is_some() => AppState::from_lesson(slug),
-                Some(slug) => fallback(words::no_such_lesson(slug)),
+                Some(slug) => return Err(words::Unopened::Lesson(slug.to_string())),
                 None => AppState::from_lesson(lessons::DEFAULT),
             },
-        };
+        })
+    }
+
+    /// `self` at the fragment's time, with its view (embed, panels), paused.
+    fn arrived(mut self, f: &crate::link::Fragment) -> AppState {
         if let Some(t) = f.t_ms {
-            s.t_us = quorumscope_core::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS)).min(s.model.end_us);
+            self.t_us =
+                quorumscope_core::ms_to_us(t.min(quorumscope_core::scenario::MAX_TIME_MS)).min(self.model.end_us);
         }
-        s.view = f.view.clone();
+        self.view = f.view.clone();
         // Autoplay starts once the page is on screen (`Action::Autoplay`), not while an embed is
         // still scrolled out of view.
-        s.playing = false;
-        s.edited = s.lesson.is_some() && !s.unchanged_lesson();
-        s.question = None;
-        s.settle();
-        s
+        self.playing = false;
+        self.edited = self.lesson.is_some() && !self.unchanged_lesson();
+        self.question = None;
+        self.settle();
+        self
     }
 
     /// The state a page opens in ([`Self::from_fragment`]); a link whose run is long opens the
@@ -993,7 +1005,16 @@ impl AppState {
                 }
             },
             Action::OpenFragment(f) => {
-                let mut n = AppState::from_fragment(&f);
+                // A damaged link (or host-page message) in an open page changes nothing but the
+                // message: the experiment on screen, maybe the student's own, stays.
+                let mut n = match AppState::opened(&f) {
+                    Ok(n) => n.arrived(&f),
+                    Err(why) => {
+                        let mut s = (*self).clone();
+                        s.error = Some(why.kept());
+                        return Rc::new(s);
+                    }
+                };
                 n.reduced_motion = self.reduced_motion;
                 n.lab = Rc::clone(&self.lab);
                 n.draft = self.replaced_draft();
@@ -1035,7 +1056,7 @@ impl AppState {
     /// Import: a scenario file (JSON) loads as ever; any other text is read as a Jepsen
     /// history. One that cannot be read leaves the experiment as it was, with the reason.
     fn reduce_import(self: Rc<Self>, name: String, text: String) -> Rc<Self> {
-        if text.trim_start().starts_with('{') {
+        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
             return self.reduce_load(Action::LoadText(text));
         }
         let mut s = (*self).clone();
@@ -1388,6 +1409,13 @@ mod tests {
             bad.error
         );
         assert!(Rc::ptr_eq(&bad.model, &s.model));
+        // A scenario file an editor began with a byte-order mark loads as one.
+        let bom = s.clone().reduce(Action::Import(
+            "bom.json".into(),
+            format!("\u{feff}{}", crate::lessons::text("quorum-overlap").unwrap()),
+        ));
+        assert!(bom.error.is_none(), "{:?}", bom.error);
+        assert_eq!(bom.model.sc().title, plain("quorum-overlap").model.sc().title);
         let none = s.clone().reduce(Action::Import("c.txt".into(), "hello\n".into()));
         assert!(none.error.as_deref().unwrap().starts_with("c.txt is neither a scenario file"));
         // A scenario file still loads as one.
@@ -1442,6 +1470,25 @@ mod tests {
         assert_eq!(t.selection.op, Some(0));
         assert_eq!(t.snapshot_digest(), s.snapshot_digest());
         assert!(t.error.is_none());
+    }
+
+    /// In an open page, a damaged link or an unknown lesson changes only the message: the
+    /// student's edited experiment stays on screen, at its instant. On a first visit the same
+    /// address shows the first lesson, in the address's view (an embed stays an embed).
+    #[test]
+    fn a_damaged_link_in_an_open_page_keeps_the_experiment_on_screen() {
+        let edited = go(start("quorum-overlap"), &[Action::Set(Setting::N(2)), Action::Seek(40_000)]);
+        for frag in ["#v1=%%%", "#v2=abc", "#lesson=no-such-lesson", "#v1=eJzLSM3JyVcozy_KSQEAGgQEXQ"] {
+            let s = edited.clone().reduce(Action::OpenFragment(Box::new(crate::link::parse(frag, ""))));
+            assert!(Rc::ptr_eq(&s.model, &edited.model), "{frag}");
+            assert_eq!(s.t_us, 40_000);
+            let said = s.error.as_deref().unwrap();
+            assert!(said.ends_with(" The experiment on screen is unchanged."), "{frag}: {said}");
+            let first = AppState::from_fragment(&crate::link::parse(&format!("{frag}&embed=1"), ""));
+            assert_eq!(first.lesson.as_deref(), Some(lessons::DEFAULT));
+            assert!(first.view.embed, "{frag}");
+            assert!(first.error.as_deref().unwrap().ends_with(" Showing the first lesson instead."));
+        }
     }
 
     #[test]

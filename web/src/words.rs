@@ -46,8 +46,10 @@ pub fn computing(title: &str, at_us: u64, end_us: u64, pct: u64) -> String {
     } else {
         String::new()
     };
+    // A scenario without a title: no empty brackets.
+    let named = if title.trim().is_empty() { String::new() } else { format!(" ({title})") };
     format!(
-        "Computing the new run ({title}): {} ms of {} ms simulated so far.{by_steps} The experiment below stays as it was until the new one is ready.",
+        "Computing the new run{named}: {} ms of {} ms simulated so far.{by_steps} The experiment below stays as it was until the new one is ready.",
         ms(at_us),
         ms(end_us)
     )
@@ -137,6 +139,11 @@ pub fn unreadable(file: &str) -> String {
     format!("Could not read {file} as text.")
 }
 
+/// `why`: the core's refusal of bytes that are not UTF-8 (where the first is, and the field).
+pub fn not_utf8(file: &str, why: &str) -> String {
+    format!("Could not read {file}: {why}. Nothing was changed.")
+}
+
 pub fn history_unreadable(file: &str, why: &str) -> String {
     format!("Could not read {file} as a Jepsen history — {why}. The experiment is unchanged.")
 }
@@ -161,13 +168,42 @@ pub fn not_loaded(why: &str) -> String {
 }
 
 pub fn link_unreadable(why: &str) -> String {
-    format!("This link could not be opened: {why}. Showing the first lesson instead.")
+    Unopened::Link(why.to_string()).first_lesson()
 }
 
 /// `slug` as typed in the address (shown only in part: it is not ours).
 pub fn no_such_lesson(slug: &str) -> String {
-    let shown: String = slug.chars().take(40).collect();
-    format!("There is no lesson called \"{shown}\". Showing the first lesson instead.")
+    Unopened::Lesson(slug.to_string()).first_lesson()
+}
+
+/// Why an address could not be opened: a damaged link (its reason), or a lesson name unknown.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unopened {
+    Link(String),
+    Lesson(String),
+}
+
+impl Unopened {
+    /// What went wrong, alone (a host page is told it in a message of its own).
+    pub fn why(&self) -> String {
+        match self {
+            Unopened::Link(why) => format!("This link could not be opened: {why}."),
+            Unopened::Lesson(slug) => {
+                let shown: String = slug.chars().take(40).collect();
+                format!("There is no lesson called \"{shown}\".")
+            }
+        }
+    }
+
+    /// On a page's first address: nothing was on screen yet.
+    pub fn first_lesson(&self) -> String {
+        format!("{} Showing the first lesson instead.", self.why())
+    }
+
+    /// In an open page: what it showed stays.
+    pub fn kept(&self) -> String {
+        format!("{} The experiment on screen is unchanged.", self.why())
+    }
 }
 
 /// What the page says once a student changed a lesson.
@@ -268,6 +304,8 @@ mod tests {
         let by_steps = computing("x", 3_000, 100_000, 30);
         assert!(by_steps.contains("3 ms of 100 ms") && by_steps.contains("400,000 steps: 30 %"), "{by_steps}");
         assert!(computing("x", 0, 100_000, 30).contains(&grouped_cap()), "the cap said as the app uses it");
+        assert!(by_time.starts_with("Computing the new run (x): "));
+        assert!(computing("", 0, 100_000, 0).starts_with("Computing the new run: 0 ms"), "no empty brackets");
     }
 
     fn grouped_cap() -> String {

@@ -317,6 +317,9 @@ mod tests {
             "events[0].at_ms",
             "more than 1,000,000,000,000,000 ms is past the 3600000 ms (one hour) cap",
         );
+        // A byte-order mark is ignored; an empty file says it is empty.
+        assert!(parse(&format!("\u{feff}{}", with("{}"))).is_ok());
+        check_rejected(" \n", "", "the file is empty");
         // A wrong name shows the names there are: a node renamed in one place, its old name used
         // in another, shows both.
         check_rejected(

@@ -37,6 +37,12 @@ pub fn parse_file(text: &str) -> Result<ScenarioFile, ScenarioError> {
     if text.len() > MAX_SCENARIO_BYTES {
         return Err(ScenarioError::new("", too_big(&crate::num::grouped(text.len() as u64))));
     }
+    // A byte-order mark, as some editors write before UTF-8 text, is no part of the JSON (RFC
+    // 8259 lets a reader ignore it); refusing it said "it starts with `{`" of a file that does.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(ScenarioError::new("", "the file is empty: a scenario is a JSON object, starting with `{`"));
+    }
     if !text.trim_start().starts_with('{') {
         return Err(ScenarioError::new("", "a scenario is a JSON object: it starts with `{`"));
     }
