@@ -169,7 +169,7 @@ fn error_bar(state: &UseReducerHandle<AppState>) -> Html {
     let Some(err) = &state.error else { return html! {} };
     let dismiss = state.dispatcher().to_callback().reform(|_: MouseEvent| Action::DismissError);
     html! {
-        <div class="error" role="alert">
+        <div class="error" role="alert" key={state.notices.to_string()}>
             <strong>{ "Not applied: " }</strong>{ err.clone() }
             <button onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
         </div>

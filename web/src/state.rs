@@ -153,6 +153,9 @@ pub struct AppState {
     /// before it (an intervention near the end extends the run).
     pub interventions: Vec<(usize, Option<f64>)>,
     pub error: Option<String>,
+    /// How many refusals the page has given: the alert is drawn anew for each, so a second one
+    /// in the same words (another damaged link, the same bad file) is seen, and read out, again.
+    pub notices: u32,
     pub dialog: Dialog,
     pub reduced_motion: bool,
     /// Page options from the link: embed mode, panels, autoplay.
@@ -228,6 +231,7 @@ impl PartialEq for AppState {
             && self.speed == o.speed
             && self.selection == o.selection
             && self.error == o.error
+            && self.notices == o.notices
             && self.dialog == o.dialog
             && self.reduced_motion == o.reduced_motion
             && self.lesson == o.lesson
@@ -299,6 +303,7 @@ impl AppState {
             lesson,
             interventions: vec![],
             error: None,
+            notices: 0,
             dialog: Dialog::None,
             reduced_motion: false,
             view: crate::link::View::default(),
@@ -1011,7 +1016,7 @@ impl AppState {
                     Ok(n) => n.arrived(&f),
                     Err(why) => {
                         let mut s = (*self).clone();
-                        s.error = Some(why.kept());
+                        (s.error, s.notices) = (Some(why.kept()), s.notices.wrapping_add(1));
                         return Rc::new(s);
                     }
                 };
@@ -1184,7 +1189,7 @@ impl AppState {
                     s.selection = Selection::default();
                 }
             }
-            Action::Fail(msg) => s.error = Some(msg),
+            Action::Fail(msg) => (s.error, s.notices) = (Some(msg), s.notices.wrapping_add(1)),
             Action::DismissError => s.error = None,
             Action::ToggleHelp => {
                 s.dialog = if s.dialog == Dialog::Help { Dialog::None } else { Dialog::Help };
@@ -1484,6 +1489,9 @@ mod tests {
             assert_eq!(s.t_us, 40_000);
             let said = s.error.as_deref().unwrap();
             assert!(said.ends_with(" The experiment on screen is unchanged."), "{frag}: {said}");
+            // The same link again: the same words, given again (the alert is drawn anew).
+            let again = s.clone().reduce(Action::OpenFragment(Box::new(crate::link::parse(frag, ""))));
+            assert!(*again != *s && again.notices == s.notices + 1, "{frag}");
             let first = AppState::from_fragment(&crate::link::parse(&format!("{frag}&embed=1"), ""));
             assert_eq!(first.lesson.as_deref(), Some(lessons::DEFAULT));
             assert!(first.view.embed, "{frag}");
