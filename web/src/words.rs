@@ -187,6 +187,8 @@ impl Unopened {
     /// What went wrong, alone (a host page is told it in a message of its own).
     pub fn why(&self) -> String {
         match self {
+            // A reason that ends in a question ("was it cut short when copied?") takes no full stop.
+            Unopened::Link(why) if why.ends_with(['?', '.', '!']) => format!("This link could not be opened: {why}"),
             Unopened::Link(why) => format!("This link could not be opened: {why}."),
             Unopened::Lesson(slug) => {
                 let shown: String = slug.chars().take(40).collect();
@@ -280,6 +282,14 @@ pub const LAB_SHOW_HELP: &str = "Opens one concrete trial of that curve as an or
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_refusal_ends_in_one_stop() {
+        let cut = Unopened::Link("the link is damaged; was it cut short when copied?".into());
+        assert_eq!(cut.kept(), "This link could not be opened: the link is damaged; was it cut short when copied? The experiment on screen is unchanged.");
+        let bad = Unopened::Link("the link's contents are not JSON: expected ident at line 1 column 2".into());
+        assert!(bad.first_lesson().ends_with("column 2. Showing the first lesson instead."));
+    }
 
     #[test]
     fn the_sibling_note_names_the_first_warning_and_counts_the_rest() {
