@@ -873,6 +873,23 @@ pub fn addr_is_node(a: Addr) -> Option<NodeId> {
 pub(crate) mod tests {
     use super::*;
 
+    /// `puts` blind puts of key `k` on nodes A, B and C, `gap_ms` apart from 50 clients, in
+    /// siblings mode with `quorums` (`"n": 3, "w": 2, "r": 1`): siblings pile up to the limit.
+    pub(crate) fn blind_puts(puts: u32, gap_ms: u32, quorums: &str) -> Model {
+        let events: Vec<String> = (0..puts)
+            .map(|i| {
+                let (at, c) = (i * gap_ms, i % 50);
+                format!(r#"{{"at_ms": {at}, "client": "c{c}", "put": "k", "value": "v{i}", "blind": true}}"#)
+            })
+            .collect();
+        let text = format!(
+            r#"{{"nodes": ["A", "B", "C"], "replication": {{{quorums}, "conflicts": "siblings"}}, "events": [{}]}}"#,
+            events.join(",")
+        );
+        let (file, sc) = quorumscope_core::parse(&text).unwrap();
+        Model::new(file, sc)
+    }
+
     /// A lesson's run, for tests here and in the views.
     pub(crate) fn model(name: &str) -> Model {
         let text = crate::lessons::text(name).unwrap();
@@ -903,21 +920,7 @@ pub(crate) mod tests {
     /// is reached, each refusal only once it happened.
     #[test]
     fn the_sibling_note_says_only_what_the_cursor_has_passed() {
-        let events: Vec<String> = (0..110)
-            .map(|i| {
-                format!(
-                    r#"{{"at_ms": {}, "client": "c{}", "put": "k", "value": "v{i}", "blind": true}}"#,
-                    i * 10,
-                    i % 50
-                )
-            })
-            .collect();
-        let text = format!(
-            r#"{{"nodes": ["A", "B", "C"], "replication": {{"n": 3, "w": 2, "r": 1, "conflicts": "siblings"}}, "events": [{}]}}"#,
-            events.join(",")
-        );
-        let (file, sc) = quorumscope_core::parse(&text).unwrap();
-        let m = Model::new(file, sc);
+        let m = blind_puts(110, 10, r#""n": 3, "w": 2, "r": 1"#);
         let warned_us = m.sibling_warnings[0].0;
         // Each replica warns of each put past 25 (the 26th to the 100th); 10 puts refused by all.
         assert_eq!(m.sibling_warnings.len(), 3 * 75);

@@ -633,17 +633,7 @@ mod tests {
     /// lines beside its node (all 100 ran down over the ring); the inspector lists them all.
     #[test]
     fn a_card_lists_a_few_siblings_and_counts_the_rest() {
-        let events: Vec<String> = (0..100)
-            .map(|i| {
-                format!(r#"{{"at_ms": {i}, "client": "c{}", "put": "k", "value": "v{i}", "blind": true}}"#, i % 50)
-            })
-            .collect();
-        let text = format!(
-            r#"{{"nodes": ["A", "B", "C"], "replication": {{"n": 1, "w": 1, "r": 1, "conflicts": "siblings"}}, "events": [{}]}}"#,
-            events.join(",")
-        );
-        let (file, sc) = quorumscope_core::parse(&text).unwrap();
-        let m = Model::new(file, sc);
+        let m = crate::model::tests::blind_puts(100, 1, r#""n": 1, "w": 1, "r": 1"#);
         let snap = m.snapshot_at(m.end_us);
         let keys = shown_keys(&m, &snap, &Selection::default());
         let home = (0..3).find(|i| snap.nodes[*i].store.iter().any(|(_, d)| d.versions() == 100)).unwrap();
