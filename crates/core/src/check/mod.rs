@@ -123,7 +123,7 @@ impl Checked {
 /// built once, so the whole check is O(ops log ops), not O(ops²). At most `MAX_LISTED_PER_KIND`
 /// of a kind are listed (the first found), the others counted.
 pub(crate) fn check(s: &Setup, w: &World) -> Checked {
-    let c = Words { s, ops: &w.ops };
+    let c = Words::new(s, &w.ops);
     let ok_puts = OkPuts::new(s.sc.keys.len(), &w.ops);
     let reads = monotonic::Reads::new(&c);
     let mut out = Checked::default();

@@ -10,9 +10,21 @@ use crate::setup::Setup;
 pub(super) struct Words<'a> {
     pub s: &'a Setup,
     pub ops: &'a [OpState],
+    /// Per value, the dot of the version that wrote it (siblings mode): looked up for every
+    /// value every get returned, so read once here rather than through each put's stored copy.
+    dots: Vec<Option<Dot>>,
 }
 
-impl Words<'_> {
+impl<'a> Words<'a> {
+    pub fn new(s: &'a Setup, ops: &'a [OpState]) -> Words<'a> {
+        let dot = |p: u32| match ops.get(p as usize)?.written.as_ref()? {
+            Data::Siblings(s) => s.first().map(|x| x.dot),
+            Data::Lww { .. } | Data::Arrival { .. } => None,
+        };
+        let dots = s.put_of_value.iter().map(|p| dot(*p)).collect();
+        Words { s, ops, dots }
+    }
+
     pub fn put_of(&self, v: ValueId) -> u32 {
         self.s.put_of_value[v as usize]
     }
@@ -24,10 +36,7 @@ impl Words<'_> {
 
     /// The dot of the version that wrote `v` (siblings mode).
     pub fn dot_of(&self, v: ValueId) -> Option<Dot> {
-        match self.ops[self.put_of(v) as usize].written.as_ref()? {
-            Data::Siblings(s) => s.first().map(|x| x.dot),
-            Data::Lww { .. } | Data::Arrival { .. } => None,
-        }
+        self.dots[v as usize]
     }
 
     /// The causal contexts of the version the put that wrote `v` stored (siblings mode; else none).
